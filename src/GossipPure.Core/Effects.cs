@@ -1,0 +1,43 @@
+namespace GossipPure.Core;
+
+public enum LogLevel { Debug, Info, Warning, Error }
+
+/// <summary>What a reducer asks the shell to do. The shell performs effects in order and decides nothing.</summary>
+public abstract record Effect;
+
+/// <summary>Deliver a message to a node, over its connection, dialling it first if there is none.</summary>
+public sealed record Send(NodeId To, Message Message) : Effect;
+
+/// <summary>Open (and keep) a connection to a node without sending anything yet.</summary>
+public sealed record Connect(NodeId To) : Effect;
+
+/// <summary>Fire <see cref="TimerFired"/> with <paramref name="Key"/> after the delay; replaces a timer with that key.</summary>
+public sealed record SetTimer(string Key, long DelayMs) : Effect;
+
+public sealed record CancelTimer(string Key) : Effect;
+
+/// <summary>A line for the node's output file; the shell adds the local time.</summary>
+public sealed record Log(LogLevel Level, string Text) : Effect;
+
+/// <summary>Close every connection, flush, and exit the process (or the hosted node) with this code.</summary>
+public sealed record Stop(int ExitCode) : Effect;
+
+/// <summary>A reducer's result: the next state and what to do.</summary>
+public readonly record struct Step<TState>(TState State, Seq<Effect> Effects);
+
+/// <summary>An append-only list of effects, local to one step.</summary>
+public sealed class EffectList
+{
+    readonly System.Collections.Generic.List<Effect> items = new();
+
+    public EffectList Add(Effect e) { items.Add(e); return this; }
+    public EffectList Info(string text) => Add(new Log(LogLevel.Info, text));
+    public EffectList Warn(string text) => Add(new Log(LogLevel.Warning, text));
+    public EffectList Error(string text) => Add(new Log(LogLevel.Error, text));
+    public EffectList Send(NodeId to, Message m) => Add(new Send(to, m));
+    public EffectList SendAll(Seq<NodeId> to, Message m) { foreach (var n in to) items.Add(new Send(n, m)); return this; }
+    public EffectList Timer(string key, long delayMs) => Add(new SetTimer(key, delayMs));
+
+    public Seq<Effect> ToSeq() => toSeq(items.ToArray());
+    public Step<T> With<T>(T state) => new(state, ToSeq());
+}

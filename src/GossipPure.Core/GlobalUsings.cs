@@ -1,0 +1,4 @@
+global using System;
+global using System.Linq;
+global using LanguageExt;
+global using static LanguageExt.Prelude;

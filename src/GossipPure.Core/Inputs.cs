@@ -1,0 +1,31 @@
+namespace GossipPure.Core;
+
+/// <summary>
+/// Everything a reducer can learn. Each input carries the time it happened (Unix microseconds, read by the
+/// shell); nothing in the core reads a clock.
+/// </summary>
+public abstract record Input(long NowUs);
+
+/// <summary>The node starts; <paramref name="RandomSeed"/> seeds every random choice it will make.</summary>
+public sealed record Started(long NowUs, ulong RandomSeed) : Input(NowUs);
+
+/// <summary>A message arrived on a connection whose handshake named <paramref name="From"/>.</summary>
+public sealed record Received(long NowUs, NodeId From, Message Message) : Input(NowUs);
+
+/// <summary>The first connection to <paramref name="Node"/> completed its handshake (either direction).</summary>
+public sealed record Connected(long NowUs, NodeId Node) : Input(NowUs);
+
+/// <summary>The last connection to <paramref name="Node"/> closed or broke.</summary>
+public sealed record Disconnected(long NowUs, NodeId Node, string Reason) : Input(NowUs);
+
+/// <summary>A dial to <paramref name="Node"/> failed; anything queued for it was dropped.</summary>
+public sealed record ConnectFailed(long NowUs, NodeId Node, string Reason) : Input(NowUs);
+
+/// <summary>A timer the reducer set has fired.</summary>
+public sealed record TimerFired(long NowUs, string Key) : Input(NowUs);
+
+/// <summary>A connection sent something that is not a valid frame; the shell dropped that connection.</summary>
+public sealed record BadFrame(long NowUs, string Remote, string Reason) : Input(NowUs);
+
+/// <summary>The operator asked the node to stop (Ctrl+C, SIGTERM).</summary>
+public sealed record ShutdownRequested(long NowUs) : Input(NowUs);

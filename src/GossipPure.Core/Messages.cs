@@ -1,0 +1,48 @@
+namespace GossipPure.Core;
+
+public enum Role { Seed, Peer }
+
+/// <summary>
+/// Everything that crosses the wire. The sender of a message is never a field of it: it is the identity
+/// the connection announced in its <see cref="Hello"/>, and the shell hands it to the reducer beside the message.
+/// </summary>
+public abstract record Message;
+
+/// <summary>First frame on every connection: who is speaking (its listening address) and as what.</summary>
+public sealed record Hello(NodeId From, Role Role) : Message;
+
+/// <summary>Peer → seed: admit me (the connection's identity) into the peer list.</summary>
+public sealed record RegisterRequest : Message;
+
+/// <summary>Seed → seeds: vote on admitting <paramref name="Peer"/>.</summary>
+public sealed record RegisterProposal(NodeId Peer, string ProposalId) : Message;
+
+/// <summary>Seed → proposing seed: its vote on a proposal; a no carries the reason.</summary>
+public sealed record RegisterVote(NodeId Peer, string ProposalId, bool Yes, string? Reason) : Message;
+
+/// <summary>Seed → seeds: <paramref name="Peer"/> is committed; <paramref name="Voters"/> is the quorum certificate.</summary>
+public sealed record RegisterCommit(NodeId Peer, Seq<NodeId> Voters) : Message;
+
+/// <summary>Seed → peer: the seeds refused the registration.</summary>
+public sealed record RegisterRejected(string Reason) : Message;
+
+/// <summary>Registered peer → seed: send me the current peer list.</summary>
+public sealed record PeerListRequest : Message;
+
+/// <summary>A peer-list entry: a registered peer and the degree the seed last heard from it.</summary>
+public readonly record struct PeerEntry(NodeId Node, int Degree);
+
+/// <summary>Seed → peer: the committed peers (without the receiver) and their degrees.</summary>
+public sealed record PeerList(Seq<PeerEntry> Peers) : Message;
+
+/// <summary>Peer → seeds: my current number of neighbours, so newcomers attach preferentially.</summary>
+public sealed record DegreeUpdate(int Degree) : Message;
+
+/// <summary>Seed → seed on (re)connection: every commit certificate the sender holds, so a late seed catches up.</summary>
+public sealed record SeedSync(Seq<RegisterCommit> Commits) : Message;
+
+/// <summary>Peer → peer: make the connection a two-way neighbour link.</summary>
+public sealed record LinkRequest : Message;
+
+/// <summary>A gossip message <c>&lt;timestamp&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c> made by <paramref name="Origin"/>.</summary>
+public sealed record Gossip(NodeId Origin, string Body) : Message;

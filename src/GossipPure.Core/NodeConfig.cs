@@ -1,0 +1,36 @@
+namespace GossipPure.Core;
+
+/// <summary>What a node knows before it starts: itself, the seeds of config.csv, and its timing options.</summary>
+public sealed record NodeConfig(NodeId Self, Seq<NodeId> Seeds, ProtocolOptions Options)
+{
+    public int Quorum => Core.Quorum.Of(Seeds.Count);
+    public bool IsSeed(NodeId n) => Seeds.Exists(s => s == n);
+    public Seq<NodeId> OtherSeeds => Seeds.Filter(s => s != Self);
+}
+
+/// <summary>Timing and shape defaults; every one can be changed from the command line.</summary>
+public sealed record ProtocolOptions
+{
+    public static readonly ProtocolOptions Default = new();
+
+    /// <summary>Time between two gossip messages a peer makes.</summary>
+    public long GossipIntervalMs { get; init; } = 5000;
+    /// <summary>How many gossip messages a peer makes in all.</summary>
+    public int GossipCount { get; init; } = 10;
+    /// <summary>First wait before a peer retries a registration round; doubles up to <see cref="RegisterRetryMaxMs"/>.</summary>
+    public long RegisterRetryMs { get; init; } = 250;
+    public long RegisterRetryMaxMs { get; init; } = 4000;
+    /// <summary>A seed's proposal that has not reached a quorum by then times out.</summary>
+    public long ProposalTimeoutMs { get; init; } = 2000;
+    /// <summary>Wait between a seed's attempts to reach another seed.</summary>
+    public long SeedReconnectMs { get; init; } = 250;
+    /// <summary>Pareto shape and scale of the number of neighbours a newcomer picks.</summary>
+    public double ParetoAlpha { get; init; } = 1.5;
+    public int MinNeighbours { get; init; } = 2;
+    public int MaxNeighbours { get; init; } = 16;
+    /// <summary>How many recent gossip messages a peer hands to a new neighbour.</summary>
+    public int BacklogSize { get; init; } = 256;
+    /// <summary>First wait of a founder's peer-list refresh (doubles each time, <see cref="FounderRefreshes"/> times).</summary>
+    public long FounderRefreshMs { get; init; } = 100;
+    public int FounderRefreshes { get; init; } = 7;
+}

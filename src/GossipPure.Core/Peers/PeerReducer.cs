@@ -1,0 +1,277 @@
+using System.Globalization;
+
+namespace GossipPure.Core.Peers;
+
+/// <summary>
+/// The peer: registers with a quorum of seeds, attaches to the overlay by preferential attachment, and gossips.
+/// Rules of this file: every decision a peer makes lives here; the time and the random seed come in as inputs.
+/// </summary>
+public static class PeerReducer
+{
+    public const string RegisterTimer = "register";
+    public const string GossipTimer = "gossip";
+    public const string RefreshTimer = "refresh";
+
+    public static Step<PeerState> Step(PeerState s, Input input)
+    {
+        var fx = new EffectList();
+        if (s.Phase is PeerPhase.Idle && input is not Started) return fx.With(s);
+        if (s.Phase is PeerPhase.Stopped) return fx.With(s);
+        var next = input switch
+        {
+            Started st => OnStarted(s, st, fx),
+            Received r => OnMessage(s, r, fx),
+            ConnectFailed f => OnConnectFailed(s, f, fx),
+            Disconnected d => OnDisconnected(s, d, fx),
+            TimerFired t => OnTimer(s, t, fx),
+            BadFrame b => Warn(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
+            ShutdownRequested => OnShutdown(s, fx),
+            _ => s,
+        };
+        return fx.With(next);
+    }
+
+    static PeerState Warn(PeerState s, EffectList fx, string line) { fx.Warn(line); return s; }
+
+    static PeerState OnStarted(PeerState s, Started st, EffectList fx)
+    {
+        var c = s.Config;
+        fx.Info($"Peer {c.Self} started; {c.Seeds.Count} seeds in config, quorum {c.Quorum}");
+        return StartRound(s with { Phase = PeerPhase.Registering, Rng = new Rng(st.RandomSeed) }, 0, fx);
+    }
+
+    static PeerState OnShutdown(PeerState s, EffectList fx)
+    {
+        fx.Info($"Gossip made {s.Made}, received first-time {s.FirstTime}, duplicates dropped {s.Duplicates}; degree {s.Neighbours.Count}");
+        fx.Info("Shutting down.");
+        fx.Add(new Stop(0));
+        return s with { Phase = PeerPhase.Stopped };
+    }
+
+    // ---- Registration -------------------------------------------------------------------------------------
+
+    static long Backoff(ProtocolOptions o, int attempt) =>
+        Math.Min(o.RegisterRetryMaxMs, o.RegisterRetryMs << Math.Min(attempt, 20));
+
+    /// <summary>Asks ⌊n/2⌋+1 randomly chosen seeds to register this peer.</summary>
+    static PeerState StartRound(PeerState s, int attempt, EffectList fx)
+    {
+        var c = s.Config;
+        var (asked, rng) = s.Rng.Sample(c.Seeds, c.Quorum);
+        fx.Info($"REGISTER_REQUEST sent to {string.Join(", ", asked)} (attempt {attempt + 1})");
+        foreach (var seed in asked) fx.Send(seed, new RegisterRequest());
+        fx.Timer(RegisterTimer, Backoff(c.Options, attempt));
+        return s with { Rng = rng, Round = Round.First with { Attempt = attempt, Asked = toHashSet(asked) } };
+    }
+
+    static PeerState OnConnectFailed(PeerState s, ConnectFailed f, EffectList fx)
+    {
+        if (s.Config.IsSeed(f.Node)) return SeedFailed(s, f.Node, f.Reason, fx);
+        if (!s.Neighbours.Contains(f.Node)) return s;
+        fx.Warn($"Could not reach neighbour {f.Node}: {f.Reason}; link dropped");
+        return Repair(DropNeighbour(s, f.Node, fx), fx);
+    }
+
+    static PeerState SeedFailed(PeerState s, NodeId seed, string reason, EffectList fx)
+    {
+        if (s.Phase != PeerPhase.Registering || !s.Round.Asked.Contains(seed) || s.Round.Failed.Contains(seed)) return s;
+        var round = s.Round with { Failed = s.Round.Failed.TryAdd(seed) };
+        fx.Warn($"Seed {seed} unreachable: {reason}");
+        // Ask a seed not tried in this round instead, while one is left.
+        var untried = s.Config.Seeds.Filter(x => !round.Asked.Contains(x));
+        if (!untried.IsEmpty)
+        {
+            var (pick, rng) = s.Rng.Sample(untried, 1);
+            var other = pick.Head;
+            fx.Info($"REGISTER_REQUEST sent to {other} (instead of {seed})");
+            fx.Send(other, new RegisterRequest());
+            return s with { Rng = rng, Round = round with { Asked = round.Asked.TryAdd(other) } };
+        }
+        var reachable = s.Config.Seeds.Count - round.Failed.Count;
+        if (reachable < s.Config.Quorum)
+            fx.Warn($"No quorum reachable: {reachable} of {s.Config.Seeds.Count} seeds answer, {s.Config.Quorum} needed; retrying in {Backoff(s.Config.Options, round.Attempt)}ms");
+        return s with { Round = round };
+    }
+
+    static PeerState OnRegisterTimer(PeerState s, EffectList fx)
+    {
+        if (s.Phase != PeerPhase.Registering) return s;
+        if (!s.Round.Lists.IsEmpty) return Attach(s, fx);   // some seeds answered: go with what they said
+        return StartRound(s, s.Round.Attempt + 1, fx);
+    }
+
+    static PeerState OnPeerList(PeerState s, NodeId seed, PeerList list, EffectList fx)
+    {
+        var entries = list.Peers.Filter(e => e.Node != s.Config.Self);
+        fx.Info($"PEER_LIST from {seed}: [{string.Join(", ", entries.Map(e => $"{e.Node} (degree {e.Degree})"))}]");
+        if (s.Phase == PeerPhase.Registering)
+        {
+            if (!s.Round.Asked.Contains(seed)) return s;
+            s = s with { Round = s.Round with { Lists = s.Round.Lists.AddOrUpdate(seed, entries) } };
+            return s.Round.AllAnswered ? Attach(s, fx) : s;
+        }
+        // A refresh: learn new peers and fresher degrees.
+        s = s with { Known = entries.Fold(s.Known, (k, e) => k.AddOrUpdate(e.Node, e.Degree)) };
+        return s.Founder ? FounderLink(s, fx) : s;
+    }
+
+    /// <summary>Takes the union of the seeds' lists and picks neighbours by preferential attachment.</summary>
+    static PeerState Attach(PeerState s, EffectList fx)
+    {
+        var c = s.Config;
+        var known = s.Round.Lists.Values.Fold(HashMap<NodeId, int>(), (acc, list) =>
+            list.Fold(acc, (a, e) => a.AddOrUpdate(e.Node, Math.Max(e.Degree, a.Find(e.Node).IfNone(0)))));
+        fx.Add(new CancelTimer(RegisterTimer));
+        fx.Info($"Registered; peer list is the union of {s.Round.Lists.Count} seeds' lists: {known.Count} peers");
+        s = s with { Phase = PeerPhase.Registered, Known = known };
+        fx.Timer(GossipTimer, c.Options.GossipIntervalMs);
+        if (known.IsEmpty)
+        {
+            // The first peer (or one that raced others to register): it re-reads the list shortly so concurrent
+            // starters still end up in one overlay.
+            fx.Info("No other peer registered yet: waiting for neighbours to link to this peer");
+            fx.Timer(RefreshTimer, c.Options.FounderRefreshMs);
+            return s with { Founder = true, FounderRefreshes = 0 };
+        }
+        var (picked, rng) = Overlay.ChooseNeighbours(c.Options, s.KnownEntries, s.Rng);
+        s = s with { Rng = rng };
+        fx.Info($"Neighbours chosen ({picked.Count} of {known.Count}, preferential attachment): [{string.Join(", ", picked.Map(n => $"{n} (degree {known[n]})"))}]");
+        foreach (var n in picked) s = Link(s, n, fx);
+        return ReportDegree(s, fx);
+    }
+
+    static PeerState OnRefreshTimer(PeerState s, EffectList fx)
+    {
+        if (!s.Founder || s.FounderRefreshes >= s.Config.Options.FounderRefreshes) return s;
+        var (asked, rng) = s.Rng.Sample(s.Config.Seeds, s.Config.Quorum);
+        foreach (var seed in asked) fx.Send(seed, new PeerListRequest());
+        fx.Timer(RefreshTimer, s.Config.Options.FounderRefreshMs << (s.FounderRefreshes + 1));
+        return s with { Rng = rng, FounderRefreshes = s.FounderRefreshes + 1 };
+    }
+
+    /// <summary>
+    /// A founder links to the lowest-addressed known peer below itself. Every part of the overlay grows from a
+    /// founder, so once the seeds' lists agree all parts hang together through the lowest founder.
+    /// </summary>
+    static PeerState FounderLink(PeerState s, EffectList fx)
+    {
+        var lower = s.Known.Keys.Filter(n => n.CompareTo(s.Config.Self) < 0).OrderBy(n => n).HeadOrNone();
+        return lower.Match(
+            n =>
+            {
+                if (s.Neighbours.Contains(n)) return s;
+                fx.Info($"Founder link to {n}, the lowest known peer, so concurrently started parts of the overlay join");
+                return ReportDegree(Link(s, n, fx), fx);
+            },
+            () => s);
+    }
+
+    static PeerState Link(PeerState s, NodeId n, EffectList fx)
+    {
+        if (s.Neighbours.Contains(n) || n == s.Config.Self) return s;
+        fx.Send(n, new LinkRequest());
+        foreach (var g in s.Backlog) fx.Send(n, g);   // catch the new neighbour up on recent gossip
+        return s with { Neighbours = s.Neighbours.TryAdd(n), Known = s.Known.AddOrUpdate(n, s.Known.Find(n).IfNone(0) + 1) };
+    }
+
+    static PeerState ReportDegree(PeerState s, EffectList fx)
+    {
+        fx.SendAll(s.Config.Seeds, new DegreeUpdate(s.Neighbours.Count));
+        return s;
+    }
+
+    static PeerState DropNeighbour(PeerState s, NodeId n, EffectList fx) =>
+        ReportDegree(s with { Neighbours = s.Neighbours.Remove(n) }, fx);
+
+    /// <summary>A peer that has lost all its neighbours attaches again to known peers.</summary>
+    static PeerState Repair(PeerState s, EffectList fx)
+    {
+        if (s.Phase != PeerPhase.Registered || !s.Neighbours.IsEmpty) return s;
+        var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self);
+        if (candidates.IsEmpty) return s;
+        var (picked, rng) = Overlay.PickPreferential(candidates, 1, s.Rng);
+        fx.Info($"No neighbours left: linking to {string.Join(", ", picked)}");
+        s = s with { Rng = rng };
+        foreach (var n in picked) s = Link(s, n, fx);
+        return ReportDegree(s, fx);
+    }
+
+    // ---- Messages -----------------------------------------------------------------------------------------
+
+    static PeerState OnMessage(PeerState s, Received r, EffectList fx) => r.Message switch
+    {
+        PeerList l when s.Config.IsSeed(r.From) => OnPeerList(s, r.From, l, fx),
+        RegisterRejected rej when s.Config.IsSeed(r.From) => OnRejected(s, r.From, rej, fx),
+        LinkRequest => OnLinkRequest(s, r.From, fx),
+        Gossip g => OnGossip(s, r.From, g, fx),
+        var m => Warn(s, fx, $"{Wire.TypeName(m)} from {r.From} ignored: not a peer message"),
+    };
+
+    static PeerState OnRejected(PeerState s, NodeId seed, RegisterRejected rej, EffectList fx)
+    {
+        if (s.Phase != PeerPhase.Registering) return s;
+        fx.Error($"REGISTER_REJECTED by {seed}: {rej.Reason}; this peer cannot join and stops");
+        fx.Add(new Stop(3));
+        return s with { Phase = PeerPhase.Stopped };
+    }
+
+    static PeerState OnLinkRequest(PeerState s, NodeId from, EffectList fx)
+    {
+        if (from == s.Config.Self || s.Config.IsSeed(from)) return Warn(s, fx, $"LINK_REQUEST from {from} ignored");
+        if (s.Neighbours.Contains(from)) return s;
+        s = s with { Neighbours = s.Neighbours.TryAdd(from), Known = s.Known.AddOrUpdate(from, s.Known.Find(from).IfNone(1)) };
+        fx.Info($"Neighbour added: {from} linked to this peer (degree now {s.Neighbours.Count})");
+        foreach (var g in s.Backlog) fx.Send(from, g);
+        return ReportDegree(s, fx);
+    }
+
+    static PeerState OnDisconnected(PeerState s, Disconnected d, EffectList fx)
+    {
+        if (!s.Neighbours.Contains(d.Node)) return s;
+        fx.Warn($"Connection to neighbour {d.Node} closed: {d.Reason}; link dropped");
+        return Repair(DropNeighbour(s, d.Node, fx), fx);
+    }
+
+    // ---- Gossip -------------------------------------------------------------------------------------------
+
+    static PeerState OnTimer(PeerState s, TimerFired t, EffectList fx) => t.Key switch
+    {
+        RegisterTimer => OnRegisterTimer(s, fx),
+        GossipTimer => MakeGossip(s, t.NowUs, fx),
+        RefreshTimer => OnRefreshTimer(s, fx),
+        _ => s,
+    };
+
+    public static string FormatTimestamp(long unixUs) =>
+        string.Create(CultureInfo.InvariantCulture, $"{unixUs / 1_000_000}.{unixUs % 1_000_000:D6}");
+
+    static PeerState MakeGossip(PeerState s, long nowUs, EffectList fx)
+    {
+        var o = s.Config.Options;
+        if (s.Phase != PeerPhase.Registered || s.Made >= o.GossipCount) return s;
+        var no = s.Made + 1;
+        var g = new Gossip(s.Config.Self, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
+        fx.Info($"GOSSIP made: '{g.Body}' (sent to {s.Neighbours.Count} neighbours)");
+        foreach (var n in s.Neighbours.OrderBy(x => x)) fx.Send(n, g);
+        if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
+        return Remember(s, g, Digest.Of(g.Origin, g.Body)) with { Made = no };
+    }
+
+    static PeerState Remember(PeerState s, Gossip g, Digest d)
+    {
+        var backlog = s.Backlog.Add(g);
+        if (backlog.Count > s.Config.Options.BacklogSize) backlog = backlog.Tail;
+        return s with { Seen = s.Seen.TryAdd(d), Backlog = backlog };
+    }
+
+    /// <summary>First receipt: remember, log, forward to every neighbour but the sender. Repeats are counted and dropped.</summary>
+    static PeerState OnGossip(PeerState s, NodeId from, Gossip g, EffectList fx)
+    {
+        var d = Digest.Of(g.Origin, g.Body);
+        if (s.Seen.Contains(d)) return s with { Duplicates = s.Duplicates + 1 };
+        if (g.Origin == s.Config.Self) return s with { Duplicates = s.Duplicates + 1 };
+        fx.Info($"GOSSIP received (first time): '{g.Body}' from {from} origin {g.Origin}");
+        foreach (var n in s.Neighbours.OrderBy(x => x)) if (n != from) fx.Send(n, g);
+        return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
+    }
+}

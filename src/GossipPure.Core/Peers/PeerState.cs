@@ -1,0 +1,32 @@
+namespace GossipPure.Core.Peers;
+
+public enum PeerPhase { Idle, Registering, Registered, Stopped }
+
+/// <summary>One registration round: the seeds asked, those that failed, and the lists that came back.</summary>
+public sealed record Round(int Attempt, HashSet<NodeId> Asked, HashSet<NodeId> Failed, HashMap<NodeId, Seq<PeerEntry>> Lists)
+{
+    public static Round First => new(0, HashSet<NodeId>(), HashSet<NodeId>(), HashMap<NodeId, Seq<PeerEntry>>());
+    public bool AllAnswered => Asked.ForAll(s => Failed.Contains(s) || Lists.ContainsKey(s)) && !Lists.IsEmpty;
+}
+
+public sealed record PeerState(
+    NodeConfig Config,
+    PeerPhase Phase,
+    Rng Rng,
+    Round Round,
+    HashMap<NodeId, int> Known,
+    HashSet<NodeId> Neighbours,
+    bool Founder,
+    int FounderRefreshes,
+    int Made,
+    HashSet<Digest> Seen,
+    Seq<Gossip> Backlog,
+    long FirstTime,
+    long Duplicates)
+{
+    public static PeerState Initial(NodeConfig config) =>
+        new(config, PeerPhase.Idle, new Rng(0), Round.First, HashMap<NodeId, int>(), HashSet<NodeId>(),
+            false, 0, 0, HashSet<Digest>(), Seq<Gossip>(), 0, 0);
+
+    public Seq<PeerEntry> KnownEntries => toSeq(Known.Map((n, d) => new PeerEntry(n, d)).Values);
+}

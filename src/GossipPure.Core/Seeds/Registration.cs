@@ -1,0 +1,78 @@
+using Stateless;
+
+namespace GossipPure.Core.Seeds;
+
+/// <summary>Where one peer's registration stands at one seed.</summary>
+public enum RegPhase { Requested, Proposed, Committed, Rejected, TimedOut }
+
+public enum RegTrigger
+{
+    /// <summary>This seed sends a proposal to the other seeds.</summary>
+    Propose,
+    /// <summary>This seed's own proposal gathered ⌊n/2⌋+1 yes votes.</summary>
+    QuorumReached,
+    /// <summary>A valid commit certificate for the peer arrived from another seed.</summary>
+    CommitObserved,
+    /// <summary>So many seeds voted no that a quorum of yes votes can no longer be reached.</summary>
+    QuorumImpossible,
+    /// <summary>The proposal timer fired before a quorum answered.</summary>
+    Expire,
+}
+
+/// <summary>
+/// The registration state machine. The machine is built afresh over a local variable for each transition and
+/// has no entry or exit actions: it only says which transitions exist. Effects are decided by the seed
+/// reducer from the (old, new) phase pair. <see cref="Configure"/> is shared with the diagram export.
+/// </summary>
+public static class Registration
+{
+    public static StateMachine<RegPhase, RegTrigger> Configure(Func<RegPhase> read, Action<RegPhase> write)
+    {
+        var m = new StateMachine<RegPhase, RegTrigger>(read, write);
+        m.Configure(RegPhase.Requested)
+            .Permit(RegTrigger.Propose, RegPhase.Proposed)
+            .Permit(RegTrigger.CommitObserved, RegPhase.Committed)
+            .Permit(RegTrigger.QuorumImpossible, RegPhase.Rejected);
+        m.Configure(RegPhase.Proposed)
+            .Permit(RegTrigger.QuorumReached, RegPhase.Committed)
+            .Permit(RegTrigger.CommitObserved, RegPhase.Committed)
+            .Permit(RegTrigger.QuorumImpossible, RegPhase.Rejected)
+            .Permit(RegTrigger.Expire, RegPhase.TimedOut);
+        m.Configure(RegPhase.TimedOut)
+            .Permit(RegTrigger.Propose, RegPhase.Proposed)
+            .Permit(RegTrigger.CommitObserved, RegPhase.Committed);
+        m.Configure(RegPhase.Rejected)
+            .Permit(RegTrigger.Propose, RegPhase.Proposed)
+            .Permit(RegTrigger.CommitObserved, RegPhase.Committed);
+        m.Configure(RegPhase.Committed)
+            .Ignore(RegTrigger.CommitObserved);
+        return m;
+    }
+
+    /// <summary>The phase after <paramref name="trigger"/>, or None when the machine does not allow it.</summary>
+    public static Option<RegPhase> Fire(RegPhase from, RegTrigger trigger)
+    {
+        var phase = from;
+        var m = Configure(() => phase, p => phase = p);
+        if (!m.CanFire(trigger)) return None;
+        m.Fire(trigger);
+        return phase;
+    }
+
+    /// <summary>The diagram of the machine in Graphviz DOT, for specs/.</summary>
+    public static string ToDot()
+    {
+        var phase = RegPhase.Requested;
+        return Stateless.Graph.UmlDotGraph.Format(Configure(() => phase, p => phase = p).GetInfo());
+    }
+}
+
+/// <summary>One peer's registration as this seed sees it; only the phase enum is machine state.</summary>
+public sealed record RegistrationRecord(
+    NodeId Peer,
+    RegPhase Phase,
+    string ProposalId,
+    HashSet<NodeId> Yes,
+    HashSet<NodeId> No,
+    HashSet<NodeId> Waiting,
+    string? LastNoReason);

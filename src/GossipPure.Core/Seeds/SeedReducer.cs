@@ -1,0 +1,244 @@
+namespace GossipPure.Core.Seeds;
+
+/// <summary>
+/// The seed: admits peers by majority vote, keeps the peer list with degrees, and serves it.
+/// Rules of this file: every decision a seed makes lives here; every input is validated before it changes state.
+/// </summary>
+public static class SeedReducer
+{
+    public static string ProposalTimer(NodeId peer) => $"proposal:{peer}";
+    public static string ReconnectTimer(NodeId seed) => $"reconnect:{seed}";
+
+    public static Step<SeedState> Step(SeedState s, Input input)
+    {
+        var fx = new EffectList();
+        if (!s.Running && input is not Started) return fx.With(s);   // before start or after shutdown: nothing
+        var next = input switch
+        {
+            Started => OnStarted(s, fx),
+            Connected c when s.Config.IsSeed(c.Node) => OnSeedUp(s, c.Node, fx),
+            Disconnected d when s.Config.IsSeed(d.Node) => OnSeedLost(s, d.Node, $"connection closed ({d.Reason})", fx),
+            ConnectFailed f when s.Config.IsSeed(f.Node) => OnSeedLost(s, f.Node, f.Reason, fx),
+            TimerFired t => OnTimer(s, t.Key, fx),
+            Received r => OnMessage(s, r.From, r.Message, fx),
+            BadFrame b => Reject(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
+            ShutdownRequested => OnShutdown(s, fx),
+            _ => s,
+        };
+        return fx.With(next);
+    }
+
+    static SeedState Reject(SeedState s, EffectList fx, string line) { fx.Warn(line); return s; }
+
+    static SeedState OnStarted(SeedState s, EffectList fx)
+    {
+        var c = s.Config;
+        fx.Info($"Seed {c.Self} started; {c.Seeds.Count} seeds in config, quorum {c.Quorum}");
+        foreach (var other in c.OtherSeeds) fx.Add(new Connect(other));
+        return s with { Running = true };
+    }
+
+    static SeedState OnShutdown(SeedState s, EffectList fx)
+    {
+        fx.Info($"Peer list at shutdown: {s.Peers.Count} peers");
+        fx.Info("Shutting down.");
+        fx.Add(new Stop(0));
+        return s with { Running = false };
+    }
+
+    static SeedState OnSeedUp(SeedState s, NodeId seed, EffectList fx)
+    {
+        fx.Info($"Connected to seed {seed}");
+        fx.Send(seed, new SeedSync(toSeq(s.Peers.Map((p, r) => s.CertificateOf(p, r)).Values.OrderBy(c => c.Peer).ToArray())));
+        return s with { SeedsUp = s.SeedsUp.TryAdd(seed), SeedsDown = s.SeedsDown.Remove(seed) };
+    }
+
+    static SeedState OnSeedLost(SeedState s, NodeId seed, string reason, EffectList fx)
+    {
+        // Log the first failure of a run of failures, not every retry.
+        if (!s.SeedsDown.Contains(seed)) fx.Warn($"Seed {seed} unreachable: {reason}; retrying every {s.Config.Options.SeedReconnectMs}ms");
+        fx.Timer(ReconnectTimer(seed), s.Config.Options.SeedReconnectMs);
+        return s with { SeedsUp = s.SeedsUp.Remove(seed), SeedsDown = s.SeedsDown.TryAdd(seed) };
+    }
+
+    static SeedState OnTimer(SeedState s, string key, EffectList fx)
+    {
+        foreach (var seed in s.Config.OtherSeeds)
+            if (key == ReconnectTimer(seed)) { fx.Add(new Connect(seed)); return s; }
+        foreach (var reg in s.Registrations.Values)
+            if (key == ProposalTimer(reg.Peer)) return OnProposalTimeout(s, reg, fx);
+        return s;
+    }
+
+    static SeedState OnMessage(SeedState s, NodeId from, Message m, EffectList fx)
+    {
+        var fromSeed = s.Config.IsSeed(from);
+        return m switch
+        {
+            RegisterRequest when fromSeed => Reject(s, fx, $"REGISTER_REQUEST from seed {from} ignored: seeds do not register as peers"),
+            RegisterRequest => OnRegisterRequest(s, from, fx),
+            PeerListRequest => OnPeerListRequest(s, from, fx),
+            DegreeUpdate d => OnDegree(s, from, d.Degree),
+            RegisterProposal or RegisterVote or RegisterCommit or SeedSync when !fromSeed =>
+                Reject(s, fx, $"{Wire.TypeName(m)} from {from} ignored: sender is not a seed in config"),
+            RegisterProposal p => OnProposal(s, from, p, fx),
+            RegisterVote v => OnVote(s, from, v, fx),
+            RegisterCommit c => OnCommit(s, from, c, fx),
+            SeedSync sync => OnSync(s, from, sync, fx),
+            _ => Reject(s, fx, $"{Wire.TypeName(m)} from {from} ignored: not a seed message"),
+        };
+    }
+
+    /// <summary>Why this seed would refuse <paramref name="peer"/>, or null to vote yes.</summary>
+    static string? Judge(SeedState s, NodeId peer) =>
+        s.Config.IsSeed(peer) ? $"{peer} is a seed address" : null;
+
+    static SeedState OnRegisterRequest(SeedState s, NodeId peer, EffectList fx)
+    {
+        fx.Info($"REGISTER_REQUEST from {peer}");
+        if (s.Peers.ContainsKey(peer))
+        {
+            // Idempotent: an already committed peer just gets the list again.
+            return SendPeerList(s, peer, fx);
+        }
+        var reg = s.Registrations.Find(peer).IfNone(() => new RegistrationRecord(
+            peer, RegPhase.Requested, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), null));
+        reg = reg with { Waiting = reg.Waiting.TryAdd(peer) };
+        if (reg.Phase == RegPhase.Proposed)
+            return s with { Registrations = s.Registrations.AddOrUpdate(peer, reg) };   // a vote is under way
+        return Propose(s, reg, fx);
+    }
+
+    static SeedState Propose(SeedState s, RegistrationRecord reg, EffectList fx)
+    {
+        var c = s.Config;
+        var seq = s.ProposalSeq + 1;
+        var id = $"{c.Self.Port}-{seq}";
+        var phase = Registration.Fire(reg.Phase, RegTrigger.Propose).IfNone(reg.Phase);
+        var no = Judge(s, reg.Peer);
+        reg = reg with
+        {
+            Phase = phase, ProposalId = id,
+            Yes = no is null ? HashSet(c.Self) : HashSet<NodeId>(),
+            No = no is null ? HashSet<NodeId>() : HashSet(c.Self),
+            LastNoReason = no,
+        };
+        s = s with { ProposalSeq = seq, Registrations = s.Registrations.AddOrUpdate(reg.Peer, reg) };
+        fx.Info($"REGISTER_PROPOSAL {id} for {reg.Peer} sent to {c.OtherSeeds.Count} seeds (own vote: {(no is null ? "yes" : "no")})");
+        fx.SendAll(c.OtherSeeds, new RegisterProposal(reg.Peer, id));
+        fx.Timer(ProposalTimer(reg.Peer), c.Options.ProposalTimeoutMs);
+        return Tally(s, reg, fx);
+    }
+
+    static SeedState OnProposal(SeedState s, NodeId proposer, RegisterProposal p, EffectList fx)
+    {
+        var no = Judge(s, p.Peer);
+        fx.Info($"REGISTER_PROPOSAL {p.ProposalId} for {p.Peer} from {proposer}");
+        fx.Info($"REGISTER_VOTE {(no is null ? "yes" : $"no ({no})")} on {p.ProposalId} for {p.Peer} sent to {proposer}");
+        fx.Send(proposer, new RegisterVote(p.Peer, p.ProposalId, no is null, no));
+        return s;
+    }
+
+    static SeedState OnVote(SeedState s, NodeId voter, RegisterVote v, EffectList fx)
+    {
+        var found = s.Registrations.Find(v.Peer);
+        if (found.IsNone || found.Map(r => r.ProposalId != v.ProposalId || r.Phase != RegPhase.Proposed).IfNone(true))
+            return s;   // a late or stray vote: the proposal it answers is decided or gone
+        var reg = found.IfNone(() => throw new InvalidOperationException());
+        reg = v.Yes
+            ? reg with { Yes = reg.Yes.TryAdd(voter) }
+            : reg with { No = reg.No.TryAdd(voter), LastNoReason = v.Reason ?? "no reason given" };
+        fx.Info($"REGISTER_VOTE {(v.Yes ? "yes" : $"no ({v.Reason})")} on {v.ProposalId} for {v.Peer} from {voter} ({reg.Yes.Count}/{s.Config.Seeds.Count} yes, quorum {s.Config.Quorum})");
+        return Tally(s with { Registrations = s.Registrations.SetItem(v.Peer, reg) }, reg, fx);
+    }
+
+    /// <summary>Commits when the yes votes reach a quorum; rejects when the no votes make that impossible.</summary>
+    static SeedState Tally(SeedState s, RegistrationRecord reg, EffectList fx)
+    {
+        var c = s.Config;
+        if (reg.Yes.Count >= c.Quorum)
+        {
+            var voters = toSeq(reg.Yes.OrderBy(n => n).ToArray());
+            fx.Info($"REGISTER_COMMIT {reg.Peer} with {reg.Yes.Count}/{c.Seeds.Count} votes ({string.Join(", ", voters)}); proposal {reg.ProposalId}");
+            fx.SendAll(c.OtherSeeds, new RegisterCommit(reg.Peer, voters));
+            return Committed(s, reg, RegTrigger.QuorumReached, voters, fx);
+        }
+        if (reg.No.Count > c.Seeds.Count - c.Quorum)
+        {
+            var reason = reg.LastNoReason ?? "refused";
+            fx.Warn($"REGISTER_REJECTED {reg.Peer}: {reg.No.Count}/{c.Seeds.Count} seeds voted no ({reason})");
+            fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
+            foreach (var w in reg.Waiting) fx.Send(w, new RegisterRejected(reason));
+            var phase = Registration.Fire(reg.Phase, RegTrigger.QuorumImpossible).IfNone(reg.Phase);
+            return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase, Waiting = HashSet<NodeId>() }) };
+        }
+        return s;
+    }
+
+    static SeedState Committed(SeedState s, RegistrationRecord reg, RegTrigger how, Seq<NodeId> voters, EffectList fx)
+    {
+        var phase = Registration.Fire(reg.Phase, how).IfNone(reg.Phase);
+        fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
+        s = s with
+        {
+            Peers = s.Peers.AddOrUpdate(reg.Peer, new PeerRecord(0, voters)),
+            Registrations = s.Registrations.Remove(reg.Peer),
+        };
+        foreach (var w in reg.Waiting.OrderBy(n => n)) s = SendPeerList(s, w, fx);
+        _ = phase;   // Committed: the record is done and leaves the table
+        return s;
+    }
+
+    static SeedState OnCommit(SeedState s, NodeId from, RegisterCommit commit, EffectList fx)
+    {
+        if (!Quorum.IsReachedBy(s.Config.Seeds, commit.Voters))
+            return Reject(s, fx, $"REGISTER_COMMIT for {commit.Peer} from {from} ignored: {commit.Voters.Distinct().Count()} voters, quorum is {s.Config.Quorum}");
+        if (s.Peers.ContainsKey(commit.Peer)) return s;   // already known: commits are idempotent
+        fx.Info($"REGISTER_COMMIT {commit.Peer} learned from {from} ({commit.Voters.Distinct().Count()}/{s.Config.Seeds.Count} votes: {string.Join(", ", commit.Voters)})");
+        var reg = s.Registrations.Find(commit.Peer).IfNone(() => new RegistrationRecord(
+            commit.Peer, RegPhase.Requested, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), null));
+        return Committed(s, reg, RegTrigger.CommitObserved, commit.Voters.Distinct().OrderBy(n => n).ToSeq(), fx);
+    }
+
+    static SeedState OnSync(SeedState s, NodeId from, SeedSync sync, EffectList fx)
+    {
+        var learned = 0;
+        foreach (var commit in sync.Commits)
+        {
+            if (s.Peers.ContainsKey(commit.Peer) || !Quorum.IsReachedBy(s.Config.Seeds, commit.Voters)) continue;
+            var reg = s.Registrations.Find(commit.Peer).IfNone(() => new RegistrationRecord(
+                commit.Peer, RegPhase.Requested, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), null));
+            s = Committed(s, reg, RegTrigger.CommitObserved, commit.Voters.Distinct().OrderBy(n => n).ToSeq(), fx);
+            learned++;
+        }
+        if (learned > 0) fx.Info($"Synced {learned} committed peers from seed {from}");
+        return s;
+    }
+
+    static SeedState OnProposalTimeout(SeedState s, RegistrationRecord reg, EffectList fx)
+    {
+        var phase = Registration.Fire(reg.Phase, RegTrigger.Expire);
+        if (phase.IsNone) return s;
+        var c = s.Config;
+        fx.Warn($"REGISTER_TIMEOUT {reg.ProposalId} for {reg.Peer}: {reg.Yes.Count}/{c.Seeds.Count} yes votes, quorum {c.Quorum} not reached; no quorum of seeds is reachable, the peer will retry");
+        return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase.IfNone(reg.Phase), Waiting = HashSet<NodeId>() }) };
+    }
+
+    static SeedState OnPeerListRequest(SeedState s, NodeId from, EffectList fx) =>
+        s.Peers.ContainsKey(from)
+            ? SendPeerList(s, from, fx)
+            : Reject(s, fx, $"PEER_LIST_REQUEST from {from} ignored: not a registered peer");
+
+    static SeedState SendPeerList(SeedState s, NodeId to, EffectList fx)
+    {
+        var list = s.PeerListFor(to);
+        fx.Info($"PEER_LIST sent to {to}: {list.Peers.Count} peers");
+        fx.Send(to, list);
+        return s;
+    }
+
+    static SeedState OnDegree(SeedState s, NodeId from, int degree) =>
+        s.Peers.Find(from).Match(
+            r => s with { Peers = s.Peers.SetItem(from, r with { Degree = Math.Max(0, degree) }) },
+            () => s);
+}
