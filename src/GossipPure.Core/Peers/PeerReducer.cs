@@ -103,7 +103,9 @@ public static class PeerReducer
     static PeerState OnPeerList(PeerState s, NodeId seed, PeerList list, EffectList fx)
     {
         var entries = list.Peers.Filter(e => e.Node != s.Config.Self);
-        fx.Info($"PEER_LIST from {seed}: [{string.Join(", ", entries.Map(e => $"{e.Node} (degree {e.Degree})"))}]");
+        var line = $"PEER_LIST from {seed}: [{string.Join(", ", entries.Map(e => $"{e.Node} (degree {e.Degree})"))}]";
+        // The registration lists are news; a refresh is detail (file only).
+        fx.Add(new Log(s.Phase == PeerPhase.Registering ? LogLevel.Info : LogLevel.Debug, line));
         if (s.Phase == PeerPhase.Registering)
         {
             if (!s.Round.Asked.Contains(seed)) return s;

@@ -1,0 +1,145 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+using GossipPure.Core;
+using GossipPure.Core.Peers;
+using GossipPure.Core.Seeds;
+using GossipPure.Shell.Net;
+
+namespace GossipPure.Shell.Hosting;
+
+/// <summary>Where a node writes and what it says on the console.</summary>
+public sealed record NodeFiles(string LogDir, string? ConsolePrefix, bool Console = true);
+
+/// <summary>
+/// One node: one loop reading one channel of inputs. Take an input, step the pure reducer, record the input,
+/// perform the effects. All awaits live here; no protocol decision does.
+/// </summary>
+public sealed class NodeRunner<TState>
+{
+    readonly Role role;
+    readonly NodeConfig config;
+    readonly Func<TState, Input, Step<TState>> step;
+    readonly NodeFiles files;
+    readonly Channel<object> inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Dictionary<string, (long Generation, CancellationTokenSource Cancel)> timers = new();
+    long timerGeneration;
+    TState state;
+
+    public NodeRunner(Role role, NodeConfig config, TState initial, Func<TState, Input, Step<TState>> step, NodeFiles files)
+    {
+        this.role = role;
+        this.config = config;
+        this.step = step;
+        this.files = files;
+        state = initial;
+    }
+
+    public TState State => state;
+
+    sealed record TimerTick(string Key, long Generation);
+
+    string RoleName => role == Role.Seed ? "seed" : "peer";
+    public string LogPath => Path.Combine(files.LogDir, $"outputfile_{RoleName}_{config.Self.Port}.txt");
+    public string EventsPath => Path.Combine(files.LogDir, $"events_{RoleName}_{config.Self.Port}.jsonl");
+
+    /// <summary>Runs the node until it stops itself or <paramref name="shutdown"/> fires; returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken shutdown)
+    {
+        using var log = new NodeLog(LogPath, files.ConsolePrefix, files.Console);
+        var transport = new Transport(config.Self, role, i => inbox.Writer.TryWrite(i));
+        try
+        {
+            transport.Listen();
+        }
+        catch (SocketException e)
+        {
+            log.Write(Core.LogLevel.Error, $"Cannot listen on {config.Self}: {BindError(e)}");
+            return 1;
+        }
+        var randomSeed = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
+        using var recorder = new InputRecorder(EventsPath, role, config, randomSeed);
+        using var onShutdown = shutdown.Register(() => inbox.Writer.TryWrite(new ShutdownRequested(Clock.NowUs())));
+        inbox.Writer.TryWrite(new Started(Clock.NowUs(), randomSeed));
+
+        var exitCode = 0;
+        var running = true;
+        try
+        {
+            while (running && await inbox.Reader.WaitToReadAsync())
+            {
+                while (running && inbox.Reader.TryRead(out var item))
+                {
+                    var input = item switch
+                    {
+                        Input i => i,
+                        TimerTick t when timers.TryGetValue(t.Key, out var cur) && cur.Generation == t.Generation
+                            => Fired(t.Key),
+                        _ => null,   // a timer that was reset or cancelled after it fired
+                    };
+                    if (input is null) continue;
+                    var result = step(state, input);
+                    state = result.State;
+                    recorder.Append(input);
+                    foreach (var effect in result.Effects)
+                    {
+                        switch (effect)
+                        {
+                            case Send s: transport.Send(s.To, s.Message); break;
+                            case Connect c: transport.Connect(c.To); break;
+                            case SetTimer t: SetTimer(t.Key, t.DelayMs); break;
+                            case CancelTimer t: CancelTimer(t.Key); break;
+                            case Log l: log.Write(l.Level, l.Text); break;
+                            case Stop stop: exitCode = stop.ExitCode; running = false; break;
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            foreach (var (_, t) in timers) t.Cancel.Cancel();
+            timers.Clear();
+            await transport.DisposeAsync();
+        }
+        return exitCode;
+    }
+
+    TimerFired Fired(string key)
+    {
+        timers.Remove(key);
+        return new TimerFired(Clock.NowUs(), key);
+    }
+
+    void SetTimer(string key, long delayMs)
+    {
+        CancelTimer(key);
+        var gen = ++timerGeneration;
+        var cts = new CancellationTokenSource();
+        timers[key] = (gen, cts);
+        _ = Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, delayMs)), cts.Token)
+            .ContinueWith(t => { if (!t.IsCanceled) inbox.Writer.TryWrite(new TimerTick(key, gen)); }, TaskScheduler.Default);
+    }
+
+    void CancelTimer(string key)
+    {
+        if (timers.Remove(key, out var t)) t.Cancel.Cancel();
+    }
+
+    static string BindError(SocketException e) => e.SocketErrorCode switch
+    {
+        SocketError.AddressAlreadyInUse => "the port is already in use",
+        SocketError.AddressNotAvailable => "the address is not one of this machine's",
+        SocketError.AccessDenied => "permission denied",
+        _ => e.Message,
+    };
+}
+
+/// <summary>Builds the runner for a seed or a peer.</summary>
+public static class Nodes
+{
+    public static NodeRunner<SeedState> Seed(NodeConfig config, NodeFiles files) =>
+        new(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files);
+
+    public static NodeRunner<PeerState> Peer(NodeConfig config, NodeFiles files) =>
+        new(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files);
+}
