@@ -12,18 +12,21 @@ var configOption = new Option<string>("--config") { Description = "The seed list
 var logDirOption = new Option<string>("--log-dir") { Description = "Where output and event files go", DefaultValueFactory = _ => "." };
 var gossipIntervalOption = DurationOption("--gossip-interval", "Time between two gossip messages a peer makes", TimeSpan.FromSeconds(5));
 var gossipCountOption = new Option<int>("--gossip-count") { Description = "How many gossip messages each peer makes", DefaultValueFactory = _ => 10 };
+var heartbeatOption = DurationOption("--heartbeat-interval", "A peer heartbeats its neighbours this often and suspects one silent for 3 intervals", TimeSpan.FromSeconds(1));
+var pingOption = DurationOption("--ping-interval", "ICMP echo to each neighbour's host this often; 3 failures make a suspect", TimeSpan.FromSeconds(13));
+var probeTimeoutOption = DurationOption("--probe-timeout", "A PROBE unanswered this long is evidence of death", TimeSpan.FromMilliseconds(300));
 var ipArgument = new Argument<string>("ip") { Description = "The IP address this node listens on" };
 var portArgument = new Argument<int>("port") { Description = "The TCP port this node listens on" };
 
 var root = new RootCommand("GossipPure: a gossip peer-to-peer network with quorum membership and a pure, replayable core.");
 
 var seed = new Command("seed", "Run a seed: admits peers by majority vote of the seeds in config.csv")
-    { ipArgument, portArgument, configOption, logDirOption };
+    { ipArgument, portArgument, configOption, logDirOption, probeTimeoutOption };
 seed.SetAction((pr, ct) => RunSingle(pr, Role.Seed, ct));
 root.Subcommands.Add(seed);
 
 var peer = new Command("peer", "Run a peer: registers with the seeds, joins the overlay and gossips")
-    { ipArgument, portArgument, configOption, logDirOption, gossipIntervalOption, gossipCountOption };
+    { ipArgument, portArgument, configOption, logDirOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption };
 peer.SetAction((pr, ct) => RunSingle(pr, Role.Peer, ct));
 root.Subcommands.Add(peer);
 
@@ -32,7 +35,7 @@ var basePortOption = new Option<int>("--peer-base-port") { Description = "Port o
 var peerIpOption = new Option<string>("--peer-ip") { Description = "Address the peers listen on", DefaultValueFactory = _ => "127.0.0.1" };
 var runForOption = DurationOption("--run-for", "Stop by itself after this long (0: run until Ctrl+C)", TimeSpan.Zero);
 var cluster = new Command("cluster", "Start the seeds of config.csv and N peers on this machine, in this process")
-    { configOption, logDirOption, peersOption, basePortOption, peerIpOption, gossipIntervalOption, gossipCountOption, runForOption };
+    { configOption, logDirOption, peersOption, basePortOption, peerIpOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, runForOption };
 cluster.SetAction(RunCluster);
 root.Subcommands.Add(cluster);
 
@@ -52,11 +55,22 @@ Option<TimeSpan> DurationOption(string name, string description, TimeSpan fallba
     },
 };
 
-ProtocolOptions Options(ParseResult pr) => ProtocolOptions.Default with
+ProtocolOptions Options(ParseResult pr)
 {
-    GossipIntervalMs = (long)pr.GetValue(gossipIntervalOption).TotalMilliseconds,
-    GossipCount = pr.GetValue(gossipCountOption),
-};
+    var d = ProtocolOptions.Default;
+    var command = pr.CommandResult.Command;
+    // An option the command does not have keeps the protocol default.
+    long Ms(Option<TimeSpan> o, long fallback) =>
+        command.Options.Contains(o) ? Math.Max(1, (long)pr.GetValue(o).TotalMilliseconds) : fallback;
+    return d with
+    {
+        GossipIntervalMs = Ms(gossipIntervalOption, d.GossipIntervalMs),
+        GossipCount = command.Options.Contains(gossipCountOption) ? pr.GetValue(gossipCountOption) : d.GossipCount,
+        HeartbeatIntervalMs = Ms(heartbeatOption, d.HeartbeatIntervalMs),
+        PingIntervalMs = Ms(pingOption, d.PingIntervalMs),
+        ProbeTimeoutMs = Ms(probeTimeoutOption, d.ProbeTimeoutMs),
+    };
+}
 
 async Task<int> RunSingle(ParseResult pr, Role role, CancellationToken ct)
 {

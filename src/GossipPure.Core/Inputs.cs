@@ -29,3 +29,8 @@ public sealed record BadFrame(long NowUs, string Remote, string Reason) : Input(
 
 /// <summary>The operator asked the node to stop (Ctrl+C, SIGTERM).</summary>
 public sealed record ShutdownRequested(long NowUs) : Input(NowUs);
+
+/// <summary>The answer to a <see cref="PingHost"/>: an ICMP echo reply came back, or not, or ICMP is not available here.</summary>
+public sealed record PingResult(long NowUs, string Ip, PingOutcome Outcome, string Detail) : Input(NowUs);
+
+public enum PingOutcome { Reply, NoReply, Unavailable }

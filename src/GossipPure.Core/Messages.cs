@@ -46,3 +46,41 @@ public sealed record LinkRequest : Message;
 
 /// <summary>A gossip message <c>&lt;timestamp&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c> made by <paramref name="Origin"/>.</summary>
 public sealed record Gossip(NodeId Origin, string Body) : Message;
+
+// ---- Failure detection ----------------------------------------------------------------------------------------
+
+/// <summary>Peer → neighbour, every heartbeat interval: I am alive. Any frame counts as a sign of life.</summary>
+public sealed record Heartbeat : Message;
+
+/// <summary>Anyone → node: answer with <see cref="ProbeAck"/> carrying the same nonce.</summary>
+public sealed record Probe(long Nonce) : Message;
+
+public sealed record ProbeAck(long Nonce) : Message;
+
+/// <summary>Peer → witness peer: is <paramref name="Suspect"/> dead by your own evidence? (You may probe it for me.)</summary>
+public sealed record SuspectRequest(NodeId Suspect) : Message;
+
+/// <summary>Witness → asking peer: its verdict on the suspect and the evidence behind it.</summary>
+public sealed record SuspectResponse(NodeId Suspect, bool Dead, string Evidence) : Message;
+
+/// <summary>Peer → seeds: <c>Dead Node:&lt;IP&gt;:&lt;Port&gt;:&lt;timestamp&gt;:&lt;reporter.IP&gt;</c>.</summary>
+public sealed record DeadReport(NodeId Suspect, string Report) : Message;
+
+/// <summary>Seed → seeds: vote on removing <paramref name="Suspect"/>; <paramref name="Reason"/> is "crashed" or "left".</summary>
+public sealed record DeadProposal(NodeId Suspect, string ProposalId, string Reason) : Message;
+
+/// <summary>Seed → proposing seed: its vote, from its own probe of the suspect (or the suspect's own LEAVE).</summary>
+public sealed record DeadVote(NodeId Suspect, string ProposalId, bool Yes, string Evidence) : Message;
+
+/// <summary>
+/// Seed → seeds and peers: <paramref name="Node"/> is removed; <paramref name="Voters"/> is the quorum certificate.
+/// Former neighbours of the node link to <paramref name="Rendezvous"/> (the lowest-addressed live peer), so the
+/// parts a dead hub leaves behind join again.
+/// </summary>
+public sealed record DeadConfirmed(NodeId Node, Seq<NodeId> Voters, string Reason, Option<NodeId> Rendezvous) : Message;
+
+/// <summary>Seed → reporting peers: a quorum of seeds found the suspect alive.</summary>
+public sealed record DeadRejected(NodeId Suspect, string Reason) : Message;
+
+/// <summary>Peer → neighbours and seeds on Ctrl+C: a departure, not a crash.</summary>
+public sealed record Leave : Message;

@@ -33,4 +33,20 @@ public sealed record ProtocolOptions
     /// <summary>First wait of a founder's peer-list refresh (doubles each time, <see cref="FounderRefreshes"/> times).</summary>
     public long FounderRefreshMs { get; init; } = 100;
     public int FounderRefreshes { get; init; } = 7;
+
+    /// <summary>A peer sends HEARTBEAT to each neighbour this often...</summary>
+    public long HeartbeatIntervalMs { get; init; } = 1000;
+    /// <summary>...and suspects a neighbour it has heard nothing from for this many intervals.</summary>
+    public int HeartbeatMisses { get; init; } = 3;
+    /// <summary>ICMP echo to each neighbour's host this often; suspect after <see cref="PingFailures"/> failures in a row.</summary>
+    public long PingIntervalMs { get; init; } = 13000;
+    public int PingFailures { get; init; } = 3;
+    /// <summary>A PROBE not answered within this is evidence of death.</summary>
+    public long ProbeTimeoutMs { get; init; } = 300;
+    /// <summary>How many other peers a suspecting peer asks to confirm.</summary>
+    public int Witnesses { get; init; } = 3;
+    /// <summary>How long the suspecting peer waits for its witnesses before it leaves the verdict to the seeds.</summary>
+    public long WitnessTimeoutMs { get; init; } = 1000;
+    /// <summary>A DEAD_REPORT not yet confirmed is sent again this often.</summary>
+    public long ReportRetryMs { get; init; } = 2000;
 }

@@ -17,6 +17,17 @@ public static class Wire
         SeedSync => "SEED_SYNC",
         LinkRequest => "LINK_REQUEST",
         Gossip => "GOSSIP",
+        Heartbeat => "HEARTBEAT",
+        Probe => "PROBE",
+        ProbeAck => "PROBE_ACK",
+        SuspectRequest => "SUSPECT_REQUEST",
+        SuspectResponse => "SUSPECT_RESPONSE",
+        DeadReport => "DEAD_REPORT",
+        DeadProposal => "DEAD_PROPOSAL",
+        DeadVote => "DEAD_VOTE",
+        DeadConfirmed => "DEAD_CONFIRMED",
+        DeadRejected => "DEAD_REJECTED",
+        Leave => "LEAVE",
         _ => m.GetType().Name,
     };
 }

@@ -117,12 +117,12 @@ public sealed class GossipProcess : IDisposable
     public IReadOnlyList<string> Output { get { lock (gate) return lines.ToList(); } }
 
     /// <summary>Waits for a console line matching <paramref name="match"/> (already seen or yet to come).</summary>
-    public async Task<string> WaitForLine(Func<string, bool> match, TimeSpan timeout, string what)
+    public async Task<string> WaitForLine(Func<string, bool> match, TimeSpan timeout, string what, int fromLine = 0)
     {
         TaskCompletionSource<string> tcs;
         lock (gate)
         {
-            var seen = lines.FirstOrDefault(match);
+            var seen = lines.Skip(fromLine).FirstOrDefault(match);
             if (seen is not null) return seen;
             tcs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             waiters.Add((match, tcs));

@@ -6,7 +6,7 @@ namespace GossipPure.Core.Peers;
 /// The peer: registers with a quorum of seeds, attaches to the overlay by preferential attachment, and gossips.
 /// Rules of this file: every decision a peer makes lives here; the time and the random seed come in as inputs.
 /// </summary>
-public static class PeerReducer
+public static partial class PeerReducer
 {
     public const string RegisterTimer = "register";
     public const string GossipTimer = "gossip";
@@ -17,6 +17,7 @@ public static class PeerReducer
         var fx = new EffectList();
         if (s.Phase is PeerPhase.Idle && input is not Started) return fx.With(s);
         if (s.Phase is PeerPhase.Stopped) return fx.With(s);
+        s = s with { NowUs = input.NowUs };
         var next = input switch
         {
             Started st => OnStarted(s, st, fx),
@@ -24,6 +25,7 @@ public static class PeerReducer
             ConnectFailed f => OnConnectFailed(s, f, fx),
             Disconnected d => OnDisconnected(s, d, fx),
             TimerFired t => OnTimer(s, t, fx),
+            PingResult p => OnPingResult(s, p, fx),
             BadFrame b => Warn(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
             ShutdownRequested => OnShutdown(s, fx),
             _ => s,
@@ -42,6 +44,13 @@ public static class PeerReducer
 
     static PeerState OnShutdown(PeerState s, EffectList fx)
     {
+        if (s.Phase == PeerPhase.Registered)
+        {
+            // A departure, not a crash: neighbours drop the link quietly and the seeds remove this peer at once.
+            fx.Info($"LEAVE sent to {s.Neighbours.Count} neighbours and {s.Config.Seeds.Count} seeds");
+            fx.SendAll(toSeq(s.Neighbours.OrderBy(n => n).ToArray()), new Leave());
+            fx.SendAll(s.Config.Seeds, new Leave());
+        }
         fx.Info($"Gossip made {s.Made}, received first-time {s.FirstTime}, duplicates dropped {s.Duplicates}; degree {s.Neighbours.Count}");
         fx.Info("Shutting down.");
         fx.Add(new Stop(0));
@@ -67,9 +76,7 @@ public static class PeerReducer
     static PeerState OnConnectFailed(PeerState s, ConnectFailed f, EffectList fx)
     {
         if (s.Config.IsSeed(f.Node)) return SeedFailed(s, f.Node, f.Reason, fx);
-        if (!s.Neighbours.Contains(f.Node)) return s;
-        fx.Warn($"Could not reach neighbour {f.Node}: {f.Reason}; link dropped");
-        return Repair(DropNeighbour(s, f.Node, fx), fx);
+        return OnUnreachable(s, f.Node, $"cannot connect ({f.Reason})", fx);
     }
 
     static PeerState SeedFailed(PeerState s, NodeId seed, string reason, EffectList fx)
@@ -127,6 +134,7 @@ public static class PeerReducer
         fx.Info($"Registered; peer list is the union of {s.Round.Lists.Count} seeds' lists: {known.Count} peers");
         s = s with { Phase = PeerPhase.Registered, Known = known };
         fx.Timer(GossipTimer, c.Options.GossipIntervalMs);
+        StartDetectionTimers(c.Options, fx);
         if (known.IsEmpty)
         {
             // The first peer (or one that raced others to register): it re-reads the list shortly so concurrent
@@ -170,10 +178,15 @@ public static class PeerReducer
 
     static PeerState Link(PeerState s, NodeId n, EffectList fx)
     {
-        if (s.Neighbours.Contains(n) || n == s.Config.Self) return s;
+        if (s.Neighbours.Contains(n) || n == s.Config.Self || s.Det.Dead.Contains(n)) return s;
         fx.Send(n, new LinkRequest());
         foreach (var g in s.Backlog) fx.Send(n, g);   // catch the new neighbour up on recent gossip
-        return s with { Neighbours = s.Neighbours.TryAdd(n), Known = s.Known.AddOrUpdate(n, s.Known.Find(n).IfNone(0) + 1) };
+        return s with
+        {
+            Neighbours = s.Neighbours.TryAdd(n),
+            Known = s.Known.AddOrUpdate(n, s.Known.Find(n).IfNone(0) + 1),
+            Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(n, Watch.AliveSince(s.NowUs)) },
+        };
     }
 
     static PeerState ReportDegree(PeerState s, EffectList fx)
@@ -182,32 +195,24 @@ public static class PeerReducer
         return s;
     }
 
-    static PeerState DropNeighbour(PeerState s, NodeId n, EffectList fx) =>
-        ReportDegree(s with { Neighbours = s.Neighbours.Remove(n) }, fx);
-
-    /// <summary>A peer that has lost all its neighbours attaches again to known peers.</summary>
-    static PeerState Repair(PeerState s, EffectList fx)
-    {
-        if (s.Phase != PeerPhase.Registered || !s.Neighbours.IsEmpty) return s;
-        var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self);
-        if (candidates.IsEmpty) return s;
-        var (picked, rng) = Overlay.PickPreferential(candidates, 1, s.Rng);
-        fx.Info($"No neighbours left: linking to {string.Join(", ", picked)}");
-        s = s with { Rng = rng };
-        foreach (var n in picked) s = Link(s, n, fx);
-        return ReportDegree(s, fx);
-    }
 
     // ---- Messages -----------------------------------------------------------------------------------------
 
-    static PeerState OnMessage(PeerState s, Received r, EffectList fx) => r.Message switch
+    static PeerState OnMessage(PeerState s, Received r, EffectList fx)
     {
-        PeerList l when s.Config.IsSeed(r.From) => OnPeerList(s, r.From, l, fx),
-        RegisterRejected rej when s.Config.IsSeed(r.From) => OnRejected(s, r.From, rej, fx),
-        LinkRequest => OnLinkRequest(s, r.From, fx),
-        Gossip g => OnGossip(s, r.From, g, fx),
-        var m => Warn(s, fx, $"{Wire.TypeName(m)} from {r.From} ignored: not a peer message"),
-    };
+        s = Heard(s, r.From, fx);
+        return r.Message switch
+        {
+            PeerList l when s.Config.IsSeed(r.From) => OnPeerList(s, r.From, l, fx),
+            RegisterRejected rej when s.Config.IsSeed(r.From) => OnRejected(s, r.From, rej, fx),
+            DeadConfirmed dc when s.Config.IsSeed(r.From) => OnDeadConfirmed(s, r.From, dc, fx),
+            DeadRejected dr when s.Config.IsSeed(r.From) => OnDeadRejected(s, r.From, dr, fx),
+            Heartbeat or ProbeAck or Leave or Probe or SuspectRequest or SuspectResponse => OnDetectionMessage(s, r.From, r.Message, fx),
+            LinkRequest => OnLinkRequest(s, r.From, fx),
+            Gossip g => OnGossip(s, r.From, g, fx),
+            var m => Warn(s, fx, $"{Wire.TypeName(m)} from {r.From} ignored: not a peer message"),
+        };
+    }
 
     static PeerState OnRejected(PeerState s, NodeId seed, RegisterRejected rej, EffectList fx)
     {
@@ -220,19 +225,21 @@ public static class PeerReducer
     static PeerState OnLinkRequest(PeerState s, NodeId from, EffectList fx)
     {
         if (from == s.Config.Self || s.Config.IsSeed(from)) return Warn(s, fx, $"LINK_REQUEST from {from} ignored");
+        if (s.Det.Dead.Contains(from)) return Warn(s, fx, $"LINK_REQUEST from {from} ignored: it was confirmed dead");
         if (s.Neighbours.Contains(from)) return s;
-        s = s with { Neighbours = s.Neighbours.TryAdd(from), Known = s.Known.AddOrUpdate(from, s.Known.Find(from).IfNone(1)) };
+        s = s with
+        {
+            Neighbours = s.Neighbours.TryAdd(from),
+            Known = s.Known.AddOrUpdate(from, s.Known.Find(from).IfNone(1)),
+            Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(from, Watch.AliveSince(s.NowUs)) },
+        };
         fx.Info($"Neighbour added: {from} linked to this peer (degree now {s.Neighbours.Count})");
         foreach (var g in s.Backlog) fx.Send(from, g);
         return ReportDegree(s, fx);
     }
 
-    static PeerState OnDisconnected(PeerState s, Disconnected d, EffectList fx)
-    {
-        if (!s.Neighbours.Contains(d.Node)) return s;
-        fx.Warn($"Connection to neighbour {d.Node} closed: {d.Reason}; link dropped");
-        return Repair(DropNeighbour(s, d.Node, fx), fx);
-    }
+    static PeerState OnDisconnected(PeerState s, Disconnected d, EffectList fx) =>
+        OnUnreachable(s, d.Node, $"connection broken ({d.Reason})", fx);
 
     // ---- Gossip -------------------------------------------------------------------------------------------
 
@@ -240,6 +247,12 @@ public static class PeerReducer
     {
         RegisterTimer => OnRegisterTimer(s, fx),
         GossipTimer => MakeGossip(s, t.NowUs, fx),
+        HeartbeatTimer => OnHeartbeatTimer(s, fx),
+        SilenceTimer => OnSilenceTimer(s, fx),
+        PingTimer => OnPingTimer(s, fx),
+        var key when key.StartsWith("probe:", StringComparison.Ordinal) => OnProbeTimeout(s, key, fx),
+        var key when key.StartsWith("witness:", StringComparison.Ordinal) => OnWitnessTimeout(s, key, fx),
+        var key when key.StartsWith("report:", StringComparison.Ordinal) => OnReportTimer(s, key, fx),
         RefreshTimer => OnRefreshTimer(s, fx),
         _ => s,
     };
@@ -253,8 +266,9 @@ public static class PeerReducer
         if (s.Phase != PeerPhase.Registered || s.Made >= o.GossipCount) return s;
         var no = s.Made + 1;
         var g = new Gossip(s.Config.Self, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
-        fx.Info($"GOSSIP made: '{g.Body}' (sent to {s.Neighbours.Count} neighbours)");
-        foreach (var n in s.Neighbours.OrderBy(x => x)) fx.Send(n, g);
+        var to = s.ActiveNeighbours;
+        fx.Info($"GOSSIP made: '{g.Body}' (sent to {to.Count} neighbours)");
+        foreach (var n in to) fx.Send(n, g);
         if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
         return Remember(s, g, Digest.Of(g.Origin, g.Body)) with { Made = no };
     }
@@ -273,7 +287,7 @@ public static class PeerReducer
         if (s.Seen.Contains(d)) return s with { Duplicates = s.Duplicates + 1 };
         if (g.Origin == s.Config.Self) return s with { Duplicates = s.Duplicates + 1 };
         fx.Info($"GOSSIP received (first time): '{g.Body}' from {from} origin {g.Origin}");
-        foreach (var n in s.Neighbours.OrderBy(x => x)) if (n != from) fx.Send(n, g);
+        foreach (var n in s.ActiveNeighbours) if (n != from) fx.Send(n, g);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }
 }

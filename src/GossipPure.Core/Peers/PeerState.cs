@@ -28,5 +28,14 @@ public sealed record PeerState(
         new(config, PeerPhase.Idle, new Rng(0), Round.First, HashMap<NodeId, int>(), HashSet<NodeId>(),
             false, 0, 0, HashSet<Digest>(), Seq<Gossip>(), 0, 0);
 
+    /// <summary>The time of the input being handled (the last input's time): the reducer's only notion of now.</summary>
+    public long NowUs { get; init; }
+
+    /// <summary>Liveness of neighbours, probes run for others, and the peers confirmed dead.</summary>
+    public Detection Det { get; init; } = Detection.Empty;
+
+    /// <summary>Neighbours not under suspicion: the ones gossip and heartbeats go to.</summary>
+    public Seq<NodeId> ActiveNeighbours => toSeq(Neighbours.Filter(n => !Det.Watches.Find(n).Map(w => w.IsSuspected).IfNone(false)).OrderBy(n => n).ToArray());
+
     public Seq<PeerEntry> KnownEntries => toSeq(Known.Map((n, d) => new PeerEntry(n, d)).Values);
 }

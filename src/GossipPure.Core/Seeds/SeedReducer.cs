@@ -4,7 +4,7 @@ namespace GossipPure.Core.Seeds;
 /// The seed: admits peers by majority vote, keeps the peer list with degrees, and serves it.
 /// Rules of this file: every decision a seed makes lives here; every input is validated before it changes state.
 /// </summary>
-public static class SeedReducer
+public static partial class SeedReducer
 {
     public static string ProposalTimer(NodeId peer) => $"proposal:{peer}";
     public static string ReconnectTimer(NodeId seed) => $"reconnect:{seed}";
@@ -13,12 +13,14 @@ public static class SeedReducer
     {
         var fx = new EffectList();
         if (!s.Running && input is not Started) return fx.With(s);   // before start or after shutdown: nothing
+        s = s with { NowUs = input.NowUs };
         var next = input switch
         {
             Started => OnStarted(s, fx),
             Connected c when s.Config.IsSeed(c.Node) => OnSeedUp(s, c.Node, fx),
             Disconnected d when s.Config.IsSeed(d.Node) => OnSeedLost(s, d.Node, $"connection closed ({d.Reason})", fx),
             ConnectFailed f when s.Config.IsSeed(f.Node) => OnSeedLost(s, f.Node, f.Reason, fx),
+            ConnectFailed f => OnPeerUnreachable(s, f.Node, $"cannot connect ({f.Reason})", fx),
             TimerFired t => OnTimer(s, t.Key, fx),
             Received r => OnMessage(s, r.From, r.Message, fx),
             BadFrame b => Reject(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
@@ -67,7 +69,7 @@ public static class SeedReducer
             if (key == ReconnectTimer(seed)) { fx.Add(new Connect(seed)); return s; }
         foreach (var reg in s.Registrations.Values)
             if (key == ProposalTimer(reg.Peer)) return OnProposalTimeout(s, reg, fx);
-        return s;
+        return OnDeathTimer(s, key, fx);
     }
 
     static SeedState OnMessage(SeedState s, NodeId from, Message m, EffectList fx)
@@ -79,6 +81,14 @@ public static class SeedReducer
             RegisterRequest => OnRegisterRequest(s, from, fx),
             PeerListRequest => OnPeerListRequest(s, from, fx),
             DegreeUpdate d => OnDegree(s, from, d.Degree),
+            DeadReport r when !fromSeed => OnDeadReport(s, from, r, fx),
+            Leave when !fromSeed => OnLeave(s, from, fx),
+            ProbeAck a => OnProbeAck(s, from, a, fx),
+            DeadProposal or DeadVote or DeadConfirmed when !fromSeed =>
+                Reject(s, fx, $"{Wire.TypeName(m)} from {from} ignored: sender is not a seed in config"),
+            DeadProposal p => OnDeadProposal(s, from, p, fx),
+            DeadVote v => OnDeadVote(s, from, v, fx),
+            DeadConfirmed c => OnDeadConfirmed(s, from, c, fx),
             RegisterProposal or RegisterVote or RegisterCommit or SeedSync when !fromSeed =>
                 Reject(s, fx, $"{Wire.TypeName(m)} from {from} ignored: sender is not a seed in config"),
             RegisterProposal p => OnProposal(s, from, p, fx),

@@ -21,5 +21,33 @@ public sealed record SeedState(
         new(toSeq(Peers.Filter((n, _) => n != receiver).Map((n, r) => new PeerEntry(n, r.Degree))
             .Values.OrderBy(e => e.Node).ToArray()));
 
+    /// <summary>The time of the input being handled.</summary>
+    public long NowUs { get; init; }
+
+    /// <summary>Removal votes in progress, keyed by the suspect.</summary>
+    public HashMap<NodeId, DeathRecord> Deaths { get; init; } = HashMap<NodeId, DeathRecord>();
+
+    /// <summary>Probes this seed runs before it votes, with the votes waiting on each.</summary>
+    public HashMap<NodeId, Peers.PendingProbe<BallotRef>> Probes { get; init; } = HashMap<NodeId, Peers.PendingProbe<BallotRef>>();
+
+    public long NextNonce { get; init; } = 1;
+
+    /// <summary>Peers that told this seed themselves that they are leaving.</summary>
+    public HashSet<NodeId> Left { get; init; } = HashSet<NodeId>();
+
     public RegisterCommit CertificateOf(NodeId peer, PeerRecord r) => new(peer, r.Voters);
 }
+
+/// <summary>A vote this seed owes: on <paramref name="ProposalId"/>, to <paramref name="Proposer"/> (itself for its own).</summary>
+public readonly record struct BallotRef(NodeId Proposer, string ProposalId);
+
+/// <summary>One removal vote at its proposing seed; the phase is the same machine as a registration's.</summary>
+public sealed record DeathRecord(
+    NodeId Suspect,
+    RegPhase Phase,
+    string ProposalId,
+    string Reason,
+    HashSet<NodeId> Yes,
+    HashSet<NodeId> No,
+    HashSet<NodeId> Reporters,
+    string LastEvidence);

@@ -86,6 +86,8 @@ public sealed class NodeRunner<TState>
                         {
                             case Send s: transport.Send(s.To, s.Message); break;
                             case Connect c: transport.Connect(c.To); break;
+                            case Disconnect d: transport.Disconnect(d.Node); break;
+                            case PingHost p: _ = Icmp.EchoAsync(p.Ip, inbox.Writer); break;
                             case SetTimer t: SetTimer(t.Key, t.DelayMs); break;
                             case CancelTimer t: CancelTimer(t.Key); break;
                             case Log l: log.Write(l.Level, l.Text); break;

@@ -76,6 +76,19 @@ public sealed class Transport : IAsyncDisposable
 
     public void Connect(NodeId to) => Enqueue(to, null);
 
+    /// <summary>Closes every connection to <paramref name="node"/>; no Disconnected input follows for them.</summary>
+    public void Disconnect(NodeId node)
+    {
+        Connection[] conns;
+        lock (gate)
+        {
+            conns = open.TryGetValue(node, out var list) ? list.ToArray() : Array.Empty<Connection>();
+            open.Remove(node);
+            if (dialling.Remove(node, out var d)) conns = conns.Append(d).ToArray();
+        }
+        foreach (var c in conns) c.Abort(flush: false);
+    }
+
     void Enqueue(NodeId to, byte[]? frame)
     {
         if (stopping.IsCancellationRequested) return;

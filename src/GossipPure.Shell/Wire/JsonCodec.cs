@@ -124,6 +124,51 @@ public static class JsonCodec
                 w.WriteString("origin", g.Origin.ToString());
                 w.WriteString("body", g.Body);
                 break;
+            case Heartbeat:
+            case Leave:
+                break;
+            case Probe p:
+                w.WriteNumber("nonce", p.Nonce);
+                break;
+            case ProbeAck a:
+                w.WriteNumber("nonce", a.Nonce);
+                break;
+            case SuspectRequest sr:
+                w.WriteString("suspect", sr.Suspect.ToString());
+                break;
+            case SuspectResponse sr:
+                w.WriteString("suspect", sr.Suspect.ToString());
+                w.WriteBoolean("dead", sr.Dead);
+                w.WriteString("evidence", sr.Evidence);
+                break;
+            case DeadReport dr:
+                w.WriteString("suspect", dr.Suspect.ToString());
+                w.WriteString("report", dr.Report);
+                break;
+            case DeadProposal dp:
+                w.WriteString("suspect", dp.Suspect.ToString());
+                w.WriteString("proposal", dp.ProposalId);
+                w.WriteString("reason", dp.Reason);
+                break;
+            case DeadVote dv:
+                w.WriteString("suspect", dv.Suspect.ToString());
+                w.WriteString("proposal", dv.ProposalId);
+                w.WriteBoolean("yes", dv.Yes);
+                w.WriteString("evidence", dv.Evidence);
+                break;
+            case DeadConfirmed dc:
+                w.WriteString("node", dc.Node.ToString());
+                w.WriteStartArray("voters");
+                foreach (var v in dc.Voters) w.WriteStringValue(v.ToString());
+                w.WriteEndArray();
+                w.WriteString("reason", dc.Reason);
+                if (dc.Rendezvous.Case is NodeId rv) w.WriteString("rendezvous", rv.ToString());
+                else w.WriteNull("rendezvous");
+                break;
+            case DeadRejected dj:
+                w.WriteString("suspect", dj.Suspect.ToString());
+                w.WriteString("reason", dj.Reason);
+                break;
             default:
                 throw new ArgumentException($"JsonCodec cannot encode a {m.GetType().Name}", nameof(m));
         }
@@ -215,6 +260,21 @@ public static class JsonCodec
             "SEED_SYNC" => new SeedSync(f.Array("commits", (item, path) => ReadCommit(f.Nested(item, path)))),
             "LINK_REQUEST" => new LinkRequest(),
             "GOSSIP" => new Gossip(f.Address("origin"), f.String("body", MaxBodyChars)),
+            "HEARTBEAT" => new Heartbeat(),
+            "PROBE" => new Probe(f.Long("nonce")),
+            "PROBE_ACK" => new ProbeAck(f.Long("nonce")),
+            "SUSPECT_REQUEST" => new SuspectRequest(f.Address("suspect")),
+            "SUSPECT_RESPONSE" => new SuspectResponse(f.Address("suspect"), f.Bool("dead"), f.String("evidence", MaxStringChars)),
+            "DEAD_REPORT" => new DeadReport(f.Address("suspect"), f.String("report", MaxStringChars)),
+            "DEAD_PROPOSAL" => new DeadProposal(f.Address("suspect"), f.Id("proposal"), f.String("reason", MaxStringChars)),
+            "DEAD_VOTE" => new DeadVote(f.Address("suspect"), f.Id("proposal"), f.Bool("yes"), f.String("evidence", MaxStringChars)),
+            "DEAD_CONFIRMED" => new DeadConfirmed(
+                f.Address("node"),
+                f.Array("voters", (item, itemPath) => f.AddressValue(item, itemPath)),
+                f.String("reason", MaxStringChars),
+                f.OptionalAddress("rendezvous")),
+            "DEAD_REJECTED" => new DeadRejected(f.Address("suspect"), f.String("reason", MaxStringChars)),
+            "LEAVE" => new Leave(),
             _ => throw new DecodeError($"unknown message type {Quote(type)}"),
         };
     }
@@ -273,6 +333,18 @@ public static class JsonCodec
                 case ShutdownRequested:
                     w.WriteString("input", "shutdown");
                     break;
+                case PingResult p:
+                    w.WriteString("input", "ping_result");
+                    w.WriteString("ip", p.Ip);
+                    w.WriteString("outcome", p.Outcome switch
+                    {
+                        PingOutcome.Reply => "reply",
+                        PingOutcome.NoReply => "no_reply",
+                        PingOutcome.Unavailable => "unavailable",
+                        var o => throw new ArgumentException($"JsonCodec cannot encode ping outcome {o}", nameof(input)),
+                    });
+                    w.WriteString("detail", p.Detail);
+                    break;
                 default:
                     throw new ArgumentException($"JsonCodec cannot encode a {input.GetType().Name}", nameof(input));
             }
@@ -308,6 +380,7 @@ public static class JsonCodec
                 "timer" => new TimerFired(t, f.String("key", MaxInputStringChars)),
                 "bad_frame" => new BadFrame(t, f.String("remote", MaxInputStringChars), f.String("reason", MaxInputStringChars)),
                 "shutdown" => new ShutdownRequested(t),
+                "ping_result" => new PingResult(t, f.String("ip", MaxStringChars), f.Outcome("outcome"), f.String("detail", MaxInputStringChars)),
                 _ => throw new DecodeError($"unknown input kind {Quote(kind)}"),
             };
             error = null;
@@ -432,11 +505,28 @@ public static class JsonCodec
             var other => throw new DecodeError($"{owner}: field '{Name(name)}': {Quote(other)} is neither \"seed\" nor \"peer\""),
         };
 
+        public PingOutcome Outcome(string name) => String(name, MaxStringChars) switch
+        {
+            "reply" => PingOutcome.Reply,
+            "no_reply" => PingOutcome.NoReply,
+            "unavailable" => PingOutcome.Unavailable,
+            var other => throw new DecodeError($"{owner}: field '{Name(name)}': {Quote(other)} is not reply, no_reply or unavailable"),
+        };
+
         public NodeId Address(string name)
         {
             if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.String)
                 throw new DecodeError($"{owner}: field '{Name(name)}' missing or not a string");
             return AddressValue(el, Name(name));
+        }
+
+        /// <summary>An address, or None when the field is null or absent.</summary>
+        public Option<NodeId> OptionalAddress(string name)
+        {
+            if (!obj.TryGetProperty(name, out var el) || el.ValueKind == JsonValueKind.Null) return Option<NodeId>.None;
+            if (el.ValueKind != JsonValueKind.String)
+                throw new DecodeError($"{owner}: field '{Name(name)}' is not a string or null");
+            return Option<NodeId>.Some(AddressValue(el, Name(name)));
         }
 
         /// <summary>An <c>IP:Port</c> string at <paramref name="path"/> (a field or an array item).</summary>

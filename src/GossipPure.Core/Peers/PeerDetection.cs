@@ -1,0 +1,348 @@
+namespace GossipPure.Core.Peers;
+
+/// <summary>
+/// Two-level dead-node detection, the peer's half. Local evidence (a broken connection, missed heartbeats,
+/// failed pings) makes a neighbour a suspect; other peers confirm from their own evidence (they probe it for
+/// the asker when they have none); a confirmed suspicion is reported to the seeds, who probe and vote.
+/// </summary>
+public static partial class PeerReducer
+{
+    public const string HeartbeatTimer = "heartbeat";
+    public const string SilenceTimer = "silence";
+    public const string PingTimer = "ping";
+    static string WitnessTimer(NodeId n) => $"witness:{n}";
+    static string ReportTimer(NodeId n) => $"report:{n}";
+
+    static void StartDetectionTimers(ProtocolOptions o, EffectList fx)
+    {
+        fx.Timer(HeartbeatTimer, o.HeartbeatIntervalMs);
+        fx.Timer(SilenceTimer, SilenceCheckMs(o));
+        fx.Timer(PingTimer, o.PingIntervalMs);
+    }
+
+    /// <summary>Silence is checked four times per heartbeat interval, so a hung neighbour is caught soon after the limit.</summary>
+    static long SilenceCheckMs(ProtocolOptions o) => Math.Max(1, o.HeartbeatIntervalMs / 4);
+
+    static NodeId TimerTarget(string key) => NodeId.Parse(key[(key.IndexOf(':') + 1)..]);
+
+    static Watch WatchOf(PeerState s, NodeId n) => s.Det.Watches.Find(n).IfNone(() => Watch.AliveSince(s.NowUs));
+
+    static PeerState SetWatch(PeerState s, NodeId n, Watch w) => s with { Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(n, w) } };
+
+    /// <summary>Any frame from a watched node is a sign of life; from a suspect it ends the suspicion.</summary>
+    static PeerState Heard(PeerState s, NodeId from, EffectList fx)
+    {
+        var found = s.Det.Watches.Find(from);
+        if (found.IsNone) return s;
+        var w = found.IfNone(() => throw new InvalidOperationException());
+        s = SetWatch(s, from, w with { LastHeardUs = s.NowUs });
+        return w.IsSuspected ? Revive(s, from, SuspicionTrigger.ProvenAlive, "it sent a message", fx) : s;
+    }
+
+    /// <summary>A connection to <paramref name="node"/> broke or could not be made.</summary>
+    static PeerState OnUnreachable(PeerState s, NodeId node, string evidence, EffectList fx)
+    {
+        if (s.Det.Probes.ContainsKey(node)) s = ResolveProbe(s, node, dead: true, evidence, fx);
+        return s.Neighbours.Contains(node) && WatchOf(s, node).Phase == SuspicionPhase.Alive ? Suspect(s, node, evidence, fx) : s;
+    }
+
+    // ---- Suspicion round ------------------------------------------------------------------------------------
+
+    static PeerState Suspect(PeerState s, NodeId x, string evidence, EffectList fx)
+    {
+        var o = s.Config.Options;
+        var w = WatchOf(s, x);
+        var suspected = Suspicion.Fire(w.Phase, SuspicionTrigger.Evidence);
+        if (suspected.IsNone) return s;
+        fx.Warn($"SUSPECT {x}: {evidence}; heartbeats and pings to it stopped");
+        w = w with { Phase = SuspicionPhase.Suspected, Evidence = evidence, Confirms = HashSet<NodeId>(), Denials = HashSet<NodeId>() };
+
+        // Witnesses: neighbours first (they have their own view of x), then other known peers (they probe it).
+        var neighbours = s.ActiveNeighbours.Filter(n => n != x);
+        var (fromNeighbours, rng) = s.Rng.Sample(neighbours, o.Witnesses);
+        var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.Neighbours.Contains(n) && !s.Det.Dead.Contains(n)).OrderBy(n => n).ToArray());
+        var (fromOthers, rng2) = rng.Sample(others, o.Witnesses - fromNeighbours.Count);
+        var witnesses = fromNeighbours + fromOthers;
+        s = s with { Rng = rng2 };
+
+        if (witnesses.IsEmpty)
+        {
+            fx.Info($"No other peer can witness {x}: the seeds decide (they probe it before they vote)");
+            return Report(SetWatch(s, x, w), x, SuspicionTrigger.NoWitnesses, fx);
+        }
+        var needed = witnesses.Count / 2 + 1;
+        w = w with { Phase = SuspicionPhase.Confirming, Witnesses = toHashSet(witnesses), Needed = needed };
+        fx.Info($"SUSPECT_REQUEST about {x} sent to {string.Join(", ", witnesses)} ({needed} of {witnesses.Count} confirmations needed)");
+        fx.SendAll(witnesses, new SuspectRequest(x));
+        fx.Timer(WitnessTimer(x), o.WitnessTimeoutMs);
+        return SetWatch(s, x, w);
+    }
+
+    static PeerState OnSuspectResponse(PeerState s, NodeId witness, SuspectResponse r, EffectList fx)
+    {
+        var x = r.Suspect;
+        var w = WatchOf(s, x);
+        if (w.Phase != SuspicionPhase.Confirming || !w.Witnesses.Contains(witness)
+            || w.Confirms.Contains(witness) || w.Denials.Contains(witness))
+            return s;
+        w = r.Dead ? w with { Confirms = w.Confirms.Add(witness) } : w with { Denials = w.Denials.Add(witness) };
+        fx.Info($"SUSPECT_RESPONSE about {x} from {witness}: {(r.Dead ? "dead" : "alive")} ({r.Evidence}); {w.Confirms.Count}/{w.Needed} confirmations");
+        s = SetWatch(s, x, w);
+        if (w.Confirms.Count >= w.Needed) return Report(s, x, SuspicionTrigger.Confirmed, fx);
+        if (w.Denials.Count > w.Witnesses.Count - w.Needed)
+            return Revive(s, x, SuspicionTrigger.Refuted, $"{w.Denials.Count} of {w.Witnesses.Count} witnesses reached it", fx);
+        return s;
+    }
+
+    static PeerState OnWitnessTimeout(PeerState s, string key, EffectList fx)
+    {
+        var x = TimerTarget(key);
+        var w = WatchOf(s, x);
+        if (w.Phase != SuspicionPhase.Confirming) return s;
+        fx.Info($"Peer-level consensus on {x} incomplete ({w.Confirms.Count}/{w.Needed} confirmations, {w.Denials.Count} alive, the rest silent): the seeds decide");
+        return Report(s, x, SuspicionTrigger.Inconclusive, fx);
+    }
+
+    static string ReportString(PeerState s, NodeId x) =>
+        $"Dead Node:{x.Ip}:{x.Port}:{FormatTimestamp(s.NowUs)}:{s.Config.Self.Ip}";
+
+    static PeerState Report(PeerState s, NodeId x, SuspicionTrigger how, EffectList fx)
+    {
+        var w = WatchOf(s, x);
+        var phase = Suspicion.Fire(w.Phase, how);
+        if (phase.IsNone) return s;
+        var report = ReportString(s, x);
+        fx.Add(new CancelTimer(WitnessTimer(x)));
+        fx.Warn($"DEAD_REPORT sent to {s.Config.Seeds.Count} seeds: {report}");
+        fx.SendAll(s.Config.Seeds, new DeadReport(x, report));
+        fx.Timer(ReportTimer(x), s.Config.Options.ReportRetryMs);
+        return SetWatch(s, x, w with { Phase = SuspicionPhase.Reported });
+    }
+
+    static PeerState OnReportTimer(PeerState s, string key, EffectList fx)
+    {
+        var x = TimerTarget(key);
+        if (WatchOf(s, x).Phase != SuspicionPhase.Reported) return s;
+        var report = ReportString(s, x);
+        fx.Warn($"DEAD_REPORT for {x} not confirmed yet; sent again: {report}");
+        fx.SendAll(s.Config.Seeds, new DeadReport(x, report));
+        fx.Timer(ReportTimer(x), s.Config.Options.ReportRetryMs);
+        return s;
+    }
+
+    /// <summary>The suspect is alive after all: drop the suspicion and restore the link (with the gossip it missed).</summary>
+    static PeerState Revive(PeerState s, NodeId x, SuspicionTrigger how, string why, EffectList fx)
+    {
+        var w = WatchOf(s, x);
+        if (Suspicion.Fire(w.Phase, how).IsNone) return s;
+        fx.Info($"Suspicion of {x} dropped: {why}");
+        fx.Add(new CancelTimer(WitnessTimer(x)));
+        fx.Add(new CancelTimer(ReportTimer(x)));
+        s = SetWatch(s, x, Watch.AliveSince(s.NowUs));
+        if (s.Neighbours.Contains(x))
+        {
+            fx.Send(x, new LinkRequest());
+            foreach (var g in s.Backlog) fx.Send(x, g);
+        }
+        return s;
+    }
+
+    static PeerState OnDeadRejected(PeerState s, NodeId seed, DeadRejected r, EffectList fx) =>
+        Revive(s, r.Suspect, SuspicionTrigger.SeedsRejected, $"the seeds found it alive ({r.Reason}, from {seed})", fx);
+
+    // ---- Witness side: probes -------------------------------------------------------------------------------
+
+    static PeerState OnDetectionMessage(PeerState s, NodeId from, Message m, EffectList fx)
+    {
+        switch (m)
+        {
+            case Probe p:
+                fx.Send(from, new ProbeAck(p.Nonce));
+                return s;
+            case ProbeAck a:
+                return s.Det.Probes.Find(from).Map(p => p.Nonce == a.Nonce).IfNone(false)
+                    ? ResolveProbe(s, from, dead: false, $"answered PROBE in {Probing.Elapsed(s.Det.Probes[from].StartedUs, s.NowUs)}", fx)
+                    : s;
+            case SuspectRequest q:
+                return OnSuspectRequest(s, from, q.Suspect, fx);
+            case SuspectResponse r:
+                return OnSuspectResponse(s, from, r, fx);
+            case Leave:
+                return OnLeave(s, from, fx);
+            default:
+                return s;   // HEARTBEAT: Heard has already noted it
+        }
+    }
+
+    static PeerState OnSuspectRequest(PeerState s, NodeId asker, NodeId x, EffectList fx)
+    {
+        string? verdict = x == s.Config.Self ? null
+            : s.Det.Dead.Contains(x) ? "confirmed dead by the seeds"
+            : WatchOf(s, x).IsSuspected && s.Det.Watches.ContainsKey(x) ? $"own suspicion: {WatchOf(s, x).Evidence}"
+            : "";
+        if (verdict is null)
+        {
+            fx.Send(asker, new SuspectResponse(x, false, "this is the suspect answering"));
+            return s;
+        }
+        if (verdict.Length > 0)
+        {
+            fx.Info($"SUSPECT_REQUEST about {x} from {asker}: dead ({verdict})");
+            fx.Send(asker, new SuspectResponse(x, true, verdict));
+            return s;
+        }
+        fx.Info($"SUSPECT_REQUEST about {x} from {asker}: probing {x}");
+        var table = Probing.Start(s.Det.Probes, x, asker, s.Det.NextNonce, s.NowUs, s.Config.Options, fx);
+        return s with { Det = s.Det with { Probes = table, NextNonce = s.Det.NextNonce + 1 } };
+    }
+
+    static PeerState OnProbeTimeout(PeerState s, string key, EffectList fx)
+    {
+        var x = TimerTarget(key);
+        return s.Det.Probes.ContainsKey(x)
+            ? ResolveProbe(s, x, dead: true, $"no answer to PROBE within {s.Config.Options.ProbeTimeoutMs}ms", fx)
+            : s;
+    }
+
+    /// <summary>Answers everyone who waited on a probe of <paramref name="x"/>; a failed probe of a neighbour is also this peer's own evidence.</summary>
+    static PeerState ResolveProbe(PeerState s, NodeId x, bool dead, string evidence, EffectList fx)
+    {
+        var probe = s.Det.Probes.Find(x);
+        if (probe.IsNone) return s;
+        fx.Add(new CancelTimer(Probing.Timer(x)));
+        foreach (var asker in probe.Map(p => p.Waiting).IfNone(Seq<NodeId>()).Distinct())
+        {
+            fx.Info($"SUSPECT_RESPONSE about {x} to {asker}: {(dead ? "dead" : "alive")} ({evidence})");
+            fx.Send(asker, new SuspectResponse(x, dead, evidence));
+        }
+        s = s with { Det = s.Det with { Probes = s.Det.Probes.Remove(x) } };
+        return dead && s.Neighbours.Contains(x) && WatchOf(s, x).Phase == SuspicionPhase.Alive ? Suspect(s, x, evidence, fx) : s;
+    }
+
+    // ---- Probes this peer runs on its own neighbours ---------------------------------------------------------
+
+    static PeerState OnHeartbeatTimer(PeerState s, EffectList fx)
+    {
+        foreach (var n in s.ActiveNeighbours) fx.Send(n, new Heartbeat());
+        fx.Timer(HeartbeatTimer, s.Config.Options.HeartbeatIntervalMs);
+        return s;
+    }
+
+    static PeerState OnSilenceTimer(PeerState s, EffectList fx)
+    {
+        var o = s.Config.Options;
+        var limitUs = o.HeartbeatMisses * o.HeartbeatIntervalMs * 1000;
+        foreach (var n in s.ActiveNeighbours)
+        {
+            var silentUs = s.NowUs - WatchOf(s, n).LastHeardUs;
+            if (silentUs > limitUs)
+                s = Suspect(s, n, $"no heartbeat for {silentUs / 1000}ms ({o.HeartbeatMisses} missed)", fx);
+        }
+        fx.Timer(SilenceTimer, SilenceCheckMs(o));
+        return s;
+    }
+
+    static PeerState OnPingTimer(PeerState s, EffectList fx)
+    {
+        foreach (var ip in s.ActiveNeighbours.Map(n => n.Ip).Distinct().OrderBy(ip => ip, StringComparer.Ordinal))
+            fx.Add(new PingHost(ip));
+        fx.Timer(PingTimer, s.Config.Options.PingIntervalMs);
+        return s;
+    }
+
+    const int PingUnavailable = -1;
+
+    static PeerState OnPingResult(PeerState s, PingResult r, EffectList fx)
+    {
+        var failures = s.Det.PingFailures.Find(r.Ip).IfNone(0);
+        switch (r.Outcome)
+        {
+            case PingOutcome.Unavailable:
+                if (failures != PingUnavailable)
+                    fx.Warn($"ICMP echo to {r.Ip} is not available here ({r.Detail}); TCP and heartbeats still watch its peers");
+                return WithPingFailures(s, r.Ip, PingUnavailable);
+            case PingOutcome.Reply:
+                return WithPingFailures(s, r.Ip, 0);
+        }
+        failures = Math.Max(0, failures) + 1;
+        fx.Warn($"ICMP echo to {r.Ip} unanswered ({r.Detail}); {failures}/{s.Config.Options.PingFailures} failures");
+        if (failures < s.Config.Options.PingFailures) return WithPingFailures(s, r.Ip, failures);
+        s = WithPingFailures(s, r.Ip, 0);
+        foreach (var n in s.ActiveNeighbours.Filter(n => n.Ip == r.Ip))
+            s = Suspect(s, n, $"{s.Config.Options.PingFailures} ICMP echoes to {r.Ip} unanswered", fx);
+        return s;
+    }
+
+    static PeerState WithPingFailures(PeerState s, string ip, int n) =>
+        s with { Det = s.Det with { PingFailures = s.Det.PingFailures.AddOrUpdate(ip, n) } };
+
+    // ---- Removal: departures and confirmed deaths ------------------------------------------------------------
+
+    static PeerState OnLeave(PeerState s, NodeId from, EffectList fx)
+    {
+        if (!s.Neighbours.Contains(from)) return s;
+        fx.Info($"Neighbour {from} left (LEAVE)");
+        var o = s.Det;
+        s = s with
+        {
+            Neighbours = s.Neighbours.Remove(from),
+            Known = s.Known.Remove(from),
+            Det = o with { Watches = o.Watches.Remove(from) },
+        };
+        fx.Add(new CancelTimer(WitnessTimer(from)));
+        fx.Add(new CancelTimer(ReportTimer(from)));
+        return RepairAfterLoss(s, wasNeighbour: true, None, fx);
+    }
+
+    static PeerState OnDeadConfirmed(PeerState s, NodeId seed, DeadConfirmed dc, EffectList fx)
+    {
+        var x = dc.Node;
+        if (!Quorum.IsReachedBy(s.Config.Seeds, dc.Voters))
+            return Warn(s, fx, $"DEAD_CONFIRMED {x} from {seed} ignored: {dc.Voters.Distinct().Count()} voters, quorum is {s.Config.Quorum}");
+        if (s.Det.Dead.Contains(x)) return s;   // each seed sends it; the first one counts
+        if (x == s.Config.Self)
+            return Warn(s, fx, $"DEAD_CONFIRMED {x} names this peer ({dc.Reason}, from {seed}): the seeds no longer list it");
+        if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", fx);
+        var wasNeighbour = s.Neighbours.Contains(x);
+        s = s with
+        {
+            Neighbours = s.Neighbours.Remove(x),
+            Known = s.Known.Remove(x),
+            Det = s.Det with { Watches = s.Det.Watches.Remove(x), Dead = s.Det.Dead.Add(x) },
+        };
+        fx.Add(new CancelTimer(WitnessTimer(x)));
+        fx.Add(new CancelTimer(ReportTimer(x)));
+        fx.Add(new Disconnect(x));
+        fx.Warn($"DEAD_CONFIRMED {x} ({dc.Reason}; {dc.Voters.Distinct().Count()}/{s.Config.Seeds.Count} seed votes, from {seed}): purged{(wasNeighbour ? $", degree now {s.Neighbours.Count}" : "")}");
+        return RepairAfterLoss(s, wasNeighbour, dc.Rendezvous, fx);
+    }
+
+    /// <summary>
+    /// After losing a neighbour: link to the rendezvous the seeds named (every former neighbour of a dead node
+    /// links to the same peer, so the parts a dead hub leaves behind join again), then top up to the minimum degree
+    /// by preferential attachment.
+    /// </summary>
+    static PeerState RepairAfterLoss(PeerState s, bool wasNeighbour, Option<NodeId> rendezvous, EffectList fx)
+    {
+        if (!wasNeighbour || s.Phase != PeerPhase.Registered) return s;
+        foreach (var r in rendezvous)
+            if (r != s.Config.Self && !s.Neighbours.Contains(r) && !s.Det.Dead.Contains(r))
+            {
+                fx.Info($"Linking to rendezvous peer {r} (named by the seeds) so the overlay stays connected");
+                s = Link(s, r, fx);
+            }
+        var missing = s.Config.Options.MinNeighbours - s.Neighbours.Count;
+        if (missing > 0)
+        {
+            var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self && !s.Neighbours.Contains(e.Node) && !s.Det.Dead.Contains(e.Node));
+            var (picked, rng) = Overlay.PickPreferential(candidates, missing, s.Rng);
+            s = s with { Rng = rng };
+            if (!picked.IsEmpty)
+            {
+                fx.Info($"Below the minimum degree ({s.Neighbours.Count} < {s.Config.Options.MinNeighbours}): linking to {string.Join(", ", picked)} (preferential attachment)");
+                foreach (var n in picked) s = Link(s, n, fx);
+            }
+        }
+        return ReportDegree(s, fx);
+    }
+}

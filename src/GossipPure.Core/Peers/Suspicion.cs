@@ -1,0 +1,130 @@
+using Stateless;
+
+namespace GossipPure.Core.Peers;
+
+/// <summary>Where one neighbour stands in this peer's eyes.</summary>
+public enum SuspicionPhase { Alive, Suspected, Confirming, Reported, Dead }
+
+public enum SuspicionTrigger
+{
+    /// <summary>Local evidence: the TCP connection broke, heartbeats stopped, or pings failed.</summary>
+    Evidence,
+    /// <summary>SUSPECT_REQUESTs went to other peers.</summary>
+    AskWitnesses,
+    /// <summary>No other peer to ask: the seeds decide (they probe before they vote).</summary>
+    NoWitnesses,
+    /// <summary>A majority of the witnesses confirmed the death.</summary>
+    Confirmed,
+    /// <summary>The witnesses did not all answer in time: the seeds decide.</summary>
+    Inconclusive,
+    /// <summary>So many witnesses reached the suspect that a majority can no longer confirm.</summary>
+    Refuted,
+    /// <summary>The suspect itself sent something.</summary>
+    ProvenAlive,
+    /// <summary>A quorum of seeds found the suspect alive.</summary>
+    SeedsRejected,
+    /// <summary>DEAD_CONFIRMED arrived with a valid quorum certificate.</summary>
+    DeadConfirmed,
+}
+
+/// <summary>
+/// The suspicion state machine, one per watched neighbour. As with registration, the machine only says which
+/// transitions exist; it is built afresh over a local variable for each transition and has no entry or exit
+/// actions. The peer reducer derives the effects.
+/// </summary>
+public static class Suspicion
+{
+    public static StateMachine<SuspicionPhase, SuspicionTrigger> Configure(Func<SuspicionPhase> read, Action<SuspicionPhase> write)
+    {
+        var m = new StateMachine<SuspicionPhase, SuspicionTrigger>(read, write);
+        m.Configure(SuspicionPhase.Alive)
+            .Permit(SuspicionTrigger.Evidence, SuspicionPhase.Suspected)
+            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead)
+            .Ignore(SuspicionTrigger.ProvenAlive);
+        m.Configure(SuspicionPhase.Suspected)
+            .Permit(SuspicionTrigger.AskWitnesses, SuspicionPhase.Confirming)
+            .Permit(SuspicionTrigger.NoWitnesses, SuspicionPhase.Reported)
+            .Permit(SuspicionTrigger.ProvenAlive, SuspicionPhase.Alive)
+            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead);
+        m.Configure(SuspicionPhase.Confirming)
+            .Permit(SuspicionTrigger.Confirmed, SuspicionPhase.Reported)
+            .Permit(SuspicionTrigger.Inconclusive, SuspicionPhase.Reported)
+            .Permit(SuspicionTrigger.Refuted, SuspicionPhase.Alive)
+            .Permit(SuspicionTrigger.ProvenAlive, SuspicionPhase.Alive)
+            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead);
+        m.Configure(SuspicionPhase.Reported)
+            .Permit(SuspicionTrigger.ProvenAlive, SuspicionPhase.Alive)
+            .Permit(SuspicionTrigger.SeedsRejected, SuspicionPhase.Alive)
+            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead);
+        m.Configure(SuspicionPhase.Dead)
+            .Ignore(SuspicionTrigger.DeadConfirmed);
+        return m;
+    }
+
+    public static Option<SuspicionPhase> Fire(SuspicionPhase from, SuspicionTrigger trigger)
+    {
+        var phase = from;
+        var m = Configure(() => phase, p => phase = p);
+        if (!m.CanFire(trigger)) return None;
+        m.Fire(trigger);
+        return phase;
+    }
+
+    public static string ToDot()
+    {
+        var phase = SuspicionPhase.Alive;
+        return Stateless.Graph.UmlDotGraph.Format(Configure(() => phase, p => phase = p).GetInfo());
+    }
+}
+
+/// <summary>One watched neighbour: when it was last heard from, and the suspicion round if there is one.</summary>
+public sealed record Watch(
+    SuspicionPhase Phase,
+    long LastHeardUs,
+    string Evidence,
+    HashSet<NodeId> Witnesses,
+    HashSet<NodeId> Confirms,
+    HashSet<NodeId> Denials,
+    int Needed)
+{
+    public static Watch AliveSince(long nowUs) =>
+        new(SuspicionPhase.Alive, nowUs, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), 0);
+
+    public bool IsSuspected => Phase is SuspicionPhase.Suspected or SuspicionPhase.Confirming or SuspicionPhase.Reported;
+}
+
+/// <summary>A PROBE this node sent and is waiting on, with whoever waits for its outcome.</summary>
+public sealed record PendingProbe<TWaiter>(long Nonce, long StartedUs, Seq<TWaiter> Waiting);
+
+/// <summary>Probing, shared by peers (witnesses) and seeds (before they vote).</summary>
+public static class Probing
+{
+    public static string Timer(NodeId target) => $"probe:{target}";
+
+    /// <summary>Starts a probe of <paramref name="target"/>, or joins the one under way.</summary>
+    public static HashMap<NodeId, PendingProbe<T>> Start<T>(
+        HashMap<NodeId, PendingProbe<T>> table, NodeId target, T waiter, long nonce, long nowUs, ProtocolOptions o, EffectList fx) =>
+        table.Find(target).Match(
+            p => table.SetItem(target, p with { Waiting = p.Waiting.Add(waiter) }),
+            () =>
+            {
+                fx.Send(target, new Probe(nonce));
+                fx.Timer(Timer(target), o.ProbeTimeoutMs);
+                return table.Add(target, new PendingProbe<T>(nonce, nowUs, Seq1(waiter)));
+            });
+
+    public static string Elapsed(long fromUs, long toUs) =>
+        $"{(toUs - fromUs) / 1000.0:0.###}ms";
+}
+
+/// <summary>Everything a peer knows about the liveness of others.</summary>
+public sealed record Detection(
+    HashMap<NodeId, Watch> Watches,
+    HashMap<NodeId, PendingProbe<NodeId>> Probes,
+    long NextNonce,
+    HashSet<NodeId> Dead,
+    HashMap<string, int> PingFailures)
+{
+    public static readonly Detection Empty = new(HashMap<NodeId, Watch>(), HashMap<NodeId, PendingProbe<NodeId>>(), 1,
+        HashSet<NodeId>(), HashMap<string, int>());
+}

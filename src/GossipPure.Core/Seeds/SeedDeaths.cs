@@ -1,0 +1,169 @@
+using GossipPure.Core.Peers;
+
+namespace GossipPure.Core.Seeds;
+
+/// <summary>
+/// Two-level dead-node detection, the seeds' half. A DEAD_REPORT (or a peer's own LEAVE) starts a removal
+/// proposal; every seed votes from its own evidence — it probes the suspect, or it received the suspect's LEAVE —
+/// never from the report alone; ⌊n/2⌋+1 yes votes remove the peer, and DEAD_CONFIRMED with the voters as the
+/// certificate reaches every seed and every peer. So no single peer and no minority of seeds can remove a live peer.
+/// </summary>
+public static partial class SeedReducer
+{
+    public static string DeathTimer(NodeId suspect) => $"death:{suspect}";
+
+    static SeedState OnDeadReport(SeedState s, NodeId reporter, DeadReport r, EffectList fx)
+    {
+        fx.Info($"DEAD_REPORT from {reporter}: {r.Report}");
+        if (!s.Peers.ContainsKey(r.Suspect))
+            return Reject(s, fx, $"DEAD_REPORT about {r.Suspect} ignored: it is not in the peer list");
+        if (r.Suspect == reporter)
+            return Reject(s, fx, $"DEAD_REPORT from {reporter} about itself ignored");
+        return ProposeRemoval(s, r.Suspect, "crashed", reporter, fx);
+    }
+
+    static SeedState OnLeave(SeedState s, NodeId peer, EffectList fx)
+    {
+        if (!s.Peers.ContainsKey(peer)) return s;
+        fx.Info($"LEAVE from {peer}: it is shutting down");
+        s = s with { Left = s.Left.TryAdd(peer) };
+        return ProposeRemoval(s, peer, "left", peer, fx);
+    }
+
+    static SeedState ProposeRemoval(SeedState s, NodeId x, string reason, NodeId reporter, EffectList fx)
+    {
+        var existing = s.Deaths.Find(x);
+        if (existing.Map(d => d.Phase == RegPhase.Proposed).IfNone(false))
+        {
+            var d = existing.IfNone(() => throw new InvalidOperationException());
+            return s with { Deaths = s.Deaths.SetItem(x, d with { Reporters = d.Reporters.TryAdd(reporter) }) };
+        }
+        var c = s.Config;
+        var seq = s.ProposalSeq + 1;
+        var id = $"d{c.Self.Port}-{seq}";
+        var phase = Registration.Fire(existing.Map(d => d.Phase).IfNone(RegPhase.Requested), RegTrigger.Propose).IfNone(RegPhase.Proposed);
+        var record = new DeathRecord(x, phase, id, reason, HashSet<NodeId>(), HashSet<NodeId>(), HashSet(reporter), "");
+        s = s with { ProposalSeq = seq, Deaths = s.Deaths.AddOrUpdate(x, record) };
+        fx.Info($"DEAD_PROPOSAL {id} for {x} ({reason}) sent to {c.OtherSeeds.Count} seeds");
+        fx.SendAll(c.OtherSeeds, new DeadProposal(x, id, reason));
+        fx.Timer(DeathTimer(x), c.Options.ProposalTimeoutMs);
+        return Ballot(s, x, new BallotRef(c.Self, id), fx);
+    }
+
+    static SeedState OnDeadProposal(SeedState s, NodeId proposer, DeadProposal p, EffectList fx)
+    {
+        fx.Info($"DEAD_PROPOSAL {p.ProposalId} for {p.Suspect} ({p.Reason}) from {proposer}");
+        return Ballot(s, p.Suspect, new BallotRef(proposer, p.ProposalId), fx);
+    }
+
+    /// <summary>Votes on removing <paramref name="x"/> from this seed's own evidence: its LEAVE, or a probe.</summary>
+    static SeedState Ballot(SeedState s, NodeId x, BallotRef ballot, EffectList fx)
+    {
+        if (s.Left.Contains(x)) return CastVote(s, x, ballot, yes: true, "it sent LEAVE", fx);
+        var table = Probing.Start(s.Probes, x, ballot, s.NextNonce, s.NowUs, s.Config.Options, fx);
+        return s with { Probes = table, NextNonce = s.NextNonce + 1 };
+    }
+
+    static SeedState CastVote(SeedState s, NodeId x, BallotRef ballot, bool yes, string evidence, EffectList fx)
+    {
+        if (ballot.Proposer == s.Config.Self) return TallyDeath(s, s.Config.Self, x, ballot.ProposalId, yes, evidence, fx);
+        fx.Info($"DEAD_VOTE {(yes ? "yes" : "no")} on {ballot.ProposalId} for {x} ({evidence}) sent to {ballot.Proposer}");
+        fx.Send(ballot.Proposer, new DeadVote(x, ballot.ProposalId, yes, evidence));
+        return s;
+    }
+
+    static SeedState OnProbeAck(SeedState s, NodeId from, ProbeAck a, EffectList fx) =>
+        s.Probes.Find(from).Map(p => p.Nonce == a.Nonce).IfNone(false)
+            ? ResolveProbe(s, from, dead: false, $"answered PROBE in {Probing.Elapsed(s.Probes[from].StartedUs, s.NowUs)}", fx)
+            : s;
+
+    static SeedState OnPeerUnreachable(SeedState s, NodeId node, string evidence, EffectList fx) =>
+        s.Probes.ContainsKey(node) ? ResolveProbe(s, node, dead: true, evidence, fx) : s;
+
+    static SeedState ResolveProbe(SeedState s, NodeId x, bool dead, string evidence, EffectList fx)
+    {
+        var probe = s.Probes.Find(x);
+        if (probe.IsNone) return s;
+        fx.Add(new CancelTimer(Probing.Timer(x)));
+        s = s with { Probes = s.Probes.Remove(x) };
+        foreach (var ballot in probe.Map(p => p.Waiting).IfNone(Seq<BallotRef>()).Distinct())
+            s = CastVote(s, x, ballot, yes: dead, evidence, fx);
+        return s;
+    }
+
+    static SeedState OnDeadVote(SeedState s, NodeId voter, DeadVote v, EffectList fx) =>
+        TallyDeath(s, voter, v.Suspect, v.ProposalId, v.Yes, v.Evidence, fx);
+
+    static SeedState TallyDeath(SeedState s, NodeId voter, NodeId x, string proposalId, bool yes, string evidence, EffectList fx)
+    {
+        var found = s.Deaths.Find(x).Filter(d => d.ProposalId == proposalId && d.Phase == RegPhase.Proposed);
+        if (found.IsNone) return s;   // late or stray: that proposal is decided or gone
+        var d = found.IfNone(() => throw new InvalidOperationException());
+        d = yes ? d with { Yes = d.Yes.TryAdd(voter), LastEvidence = evidence } : d with { No = d.No.TryAdd(voter), LastEvidence = evidence };
+        var c = s.Config;
+        fx.Info($"DEAD_VOTE {(yes ? "yes" : "no")} on {proposalId} for {x} from {voter} ({evidence}); {d.Yes.Count}/{c.Seeds.Count} yes, quorum {c.Quorum}");
+        s = s with { Deaths = s.Deaths.SetItem(x, d) };
+        if (d.Yes.Count >= c.Quorum)
+        {
+            var voters = toSeq(d.Yes.OrderBy(n => n).ToArray());
+            fx.Add(new CancelTimer(DeathTimer(x)));
+            s = s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumReached).IfNone(RegPhase.Committed) }) };
+            var survivors = s.Peers.Remove(x);
+            var rendezvous = survivors.Keys.OrderBy(n => n).HeadOrNone();
+            var confirmed = new DeadConfirmed(x, voters, d.Reason, rendezvous);
+            fx.SendAll(c.OtherSeeds, confirmed);
+            return Remove(s, confirmed, $"with {voters.Count}/{c.Seeds.Count} votes ({string.Join(", ", voters)}); proposal {proposalId}", fx);
+        }
+        if (d.No.Count > c.Seeds.Count - c.Quorum)
+        {
+            fx.Add(new CancelTimer(DeathTimer(x)));
+            fx.Warn($"DEAD_REJECTED {x}: {d.No.Count}/{c.Seeds.Count} seeds found it alive ({evidence}); it stays");
+            foreach (var r in d.Reporters.Filter(r => r != x).OrderBy(r => r)) fx.Send(r, new DeadRejected(x, evidence));
+            return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumImpossible).IfNone(RegPhase.Rejected) }) };
+        }
+        return s;
+    }
+
+    static SeedState OnDeadConfirmed(SeedState s, NodeId from, DeadConfirmed c, EffectList fx)
+    {
+        if (!Quorum.IsReachedBy(s.Config.Seeds, c.Voters))
+            return Reject(s, fx, $"DEAD_CONFIRMED {c.Node} from {from} ignored: {c.Voters.Distinct().Count()} voters, quorum is {s.Config.Quorum}");
+        if (!s.Peers.ContainsKey(c.Node)) return s;   // already removed: idempotent
+        fx.Add(new CancelTimer(DeathTimer(c.Node)));
+        return Remove(s, c, $"learned from {from} ({c.Voters.Distinct().Count()}/{s.Config.Seeds.Count} votes)", fx);
+    }
+
+    /// <summary>Takes a confirmed node out of the peer list and tells every peer (each seed does, so none is missed).</summary>
+    static SeedState Remove(SeedState s, DeadConfirmed c, string how, EffectList fx)
+    {
+        var x = c.Node;
+        s = s with
+        {
+            Peers = s.Peers.Remove(x),
+            Deaths = s.Deaths.Remove(x),
+            Registrations = s.Registrations.Remove(x),
+            Left = s.Left.Remove(x),
+        };
+        fx.Warn($"DEAD_CONFIRMED {x} ({c.Reason}) {how}; peer list now {s.Peers.Count}");
+        fx.SendAll(toSeq(s.Peers.Keys.OrderBy(n => n).ToArray()), c);
+        fx.Add(new Disconnect(x));
+        return s;
+    }
+
+    static SeedState OnDeathTimer(SeedState s, string key, EffectList fx)
+    {
+        if (key.StartsWith("probe:", StringComparison.Ordinal))
+        {
+            var target = NodeId.Parse(key["probe:".Length..]);
+            return ResolveProbe(s, target, dead: true, $"no answer to PROBE within {s.Config.Options.ProbeTimeoutMs}ms", fx);
+        }
+        if (!key.StartsWith("death:", StringComparison.Ordinal)) return s;
+        var x = NodeId.Parse(key["death:".Length..]);
+        var found = s.Deaths.Find(x).Filter(d => d.Phase == RegPhase.Proposed);
+        if (found.IsNone) return s;
+        var d = found.IfNone(() => throw new InvalidOperationException());
+        var c = s.Config;
+        fx.Warn($"DEAD_TIMEOUT {d.ProposalId} for {x}: {d.Yes.Count}/{c.Seeds.Count} yes votes, quorum {c.Quorum} not reached; no quorum of seeds is reachable, waiting for the next report");
+        return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.Expire).IfNone(RegPhase.TimedOut) }) };
+    }
+}

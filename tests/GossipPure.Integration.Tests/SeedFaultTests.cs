@@ -1,0 +1,56 @@
+using Xunit;
+
+namespace GossipPure.Integration.Tests;
+
+/// <summary>With 3 seeds, one down changes nothing; two down stop every commit until one returns.</summary>
+public sealed class SeedFaultTests
+{
+    static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task With_one_seed_down_peers_still_register_and_deaths_are_still_confirmed()
+    {
+        using var net = new Network(seeds: 3, peers: 0);
+        var down = net.Lab.Seeds[2].Port;
+        net.Seeds[down].Signal(9);
+        await net.Seeds[down].WaitForExit(Bound);
+
+        var ports = FreePorts.Take(4).ToList();
+        var peers = ports.ToDictionary(p => p, p => net.StartPeer(p, "--gossip-interval", "250ms", "--gossip-count", "1000"));
+        await Task.WhenAll(peers.Values.Select(p => p.WaitForLine(l => l.Contains("Registered;"), Bound, "registration")));
+        var live = net.Seeds.Where(kv => kv.Key != down).Select(kv => kv.Value).ToList();
+        foreach (var port in ports)
+            Assert.Contains(live.SelectMany(s => s.Output), l => l.Contains($"REGISTER_COMMIT 127.0.0.1:{port} with 2/3 votes"));
+
+        // Let the overlay form, then crash a peer.
+        await Task.WhenAll(peers.Select(kv => Task.WhenAll(ports.Where(o => o != kv.Key).Select(o =>
+            kv.Value.WaitForLine(l => l.EndsWith($"origin 127.0.0.1:{o}"), Bound, $"gossip from {o}")))));
+        var victim = ports[0];
+        peers[victim].Signal(9);
+        await Task.WhenAll(live.Concat(peers.Where(kv => kv.Key != victim).Select(kv => kv.Value)).Select(n =>
+            n.WaitForLine(l => l.Contains($"DEAD_CONFIRMED 127.0.0.1:{victim} "), Bound, "DEAD_CONFIRMED")));
+        Assert.Contains(live.SelectMany(s => s.Output), l => l.Contains($"DEAD_CONFIRMED 127.0.0.1:{victim} (crashed) with 2/3 votes"));
+    }
+
+    [Fact]
+    public async Task With_two_seeds_down_nothing_is_committed_and_work_resumes_when_one_returns()
+    {
+        using var net = new Network(seeds: 3, peers: 0);
+        var (alive, downA, downB) = (net.Lab.Seeds[0].Port, net.Lab.Seeds[1].Port, net.Lab.Seeds[2].Port);
+        foreach (var port in new[] { downA, downB }) net.Seeds[port].Signal(9);
+        foreach (var port in new[] { downA, downB }) await net.Seeds[port].WaitForExit(Bound);
+
+        var peerPort = FreePorts.Take(1).Single();
+        var peer = net.StartPeer(peerPort);
+        await peer.WaitForLine(l => l.Contains("No quorum reachable: 1 of 3 seeds answer, 2 needed"), Bound, "the no-quorum line");
+        var seed = net.Seeds[alive];
+        await seed.WaitForLine(l => l.Contains($"REGISTER_TIMEOUT") && l.Contains($"127.0.0.1:{peerPort}") && l.Contains("no quorum of seeds is reachable"), Bound, "the seed's timeout line");
+        Assert.DoesNotContain(seed.Output, l => l.Contains("REGISTER_COMMIT"));
+        Assert.DoesNotContain(peer.Output, l => l.Contains("Registered;"));
+
+        // One seed returns: the peer's next retry commits with 2/3 votes.
+        var back = net.StartSeed(downA);
+        await peer.WaitForLine(l => l.Contains("Registered;"), Bound, "registration after a seed returned");
+        Assert.Contains(seed.Output.Concat(back.Output), l => l.Contains($"REGISTER_COMMIT 127.0.0.1:{peerPort} with 2/3 votes"));
+    }
+}
