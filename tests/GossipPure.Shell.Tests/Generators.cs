@@ -1,0 +1,113 @@
+using FsCheck;
+using FsCheck.Fluent;
+using GossipPure.Core;
+using LanguageExt;
+
+namespace GossipPure.Shell.Tests;
+
+/// <summary>Generators of valid messages and inputs: every value here must survive an encode/decode round trip.</summary>
+public static class Generators
+{
+    static Gen<long> AnyLong =>
+        from hi in Gen.Choose(int.MinValue, int.MaxValue)
+        from lo in Gen.Choose(int.MinValue, int.MaxValue)
+        select ((long)hi << 32) | (uint)lo;
+
+    static Gen<ulong> AnyULong => AnyLong.Select(l => unchecked((ulong)l));
+
+    public static Gen<NodeId> Address =>
+        Gen.Frequency(
+            (8, from a in Gen.Choose(0, 255)
+                from b in Gen.Choose(0, 255)
+                from c in Gen.Choose(0, 255)
+                from d in Gen.Choose(0, 255)
+                from port in Gen.Choose(1, 65535)
+                select new NodeId($"{a}.{b}.{c}.{d}", port)),
+            (2, from ip in Gen.Elements("::1", "fe80::1", "2001:db8::5", "::ffff:10.0.0.1", "2001:db8:0:0:1:0:0:1")
+                from port in Gen.Choose(1, 65535)
+                select new NodeId(ip, port)));
+
+    /// <summary>Pieces of text that JSON escaping must get right; no control characters (messages refuse them).</summary>
+    static readonly string[] Fragments =
+    [
+        "a", "Z", "0", "9", " ", ":", "|", "-", "\"", "\\", "/", "'", "{", "}", "[", "]", ",",
+        "é", "日本", "😀", "<script>", "&amp;", "\u00a0", "\ufeff", "\ufffd", "127.0.0.1:5011",
+    ];
+
+    static Gen<string> TextOf(Gen<string> fragment, int maxPieces) =>
+        from n in Gen.Choose(0, maxPieces)
+        from parts in Gen.ArrayOf(fragment, n)
+        select string.Concat(parts);
+
+    /// <summary>Text a message may carry.</summary>
+    public static Gen<string> Text => TextOf(Gen.Elements(Fragments), 40);
+
+    public static Gen<string> NonEmptyText => Text.Where(s => s.Length > 0);
+
+    /// <summary>Text an event-log line may carry outside a message: control characters allowed.</summary>
+    public static Gen<string> AnyText => TextOf(Gen.Elements(Fragments.Concat(["\n", "\r", "\t", "\u0001", "\u007f", "\u2028"])), 40);
+
+    static Gen<Seq<T>> SeqOf<T>(Gen<T> item, int max) =>
+        from n in Gen.Choose(0, max)
+        from items in Gen.ArrayOf(item, n)
+        select new Seq<T>(items);
+
+    static Gen<RegisterCommit> Commit =>
+        from peer in Address
+        from voters in SeqOf(Address, 7)
+        select new RegisterCommit(peer, voters);
+
+    public static Gen<Message> Message => Gen.OneOf(
+        from a in Address from seed in Gen.Elements(true, false) select (Message)new Hello(a, seed ? Role.Seed : Role.Peer),
+        Gen.Constant<Message>(new RegisterRequest()),
+        from p in Address from id in NonEmptyText select (Message)new RegisterProposal(p, id),
+        from p in Address
+        from id in NonEmptyText
+        from yes in Gen.Elements(true, false)
+        from reason in Gen.OneOf(Gen.Constant<string?>(null), Text.Select(t => (string?)t))
+        select (Message)new RegisterVote(p, id, yes, reason),
+        Commit.Select(c => (Message)c),
+        Text.Select(r => (Message)new RegisterRejected(r)),
+        Gen.Constant<Message>(new PeerListRequest()),
+        SeqOf(from n in Address from d in Gen.Choose(0, int.MaxValue) select new PeerEntry(n, d), 12)
+            .Select(l => (Message)new PeerList(l)),
+        Gen.Choose(0, int.MaxValue).Select(d => (Message)new DegreeUpdate(d)),
+        SeqOf(Commit, 5).Select(c => (Message)new SeedSync(c)),
+        Gen.Constant<Message>(new LinkRequest()),
+        from o in Address from body in Text select (Message)new Gossip(o, body),
+        FailureDetection);
+
+    static Gen<Message> FailureDetection => Gen.OneOf(
+        Gen.Constant<Message>(new Heartbeat()),
+        AnyLong.Select(n => (Message)new Probe(n)),
+        AnyLong.Select(n => (Message)new ProbeAck(n)),
+        Address.Select(a => (Message)new SuspectRequest(a)),
+        from a in Address from dead in Gen.Elements(true, false) from e in Text select (Message)new SuspectResponse(a, dead, e),
+        from a in Address from r in Text select (Message)new DeadReport(a, r),
+        from a in Address from id in NonEmptyText from r in Text select (Message)new DeadProposal(a, id, r),
+        from a in Address from id in NonEmptyText from yes in Gen.Elements(true, false) from e in Text select (Message)new DeadVote(a, id, yes, e),
+        from n in Address
+        from voters in SeqOf(Address, 7)
+        from r in Text
+        from rv in Gen.OneOf(Gen.Constant(Option<NodeId>.None), Address.Select(Option<NodeId>.Some))
+        select (Message)new DeadConfirmed(n, voters, r, rv),
+        from a in Address from r in Text select (Message)new DeadRejected(a, r),
+        Gen.Constant<Message>(new Leave()));
+
+    public static Gen<Input> Input => Gen.OneOf(
+        from t in AnyLong from s in AnyULong select (Input)new Started(t, s),
+        from t in AnyLong from f in Address from m in Message select (Input)new Received(t, f, m),
+        from t in AnyLong from n in Address select (Input)new Connected(t, n),
+        from t in AnyLong from n in Address from r in AnyText select (Input)new Disconnected(t, n, r),
+        from t in AnyLong from n in Address from r in AnyText select (Input)new ConnectFailed(t, n, r),
+        from t in AnyLong from k in AnyText select (Input)new TimerFired(t, k),
+        from t in AnyLong from remote in AnyText from r in AnyText select (Input)new BadFrame(t, remote, r),
+        AnyLong.Select(t => (Input)new ShutdownRequested(t)),
+        from t in AnyLong
+        from ip in Address.Select(a => a.Ip)
+        from o in Gen.Elements(PingOutcome.Reply, PingOutcome.NoReply, PingOutcome.Unavailable)
+        from d in AnyText
+        select (Input)new PingResult(t, ip, o, d));
+
+    public static Gen<long> Step => AnyLong.Select(l => l & long.MaxValue);
+}

@@ -1,0 +1,122 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using GossipPure.Core;
+using GossipPure.Shell.Wire;
+using LanguageExt;
+using static LanguageExt.Prelude;
+using Xunit;
+
+namespace GossipPure.Shell.Tests;
+
+public sealed class InputCodecTests
+{
+    static readonly NodeId A = new("127.0.0.1", 5011);
+    static readonly NodeId P = new("10.1.2.3", 6001);
+    const long T = 1732520000123456;
+
+    static (long Step, Input Input) Decoded(string line)
+    {
+        Assert.True(JsonCodec.TryDecodeInput(line, out var step, out var input, out var error), error);
+        return (step, input);
+    }
+
+    static string Rejected(string line)
+    {
+        Assert.False(JsonCodec.TryDecodeInput(line, out _, out var input, out var error), $"decoded as {input}");
+        Assert.Null(input);
+        Assert.DoesNotContain('\n', error);
+        return error;
+    }
+
+    public static TheoryData<Input> OneOfEach => new()
+    {
+        new Started(T, 0),
+        new Started(T, ulong.MaxValue),
+        new Received(T, A, new RegisterCommit(P, Seq(A, new NodeId("127.0.0.1", 5012)))),
+        new Received(T, P, new SeedSync(Seq1(new RegisterCommit(P, Seq1(A))))),
+        new Received(T, P, new Gossip(P, "1732520000.123456:10.1.2.3:1")),
+        new Connected(T, A),
+        new Disconnected(T, A, "connection reset"),
+        new ConnectFailed(T, new NodeId("::1", 5011), "connection refused"),
+        new TimerFired(T, "proposal:10.1.2.3:6001"),
+        new BadFrame(T, "127.0.0.1:40000", "frame length 4294967295 exceeds the 1048576-byte limit"),
+        new BadFrame(-1, "", "multi\nline\treason"),
+        new ShutdownRequested(0),
+        new PingResult(T, "10.1.2.3", PingOutcome.Reply, "0.1ms"),
+        new PingResult(T, "::1", PingOutcome.NoReply, "timed out"),
+        new PingResult(T, "10.1.2.3", PingOutcome.Unavailable, "raw sockets not permitted"),
+    };
+
+    [Theory]
+    [MemberData(nameof(OneOfEach))]
+    public void Each_input_kind_round_trips(Input input)
+    {
+        var line = JsonCodec.EncodeInput(42, input);
+        Assert.DoesNotContain('\n', line);
+        var (step, back) = Decoded(line);
+        Assert.Equal(42, step);
+        Assert.Equal(input, back);
+    }
+
+    [Property(MaxTest = 1000)]
+    public Property Every_input_round_trips() =>
+        Prop.ForAll(Gen.Zip(Generators.Step, Generators.Input).ToArbitrary(), p =>
+        {
+            var line = JsonCodec.EncodeInput(p.Item1, p.Item2);
+            if (line.Contains('\n')) return false.Label("a line break in the line");
+            return JsonCodec.TryDecodeInput(line, out var step, out var back, out var error)
+                ? (step == p.Item1 && back.Equals(p.Item2)).Label($"decoded {step} {back}")
+                : false.Label($"rejected: {error}");
+        });
+
+    [Fact]
+    public void The_line_shapes_are_the_documented_ones()
+    {
+        Assert.Equal("""{"step":3,"t":1732520000123456,"input":"received","from":"127.0.0.1:5011","msg":{"type":"DEGREE_UPDATE","degree":2}}""",
+            JsonCodec.EncodeInput(3, new Received(T, A, new DegreeUpdate(2))));
+        Assert.Equal("""{"step":1,"t":1732520000123456,"input":"started","seed":"18446744073709551615"}""",
+            JsonCodec.EncodeInput(1, new Started(T, ulong.MaxValue)));
+        Assert.Equal("""{"step":2,"t":1732520000123456,"input":"connected","node":"127.0.0.1:5011"}""",
+            JsonCodec.EncodeInput(2, new Connected(T, A)));
+        Assert.Equal("""{"step":4,"t":1732520000123456,"input":"disconnected","node":"127.0.0.1:5011","reason":"closed by remote"}""",
+            JsonCodec.EncodeInput(4, new Disconnected(T, A, "closed by remote")));
+        Assert.Equal("""{"step":5,"t":1732520000123456,"input":"connect_failed","node":"127.0.0.1:5011","reason":"connection refused"}""",
+            JsonCodec.EncodeInput(5, new ConnectFailed(T, A, "connection refused")));
+        Assert.Equal("""{"step":6,"t":1732520000123456,"input":"timer","key":"gossip"}""",
+            JsonCodec.EncodeInput(6, new TimerFired(T, "gossip")));
+        Assert.Equal("""{"step":7,"t":1732520000123456,"input":"bad_frame","remote":"127.0.0.1:40000","reason":"r"}""",
+            JsonCodec.EncodeInput(7, new BadFrame(T, "127.0.0.1:40000", "r")));
+        Assert.Equal("""{"step":8,"t":1732520000123456,"input":"shutdown"}""",
+            JsonCodec.EncodeInput(8, new ShutdownRequested(T)));
+        Assert.Equal("""{"step":9,"t":1732520000123456,"input":"ping_result","ip":"10.1.2.3","outcome":"no_reply","detail":"timed out"}""",
+            JsonCodec.EncodeInput(9, new PingResult(T, "10.1.2.3", PingOutcome.NoReply, "timed out")));
+    }
+
+    [Theory]
+    [InlineData("", "malformed JSON")]
+    [InlineData("[]", "event is not a JSON object (got an array)")]
+    [InlineData("""{"step":1,"t":2}""", "event: field 'input' missing or not a string")]
+    [InlineData("""{"step":1,"t":2,"input":"exploded"}""", "unknown input kind 'exploded'")]
+    [InlineData("""{"t":2,"input":"shutdown"}""", "event 'shutdown': field 'step' missing or not a 64-bit integer")]
+    [InlineData("""{"step":-1,"t":2,"input":"shutdown"}""", "event 'shutdown': field 'step' is negative (-1)")]
+    [InlineData("""{"step":1,"input":"shutdown"}""", "event 'shutdown': field 't' missing or not a 64-bit integer")]
+    [InlineData("""{"step":1,"t":2,"input":"started","seed":5}""", "event 'started': field 'seed' missing or not a string")]
+    [InlineData("""{"step":1,"t":2,"input":"started","seed":"-5"}""", "event 'started': field 'seed': '-5' is not an unsigned 64-bit integer")]
+    [InlineData("""{"step":1,"t":2,"input":"started","seed":"18446744073709551616"}""", "is not an unsigned 64-bit integer")]
+    [InlineData("""{"step":1,"t":2,"input":"received","from":"127.0.0.1:5011"}""", "event 'received': field 'msg' missing")]
+    [InlineData("""{"step":1,"t":2,"input":"received","from":"127.0.0.1:5011","msg":{"type":"NOPE"}}""", "unknown message type 'NOPE'")]
+    [InlineData("""{"step":1,"t":2,"input":"received","from":"127.0.0.1:5011","msg":7}""", "event 'received': field 'msg' is not a JSON object (got a number)")]
+    [InlineData("""{"step":1,"t":2,"input":"received","from":"x","msg":{"type":"LINK_REQUEST"}}""", "event 'received': field 'from': 'x' is not IP:Port")]
+    [InlineData("""{"step":1,"t":2,"input":"connected"}""", "event 'connected': field 'node' missing or not a string")]
+    [InlineData("""{"step":1,"t":2,"input":"disconnected","node":"127.0.0.1:5011"}""", "event 'disconnected': field 'reason' missing or not a string")]
+    [InlineData("""{"step":1,"t":2,"input":"timer"}""", "event 'timer': field 'key' missing or not a string")]
+    [InlineData("""{"step":1,"t":2,"input":"bad_frame","reason":"r"}""", "event 'bad_frame': field 'remote' missing or not a string")]
+    [InlineData("""{"step":1,"t":2,"input":"ping_result","ip":"1.2.3.4","outcome":"maybe","detail":""}""", "event 'ping_result': field 'outcome': 'maybe' is not reply, no_reply or unavailable")]
+    public void Bad_lines_are_rejected_with_a_named_error(string line, string expected) =>
+        Assert.Contains(expected, Rejected(line));
+
+    [Fact]
+    public void A_header_line_is_not_an_input() =>
+        Assert.Contains("field 'input' missing", Rejected("""{"format":1,"role":"seed","node":"127.0.0.1:5011","seeds":["127.0.0.1:5011"]}"""));
+}
