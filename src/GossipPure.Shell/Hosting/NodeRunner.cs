@@ -24,6 +24,9 @@ public sealed class NodeRunner<TState>
     readonly Dictionary<string, (long Generation, CancellationTokenSource Cancel)> timers = new();
     long timerGeneration;
     TState state;
+    volatile bool crashed;
+    TaskCompletionSource? frozen;
+    Transport? transport;
 
     public NodeRunner(Role role, NodeConfig config, TState initial, Func<TState, Input, Step<TState>> step, NodeFiles files)
     {
@@ -36,6 +39,27 @@ public sealed class NodeRunner<TState>
 
     public TState State => state;
 
+    /// <summary>Called with each log line as it is written (the bench and tests observe nodes through it).</summary>
+    public Action<Core.LogLevel, string>? OnLog { get; init; }
+
+    /// <summary>
+    /// Simulates <c>kill -9</c> of a hosted node: it stops at once, says nothing, and its connections are reset
+    /// (as the kernel does for a killed process). For benches that host many nodes in one process.
+    /// </summary>
+    public void Crash()
+    {
+        crashed = true;
+        transport?.Reset();
+        inbox.Writer.TryWrite(new object());   // wake the loop so it sees the flag
+        frozen?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Simulates <c>kill -STOP</c>: the node stops handling anything, while its sockets stay open and the
+    /// kernel-side behaviour (accepting, buffering) goes on.
+    /// </summary>
+    public void Freeze() => Interlocked.CompareExchange(ref frozen, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
     sealed record TimerTick(string Key, long Generation);
 
     string RoleName => role == Role.Seed ? "seed" : "peer";
@@ -46,7 +70,7 @@ public sealed class NodeRunner<TState>
     public async Task<int> RunAsync(CancellationToken shutdown)
     {
         using var log = new NodeLog(LogPath, files.ConsolePrefix, files.Console);
-        var transport = new Transport(config.Self, role, i => inbox.Writer.TryWrite(i));
+        var transport = this.transport = new Transport(config.Self, role, i => inbox.Writer.TryWrite(i));
         try
         {
             transport.Listen();
@@ -69,6 +93,8 @@ public sealed class NodeRunner<TState>
             {
                 while (running && inbox.Reader.TryRead(out var item))
                 {
+                    if (frozen is { } gate) await gate.Task;
+                    if (crashed) { running = false; break; }
                     var input = item switch
                     {
                         Input i => i,
@@ -90,7 +116,7 @@ public sealed class NodeRunner<TState>
                             case PingHost p: _ = Icmp.EchoAsync(p.Ip, inbox.Writer); break;
                             case SetTimer t: SetTimer(t.Key, t.DelayMs); break;
                             case CancelTimer t: CancelTimer(t.Key); break;
-                            case Log l: log.Write(l.Level, l.Text); break;
+                            case Log l: log.Write(l.Level, l.Text); OnLog?.Invoke(l.Level, l.Text); break;
                             case Stop stop: exitCode = stop.ExitCode; running = false; break;
                         }
                     }

@@ -154,6 +154,16 @@ public sealed class Transport : IAsyncDisposable
         if (last && c.Remote is { } n) Post(new Disconnected(Clock.NowUs(), n, reason));
     }
 
+    /// <summary>What the kernel does to a killed process's sockets: the listener closes, every connection is reset.</summary>
+    public void Reset()
+    {
+        stopping.Cancel();
+        listener?.Dispose();
+        Connection[] conns;
+        lock (gate) conns = all.ToArray();
+        foreach (var c in conns) c.Reset();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (stopping.IsCancellationRequested) return;
@@ -302,6 +312,13 @@ public sealed class Transport : IAsyncDisposable
                 try { await outbox.Reader.Completion.WaitAsync(TimeSpan.FromMilliseconds(500)); } catch { }
                 Close("closed");
             });
+        }
+
+        public void Reset()
+        {
+            try { socket?.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Linger, new LingerOption(true, 0)); }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+            Close("reset");
         }
 
         void Close(string reason)
