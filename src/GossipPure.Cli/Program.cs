@@ -53,6 +53,19 @@ bench.SetAction((pr, ct) => new GossipPure.Cli.Bench.BenchRunner(new GossipPure.
     pr.GetValue(jsonOption), pr.GetValue(keepLogsOption), TimeSpan.FromSeconds(60), pr.GetValue(processesOption))).RunAsync(ct));
 root.Subcommands.Add(bench);
 
+var outOption = new Option<string>("--out") { Description = "Folder for the .dot files", DefaultValueFactory = _ => "specs" };
+var diagrams = new Command("diagrams", "Write the registration and suspicion state machines as Graphviz DOT (the machines' own export)") { outOption };
+diagrams.SetAction(pr =>
+{
+    var dir = pr.GetValue(outOption)!;
+    Directory.CreateDirectory(dir);
+    File.WriteAllText(Path.Combine(dir, "registration.dot"), GossipPure.Core.Seeds.Registration.ToDot());
+    File.WriteAllText(Path.Combine(dir, "suspicion.dot"), GossipPure.Core.Peers.Suspicion.ToDot());
+    Console.WriteLine($"wrote {Path.Combine(dir, "registration.dot")} and {Path.Combine(dir, "suspicion.dot")}");
+    return 0;
+});
+root.Subcommands.Add(diagrams);
+
 var parsed = root.Parse(args);
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 

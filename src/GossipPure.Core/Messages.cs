@@ -11,17 +11,20 @@ public abstract record Message;
 /// <summary>First frame on every connection: who is speaking (its listening address) and as what.</summary>
 public sealed record Hello(NodeId From, Role Role) : Message;
 
-/// <summary>Peer → seed: admit me (the connection's identity) into the peer list.</summary>
-public sealed record RegisterRequest : Message;
+/// <summary>
+/// Peer → seed: admit me (the connection's identity) into the peer list. <paramref name="Incarnation"/> tells this
+/// run of the peer from earlier ones on the same address (its start time, in Unix microseconds).
+/// </summary>
+public sealed record RegisterRequest(long Incarnation) : Message;
 
 /// <summary>Seed → seeds: vote on admitting <paramref name="Peer"/>.</summary>
-public sealed record RegisterProposal(NodeId Peer, string ProposalId) : Message;
+public sealed record RegisterProposal(NodeId Peer, string ProposalId, long Incarnation) : Message;
 
 /// <summary>Seed → proposing seed: its vote on a proposal; a no carries the reason.</summary>
 public sealed record RegisterVote(NodeId Peer, string ProposalId, bool Yes, string? Reason) : Message;
 
 /// <summary>Seed → seeds: <paramref name="Peer"/> is committed; <paramref name="Voters"/> is the quorum certificate.</summary>
-public sealed record RegisterCommit(NodeId Peer, Seq<NodeId> Voters) : Message;
+public sealed record RegisterCommit(NodeId Peer, Seq<NodeId> Voters, long Incarnation) : Message;
 
 /// <summary>Seed → peer: the seeds refused the registration.</summary>
 public sealed record RegisterRejected(string Reason) : Message;
@@ -35,14 +38,26 @@ public readonly record struct PeerEntry(NodeId Node, int Degree);
 /// <summary>Seed → peer: the committed peers (without the receiver) and their degrees.</summary>
 public sealed record PeerList(Seq<PeerEntry> Peers) : Message;
 
-/// <summary>Peer → seeds: my current number of neighbours, so newcomers attach preferentially.</summary>
-public sealed record DegreeUpdate(int Degree) : Message;
+/// <summary>
+/// Peer → seeds: my current neighbours. Seeds hand out degrees (so newcomers attach preferentially) and watch
+/// the overlay's shape (so they can bridge parts that are not connected).
+/// </summary>
+public sealed record DegreeUpdate(Seq<NodeId> Neighbours) : Message
+{
+    public int Degree => Neighbours.Count;
+}
 
-/// <summary>Seed → seed on (re)connection: every commit certificate the sender holds, so a late seed catches up.</summary>
-public sealed record SeedSync(Seq<RegisterCommit> Commits) : Message;
+/// <summary>
+/// Seed → seed on (re)connection: every commit certificate and every removal the sender holds, so a seed that
+/// was down catches up, and no removal is undone by an older commit.
+/// </summary>
+public sealed record SeedSync(Seq<RegisterCommit> Commits, Seq<DeadConfirmed> Removals) : Message;
 
-/// <summary>Peer → peer: make the connection a two-way neighbour link.</summary>
-public sealed record LinkRequest : Message;
+/// <summary>Seed → peer: link to <paramref name="Target"/>; the part of the overlay you are in is cut off from the rest.</summary>
+public sealed record Bridge(NodeId Target) : Message;
+
+/// <summary>Peer → peer: make the connection a two-way neighbour link (the sender's incarnation, see <see cref="RegisterRequest"/>).</summary>
+public sealed record LinkRequest(long Incarnation) : Message;
 
 /// <summary>A gossip message <c>&lt;timestamp&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c> made by <paramref name="Origin"/>.</summary>
 public sealed record Gossip(NodeId Origin, string Body) : Message;
@@ -67,17 +82,17 @@ public sealed record SuspectResponse(NodeId Suspect, bool Dead, string Evidence)
 public sealed record DeadReport(NodeId Suspect, string Report) : Message;
 
 /// <summary>Seed → seeds: vote on removing <paramref name="Suspect"/>; <paramref name="Reason"/> is "crashed" or "left".</summary>
-public sealed record DeadProposal(NodeId Suspect, string ProposalId, string Reason) : Message;
+public sealed record DeadProposal(NodeId Suspect, string ProposalId, string Reason, long Incarnation) : Message;
 
 /// <summary>Seed → proposing seed: its vote, from its own probe of the suspect (or the suspect's own LEAVE).</summary>
 public sealed record DeadVote(NodeId Suspect, string ProposalId, bool Yes, string Evidence) : Message;
 
 /// <summary>
-/// Seed → seeds and peers: <paramref name="Node"/> is removed; <paramref name="Voters"/> is the quorum certificate.
-/// Former neighbours of the node link to <paramref name="Rendezvous"/> (the lowest-addressed live peer), so the
-/// parts a dead hub leaves behind join again.
+/// Seed → seeds and peers: <paramref name="Incarnation"/> of <paramref name="Node"/> (and any older one) is removed;
+/// <paramref name="Voters"/> is the quorum certificate. Former neighbours of the node link to
+/// <paramref name="Rendezvous"/> (the live peer of highest degree), so the parts a dead hub leaves behind join at once.
 /// </summary>
-public sealed record DeadConfirmed(NodeId Node, Seq<NodeId> Voters, string Reason, Option<NodeId> Rendezvous) : Message;
+public sealed record DeadConfirmed(NodeId Node, Seq<NodeId> Voters, string Reason, Option<NodeId> Rendezvous, long Incarnation) : Message;
 
 /// <summary>Seed → reporting peers: a quorum of seeds found the suspect alive.</summary>
 public sealed record DeadRejected(NodeId Suspect, string Reason) : Message;

@@ -30,9 +30,8 @@ public sealed record ProtocolOptions
     public int MaxNeighbours { get; init; } = 16;
     /// <summary>How many recent gossip messages a peer hands to a new neighbour.</summary>
     public int BacklogSize { get; init; } = 256;
-    /// <summary>First wait of a founder's peer-list refresh (doubles each time, <see cref="FounderRefreshes"/> times).</summary>
-    public long FounderRefreshMs { get; init; } = 100;
-    public int FounderRefreshes { get; init; } = 7;
+    /// <summary>How often the lead seed checks that the overlay is one connected graph.</summary>
+    public long OverlayCheckMs { get; init; } = 500;
 
     /// <summary>A peer sends HEARTBEAT to each neighbour this often...</summary>
     public long HeartbeatIntervalMs { get; init; } = 1000;

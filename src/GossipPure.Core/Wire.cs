@@ -15,6 +15,7 @@ public static class Wire
         PeerList => "PEER_LIST",
         DegreeUpdate => "DEGREE_UPDATE",
         SeedSync => "SEED_SYNC",
+        Bridge => "BRIDGE",
         LinkRequest => "LINK_REQUEST",
         Gossip => "GOSSIP",
         Heartbeat => "HEARTBEAT",

@@ -23,6 +23,19 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task SIGTERM_stops_a_node_cleanly_like_Ctrl_C()
+    {
+        using var lab = new Lab(seedCount: 1);
+        var (ip, port) = lab.Seeds[0];
+        using var seed = new GossipProcess(lab.Dir, "seed", ip, port.ToString(), "--config", lab.ConfigPath, "--log-dir", lab.Dir);
+        await seed.WaitForLine(l => l.Contains("started"), Bound, "the start line");
+        seed.Signal(15);
+        Assert.Equal(0, await seed.WaitForExit(Bound));
+        Assert.EndsWith("Shutting down.", lab.LogLines("seed", port)[^1]);
+        Assert.DoesNotContain(seed.Output, l => l.Contains("   at ") || l.Contains("Exception"));
+    }
+
+    [Fact]
     public async Task A_malformed_config_line_is_named()
     {
         using var lab = new Lab(seedCount: 2);

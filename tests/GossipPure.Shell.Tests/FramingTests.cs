@@ -14,6 +14,9 @@ namespace GossipPure.Shell.Tests;
 public sealed class FramingTests
 {
     static readonly NodeId P = new("10.1.2.3", 6001);
+    static readonly NodeId A = new("127.0.0.1", 5011);
+    static readonly NodeId B = new("127.0.0.1", 5012);
+    const long I = 1732520000123456;
 
     static FrameResult Read(Stream s)
     {
@@ -47,7 +50,8 @@ public sealed class FramingTests
         Assert.Equal(json.Length + 4, frame.Length);
         Assert.Equal((uint)json.Length, BinaryPrimitives.ReadUInt32BigEndian(frame));
         Assert.Equal(json, frame[4..]);
-        Assert.Equal(new byte[] { 0, 0, 0, 23 }, Framing.Frame(new LinkRequest())[..4]);   // {"type":"LINK_REQUEST"}
+        Assert.Equal(new byte[] { 0, 0, 0, 39 }, Framing.Frame(new LinkRequest(7))[..4]);   // {"type":"LINK_REQUEST","incarnation":7}
+        Assert.Equal(new byte[] { 0, 0, 0, 42 }, Framing.Frame(new Bridge(P))[..4]);        // {"type":"BRIDGE","target":"10.1.2.3:6001"}
     }
 
     [Property(MaxTest = 300)]
@@ -61,8 +65,8 @@ public sealed class FramingTests
     [Fact]
     public void A_good_frame_then_end_of_stream()
     {
-        var s = new MemoryStream(Framing.Frame(new DegreeUpdate(3)));
-        Assert.Equal(FrameResult.Ok(new DegreeUpdate(3)), Read(s));
+        var s = new MemoryStream(Framing.Frame(new DegreeUpdate(Seq(A, B, P))));
+        Assert.Equal(FrameResult.Ok(new DegreeUpdate(Seq(A, B, P))), Read(s));
         Assert.Equal(FrameResult.End, Read(s));
         Assert.Equal(FrameResult.End, Read(s));
     }
@@ -85,10 +89,13 @@ public sealed class FramingTests
     [Fact]
     public void Frames_split_into_single_bytes_are_reassembled()
     {
-        var m = new SeedSync(Seq1(new RegisterCommit(P, Seq(new NodeId("127.0.0.1", 5011), new NodeId("127.0.0.1", 5012)))));
-        using var s = new Trickle(Framing.Frame(m).Concat(Framing.Frame(new LinkRequest())).ToArray());
+        var m = new SeedSync(
+            Seq1(new RegisterCommit(P, Seq(A, B), I)),
+            Seq1(new DeadConfirmed(new NodeId("10.1.2.4", 6002), Seq(A, B), "crashed", Some(P), I - 1)));
+        using var s = new Trickle(Framing.Frame(m).Concat(Framing.Frame(new Bridge(P))).Concat(Framing.Frame(new LinkRequest(-1))).ToArray());
         Assert.Equal(m, Read(s).Message);
-        Assert.Equal(new LinkRequest(), Read(s).Message);
+        Assert.Equal(new Bridge(P), Read(s).Message);
+        Assert.Equal(new LinkRequest(-1), Read(s).Message);
         Assert.True(Read(s).EndOfStream);
     }
 
@@ -97,7 +104,7 @@ public sealed class FramingTests
     {
         var s = Stream(Prefix(0xFFFFFFFF), [1, 2, 3]);
         var header = new byte[4];
-        Read(new MemoryStream(Framing.Frame(new LinkRequest())));   // warm up: JIT, pools
+        Read(new MemoryStream(Framing.Frame(new LinkRequest(I))));   // warm up: JIT, pools
         var before = GC.GetAllocatedBytesForCurrentThread();
         var task = Framing.ReadAsync(s, header, CancellationToken.None);
         var after = GC.GetAllocatedBytesForCurrentThread();
@@ -115,14 +122,14 @@ public sealed class FramingTests
     [Fact]
     public void A_frame_of_exactly_the_limit_is_accepted()
     {
-        var json = Encoding.UTF8.GetBytes("""{"type":"LINK_REQUEST"}""");
+        var json = Encoding.UTF8.GetBytes("""{"type":"LINK_REQUEST","incarnation":1732520000123456}""");
         var payload = json.Concat(Enumerable.Repeat((byte)' ', Framing.MaxFrameBytes - json.Length)).ToArray();
-        Assert.Equal(new LinkRequest(), Read(Stream(Prefix(Framing.MaxFrameBytes), payload)).Message);
+        Assert.Equal(new LinkRequest(I), Read(Stream(Prefix(Framing.MaxFrameBytes), payload)).Message);
     }
 
     [Fact]
     public void A_zero_length_is_rejected() =>
-        Assert.Contains("frame length 0", Error(Read(Stream(Prefix(0), Framing.Frame(new LinkRequest())))));
+        Assert.Contains("frame length 0", Error(Read(Stream(Prefix(0), Framing.Frame(new LinkRequest(I))))));
 
     [Fact]
     public void A_truncated_payload_is_rejected()
@@ -144,6 +151,8 @@ public sealed class FramingTests
         Assert.StartsWith("malformed JSON", Error(Read(Stream(Prefix((uint)junk.Length), junk))));
         var unknown = """{"type":"PING"}"""u8.ToArray();
         Assert.Equal("unknown message type 'PING'", Error(Read(Stream(Prefix((uint)unknown.Length), unknown))));
+        var old = """{"type":"LINK_REQUEST"}"""u8.ToArray();   // the shape before incarnations
+        Assert.Equal("LINK_REQUEST: field 'incarnation' missing or not a 64-bit integer", Error(Read(Stream(Prefix((uint)old.Length), old))));
     }
 
     [Fact]
@@ -168,6 +177,9 @@ public sealed class FramingTests
         Assert.Empty(frame);
         Assert.Matches(@"^PEER_LIST encodes to \d+ bytes, over the 1048576-byte frame limit$", error);
         Assert.Throws<InvalidOperationException>(() => Framing.Frame(big));
+        var neighbours = new DegreeUpdate(toSeq(Enumerable.Range(1, 65_535).Select(i => new NodeId("10.0.0.1", i))));
+        Assert.False(Framing.TryFrame(neighbours, out _, out error));
+        Assert.Matches(@"^DEGREE_UPDATE encodes to \d+ bytes, over the 1048576-byte frame limit$", error);
     }
 
     [Property(MaxTest = 1000)]

@@ -15,6 +15,17 @@ public static class Generators
 
     static Gen<ulong> AnyULong => AnyLong.Select(l => unchecked((ulong)l));
 
+    /// <summary>
+    /// An incarnation: any long at all (the codec must not assume a start time), weighted towards the edges
+    /// (zero, ±1, the extremes) and towards real ones (Unix microseconds around now).
+    /// </summary>
+    public static Gen<long> Incarnation =>
+        Gen.Frequency(
+            (5, AnyLong),
+            (2, Gen.Elements(0L, 1L, -1L, long.MinValue, long.MaxValue, long.MinValue + 1, long.MaxValue - 1,
+                (long)int.MaxValue + 1, (long)int.MinValue - 1, 9_007_199_254_740_993L)),   // 2^53 + 1: not exact as a double
+            (3, Gen.Choose(0, int.MaxValue).Select(us => 1_732_520_000_000_000L + us)));
+
     public static Gen<NodeId> Address =>
         Gen.Frequency(
             (8, from a in Gen.Choose(0, 255)
@@ -52,15 +63,24 @@ public static class Generators
         from items in Gen.ArrayOf(item, n)
         select new Seq<T>(items);
 
-    static Gen<RegisterCommit> Commit =>
+    public static Gen<RegisterCommit> Commit =>
         from peer in Address
         from voters in SeqOf(Address, 7)
-        select new RegisterCommit(peer, voters);
+        from incarnation in Incarnation
+        select new RegisterCommit(peer, voters, incarnation);
+
+    public static Gen<DeadConfirmed> Removal =>
+        from n in Address
+        from voters in SeqOf(Address, 7)
+        from r in Text
+        from rv in Gen.OneOf(Gen.Constant(Option<NodeId>.None), Address.Select(Option<NodeId>.Some))
+        from incarnation in Incarnation
+        select new DeadConfirmed(n, voters, r, rv, incarnation);
 
     public static Gen<Message> Message => Gen.OneOf(
         from a in Address from seed in Gen.Elements(true, false) select (Message)new Hello(a, seed ? Role.Seed : Role.Peer),
-        Gen.Constant<Message>(new RegisterRequest()),
-        from p in Address from id in NonEmptyText select (Message)new RegisterProposal(p, id),
+        Incarnation.Select(i => (Message)new RegisterRequest(i)),
+        from p in Address from id in NonEmptyText from i in Incarnation select (Message)new RegisterProposal(p, id, i),
         from p in Address
         from id in NonEmptyText
         from yes in Gen.Elements(true, false)
@@ -71,9 +91,10 @@ public static class Generators
         Gen.Constant<Message>(new PeerListRequest()),
         SeqOf(from n in Address from d in Gen.Choose(0, int.MaxValue) select new PeerEntry(n, d), 12)
             .Select(l => (Message)new PeerList(l)),
-        Gen.Choose(0, int.MaxValue).Select(d => (Message)new DegreeUpdate(d)),
-        SeqOf(Commit, 5).Select(c => (Message)new SeedSync(c)),
-        Gen.Constant<Message>(new LinkRequest()),
+        SeqOf(Address, 16).Select(n => (Message)new DegreeUpdate(n)),
+        from c in SeqOf(Commit, 5) from r in SeqOf(Removal, 5) select (Message)new SeedSync(c, r),
+        Address.Select(t => (Message)new Bridge(t)),
+        Incarnation.Select(i => (Message)new LinkRequest(i)),
         from o in Address from body in Text select (Message)new Gossip(o, body),
         FailureDetection);
 
@@ -84,13 +105,9 @@ public static class Generators
         Address.Select(a => (Message)new SuspectRequest(a)),
         from a in Address from dead in Gen.Elements(true, false) from e in Text select (Message)new SuspectResponse(a, dead, e),
         from a in Address from r in Text select (Message)new DeadReport(a, r),
-        from a in Address from id in NonEmptyText from r in Text select (Message)new DeadProposal(a, id, r),
+        from a in Address from id in NonEmptyText from r in Text from i in Incarnation select (Message)new DeadProposal(a, id, r, i),
         from a in Address from id in NonEmptyText from yes in Gen.Elements(true, false) from e in Text select (Message)new DeadVote(a, id, yes, e),
-        from n in Address
-        from voters in SeqOf(Address, 7)
-        from r in Text
-        from rv in Gen.OneOf(Gen.Constant(Option<NodeId>.None), Address.Select(Option<NodeId>.Some))
-        select (Message)new DeadConfirmed(n, voters, r, rv),
+        Removal.Select(d => (Message)d),
         from a in Address from r in Text select (Message)new DeadRejected(a, r),
         Gen.Constant<Message>(new Leave()));
 

@@ -33,8 +33,13 @@ public sealed class InputCodecTests
     {
         new Started(T, 0),
         new Started(T, ulong.MaxValue),
-        new Received(T, A, new RegisterCommit(P, Seq(A, new NodeId("127.0.0.1", 5012)))),
-        new Received(T, P, new SeedSync(Seq1(new RegisterCommit(P, Seq1(A))))),
+        new Received(T, A, new RegisterCommit(P, Seq(A, new NodeId("127.0.0.1", 5012)), T)),
+        new Received(T, P, new SeedSync(Seq1(new RegisterCommit(P, Seq1(A), T)), Seq<DeadConfirmed>())),
+        new Received(T, A, new SeedSync(Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq(A, new NodeId("127.0.0.1", 5012)), "crashed", Some(A), T)))),
+        new Received(T, P, new RegisterRequest(long.MinValue)),
+        new Received(T, P, new LinkRequest(0)),
+        new Received(T, A, new DegreeUpdate(Seq(P, new NodeId("::1", 7000)))),
+        new Received(T, A, new Bridge(P)),
         new Received(T, P, new Gossip(P, "1732520000.123456:10.1.2.3:1")),
         new Connected(T, A),
         new Disconnected(T, A, "connection reset"),
@@ -73,8 +78,15 @@ public sealed class InputCodecTests
     [Fact]
     public void The_line_shapes_are_the_documented_ones()
     {
-        Assert.Equal("""{"step":3,"t":1732520000123456,"input":"received","from":"127.0.0.1:5011","msg":{"type":"DEGREE_UPDATE","degree":2}}""",
-            JsonCodec.EncodeInput(3, new Received(T, A, new DegreeUpdate(2))));
+        Assert.Equal("""{"step":3,"t":1732520000123456,"input":"received","from":"127.0.0.1:5011","msg":{"type":"DEGREE_UPDATE","neighbours":["10.1.2.3:6001","127.0.0.1:5011"]}}""",
+            JsonCodec.EncodeInput(3, new Received(T, A, new DegreeUpdate(Seq(P, A)))));
+        Assert.Equal("""{"step":3,"t":1732520000123456,"input":"received","from":"127.0.0.1:5011","msg":{"type":"BRIDGE","target":"10.1.2.3:6001"}}""",
+            JsonCodec.EncodeInput(3, new Received(T, A, new Bridge(P))));
+        Assert.Equal("""{"step":3,"t":1732520000123456,"input":"received","from":"10.1.2.3:6001","msg":{"type":"REGISTER_REQUEST","incarnation":-1}}""",
+            JsonCodec.EncodeInput(3, new Received(T, P, new RegisterRequest(-1))));
+        // The deepest line: a removal's voters inside a SEED_SYNC inside the line (5 levels).
+        Assert.Equal("""{"step":3,"t":1732520000123456,"input":"received","from":"127.0.0.1:5011","msg":{"type":"SEED_SYNC","commits":[],"removals":[{"node":"10.1.2.3:6001","voters":["127.0.0.1:5011"],"reason":"left","rendezvous":null,"incarnation":1732520000123456}]}}""",
+            JsonCodec.EncodeInput(3, new Received(T, A, new SeedSync(Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq1(A), "left", None, T))))));
         Assert.Equal("""{"step":1,"t":1732520000123456,"input":"started","seed":"18446744073709551615"}""",
             JsonCodec.EncodeInput(1, new Started(T, ulong.MaxValue)));
         Assert.Equal("""{"step":2,"t":1732520000123456,"input":"connected","node":"127.0.0.1:5011"}""",
@@ -107,7 +119,10 @@ public sealed class InputCodecTests
     [InlineData("""{"step":1,"t":2,"input":"received","from":"127.0.0.1:5011"}""", "event 'received': field 'msg' missing")]
     [InlineData("""{"step":1,"t":2,"input":"received","from":"127.0.0.1:5011","msg":{"type":"NOPE"}}""", "unknown message type 'NOPE'")]
     [InlineData("""{"step":1,"t":2,"input":"received","from":"127.0.0.1:5011","msg":7}""", "event 'received': field 'msg' is not a JSON object (got a number)")]
-    [InlineData("""{"step":1,"t":2,"input":"received","from":"x","msg":{"type":"LINK_REQUEST"}}""", "event 'received': field 'from': 'x' is not IP:Port")]
+    [InlineData("""{"step":1,"t":2,"input":"received","from":"x","msg":{"type":"LINK_REQUEST","incarnation":1}}""", "event 'received': field 'from': 'x' is not IP:Port")]
+    [InlineData("""{"step":1,"t":2,"input":"received","from":"127.0.0.1:5011","msg":{"type":"LINK_REQUEST"}}""", "LINK_REQUEST: field 'incarnation' missing or not a 64-bit integer")]
+    [InlineData("""{"step":1,"t":2,"input":"received","from":"127.0.0.1:5011","msg":{"type":"DEGREE_UPDATE","degree":2}}""", "DEGREE_UPDATE: field 'neighbours' missing or not an array")]
+    [InlineData("""{"step":1,"t":2,"input":"received","from":"127.0.0.1:5011","msg":{"type":"BRIDGE","target":"nowhere"}}""", "BRIDGE: field 'target': 'nowhere' is not IP:Port")]
     [InlineData("""{"step":1,"t":2,"input":"connected"}""", "event 'connected': field 'node' missing or not a string")]
     [InlineData("""{"step":1,"t":2,"input":"disconnected","node":"127.0.0.1:5011"}""", "event 'disconnected': field 'reason' missing or not a string")]
     [InlineData("""{"step":1,"t":2,"input":"timer"}""", "event 'timer': field 'key' missing or not a string")]

@@ -60,7 +60,7 @@ public static partial class PeerReducer
         // Witnesses: neighbours first (they have their own view of x), then other known peers (they probe it).
         var neighbours = s.ActiveNeighbours.Filter(n => n != x);
         var (fromNeighbours, rng) = s.Rng.Sample(neighbours, o.Witnesses);
-        var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.Neighbours.Contains(n) && !s.Det.Dead.Contains(n)).OrderBy(n => n).ToArray());
+        var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.Neighbours.Contains(n) && !s.Det.IsDead(n)).OrderBy(n => n).ToArray());
         var (fromOthers, rng2) = rng.Sample(others, o.Witnesses - fromNeighbours.Count);
         var witnesses = fromNeighbours + fromOthers;
         s = s with { Rng = rng2 };
@@ -141,7 +141,7 @@ public static partial class PeerReducer
         s = SetWatch(s, x, Watch.AliveSince(s.NowUs));
         if (s.Neighbours.Contains(x))
         {
-            fx.Send(x, new LinkRequest());
+            fx.Send(x, new LinkRequest(s.Incarnation));
             foreach (var g in s.Backlog) fx.Send(x, g);
         }
         return s;
@@ -177,7 +177,7 @@ public static partial class PeerReducer
     static PeerState OnSuspectRequest(PeerState s, NodeId asker, NodeId x, EffectList fx)
     {
         string? verdict = x == s.Config.Self ? null
-            : s.Det.Dead.Contains(x) ? "confirmed dead by the seeds"
+            : s.Det.IsDead(x) ? "confirmed dead by the seeds"
             : WatchOf(s, x).IsSuspected && s.Det.Watches.ContainsKey(x) ? $"own suspicion: {WatchOf(s, x).Evidence}"
             : "";
         if (verdict is null)
@@ -299,22 +299,41 @@ public static partial class PeerReducer
         var x = dc.Node;
         if (!Quorum.IsReachedBy(s.Config.Seeds, dc.Voters))
             return Warn(s, fx, $"DEAD_CONFIRMED {x} from {seed} ignored: {dc.Voters.Distinct().Count()} voters, quorum is {s.Config.Quorum}");
-        if (s.Det.Dead.Contains(x)) return s;   // each seed sends it; the first one counts
         if (x == s.Config.Self)
-            return Warn(s, fx, $"DEAD_CONFIRMED {x} names this peer ({dc.Reason}, from {seed}): the seeds no longer list it");
+            return dc.Incarnation >= s.Incarnation ? Rejoin(s, seed, dc, fx) : s;   // else: about an earlier run of this address
+        if (s.Det.Dead.Find(x).Map(inc => inc >= dc.Incarnation).IfNone(false)) return s;   // each seed sends it; the first one counts
         if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", fx);
         var wasNeighbour = s.Neighbours.Contains(x);
         s = s with
         {
             Neighbours = s.Neighbours.Remove(x),
             Known = s.Known.Remove(x),
-            Det = s.Det with { Watches = s.Det.Watches.Remove(x), Dead = s.Det.Dead.Add(x) },
+            Det = s.Det with { Watches = s.Det.Watches.Remove(x), Dead = s.Det.Dead.AddOrUpdate(x, dc.Incarnation) },
         };
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new CancelTimer(ReportTimer(x)));
         fx.Add(new Disconnect(x));
         fx.Warn($"DEAD_CONFIRMED {x} ({dc.Reason}; {dc.Voters.Distinct().Count()}/{s.Config.Seeds.Count} seed votes, from {seed}): purged{(wasNeighbour ? $", degree now {s.Neighbours.Count}" : "")}");
         return RepairAfterLoss(s, wasNeighbour, dc.Rendezvous, fx);
+    }
+
+    /// <summary>
+    /// The seeds removed this peer (it hung past the heartbeat limit, say, or was cut off): everyone dropped it, so it
+    /// registers again as a new incarnation and attaches afresh. Messages it made keep their numbers.
+    /// </summary>
+    static PeerState Rejoin(PeerState s, NodeId seed, DeadConfirmed dc, EffectList fx)
+    {
+        fx.Warn($"DEAD_CONFIRMED {s.Config.Self} names this peer ({dc.Reason}, from {seed}): registering again as a new incarnation");
+        foreach (var n in s.Neighbours.OrderBy(n => n)) fx.Add(new Disconnect(n));
+        s = s with
+        {
+            Phase = PeerPhase.Registering,
+            Incarnation = Math.Max(s.NowUs, dc.Incarnation + 1),
+            Neighbours = HashSet<NodeId>(),
+            Known = HashMap<NodeId, int>(),
+            Det = Detection.Empty with { NextNonce = s.Det.NextNonce },
+        };
+        return StartRound(s, 0, fx);
     }
 
     /// <summary>
@@ -326,7 +345,7 @@ public static partial class PeerReducer
     {
         if (!wasNeighbour || s.Phase != PeerPhase.Registered) return s;
         foreach (var r in rendezvous)
-            if (r != s.Config.Self && !s.Neighbours.Contains(r) && !s.Det.Dead.Contains(r))
+            if (r != s.Config.Self && !s.Neighbours.Contains(r) && !s.Det.IsDead(r))
             {
                 fx.Info($"Linking to rendezvous peer {r} (named by the seeds) so the overlay stays connected");
                 s = Link(s, r, fx);
@@ -334,7 +353,7 @@ public static partial class PeerReducer
         var missing = s.Config.Options.MinNeighbours - s.Neighbours.Count;
         if (missing > 0)
         {
-            var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self && !s.Neighbours.Contains(e.Node) && !s.Det.Dead.Contains(e.Node));
+            var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self && !s.Neighbours.Contains(e.Node) && !s.Det.IsDead(e.Node));
             var (picked, rng) = Overlay.PickPreferential(candidates, missing, s.Rng);
             s = s with { Rng = rng };
             if (!picked.IsEmpty)

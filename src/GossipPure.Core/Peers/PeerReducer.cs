@@ -10,7 +10,6 @@ public static partial class PeerReducer
 {
     public const string RegisterTimer = "register";
     public const string GossipTimer = "gossip";
-    public const string RefreshTimer = "refresh";
 
     public static Step<PeerState> Step(PeerState s, Input input)
     {
@@ -39,7 +38,7 @@ public static partial class PeerReducer
     {
         var c = s.Config;
         fx.Info($"Peer {c.Self} started; {c.Seeds.Count} seeds in config, quorum {c.Quorum}");
-        return StartRound(s with { Phase = PeerPhase.Registering, Rng = new Rng(st.RandomSeed) }, 0, fx);
+        return StartRound(s with { Phase = PeerPhase.Registering, Rng = new Rng(st.RandomSeed), Incarnation = st.NowUs }, 0, fx);
     }
 
     static PeerState OnShutdown(PeerState s, EffectList fx)
@@ -68,7 +67,7 @@ public static partial class PeerReducer
         var c = s.Config;
         var (asked, rng) = s.Rng.Sample(c.Seeds, c.Quorum);
         fx.Info($"REGISTER_REQUEST sent to {string.Join(", ", asked)} (attempt {attempt + 1})");
-        foreach (var seed in asked) fx.Send(seed, new RegisterRequest());
+        foreach (var seed in asked) fx.Send(seed, new RegisterRequest(s.Incarnation));
         fx.Timer(RegisterTimer, Backoff(c.Options, attempt));
         return s with { Rng = rng, Round = Round.First with { Attempt = attempt, Asked = toHashSet(asked) } };
     }
@@ -91,7 +90,7 @@ public static partial class PeerReducer
             var (pick, rng) = s.Rng.Sample(untried, 1);
             var other = pick.Head;
             fx.Info($"REGISTER_REQUEST sent to {other} (instead of {seed})");
-            fx.Send(other, new RegisterRequest());
+            fx.Send(other, new RegisterRequest(s.Incarnation));
             return s with { Rng = rng, Round = round with { Asked = round.Asked.TryAdd(other) } };
         }
         var reachable = s.Config.Seeds.Count - round.Failed.Count;
@@ -119,9 +118,8 @@ public static partial class PeerReducer
             s = s with { Round = s.Round with { Lists = s.Round.Lists.AddOrUpdate(seed, entries) } };
             return s.Round.AllAnswered ? Attach(s, fx) : s;
         }
-        // A refresh: learn new peers and fresher degrees.
-        s = s with { Known = entries.Fold(s.Known, (k, e) => k.AddOrUpdate(e.Node, e.Degree)) };
-        return s.Founder ? FounderLink(s, fx) : s;
+        // A late answer: learn new peers and fresher degrees.
+        return s with { Known = entries.Filter(e => !s.Det.IsDead(e.Node)).Fold(s.Known, (k, e) => k.AddOrUpdate(e.Node, e.Degree)) };
     }
 
     /// <summary>Takes the union of the seeds' lists and picks neighbours by preferential attachment.</summary>
@@ -137,11 +135,10 @@ public static partial class PeerReducer
         StartDetectionTimers(c.Options, fx);
         if (known.IsEmpty)
         {
-            // The first peer (or one that raced others to register): it re-reads the list shortly so concurrent
-            // starters still end up in one overlay.
+            // The first peer: others will link to it. (Peers that register at the same moment may not see each
+            // other; the seeds bridge such parts of the overlay, see SeedOverlay.)
             fx.Info("No other peer registered yet: waiting for neighbours to link to this peer");
-            fx.Timer(RefreshTimer, c.Options.FounderRefreshMs);
-            return s with { Founder = true, FounderRefreshes = 0 };
+            return ReportDegree(s, fx);
         }
         var (picked, rng) = Overlay.ChooseNeighbours(c.Options, s.KnownEntries, s.Rng);
         s = s with { Rng = rng };
@@ -150,36 +147,18 @@ public static partial class PeerReducer
         return ReportDegree(s, fx);
     }
 
-    static PeerState OnRefreshTimer(PeerState s, EffectList fx)
+    /// <summary>A seed saw this peer's part of the overlay cut off from the rest: link across.</summary>
+    static PeerState OnBridge(PeerState s, NodeId seed, Bridge b, EffectList fx)
     {
-        if (!s.Founder || s.FounderRefreshes >= s.Config.Options.FounderRefreshes) return s;
-        var (asked, rng) = s.Rng.Sample(s.Config.Seeds, s.Config.Quorum);
-        foreach (var seed in asked) fx.Send(seed, new PeerListRequest());
-        fx.Timer(RefreshTimer, s.Config.Options.FounderRefreshMs << (s.FounderRefreshes + 1));
-        return s with { Rng = rng, FounderRefreshes = s.FounderRefreshes + 1 };
-    }
-
-    /// <summary>
-    /// A founder links to the lowest-addressed known peer below itself. Every part of the overlay grows from a
-    /// founder, so once the seeds' lists agree all parts hang together through the lowest founder.
-    /// </summary>
-    static PeerState FounderLink(PeerState s, EffectList fx)
-    {
-        var lower = s.Known.Keys.Filter(n => n.CompareTo(s.Config.Self) < 0).OrderBy(n => n).HeadOrNone();
-        return lower.Match(
-            n =>
-            {
-                if (s.Neighbours.Contains(n)) return s;
-                fx.Info($"Founder link to {n}, the lowest known peer, so concurrently started parts of the overlay join");
-                return ReportDegree(Link(s, n, fx), fx);
-            },
-            () => s);
+        if (s.Phase != PeerPhase.Registered || b.Target == s.Config.Self || s.Neighbours.Contains(b.Target) || s.Det.IsDead(b.Target)) return s;
+        fx.Info($"BRIDGE from {seed}: linking to {b.Target} to join a part of the overlay this peer was cut off from");
+        return ReportDegree(Link(s, b.Target, fx), fx);
     }
 
     static PeerState Link(PeerState s, NodeId n, EffectList fx)
     {
-        if (s.Neighbours.Contains(n) || n == s.Config.Self || s.Det.Dead.Contains(n)) return s;
-        fx.Send(n, new LinkRequest());
+        if (s.Neighbours.Contains(n) || n == s.Config.Self || s.Det.IsDead(n)) return s;
+        fx.Send(n, new LinkRequest(s.Incarnation));
         foreach (var g in s.Backlog) fx.Send(n, g);   // catch the new neighbour up on recent gossip
         return s with
         {
@@ -191,7 +170,7 @@ public static partial class PeerReducer
 
     static PeerState ReportDegree(PeerState s, EffectList fx)
     {
-        fx.SendAll(s.Config.Seeds, new DegreeUpdate(s.Neighbours.Count));
+        fx.SendAll(s.Config.Seeds, new DegreeUpdate(toSeq(s.Neighbours.OrderBy(n => n).ToArray())));
         return s;
     }
 
@@ -207,8 +186,9 @@ public static partial class PeerReducer
             RegisterRejected rej when s.Config.IsSeed(r.From) => OnRejected(s, r.From, rej, fx),
             DeadConfirmed dc when s.Config.IsSeed(r.From) => OnDeadConfirmed(s, r.From, dc, fx),
             DeadRejected dr when s.Config.IsSeed(r.From) => OnDeadRejected(s, r.From, dr, fx),
+            Bridge b when s.Config.IsSeed(r.From) => OnBridge(s, r.From, b, fx),
             Heartbeat or ProbeAck or Leave or Probe or SuspectRequest or SuspectResponse => OnDetectionMessage(s, r.From, r.Message, fx),
-            LinkRequest => OnLinkRequest(s, r.From, fx),
+            LinkRequest l => OnLinkRequest(s, r.From, l.Incarnation, fx),
             Gossip g => OnGossip(s, r.From, g, fx),
             var m => Warn(s, fx, $"{Wire.TypeName(m)} from {r.From} ignored: not a peer message"),
         };
@@ -222,10 +202,12 @@ public static partial class PeerReducer
         return s with { Phase = PeerPhase.Stopped };
     }
 
-    static PeerState OnLinkRequest(PeerState s, NodeId from, EffectList fx)
+    static PeerState OnLinkRequest(PeerState s, NodeId from, long incarnation, EffectList fx)
     {
         if (from == s.Config.Self || s.Config.IsSeed(from)) return Warn(s, fx, $"LINK_REQUEST from {from} ignored");
-        if (s.Det.Dead.Contains(from)) return Warn(s, fx, $"LINK_REQUEST from {from} ignored: it was confirmed dead");
+        if (s.Det.Dead.Find(from).Map(inc => inc >= incarnation).IfNone(false))
+            return Warn(s, fx, $"LINK_REQUEST from {from} ignored: that incarnation was confirmed dead");
+        s = s with { Det = s.Det with { Dead = s.Det.Dead.Remove(from) } };   // a newer incarnation: it rejoined
         if (s.Neighbours.Contains(from)) return s;
         s = s with
         {
@@ -253,7 +235,6 @@ public static partial class PeerReducer
         var key when key.StartsWith("probe:", StringComparison.Ordinal) => OnProbeTimeout(s, key, fx),
         var key when key.StartsWith("witness:", StringComparison.Ordinal) => OnWitnessTimeout(s, key, fx),
         var key when key.StartsWith("report:", StringComparison.Ordinal) => OnReportTimer(s, key, fx),
-        RefreshTimer => OnRefreshTimer(s, fx),
         _ => s,
     };
 

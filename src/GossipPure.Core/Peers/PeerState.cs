@@ -16,8 +16,6 @@ public sealed record PeerState(
     Round Round,
     HashMap<NodeId, int> Known,
     HashSet<NodeId> Neighbours,
-    bool Founder,
-    int FounderRefreshes,
     int Made,
     HashSet<Digest> Seen,
     Seq<Gossip> Backlog,
@@ -26,7 +24,10 @@ public sealed record PeerState(
 {
     public static PeerState Initial(NodeConfig config) =>
         new(config, PeerPhase.Idle, new Rng(0), Round.First, HashMap<NodeId, int>(), HashSet<NodeId>(),
-            false, 0, 0, HashSet<Digest>(), Seq<Gossip>(), 0, 0);
+            0, HashSet<Digest>(), Seq<Gossip>(), 0, 0);
+
+    /// <summary>This run of the peer: the time it started (or re-registered after the seeds removed it).</summary>
+    public long Incarnation { get; init; }
 
     /// <summary>The time of the input being handled (the last input's time): the reducer's only notion of now.</summary>
     public long NowUs { get; init; }

@@ -122,9 +122,12 @@ public sealed record Detection(
     HashMap<NodeId, Watch> Watches,
     HashMap<NodeId, PendingProbe<NodeId>> Probes,
     long NextNonce,
-    HashSet<NodeId> Dead,
+    HashMap<NodeId, long> Dead,
     HashMap<string, int> PingFailures)
 {
     public static readonly Detection Empty = new(HashMap<NodeId, Watch>(), HashMap<NodeId, PendingProbe<NodeId>>(), 1,
-        HashSet<NodeId>(), HashMap<string, int>());
+        HashMap<NodeId, long>(), HashMap<string, int>());
+
+    /// <summary>Confirmed dead (the incarnation the seeds removed, and any older one).</summary>
+    public bool IsDead(NodeId n) => Dead.ContainsKey(n);
 }

@@ -70,6 +70,7 @@ public static class Registration
 /// <summary>One peer's registration as this seed sees it; only the phase enum is machine state.</summary>
 public sealed record RegistrationRecord(
     NodeId Peer,
+    long Incarnation,
     RegPhase Phase,
     string ProposalId,
     HashSet<NodeId> Yes,

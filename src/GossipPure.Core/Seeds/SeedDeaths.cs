@@ -42,10 +42,11 @@ public static partial class SeedReducer
         var seq = s.ProposalSeq + 1;
         var id = $"d{c.Self.Port}-{seq}";
         var phase = Registration.Fire(existing.Map(d => d.Phase).IfNone(RegPhase.Requested), RegTrigger.Propose).IfNone(RegPhase.Proposed);
-        var record = new DeathRecord(x, phase, id, reason, HashSet<NodeId>(), HashSet<NodeId>(), HashSet(reporter), "");
+        var incarnation = s.Peers.Find(x).Map(r => r.Incarnation).IfNone(0);
+        var record = new DeathRecord(x, phase, id, reason, incarnation, HashSet<NodeId>(), HashSet<NodeId>(), HashSet(reporter), "");
         s = s with { ProposalSeq = seq, Deaths = s.Deaths.AddOrUpdate(x, record) };
         fx.Info($"DEAD_PROPOSAL {id} for {x} ({reason}) sent to {c.OtherSeeds.Count} seeds");
-        fx.SendAll(c.OtherSeeds, new DeadProposal(x, id, reason));
+        fx.SendAll(c.OtherSeeds, new DeadProposal(x, id, reason, incarnation));
         fx.Timer(DeathTimer(x), c.Options.ProposalTimeoutMs);
         return Ballot(s, x, new BallotRef(c.Self, id), fx);
     }
@@ -108,11 +109,9 @@ public static partial class SeedReducer
             var voters = toSeq(d.Yes.OrderBy(n => n).ToArray());
             fx.Add(new CancelTimer(DeathTimer(x)));
             s = s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumReached).IfNone(RegPhase.Committed) }) };
-            var survivors = s.Peers.Remove(x);
-            var rendezvous = survivors.Keys.OrderBy(n => n).HeadOrNone();
-            var confirmed = new DeadConfirmed(x, voters, d.Reason, rendezvous);
+            var confirmed = new DeadConfirmed(x, voters, d.Reason, Rendezvous(s, x), d.Incarnation);
             fx.SendAll(c.OtherSeeds, confirmed);
-            return Remove(s, confirmed, $"with {voters.Count}/{c.Seeds.Count} votes ({string.Join(", ", voters)}); proposal {proposalId}", fx);
+            return Remove(Tombstone(s, confirmed), confirmed, $"with {voters.Count}/{c.Seeds.Count} votes ({string.Join(", ", voters)}); proposal {proposalId}", fx);
         }
         if (d.No.Count > c.Seeds.Count - c.Quorum)
         {
@@ -128,10 +127,22 @@ public static partial class SeedReducer
     {
         if (!Quorum.IsReachedBy(s.Config.Seeds, c.Voters))
             return Reject(s, fx, $"DEAD_CONFIRMED {c.Node} from {from} ignored: {c.Voters.Distinct().Count()} voters, quorum is {s.Config.Quorum}");
-        if (!s.Peers.ContainsKey(c.Node)) return s;   // already removed: idempotent
+        var present = s.Peers.Find(c.Node).Map(r => r.Incarnation <= c.Incarnation).IfNone(false);
+        s = Tombstone(s, c);
+        if (!present) return s;   // already removed, or a newer incarnation stands: idempotent
         fx.Add(new CancelTimer(DeathTimer(c.Node)));
         return Remove(s, c, $"learned from {from} ({c.Voters.Distinct().Count()}/{s.Config.Seeds.Count} votes)", fx);
     }
+
+    /// <summary>Where the former neighbours of <paramref name="x"/> reconnect: the live peer of highest degree (lowest address on a tie).</summary>
+    static Option<NodeId> Rendezvous(SeedState s, NodeId x) =>
+        s.Peers.Remove(x).OrderByDescending(kv => kv.Value.Degree).ThenBy(kv => kv.Key).Select(kv => kv.Key).HeadOrNone();
+
+    /// <summary>Remembers the newest removal of an address, so no older commit brings it back.</summary>
+    static SeedState Tombstone(SeedState s, DeadConfirmed c) =>
+        s.Removed.Find(c.Node).Map(t => t.Incarnation >= c.Incarnation).IfNone(false)
+            ? s
+            : s with { Removed = s.Removed.AddOrUpdate(c.Node, c with { Rendezvous = None }) };
 
     /// <summary>Takes a confirmed node out of the peer list and tells every peer (each seed does, so none is missed).</summary>
     static SeedState Remove(SeedState s, DeadConfirmed c, string how, EffectList fx)
@@ -139,7 +150,7 @@ public static partial class SeedReducer
         var x = c.Node;
         s = s with
         {
-            Peers = s.Peers.Remove(x),
+            Peers = s.Peers.Remove(x).Map(r => r.Neighbours.Contains(x) ? r with { Neighbours = r.Neighbours.Remove(x) } : r),
             Deaths = s.Deaths.Remove(x),
             Registrations = s.Registrations.Remove(x),
             Left = s.Left.Remove(x),

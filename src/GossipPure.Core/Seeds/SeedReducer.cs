@@ -3,6 +3,7 @@ namespace GossipPure.Core.Seeds;
 /// <summary>
 /// The seed: admits peers by majority vote, keeps the peer list with degrees, and serves it.
 /// Rules of this file: every decision a seed makes lives here; every input is validated before it changes state.
+/// Membership is by incarnation: a commit or removal of an older incarnation never undoes a newer one.
 /// </summary>
 public static partial class SeedReducer
 {
@@ -37,6 +38,7 @@ public static partial class SeedReducer
         var c = s.Config;
         fx.Info($"Seed {c.Self} started; {c.Seeds.Count} seeds in config, quorum {c.Quorum}");
         foreach (var other in c.OtherSeeds) fx.Add(new Connect(other));
+        fx.Timer(OverlayTimer, c.Options.OverlayCheckMs);
         return s with { Running = true };
     }
 
@@ -51,7 +53,9 @@ public static partial class SeedReducer
     static SeedState OnSeedUp(SeedState s, NodeId seed, EffectList fx)
     {
         fx.Info($"Connected to seed {seed}");
-        fx.Send(seed, new SeedSync(toSeq(s.Peers.Map((p, r) => s.CertificateOf(p, r)).Values.OrderBy(c => c.Peer).ToArray())));
+        var commits = toSeq(s.Peers.Map((p, r) => s.CertificateOf(p, r)).Values.OrderBy(c => c.Peer).ToArray());
+        var removals = toSeq(s.Removed.Values.OrderBy(d => d.Node).ToArray());
+        fx.Send(seed, new SeedSync(commits, removals));
         return s with { SeedsUp = s.SeedsUp.TryAdd(seed), SeedsDown = s.SeedsDown.Remove(seed) };
     }
 
@@ -65,6 +69,7 @@ public static partial class SeedReducer
 
     static SeedState OnTimer(SeedState s, string key, EffectList fx)
     {
+        if (key == OverlayTimer) return OnOverlayTimer(s, fx);
         foreach (var seed in s.Config.OtherSeeds)
             if (key == ReconnectTimer(seed)) { fx.Add(new Connect(seed)); return s; }
         foreach (var reg in s.Registrations.Values)
@@ -78,41 +83,47 @@ public static partial class SeedReducer
         return m switch
         {
             RegisterRequest when fromSeed => Reject(s, fx, $"REGISTER_REQUEST from seed {from} ignored: seeds do not register as peers"),
-            RegisterRequest => OnRegisterRequest(s, from, fx),
+            RegisterRequest r => OnRegisterRequest(s, from, r.Incarnation, fx),
             PeerListRequest => OnPeerListRequest(s, from, fx),
-            DegreeUpdate d => OnDegree(s, from, d.Degree),
+            DegreeUpdate d => OnDegree(s, from, d),
             DeadReport r when !fromSeed => OnDeadReport(s, from, r, fx),
             Leave when !fromSeed => OnLeave(s, from, fx),
             ProbeAck a => OnProbeAck(s, from, a, fx),
-            DeadProposal or DeadVote or DeadConfirmed when !fromSeed =>
-                Reject(s, fx, $"{Wire.TypeName(m)} from {from} ignored: sender is not a seed in config"),
-            DeadProposal p => OnDeadProposal(s, from, p, fx),
-            DeadVote v => OnDeadVote(s, from, v, fx),
-            DeadConfirmed c => OnDeadConfirmed(s, from, c, fx),
-            RegisterProposal or RegisterVote or RegisterCommit or SeedSync when !fromSeed =>
+            RegisterProposal or RegisterVote or RegisterCommit or SeedSync or DeadProposal or DeadVote or DeadConfirmed when !fromSeed =>
                 Reject(s, fx, $"{Wire.TypeName(m)} from {from} ignored: sender is not a seed in config"),
             RegisterProposal p => OnProposal(s, from, p, fx),
             RegisterVote v => OnVote(s, from, v, fx),
             RegisterCommit c => OnCommit(s, from, c, fx),
             SeedSync sync => OnSync(s, from, sync, fx),
+            DeadProposal p => OnDeadProposal(s, from, p, fx),
+            DeadVote v => OnDeadVote(s, from, v, fx),
+            DeadConfirmed c => OnDeadConfirmed(s, from, c, fx),
             _ => Reject(s, fx, $"{Wire.TypeName(m)} from {from} ignored: not a seed message"),
         };
     }
 
     /// <summary>Why this seed would refuse <paramref name="peer"/>, or null to vote yes.</summary>
-    static string? Judge(SeedState s, NodeId peer) =>
-        s.Config.IsSeed(peer) ? $"{peer} is a seed address" : null;
+    static string? Judge(SeedState s, NodeId peer, long incarnation) =>
+        s.Config.IsSeed(peer) ? $"{peer} is a seed address"
+        : s.IsSuperseded(peer, incarnation) ? $"incarnation {incarnation} of {peer} was removed or replaced"
+        : null;
 
-    static SeedState OnRegisterRequest(SeedState s, NodeId peer, EffectList fx)
+    static RegistrationRecord NewRegistration(NodeId peer, long incarnation) =>
+        new(peer, incarnation, RegPhase.Requested, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), null);
+
+    static SeedState OnRegisterRequest(SeedState s, NodeId peer, long incarnation, EffectList fx)
     {
-        fx.Info($"REGISTER_REQUEST from {peer}");
-        if (s.Peers.ContainsKey(peer))
+        fx.Info($"REGISTER_REQUEST from {peer} (incarnation {incarnation})");
+        var current = s.Peers.Find(peer);
+        if (current.Map(r => r.Incarnation == incarnation).IfNone(false))
+            return SendPeerList(s, peer, fx);   // idempotent: an already committed peer just gets the list again
+        if (s.IsSuperseded(peer, incarnation))
         {
-            // Idempotent: an already committed peer just gets the list again.
-            return SendPeerList(s, peer, fx);
+            fx.Warn($"REGISTER_REJECTED {peer}: incarnation {incarnation} was removed or replaced");
+            fx.Send(peer, new RegisterRejected($"incarnation {incarnation} of {peer} was removed or replaced; start the peer again"));
+            return s;
         }
-        var reg = s.Registrations.Find(peer).IfNone(() => new RegistrationRecord(
-            peer, RegPhase.Requested, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), null));
+        var reg = s.Registrations.Find(peer).Filter(r => r.Incarnation == incarnation).IfNone(() => NewRegistration(peer, incarnation));
         reg = reg with { Waiting = reg.Waiting.TryAdd(peer) };
         if (reg.Phase == RegPhase.Proposed)
             return s with { Registrations = s.Registrations.AddOrUpdate(peer, reg) };   // a vote is under way
@@ -125,7 +136,7 @@ public static partial class SeedReducer
         var seq = s.ProposalSeq + 1;
         var id = $"{c.Self.Port}-{seq}";
         var phase = Registration.Fire(reg.Phase, RegTrigger.Propose).IfNone(reg.Phase);
-        var no = Judge(s, reg.Peer);
+        var no = Judge(s, reg.Peer, reg.Incarnation);
         reg = reg with
         {
             Phase = phase, ProposalId = id,
@@ -135,14 +146,14 @@ public static partial class SeedReducer
         };
         s = s with { ProposalSeq = seq, Registrations = s.Registrations.AddOrUpdate(reg.Peer, reg) };
         fx.Info($"REGISTER_PROPOSAL {id} for {reg.Peer} sent to {c.OtherSeeds.Count} seeds (own vote: {(no is null ? "yes" : "no")})");
-        fx.SendAll(c.OtherSeeds, new RegisterProposal(reg.Peer, id));
+        fx.SendAll(c.OtherSeeds, new RegisterProposal(reg.Peer, id, reg.Incarnation));
         fx.Timer(ProposalTimer(reg.Peer), c.Options.ProposalTimeoutMs);
         return Tally(s, reg, fx);
     }
 
     static SeedState OnProposal(SeedState s, NodeId proposer, RegisterProposal p, EffectList fx)
     {
-        var no = Judge(s, p.Peer);
+        var no = Judge(s, p.Peer, p.Incarnation);
         fx.Info($"REGISTER_PROPOSAL {p.ProposalId} for {p.Peer} from {proposer}");
         fx.Info($"REGISTER_VOTE {(no is null ? "yes" : $"no ({no})")} on {p.ProposalId} for {p.Peer} sent to {proposer}");
         fx.Send(proposer, new RegisterVote(p.Peer, p.ProposalId, no is null, no));
@@ -151,9 +162,8 @@ public static partial class SeedReducer
 
     static SeedState OnVote(SeedState s, NodeId voter, RegisterVote v, EffectList fx)
     {
-        var found = s.Registrations.Find(v.Peer);
-        if (found.IsNone || found.Map(r => r.ProposalId != v.ProposalId || r.Phase != RegPhase.Proposed).IfNone(true))
-            return s;   // a late or stray vote: the proposal it answers is decided or gone
+        var found = s.Registrations.Find(v.Peer).Filter(r => r.ProposalId == v.ProposalId && r.Phase == RegPhase.Proposed);
+        if (found.IsNone) return s;   // a late or stray vote: the proposal it answers is decided or gone
         var reg = found.IfNone(() => throw new InvalidOperationException());
         reg = v.Yes
             ? reg with { Yes = reg.Yes.TryAdd(voter) }
@@ -168,10 +178,10 @@ public static partial class SeedReducer
         var c = s.Config;
         if (reg.Yes.Count >= c.Quorum)
         {
-            var voters = toSeq(reg.Yes.OrderBy(n => n).ToArray());
-            fx.Info($"REGISTER_COMMIT {reg.Peer} with {reg.Yes.Count}/{c.Seeds.Count} votes ({string.Join(", ", voters)}); proposal {reg.ProposalId}");
-            fx.SendAll(c.OtherSeeds, new RegisterCommit(reg.Peer, voters));
-            return Committed(s, reg, RegTrigger.QuorumReached, voters, fx);
+            var commit = new RegisterCommit(reg.Peer, toSeq(reg.Yes.OrderBy(n => n).ToArray()), reg.Incarnation);
+            fx.Info($"REGISTER_COMMIT {reg.Peer} with {reg.Yes.Count}/{c.Seeds.Count} votes ({string.Join(", ", commit.Voters)}); proposal {reg.ProposalId}");
+            fx.SendAll(c.OtherSeeds, commit);
+            return Committed(s, reg, RegTrigger.QuorumReached, commit, fx);
         }
         if (reg.No.Count > c.Seeds.Count - c.Quorum)
         {
@@ -185,43 +195,59 @@ public static partial class SeedReducer
         return s;
     }
 
-    static SeedState Committed(SeedState s, RegistrationRecord reg, RegTrigger how, Seq<NodeId> voters, EffectList fx)
+    /// <summary>Enters a committed incarnation into the peer list and answers the peers waiting on it.</summary>
+    static SeedState Committed(SeedState s, RegistrationRecord reg, RegTrigger how, RegisterCommit commit, EffectList fx)
     {
-        var phase = Registration.Fire(reg.Phase, how).IfNone(reg.Phase);
+        // The machine must allow the step; the record then leaves the table (Committed is final).
+        _ = Registration.Fire(reg.Phase, how).IfNone(() => throw new InvalidOperationException($"{reg.Phase} cannot take {how}"));
         fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
         s = s with
         {
-            Peers = s.Peers.AddOrUpdate(reg.Peer, new PeerRecord(0, voters)),
+            Peers = s.Peers.AddOrUpdate(reg.Peer, new PeerRecord(commit.Voters, commit.Incarnation, HashSet<NodeId>(), false)),
             Registrations = s.Registrations.Remove(reg.Peer),
         };
         foreach (var w in reg.Waiting.OrderBy(n => n)) s = SendPeerList(s, w, fx);
-        _ = phase;   // Committed: the record is done and leaves the table
         return s;
+    }
+
+    /// <summary>A commit from another seed counts when its certificate holds a quorum and nothing newer stands.</summary>
+    static bool Applies(SeedState s, RegisterCommit c) =>
+        Quorum.IsReachedBy(s.Config.Seeds, c.Voters)
+        && !s.IsSuperseded(c.Peer, c.Incarnation)
+        && !s.Peers.Find(c.Peer).Map(r => r.Incarnation == c.Incarnation).IfNone(false);
+
+    static SeedState LearnCommit(SeedState s, RegisterCommit c, EffectList fx)
+    {
+        var reg = s.Registrations.Find(c.Peer).Filter(r => r.Incarnation == c.Incarnation).IfNone(() => NewRegistration(c.Peer, c.Incarnation));
+        return Committed(s, reg, RegTrigger.CommitObserved, c with { Voters = c.Voters.Distinct().OrderBy(n => n).ToSeq() }, fx);
     }
 
     static SeedState OnCommit(SeedState s, NodeId from, RegisterCommit commit, EffectList fx)
     {
         if (!Quorum.IsReachedBy(s.Config.Seeds, commit.Voters))
             return Reject(s, fx, $"REGISTER_COMMIT for {commit.Peer} from {from} ignored: {commit.Voters.Distinct().Count()} voters, quorum is {s.Config.Quorum}");
-        if (s.Peers.ContainsKey(commit.Peer)) return s;   // already known: commits are idempotent
+        if (!Applies(s, commit)) return s;   // known already, or superseded: commits are idempotent
         fx.Info($"REGISTER_COMMIT {commit.Peer} learned from {from} ({commit.Voters.Distinct().Count()}/{s.Config.Seeds.Count} votes: {string.Join(", ", commit.Voters)})");
-        var reg = s.Registrations.Find(commit.Peer).IfNone(() => new RegistrationRecord(
-            commit.Peer, RegPhase.Requested, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), null));
-        return Committed(s, reg, RegTrigger.CommitObserved, commit.Voters.Distinct().OrderBy(n => n).ToSeq(), fx);
+        return LearnCommit(s, commit, fx);
     }
 
     static SeedState OnSync(SeedState s, NodeId from, SeedSync sync, EffectList fx)
     {
-        var learned = 0;
-        foreach (var commit in sync.Commits)
+        var (removed, learned) = (0, 0);
+        // Removals first: a commit is then checked against every tombstone the other seed knows.
+        foreach (var dc in sync.Removals)
         {
-            if (s.Peers.ContainsKey(commit.Peer) || !Quorum.IsReachedBy(s.Config.Seeds, commit.Voters)) continue;
-            var reg = s.Registrations.Find(commit.Peer).IfNone(() => new RegistrationRecord(
-                commit.Peer, RegPhase.Requested, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), null));
-            s = Committed(s, reg, RegTrigger.CommitObserved, commit.Voters.Distinct().OrderBy(n => n).ToSeq(), fx);
+            if (!Quorum.IsReachedBy(s.Config.Seeds, dc.Voters) || s.Removed.Find(dc.Node).Map(t => t.Incarnation >= dc.Incarnation).IfNone(false)) continue;
+            var present = s.Peers.Find(dc.Node).Map(r => r.Incarnation <= dc.Incarnation).IfNone(false);
+            s = Tombstone(s, dc);
+            if (present) { s = Remove(s, dc, $"learned from seed {from} by sync", fx); removed++; }
+        }
+        foreach (var commit in sync.Commits.Filter(c => Applies(s, c)))
+        {
+            s = LearnCommit(s, commit, fx);
             learned++;
         }
-        if (learned > 0) fx.Info($"Synced {learned} committed peers from seed {from}");
+        if (learned + removed > 0) fx.Info($"Synced from seed {from}: {learned} committed peers learned, {removed} removals applied");
         return s;
     }
 
@@ -247,8 +273,8 @@ public static partial class SeedReducer
         return s;
     }
 
-    static SeedState OnDegree(SeedState s, NodeId from, int degree) =>
+    static SeedState OnDegree(SeedState s, NodeId from, DegreeUpdate d) =>
         s.Peers.Find(from).Match(
-            r => s with { Peers = s.Peers.SetItem(from, r with { Degree = Math.Max(0, degree) }) },
+            r => s with { Peers = s.Peers.SetItem(from, r with { Neighbours = toHashSet(d.Neighbours.Filter(n => n != from)), Reported = true }) },
             () => s);
 }

@@ -1,7 +1,13 @@
 namespace GossipPure.Core.Seeds;
 
-/// <summary>A committed peer: its last reported degree and the quorum certificate that admitted it.</summary>
-public sealed record PeerRecord(int Degree, Seq<NodeId> Voters);
+/// <summary>
+/// A committed peer: the incarnation admitted, the quorum certificate that admitted it, and the neighbours it last
+/// reported (its degree is their number).
+/// </summary>
+public sealed record PeerRecord(Seq<NodeId> Voters, long Incarnation, HashSet<NodeId> Neighbours, bool Reported)
+{
+    public int Degree => Neighbours.Count;
+}
 
 public sealed record SeedState(
     NodeConfig Config,
@@ -15,11 +21,6 @@ public sealed record SeedState(
     public static SeedState Initial(NodeConfig config) =>
         new(config, false, HashMap<NodeId, PeerRecord>(), HashMap<NodeId, RegistrationRecord>(), 0,
             HashSet<NodeId>(), HashSet<NodeId>());
-
-    /// <summary>The peer list as sent to <paramref name="receiver"/>: every committed peer but itself, in address order.</summary>
-    public PeerList PeerListFor(NodeId receiver) =>
-        new(toSeq(Peers.Filter((n, _) => n != receiver).Map((n, r) => new PeerEntry(n, r.Degree))
-            .Values.OrderBy(e => e.Node).ToArray()));
 
     /// <summary>The time of the input being handled.</summary>
     public long NowUs { get; init; }
@@ -35,7 +36,23 @@ public sealed record SeedState(
     /// <summary>Peers that told this seed themselves that they are leaving.</summary>
     public HashSet<NodeId> Left { get; init; } = HashSet<NodeId>();
 
-    public RegisterCommit CertificateOf(NodeId peer, PeerRecord r) => new(peer, r.Voters);
+    /// <summary>Tombstones: the last removal of each address. An incarnation at or below it never comes back.</summary>
+    public HashMap<NodeId, DeadConfirmed> Removed { get; init; } = HashMap<NodeId, DeadConfirmed>();
+
+    /// <summary>When this seed last told a part of the overlay to bridge, keyed by the part's lowest address.</summary>
+    public HashMap<NodeId, long> BridgedUs { get; init; } = HashMap<NodeId, long>();
+
+    /// <summary>The peer list as sent to <paramref name="receiver"/>: every committed peer but itself, in address order.</summary>
+    public PeerList PeerListFor(NodeId receiver) =>
+        new(toSeq(Peers.Filter((n, _) => n != receiver).Map((n, r) => new PeerEntry(n, r.Degree))
+            .Values.OrderBy(e => e.Node).ToArray()));
+
+    public RegisterCommit CertificateOf(NodeId peer, PeerRecord r) => new(peer, r.Voters, r.Incarnation);
+
+    /// <summary>True when <paramref name="incarnation"/> of <paramref name="peer"/> is already removed or replaced by a newer one.</summary>
+    public bool IsSuperseded(NodeId peer, long incarnation) =>
+        Removed.Find(peer).Map(t => t.Incarnation >= incarnation).IfNone(false)
+        || Peers.Find(peer).Map(r => r.Incarnation > incarnation).IfNone(false);
 }
 
 /// <summary>A vote this seed owes: on <paramref name="ProposalId"/>, to <paramref name="Proposer"/> (itself for its own).</summary>
@@ -47,6 +64,7 @@ public sealed record DeathRecord(
     RegPhase Phase,
     string ProposalId,
     string Reason,
+    long Incarnation,
     HashSet<NodeId> Yes,
     HashSet<NodeId> No,
     HashSet<NodeId> Reporters,

@@ -50,8 +50,15 @@ public sealed class InputRecorder : IDisposable
             w.WriteNumber("min_neighbours", o.MinNeighbours);
             w.WriteNumber("max_neighbours", o.MaxNeighbours);
             w.WriteNumber("backlog_size", o.BacklogSize);
-            w.WriteNumber("founder_refresh_ms", o.FounderRefreshMs);
-            w.WriteNumber("founder_refreshes", o.FounderRefreshes);
+            w.WriteNumber("overlay_check_ms", o.OverlayCheckMs);
+            w.WriteNumber("heartbeat_interval_ms", o.HeartbeatIntervalMs);
+            w.WriteNumber("heartbeat_misses", o.HeartbeatMisses);
+            w.WriteNumber("ping_interval_ms", o.PingIntervalMs);
+            w.WriteNumber("ping_failures", o.PingFailures);
+            w.WriteNumber("probe_timeout_ms", o.ProbeTimeoutMs);
+            w.WriteNumber("witnesses", o.Witnesses);
+            w.WriteNumber("witness_timeout_ms", o.WitnessTimeoutMs);
+            w.WriteNumber("report_retry_ms", o.ReportRetryMs);
             w.WriteEndObject();
             w.WriteEndObject();
         }

@@ -110,7 +110,9 @@ public sealed class NodeRunner<TState>
                     {
                         switch (effect)
                         {
-                            case Send s: transport.Send(s.To, s.Message); break;
+                            case Send s:
+                                if (transport.Send(s.To, s.Message) is { } sendError) log.Write(Core.LogLevel.Error, sendError);
+                                break;
                             case Connect c: transport.Connect(c.To); break;
                             case Disconnect d: transport.Disconnect(d.Node); break;
                             case PingHost p: _ = Icmp.EchoAsync(p.Ip, inbox.Writer); break;

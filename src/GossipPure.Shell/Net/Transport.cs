@@ -72,7 +72,14 @@ public sealed class Transport : IAsyncDisposable
         }
     }
 
-    public void Send(NodeId to, Message m) => Enqueue(to, Framing.Frame(m));
+    /// <summary>Queues <paramref name="m"/> for <paramref name="to"/>; returns a one-line error when it cannot be framed.</summary>
+    public string? Send(NodeId to, Message m)
+    {
+        if (!Framing.TryFrame(m, out var frame, out var error))
+            return $"{Core.Wire.TypeName(m)} to {to} not sent: {error}";
+        Enqueue(to, frame);
+        return null;
+    }
 
     public void Connect(NodeId to) => Enqueue(to, null);
 

@@ -76,13 +76,18 @@ public static class JsonCodec
                 w.WriteString("from", h.From.ToString());
                 w.WriteString("role", h.Role == Role.Seed ? "seed" : "peer");
                 break;
-            case RegisterRequest:
             case PeerListRequest:
-            case LinkRequest:
+                break;
+            case RegisterRequest rr:
+                w.WriteNumber("incarnation", rr.Incarnation);
+                break;
+            case LinkRequest lr:
+                w.WriteNumber("incarnation", lr.Incarnation);
                 break;
             case RegisterProposal p:
                 w.WriteString("peer", p.Peer.ToString());
                 w.WriteString("proposal", p.ProposalId);
+                w.WriteNumber("incarnation", p.Incarnation);
                 break;
             case RegisterVote v:
                 w.WriteString("peer", v.Peer.ToString());
@@ -108,7 +113,12 @@ public static class JsonCodec
                 w.WriteEndArray();
                 break;
             case DegreeUpdate d:
-                w.WriteNumber("degree", d.Degree);
+                w.WriteStartArray("neighbours");
+                foreach (var n in d.Neighbours) w.WriteStringValue(n.ToString());
+                w.WriteEndArray();
+                break;
+            case Bridge b:
+                w.WriteString("target", b.Target.ToString());
                 break;
             case SeedSync s:
                 w.WriteStartArray("commits");
@@ -116,6 +126,14 @@ public static class JsonCodec
                 {
                     w.WriteStartObject();
                     WriteCommitFields(w, c);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("removals");
+                foreach (var dc in s.Removals)
+                {
+                    w.WriteStartObject();
+                    WriteDeadConfirmedFields(w, dc);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -149,6 +167,7 @@ public static class JsonCodec
                 w.WriteString("suspect", dp.Suspect.ToString());
                 w.WriteString("proposal", dp.ProposalId);
                 w.WriteString("reason", dp.Reason);
+                w.WriteNumber("incarnation", dp.Incarnation);
                 break;
             case DeadVote dv:
                 w.WriteString("suspect", dv.Suspect.ToString());
@@ -157,13 +176,7 @@ public static class JsonCodec
                 w.WriteString("evidence", dv.Evidence);
                 break;
             case DeadConfirmed dc:
-                w.WriteString("node", dc.Node.ToString());
-                w.WriteStartArray("voters");
-                foreach (var v in dc.Voters) w.WriteStringValue(v.ToString());
-                w.WriteEndArray();
-                w.WriteString("reason", dc.Reason);
-                if (dc.Rendezvous.Case is NodeId rv) w.WriteString("rendezvous", rv.ToString());
-                else w.WriteNull("rendezvous");
+                WriteDeadConfirmedFields(w, dc);
                 break;
             case DeadRejected dj:
                 w.WriteString("suspect", dj.Suspect.ToString());
@@ -181,6 +194,19 @@ public static class JsonCodec
         w.WriteStartArray("voters");
         foreach (var v in c.Voters) w.WriteStringValue(v.ToString());
         w.WriteEndArray();
+        w.WriteNumber("incarnation", c.Incarnation);
+    }
+
+    static void WriteDeadConfirmedFields(Utf8JsonWriter w, DeadConfirmed dc)
+    {
+        w.WriteString("node", dc.Node.ToString());
+        w.WriteStartArray("voters");
+        foreach (var v in dc.Voters) w.WriteStringValue(v.ToString());
+        w.WriteEndArray();
+        w.WriteString("reason", dc.Reason);
+        if (dc.Rendezvous.Case is NodeId rv) w.WriteString("rendezvous", rv.ToString());
+        else w.WriteNull("rendezvous");
+        w.WriteNumber("incarnation", dc.Incarnation);
     }
 
     // ---- Messages: decoding -------------------------------------------------------------------------------
@@ -245,8 +271,8 @@ public static class JsonCodec
         return type switch
         {
             "HELLO" => new Hello(f.Address("from"), f.Role("role")),
-            "REGISTER_REQUEST" => new RegisterRequest(),
-            "REGISTER_PROPOSAL" => new RegisterProposal(f.Address("peer"), f.Id("proposal")),
+            "REGISTER_REQUEST" => new RegisterRequest(f.Long("incarnation")),
+            "REGISTER_PROPOSAL" => new RegisterProposal(f.Address("peer"), f.Id("proposal"), f.Long("incarnation")),
             "REGISTER_VOTE" => new RegisterVote(f.Address("peer"), f.Id("proposal"), f.Bool("yes"), f.OptionalString("reason", MaxStringChars)),
             "REGISTER_COMMIT" => ReadCommit(f),
             "REGISTER_REJECTED" => new RegisterRejected(f.String("reason", MaxStringChars)),
@@ -256,9 +282,12 @@ public static class JsonCodec
                 var e = f.Nested(item, path);
                 return new PeerEntry(e.Address("node"), e.NonNegativeInt("degree"));
             })),
-            "DEGREE_UPDATE" => new DegreeUpdate(f.NonNegativeInt("degree")),
-            "SEED_SYNC" => new SeedSync(f.Array("commits", (item, path) => ReadCommit(f.Nested(item, path)))),
-            "LINK_REQUEST" => new LinkRequest(),
+            "DEGREE_UPDATE" => new DegreeUpdate(f.Array("neighbours", (item, itemPath) => f.AddressValue(item, itemPath))),
+            "BRIDGE" => new Bridge(f.Address("target")),
+            "SEED_SYNC" => new SeedSync(
+                f.Array("commits", (item, path) => ReadCommit(f.Nested(item, path))),
+                f.Array("removals", (item, path) => ReadDeadConfirmed(f.Nested(item, path)))),
+            "LINK_REQUEST" => new LinkRequest(f.Long("incarnation")),
             "GOSSIP" => new Gossip(f.Address("origin"), f.String("body", MaxBodyChars)),
             "HEARTBEAT" => new Heartbeat(),
             "PROBE" => new Probe(f.Long("nonce")),
@@ -266,13 +295,9 @@ public static class JsonCodec
             "SUSPECT_REQUEST" => new SuspectRequest(f.Address("suspect")),
             "SUSPECT_RESPONSE" => new SuspectResponse(f.Address("suspect"), f.Bool("dead"), f.String("evidence", MaxStringChars)),
             "DEAD_REPORT" => new DeadReport(f.Address("suspect"), f.String("report", MaxStringChars)),
-            "DEAD_PROPOSAL" => new DeadProposal(f.Address("suspect"), f.Id("proposal"), f.String("reason", MaxStringChars)),
+            "DEAD_PROPOSAL" => new DeadProposal(f.Address("suspect"), f.Id("proposal"), f.String("reason", MaxStringChars), f.Long("incarnation")),
             "DEAD_VOTE" => new DeadVote(f.Address("suspect"), f.Id("proposal"), f.Bool("yes"), f.String("evidence", MaxStringChars)),
-            "DEAD_CONFIRMED" => new DeadConfirmed(
-                f.Address("node"),
-                f.Array("voters", (item, itemPath) => f.AddressValue(item, itemPath)),
-                f.String("reason", MaxStringChars),
-                f.OptionalAddress("rendezvous")),
+            "DEAD_CONFIRMED" => ReadDeadConfirmed(f),
             "DEAD_REJECTED" => new DeadRejected(f.Address("suspect"), f.String("reason", MaxStringChars)),
             "LEAVE" => new Leave(),
             _ => throw new DecodeError($"unknown message type {Quote(type)}"),
@@ -280,7 +305,14 @@ public static class JsonCodec
     }
 
     static RegisterCommit ReadCommit(Fields f) =>
-        new(f.Address("peer"), f.Array("voters", (item, itemPath) => f.AddressValue(item, itemPath)));
+        new(f.Address("peer"), f.Array("voters", (item, itemPath) => f.AddressValue(item, itemPath)), f.Long("incarnation"));
+
+    static DeadConfirmed ReadDeadConfirmed(Fields f) =>
+        new(f.Address("node"),
+            f.Array("voters", (item, itemPath) => f.AddressValue(item, itemPath)),
+            f.String("reason", MaxStringChars),
+            f.OptionalAddress("rendezvous"),
+            f.Long("incarnation"));
 
     // ---- Inputs -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,59 @@
+namespace GossipPure.Core.Seeds;
+
+/// <summary>
+/// The overlay's connectivity, kept by the seeds. Peers report their neighbours (DEGREE_UPDATE); the lead seed —
+/// the lowest-addressed seed it can reach — checks now and then that the reported overlay is one connected graph,
+/// and tells the lowest-addressed peer of every other part to link to the best-connected peer of the largest part.
+/// Peers that register at the same moment can otherwise pick only each other and form a separate island.
+/// </summary>
+public static partial class SeedReducer
+{
+    public const string OverlayTimer = "overlay";
+
+    static SeedState OnOverlayTimer(SeedState s, EffectList fx)
+    {
+        var o = s.Config.Options;
+        fx.Timer(OverlayTimer, o.OverlayCheckMs);
+        var lead = s.SeedsUp.Add(s.Config.Self).OrderBy(n => n).First();
+        if (lead != s.Config.Self) return s;
+
+        var parts = Components(s);
+        if (parts.Count < 2) return s;
+        var main = parts.OrderByDescending(p => p.Count).ThenBy(p => p[0]).First();
+        var target = main.OrderByDescending(n => s.Peers[n].Degree).ThenBy(n => n).First();
+        foreach (var part in parts.Where(p => p != main))
+        {
+            var head = part[0];
+            // A link takes a moment to show up in the reports: give each bridge two checks to take effect.
+            if (s.BridgedUs.Find(head).Map(at => s.NowUs - at < 2 * o.OverlayCheckMs * 1000).IfNone(false)) continue;
+            fx.Warn($"OVERLAY in {parts.Count} parts: bridging the part of {part.Count} peers around {head} to {target} (degree {s.Peers[target].Degree})");
+            fx.Send(head, new Bridge(target));
+            s = s with { BridgedUs = s.BridgedUs.AddOrUpdate(head, s.NowUs) };
+        }
+        return s;
+    }
+
+    /// <summary>The parts of the overlay as the peers reported it; each part is sorted, lowest address first.</summary>
+    static System.Collections.Generic.List<System.Collections.Generic.List<NodeId>> Components(SeedState s)
+    {
+        // Only peers that have reported take part; a link counts whichever end reported it.
+        var reported = s.Peers.Filter(r => r.Reported);
+        var adj = reported.Keys.ToDictionary(n => n, _ => new System.Collections.Generic.List<NodeId>());
+        foreach (var (n, r) in reported)
+            foreach (var m in r.Neighbours)
+                if (adj.TryGetValue(m, out var back)) { adj[n].Add(m); back.Add(n); }
+        var seen = new System.Collections.Generic.HashSet<NodeId>();
+        var parts = new System.Collections.Generic.List<System.Collections.Generic.List<NodeId>>();
+        foreach (var start in adj.Keys.OrderBy(n => n))
+        {
+            if (!seen.Add(start)) continue;
+            var part = new System.Collections.Generic.List<NodeId> { start };
+            for (var i = 0; i < part.Count; i++)
+                foreach (var m in adj[part[i]])
+                    if (seen.Add(m)) part.Add(m);
+            part.Sort();
+            parts.Add(part);
+        }
+        return parts;
+    }
+}

@@ -1,0 +1,166 @@
+using GossipPure.Core.Tests.Support;
+
+namespace GossipPure.Core.Tests;
+
+/// <summary>
+/// Membership by incarnation: a removal is never undone by an older commit (a seed that was down during it can't
+/// bring the peer back), a restarted or removed-but-alive peer comes back as a new incarnation, and the lead seed
+/// bridges parts of the overlay that are not connected.
+/// </summary>
+public sealed class MembershipTests
+{
+    static readonly NodeId P = World.PeerId(0);
+
+    /// <summary>Three seeds; <see cref="P"/> registers as <paramref name="incarnation"/> through seed 0, every message delivered.</summary>
+    static World Registered(long incarnation)
+    {
+        var w = new World(3);
+        foreach (var id in w.SeedIds) w.StartSeed(id);
+        w.Inject(P, w.SeedIds[0], new RegisterRequest(incarnation));
+        w.Drain();
+        Assert.All(w.Seeds.Values, s => Assert.Equal(incarnation, s.Peers[P].Incarnation));
+        return w;
+    }
+
+    static DeadConfirmed Removal(World w, long incarnation) =>
+        new(P, toSeq([w.SeedIds[0], w.SeedIds[1]]), "crashed", None, incarnation);
+
+    [Fact]
+    public void A_seed_that_missed_a_removal_cannot_bring_the_peer_back_and_learns_the_removal()
+    {
+        var w = Registered(incarnation: 5);
+        var (a, b, late) = (w.SeedIds[0], w.SeedIds[1], w.SeedIds[2]);
+        // Seeds a and b remove P; the third seed is down and misses it.
+        w.Inject(a, b, Removal(w, 5));
+        w.Inject(b, a, Removal(w, 5));
+        w.Outbox.Clear();
+        w.InFlight.RemoveAll(e => e.To == late);
+        Assert.False(w.Seeds[a].Peers.ContainsKey(P));
+        Assert.True(w.Seeds[late].Peers.ContainsKey(P));
+
+        // The late seed comes back: its sync still carries P's commit, a's sync carries the removal.
+        w.Connected(late, a);
+        w.Connected(a, late);
+        w.Drain();
+
+        Assert.False(w.Seeds[a].Peers.ContainsKey(P), "an old commit brought a removed peer back");
+        Assert.False(w.Seeds[late].Peers.ContainsKey(P), "the late seed did not learn the removal");
+        Assert.Equal(5, w.Seeds[late].Removed[P].Incarnation);
+    }
+
+    [Fact]
+    public void After_a_removal_only_a_newer_incarnation_registers_again()
+    {
+        var w = Registered(incarnation: 5);
+        foreach (var s in w.SeedIds.Skip(1)) w.Inject(w.SeedIds[0], s, Removal(w, 5));
+        w.Inject(w.SeedIds[1], w.SeedIds[0], Removal(w, 5));
+        w.Drain();
+        Assert.All(w.Seeds.Values, s => Assert.False(s.Peers.ContainsKey(P)));
+
+        // The removed incarnation asks again: refused, nothing is proposed.
+        var old = w.Inject(P, w.SeedIds[0], new RegisterRequest(5));
+        Assert.Contains(old, e => e is Send { Message: RegisterRejected } s && s.To == P);
+        Assert.DoesNotContain(old, e => e is Send { Message: RegisterProposal });
+
+        // A restart (a later incarnation) is admitted by the usual quorum.
+        w.Inject(P, w.SeedIds[1], new RegisterRequest(9));
+        w.Drain();
+        Assert.All(w.Seeds.Values, s => Assert.Equal(9, s.Peers[P].Incarnation));
+    }
+
+    [Fact]
+    public void A_restarted_peer_replaces_its_old_incarnation_without_a_removal()
+    {
+        var w = Registered(incarnation: 5);
+        w.Inject(P, w.SeedIds[2], new RegisterRequest(7));
+        w.Drain();
+        Assert.All(w.Seeds.Values, s => Assert.Equal(7, s.Peers[P].Incarnation));
+        // A late commit of the old incarnation changes nothing.
+        w.Inject(w.SeedIds[0], w.SeedIds[1], new RegisterCommit(P, toSeq([w.SeedIds[0], w.SeedIds[1]]), 5));
+        Assert.Equal(7, w.Seeds[w.SeedIds[1]].Peers[P].Incarnation);
+    }
+
+    [Fact]
+    public void A_peer_the_seeds_removed_while_it_was_alive_registers_again_as_a_new_incarnation()
+    {
+        var h = new PeerHarness();
+        var asked = h.Register(42, [new PeerEntry(PeerHarness.Other(0), 1)]);
+        var incarnation = h.State.Incarnation;
+        var voters = toSeq([PeerHarness.SeedIds[0], PeerHarness.SeedIds[1]]);
+
+        // A removal of an earlier run of this address is not about this one.
+        h.Step(now => new Received(now, asked[0], new DeadConfirmed(PeerHarness.Self, voters, "crashed", None, incarnation - 1)));
+        Assert.Equal(PeerPhase.Registered, h.State.Phase);
+
+        var fx = h.Step(now => new Received(now, asked[0], new DeadConfirmed(PeerHarness.Self, voters, "crashed", None, incarnation)));
+        Assert.Equal(PeerPhase.Registering, h.State.Phase);
+        Assert.True(h.State.Incarnation > incarnation);
+        Assert.Empty(h.State.Neighbours);
+        var requests = fx.OfType<Send>().Where(s => s.Message is RegisterRequest).ToList();
+        Assert.NotEmpty(requests);
+        Assert.All(requests, s => Assert.Equal(h.State.Incarnation, ((RegisterRequest)s.Message).Incarnation));
+    }
+
+    [Fact]
+    public void A_removed_incarnation_cannot_link_but_its_successor_can()
+    {
+        var h = new PeerHarness();
+        var asked = h.Register(7, [new PeerEntry(PeerHarness.Other(0), 1), new PeerEntry(PeerHarness.Other(1), 1)]);
+        var x = PeerHarness.Other(2);
+        var voters = toSeq([PeerHarness.SeedIds[0], PeerHarness.SeedIds[1]]);
+        h.Step(now => new Received(now, x, new LinkRequest(10)));
+        h.Step(now => new Received(now, asked[0], new DeadConfirmed(x, voters, "crashed", None, 10)));
+        Assert.DoesNotContain(x, h.State.Neighbours);
+
+        h.Step(now => new Received(now, x, new LinkRequest(10)));
+        Assert.DoesNotContain(x, h.State.Neighbours);
+        h.Step(now => new Received(now, x, new LinkRequest(11)));
+        Assert.Contains(x, h.State.Neighbours);
+    }
+
+    [Fact]
+    public void The_lead_seed_bridges_a_part_of_the_overlay_cut_off_from_the_rest()
+    {
+        var w = new World(3);
+        foreach (var id in w.SeedIds) w.StartSeed(id);
+        var peers = Enumerable.Range(0, 5).Select(World.PeerId).ToList();
+        foreach (var p in peers) w.Inject(p, w.SeedIds[0], new RegisterRequest(1));
+        w.Drain();
+        w.Outbox.Clear();
+        var lead = w.SeedIds[0];
+        // Reported overlay: {p0 p1} and {p2 p3 p4} with p3 the hub of the larger part.
+        void Report(NodeId p, params NodeId[] ns) => w.Inject(p, lead, new DegreeUpdate(toSeq(ns)));
+        Report(peers[0], peers[1]);
+        Report(peers[1], peers[0]);
+        Report(peers[2], peers[3]);
+        Report(peers[3], peers[2], peers[4]);
+        Report(peers[4], peers[3]);
+
+        var fx = w.Step(lead, new TimerFired(w.NowUs + 1, SeedReducer.OverlayTimer));
+        var bridge = Assert.Single(fx.OfType<Send>(), s => s.Message is Bridge);
+        Assert.Equal(peers[0], bridge.To);
+        Assert.Equal(peers[3], ((Bridge)bridge.Message).Target);
+
+        // Once the link shows up in the reports, nothing more is sent.
+        Report(peers[0], peers[1], peers[3]);
+        fx = w.Step(lead, new TimerFired(w.NowUs + 5_000_000, SeedReducer.OverlayTimer));
+        Assert.DoesNotContain(fx, e => e is Send { Message: Bridge });
+    }
+
+    [Fact]
+    public void A_seed_that_is_not_the_lead_leaves_bridging_to_the_lead()
+    {
+        var w = new World(3);
+        foreach (var id in w.SeedIds) w.StartSeed(id);
+        var other = w.SeedIds[1];
+        w.Connected(other, w.SeedIds[0]);   // it can reach a lower-addressed seed
+        foreach (var p in new[] { World.PeerId(0), World.PeerId(1) })
+        {
+            w.Inject(p, other, new RegisterRequest(1));
+            w.Drain();
+            w.Inject(p, other, new DegreeUpdate(toSeq<NodeId>([])));
+        }
+        var fx = w.Step(other, new TimerFired(w.NowUs + 1, SeedReducer.OverlayTimer));
+        Assert.DoesNotContain(fx, e => e is Send { Message: Bridge });
+    }
+}

@@ -1,0 +1,86 @@
+namespace GossipPure.Core.Tests;
+
+/// <summary>The registration machine says which transitions exist and nothing else: no actions, a fixed table.</summary>
+public sealed class RegistrationMachineTests
+{
+    static Stateless.Reflection.StateMachineInfo Info()
+    {
+        var phase = RegPhase.Requested;
+        return Registration.Configure(() => phase, p => phase = p).GetInfo();
+    }
+
+    [Fact]
+    public void Machine_has_no_entry_exit_activate_or_deactivate_actions()
+    {
+        var states = Info().States.ToList();
+        Assert.Equal(Enum.GetValues<RegPhase>().Length, states.Count);
+        foreach (var st in states)
+        {
+            Assert.True(!st.EntryActions.Any(), $"{st.UnderlyingState} has entry actions: {string.Join(", ", st.EntryActions.Select(a => a.Method.Description))}");
+            Assert.True(!st.ExitActions.Any(), $"{st.UnderlyingState} has exit actions");
+            Assert.True(!st.ActivateActions.Any(), $"{st.UnderlyingState} has activate actions");
+            Assert.True(!st.DeactivateActions.Any(), $"{st.UnderlyingState} has deactivate actions");
+            Assert.True(!st.DynamicTransitions.Any(), $"{st.UnderlyingState} has dynamic transitions");
+        }
+    }
+
+    /// <summary>The whole table: every (phase, trigger) pair and the phase it leads to (None: not allowed).</summary>
+    public static TheoryData<RegPhase, RegTrigger, RegPhase?> Table()
+    {
+        var allowed = new Dictionary<(RegPhase, RegTrigger), RegPhase>
+        {
+            [(RegPhase.Requested, RegTrigger.Propose)] = RegPhase.Proposed,
+            [(RegPhase.Requested, RegTrigger.CommitObserved)] = RegPhase.Committed,
+            [(RegPhase.Requested, RegTrigger.QuorumImpossible)] = RegPhase.Rejected,
+            [(RegPhase.Proposed, RegTrigger.QuorumReached)] = RegPhase.Committed,
+            [(RegPhase.Proposed, RegTrigger.CommitObserved)] = RegPhase.Committed,
+            [(RegPhase.Proposed, RegTrigger.QuorumImpossible)] = RegPhase.Rejected,
+            [(RegPhase.Proposed, RegTrigger.Expire)] = RegPhase.TimedOut,
+            [(RegPhase.TimedOut, RegTrigger.Propose)] = RegPhase.Proposed,
+            [(RegPhase.TimedOut, RegTrigger.CommitObserved)] = RegPhase.Committed,
+            [(RegPhase.Rejected, RegTrigger.Propose)] = RegPhase.Proposed,
+            [(RegPhase.Rejected, RegTrigger.CommitObserved)] = RegPhase.Committed,
+            // An ignored trigger: a second commit certificate for a committed peer changes nothing.
+            [(RegPhase.Committed, RegTrigger.CommitObserved)] = RegPhase.Committed,
+        };
+        var data = new TheoryData<RegPhase, RegTrigger, RegPhase?>();
+        foreach (var from in Enum.GetValues<RegPhase>())
+            foreach (var trigger in Enum.GetValues<RegTrigger>())
+                data.Add(from, trigger, allowed.TryGetValue((from, trigger), out var to) ? to : null);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Table))]
+    public void Fire_follows_the_table(RegPhase from, RegTrigger trigger, RegPhase? expected)
+    {
+        var fired = Registration.Fire(from, trigger);
+        RegPhase? actual = fired.IsSome ? fired.IfNone(from) : null;
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Disallowed_transitions_return_None()
+    {
+        Assert.True(Registration.Fire(RegPhase.Committed, RegTrigger.Propose).IsNone);
+        Assert.True(Registration.Fire(RegPhase.Committed, RegTrigger.Expire).IsNone);
+        Assert.True(Registration.Fire(RegPhase.Proposed, RegTrigger.Propose).IsNone);
+        Assert.True(Registration.Fire(RegPhase.Requested, RegTrigger.QuorumReached).IsNone);
+        Assert.True(Registration.Fire(RegPhase.TimedOut, RegTrigger.Expire).IsNone);
+    }
+
+    [Fact]
+    public void Committed_is_final_except_for_ignored_commits()
+    {
+        var committed = Info().States.Single(s => (RegPhase)s.UnderlyingState == RegPhase.Committed);
+        Assert.Empty(committed.FixedTransitions);
+        Assert.Equal([RegTrigger.CommitObserved], committed.IgnoredTriggers.Select(t => (RegTrigger)t.Trigger.UnderlyingTrigger));
+    }
+
+    [Fact]
+    public void Dot_export_names_every_phase()
+    {
+        var dot = Registration.ToDot();
+        foreach (var p in Enum.GetNames<RegPhase>()) Assert.Contains(p, dot, StringComparison.Ordinal);
+    }
+}
