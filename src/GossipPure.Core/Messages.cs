@@ -29,7 +29,7 @@ public sealed record RegisterCommit(NodeId Peer, Seq<NodeId> Voters, long Incarn
 /// <summary>Seed → peer: the seeds refused the registration.</summary>
 public sealed record RegisterRejected(string Reason) : Message;
 
-/// <summary>Registered peer → seed: send me the current peer list.</summary>
+/// <summary>Registered peer → seed: send me the current peer list. (Seeds answer it; peers today get their list with registration.)</summary>
 public sealed record PeerListRequest : Message;
 
 /// <summary>A peer-list entry: a registered peer and the degree the seed last heard from it.</summary>

@@ -8,7 +8,7 @@ public sealed record NodeConfig(NodeId Self, Seq<NodeId> Seeds, ProtocolOptions 
     public Seq<NodeId> OtherSeeds => Seeds.Filter(s => s != Self);
 }
 
-/// <summary>Timing and shape defaults; every one can be changed from the command line.</summary>
+/// <summary>Timing and shape defaults (the command line sets the gossip, heartbeat, ping and probe ones).</summary>
 public sealed record ProtocolOptions
 {
     public static readonly ProtocolOptions Default = new();
@@ -32,6 +32,8 @@ public sealed record ProtocolOptions
     public int BacklogSize { get; init; } = 256;
     /// <summary>How often the lead seed checks that the overlay is one connected graph.</summary>
     public long OverlayCheckMs { get; init; } = 500;
+    /// <summary>A peer repeats its DEGREE_UPDATE this often, so a seed that missed one (or restarted) catches up.</summary>
+    public long DegreeReportMs { get; init; } = 10_000;
 
     /// <summary>A peer sends HEARTBEAT to each neighbour this often...</summary>
     public long HeartbeatIntervalMs { get; init; } = 1000;

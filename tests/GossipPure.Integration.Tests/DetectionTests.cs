@@ -60,6 +60,28 @@ public sealed class DetectionTests
     }
 
     [Fact]
+    public async Task A_hung_peer_removed_by_the_seeds_rejoins_as_a_new_incarnation_when_it_resumes()
+    {
+        using var net = new Network(seeds: 3, peers: 4, FastGossip);
+        await net.WaitUntilGossiping();
+
+        var victim = net.PeerPorts[3];
+        var node = net.Peers[victim];
+        node.Signal(19);   // SIGSTOP
+        await net.WaitForDeadConfirmedEverywhere(victim, TimeSpan.FromSeconds(20), except: victim);
+        var mark = node.Output.Count;
+        node.Signal(18);   // SIGCONT: it finds the seeds' DEAD_CONFIRMED about itself waiting in its sockets
+
+        await node.WaitForLine(l => l.Contains("names this peer") && l.Contains("registering again as a new incarnation"), Bound, "the rejoin line", mark);
+        await node.WaitForLine(l => l.Contains("Registered;"), Bound, "registration of the new incarnation", mark);
+        // Its gossip reaches every other peer again.
+        var made = await node.WaitForLine(l => l.Contains("GOSSIP made: '") && !l.Contains("(sent to 0 neighbours)"), Bound, "a message after rejoining", node.Output.Count);
+        var body = made[(made.IndexOf("'") + 1)..made.LastIndexOf("'")];
+        await Task.WhenAll(net.PeerPorts.Where(p => p != victim).Select(p =>
+            net.Peers[p].WaitForLine(l => l.Contains($"(first time): '{body}'"), Bound, $"message '{body}' of the rejoined peer")));
+    }
+
+    [Fact]
     public async Task Ctrl_C_on_a_peer_is_a_departure_the_others_record_without_suspicion()
     {
         using var net = new Network(seeds: 3, peers: 6, FastGossip);

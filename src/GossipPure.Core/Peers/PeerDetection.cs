@@ -10,6 +10,7 @@ public static partial class PeerReducer
     public const string HeartbeatTimer = "heartbeat";
     public const string SilenceTimer = "silence";
     public const string PingTimer = "ping";
+    public const string DegreeTimer = "degree";
     static string WitnessTimer(NodeId n) => $"witness:{n}";
     static string ReportTimer(NodeId n) => $"report:{n}";
 
@@ -18,6 +19,13 @@ public static partial class PeerReducer
         fx.Timer(HeartbeatTimer, o.HeartbeatIntervalMs);
         fx.Timer(SilenceTimer, SilenceCheckMs(o));
         fx.Timer(PingTimer, o.PingIntervalMs);
+        fx.Timer(DegreeTimer, o.DegreeReportMs);
+    }
+
+    static PeerState OnDegreeTimer(PeerState s, EffectList fx)
+    {
+        fx.Timer(DegreeTimer, s.Config.Options.DegreeReportMs);
+        return s.Phase == PeerPhase.Registered ? ReportDegree(s, fx) : s;
     }
 
     /// <summary>Silence is checked four times per heartbeat interval, so a hung neighbour is caught soon after the limit.</summary>
@@ -302,13 +310,14 @@ public static partial class PeerReducer
         if (x == s.Config.Self)
             return dc.Incarnation >= s.Incarnation ? Rejoin(s, seed, dc, fx) : s;   // else: about an earlier run of this address
         if (s.Det.Dead.Find(x).Map(inc => inc >= dc.Incarnation).IfNone(false)) return s;   // each seed sends it; the first one counts
+        if (s.Det.Incarnations.Find(x).Map(inc => inc > dc.Incarnation).IfNone(false)) return s;   // about an older run of x
         if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", fx);
         var wasNeighbour = s.Neighbours.Contains(x);
         s = s with
         {
             Neighbours = s.Neighbours.Remove(x),
             Known = s.Known.Remove(x),
-            Det = s.Det with { Watches = s.Det.Watches.Remove(x), Dead = s.Det.Dead.AddOrUpdate(x, dc.Incarnation) },
+            Det = s.Det with { Watches = s.Det.Watches.Remove(x), Dead = s.Det.Dead.AddOrUpdate(x, dc.Incarnation), Incarnations = s.Det.Incarnations.Remove(x) },
         };
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new CancelTimer(ReportTimer(x)));

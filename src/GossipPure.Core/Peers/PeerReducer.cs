@@ -207,7 +207,9 @@ public static partial class PeerReducer
         if (from == s.Config.Self || s.Config.IsSeed(from)) return Warn(s, fx, $"LINK_REQUEST from {from} ignored");
         if (s.Det.Dead.Find(from).Map(inc => inc >= incarnation).IfNone(false))
             return Warn(s, fx, $"LINK_REQUEST from {from} ignored: that incarnation was confirmed dead");
-        s = s with { Det = s.Det with { Dead = s.Det.Dead.Remove(from) } };   // a newer incarnation: it rejoined
+        // A newer incarnation than any removed one: it (re)joined. Remember it, so a late removal of an older run
+        // of this address does not drop this one.
+        s = s with { Det = s.Det with { Dead = s.Det.Dead.Remove(from), Incarnations = s.Det.Incarnations.AddOrUpdate(from, incarnation) } };
         if (s.Neighbours.Contains(from)) return s;
         s = s with
         {
@@ -232,6 +234,7 @@ public static partial class PeerReducer
         HeartbeatTimer => OnHeartbeatTimer(s, fx),
         SilenceTimer => OnSilenceTimer(s, fx),
         PingTimer => OnPingTimer(s, fx),
+        DegreeTimer => OnDegreeTimer(s, fx),
         var key when key.StartsWith("probe:", StringComparison.Ordinal) => OnProbeTimeout(s, key, fx),
         var key when key.StartsWith("witness:", StringComparison.Ordinal) => OnWitnessTimeout(s, key, fx),
         var key when key.StartsWith("report:", StringComparison.Ordinal) => OnReportTimer(s, key, fx),
@@ -256,8 +259,8 @@ public static partial class PeerReducer
 
     static PeerState Remember(PeerState s, Gossip g, Digest d)
     {
-        var backlog = s.Backlog.Add(g);
-        if (backlog.Count > s.Config.Options.BacklogSize) backlog = backlog.Tail;
+        var backlog = s.Backlog.Enqueue(g);
+        if (backlog.Count > s.Config.Options.BacklogSize) backlog = backlog.Dequeue();
         return s with { Seen = s.Seen.TryAdd(d), Backlog = backlog };
     }
 

@@ -18,13 +18,13 @@ public sealed record PeerState(
     HashSet<NodeId> Neighbours,
     int Made,
     HashSet<Digest> Seen,
-    Seq<Gossip> Backlog,
+    Que<Gossip> Backlog,
     long FirstTime,
     long Duplicates)
 {
     public static PeerState Initial(NodeConfig config) =>
         new(config, PeerPhase.Idle, new Rng(0), Round.First, HashMap<NodeId, int>(), HashSet<NodeId>(),
-            0, HashSet<Digest>(), Seq<Gossip>(), 0, 0);
+            0, HashSet<Digest>(), Que<Gossip>.Empty, 0, 0);
 
     /// <summary>This run of the peer: the time it started (or re-registered after the seeds removed it).</summary>
     public long Incarnation { get; init; }
@@ -36,7 +36,19 @@ public sealed record PeerState(
     public Detection Det { get; init; } = Detection.Empty;
 
     /// <summary>Neighbours not under suspicion: the ones gossip and heartbeats go to.</summary>
-    public Seq<NodeId> ActiveNeighbours => toSeq(Neighbours.Filter(n => !Det.Watches.Find(n).Map(w => w.IsSuspected).IfNone(false)).OrderBy(n => n).ToArray());
+    public Seq<NodeId> ActiveNeighbours
+    {
+        get
+        {
+            // On the gossip path: a plain loop and a small sort, no LINQ.
+            var active = new NodeId[Neighbours.Count];
+            var count = 0;
+            foreach (var n in Neighbours)
+                if (Det.Watches.Find(n).Case is not Watch { IsSuspected: true }) active[count++] = n;
+            System.Array.Sort(active, 0, count);
+            return toSeq(count == active.Length ? active : active[..count]);
+        }
+    }
 
     public Seq<PeerEntry> KnownEntries => toSeq(Known.Map((n, d) => new PeerEntry(n, d)).Values);
 }

@@ -123,10 +123,11 @@ public sealed record Detection(
     HashMap<NodeId, PendingProbe<NodeId>> Probes,
     long NextNonce,
     HashMap<NodeId, long> Dead,
-    HashMap<string, int> PingFailures)
+    HashMap<string, int> PingFailures,
+    HashMap<NodeId, long> Incarnations)
 {
     public static readonly Detection Empty = new(HashMap<NodeId, Watch>(), HashMap<NodeId, PendingProbe<NodeId>>(), 1,
-        HashMap<NodeId, long>(), HashMap<string, int>());
+        HashMap<NodeId, long>(), HashMap<string, int>(), HashMap<NodeId, long>());
 
     /// <summary>Confirmed dead (the incarnation the seeds removed, and any older one).</summary>
     public bool IsDead(NodeId n) => Dead.ContainsKey(n);

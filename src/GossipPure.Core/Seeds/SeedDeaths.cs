@@ -54,7 +54,11 @@ public static partial class SeedReducer
     static SeedState OnDeadProposal(SeedState s, NodeId proposer, DeadProposal p, EffectList fx)
     {
         fx.Info($"DEAD_PROPOSAL {p.ProposalId} for {p.Suspect} ({p.Reason}) from {proposer}");
-        return Ballot(s, p.Suspect, new BallotRef(proposer, p.ProposalId), fx);
+        var ballot = new BallotRef(proposer, p.ProposalId);
+        // The proposal is about an incarnation this seed already knows was replaced by a restart: that one is alive.
+        if (s.Peers.Find(p.Suspect).Map(r => r.Incarnation > p.Incarnation).IfNone(false))
+            return CastVote(s, p.Suspect, ballot, yes: false, $"incarnation {p.Incarnation} was replaced by a newer one", fx);
+        return Ballot(s, p.Suspect, ballot, fx);
     }
 
     /// <summary>Votes on removing <paramref name="x"/> from this seed's own evidence: its LEAVE, or a probe.</summary>
@@ -136,7 +140,7 @@ public static partial class SeedReducer
 
     /// <summary>Where the former neighbours of <paramref name="x"/> reconnect: the live peer of highest degree (lowest address on a tie).</summary>
     static Option<NodeId> Rendezvous(SeedState s, NodeId x) =>
-        s.Peers.Remove(x).OrderByDescending(kv => kv.Value.Degree).ThenBy(kv => kv.Key).Select(kv => kv.Key).HeadOrNone();
+        s.Peers.Keys.Filter(n => n != x).OrderByDescending(s.DegreeOf).ThenBy(n => n).HeadOrNone();
 
     /// <summary>Remembers the newest removal of an address, so no older commit brings it back.</summary>
     static SeedState Tombstone(SeedState s, DeadConfirmed c) =>
@@ -150,13 +154,16 @@ public static partial class SeedReducer
         var x = c.Node;
         s = s with
         {
-            Peers = s.Peers.Remove(x).Map(r => r.Neighbours.Contains(x) ? r with { Neighbours = r.Neighbours.Remove(x) } : r),
+            Peers = s.Peers.Remove(x),
+            Reports = s.Reports.Remove(x),
             Deaths = s.Deaths.Remove(x),
             Registrations = s.Registrations.Remove(x),
             Left = s.Left.Remove(x),
         };
         fx.Warn($"DEAD_CONFIRMED {x} ({c.Reason}) {how}; peer list now {s.Peers.Count}");
         fx.SendAll(toSeq(s.Peers.Keys.OrderBy(n => n).ToArray()), c);
+        // The removed node too: if it is alive after all (it hung, or was cut off), it learns it must register again.
+        fx.Send(x, c);
         fx.Add(new Disconnect(x));
         return s;
     }

@@ -20,13 +20,13 @@ public static partial class SeedReducer
         var parts = Components(s);
         if (parts.Count < 2) return s;
         var main = parts.OrderByDescending(p => p.Count).ThenBy(p => p[0]).First();
-        var target = main.OrderByDescending(n => s.Peers[n].Degree).ThenBy(n => n).First();
+        var target = main.OrderByDescending(s.DegreeOf).ThenBy(n => n).First();
         foreach (var part in parts.Where(p => p != main))
         {
             var head = part[0];
             // A link takes a moment to show up in the reports: give each bridge two checks to take effect.
             if (s.BridgedUs.Find(head).Map(at => s.NowUs - at < 2 * o.OverlayCheckMs * 1000).IfNone(false)) continue;
-            fx.Warn($"OVERLAY in {parts.Count} parts: bridging the part of {part.Count} peers around {head} to {target} (degree {s.Peers[target].Degree})");
+            fx.Warn($"OVERLAY in {parts.Count} parts: bridging the part of {part.Count} peers around {head} to {target} (degree {s.DegreeOf(target)})");
             fx.Send(head, new Bridge(target));
             s = s with { BridgedUs = s.BridgedUs.AddOrUpdate(head, s.NowUs) };
         }
@@ -36,11 +36,11 @@ public static partial class SeedReducer
     /// <summary>The parts of the overlay as the peers reported it; each part is sorted, lowest address first.</summary>
     static System.Collections.Generic.List<System.Collections.Generic.List<NodeId>> Components(SeedState s)
     {
-        // Only peers that have reported take part; a link counts whichever end reported it.
-        var reported = s.Peers.Filter(r => r.Reported);
+        // Only committed peers that have reported take part; a link counts whichever end reported it.
+        var reported = s.Reports.Filter((n, _) => s.Peers.ContainsKey(n));
         var adj = reported.Keys.ToDictionary(n => n, _ => new System.Collections.Generic.List<NodeId>());
-        foreach (var (n, r) in reported)
-            foreach (var m in r.Neighbours)
+        foreach (var (n, neighbours) in reported)
+            foreach (var m in neighbours)
                 if (adj.TryGetValue(m, out var back)) { adj[n].Add(m); back.Add(n); }
         var seen = new System.Collections.Generic.HashSet<NodeId>();
         var parts = new System.Collections.Generic.List<System.Collections.Generic.List<NodeId>>();

@@ -85,7 +85,7 @@ public static partial class SeedReducer
             RegisterRequest when fromSeed => Reject(s, fx, $"REGISTER_REQUEST from seed {from} ignored: seeds do not register as peers"),
             RegisterRequest r => OnRegisterRequest(s, from, r.Incarnation, fx),
             PeerListRequest => OnPeerListRequest(s, from, fx),
-            DegreeUpdate d => OnDegree(s, from, d),
+            DegreeUpdate d when !fromSeed => OnDegree(s, from, d),
             DeadReport r when !fromSeed => OnDeadReport(s, from, r, fx),
             Leave when !fromSeed => OnLeave(s, from, fx),
             ProbeAck a => OnProbeAck(s, from, a, fx),
@@ -203,7 +203,7 @@ public static partial class SeedReducer
         fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
         s = s with
         {
-            Peers = s.Peers.AddOrUpdate(reg.Peer, new PeerRecord(commit.Voters, commit.Incarnation, HashSet<NodeId>(), false)),
+            Peers = s.Peers.AddOrUpdate(reg.Peer, new PeerRecord(commit.Voters, commit.Incarnation)),
             Registrations = s.Registrations.Remove(reg.Peer),
         };
         foreach (var w in reg.Waiting.OrderBy(n => n)) s = SendPeerList(s, w, fx);
@@ -274,7 +274,5 @@ public static partial class SeedReducer
     }
 
     static SeedState OnDegree(SeedState s, NodeId from, DegreeUpdate d) =>
-        s.Peers.Find(from).Match(
-            r => s with { Peers = s.Peers.SetItem(from, r with { Neighbours = toHashSet(d.Neighbours.Filter(n => n != from)), Reported = true }) },
-            () => s);
+        s with { Reports = s.Reports.AddOrUpdate(from, toHashSet(d.Neighbours.Filter(n => n != from))) };
 }

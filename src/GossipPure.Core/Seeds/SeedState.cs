@@ -1,13 +1,7 @@
 namespace GossipPure.Core.Seeds;
 
-/// <summary>
-/// A committed peer: the incarnation admitted, the quorum certificate that admitted it, and the neighbours it last
-/// reported (its degree is their number).
-/// </summary>
-public sealed record PeerRecord(Seq<NodeId> Voters, long Incarnation, HashSet<NodeId> Neighbours, bool Reported)
-{
-    public int Degree => Neighbours.Count;
-}
+/// <summary>A committed peer: the incarnation admitted and the quorum certificate that admitted it.</summary>
+public sealed record PeerRecord(Seq<NodeId> Voters, long Incarnation);
 
 public sealed record SeedState(
     NodeConfig Config,
@@ -39,13 +33,21 @@ public sealed record SeedState(
     /// <summary>Tombstones: the last removal of each address. An incarnation at or below it never comes back.</summary>
     public HashMap<NodeId, DeadConfirmed> Removed { get; init; } = HashMap<NodeId, DeadConfirmed>();
 
+    /// <summary>
+    /// The neighbours each peer last reported (DEGREE_UPDATE). Kept apart from the peer list: a report may arrive
+    /// before the commit reaches this seed, and peers report again every <see cref="ProtocolOptions.DegreeReportMs"/>.
+    /// </summary>
+    public HashMap<NodeId, HashSet<NodeId>> Reports { get; init; } = HashMap<NodeId, HashSet<NodeId>>();
+
+    /// <summary>A peer's degree as last reported (0 before its first report).</summary>
+    public int DegreeOf(NodeId peer) => Reports.Find(peer).Map(r => r.Count).IfNone(0);
+
     /// <summary>When this seed last told a part of the overlay to bridge, keyed by the part's lowest address.</summary>
     public HashMap<NodeId, long> BridgedUs { get; init; } = HashMap<NodeId, long>();
 
     /// <summary>The peer list as sent to <paramref name="receiver"/>: every committed peer but itself, in address order.</summary>
     public PeerList PeerListFor(NodeId receiver) =>
-        new(toSeq(Peers.Filter((n, _) => n != receiver).Map((n, r) => new PeerEntry(n, r.Degree))
-            .Values.OrderBy(e => e.Node).ToArray()));
+        new(toSeq(Peers.Keys.Filter(n => n != receiver).OrderBy(n => n).Select(n => new PeerEntry(n, DegreeOf(n))).ToArray()));
 
     public RegisterCommit CertificateOf(NodeId peer, PeerRecord r) => new(peer, r.Voters, r.Incarnation);
 

@@ -51,6 +51,7 @@ public sealed class InputRecorder : IDisposable
             w.WriteNumber("max_neighbours", o.MaxNeighbours);
             w.WriteNumber("backlog_size", o.BacklogSize);
             w.WriteNumber("overlay_check_ms", o.OverlayCheckMs);
+            w.WriteNumber("degree_report_ms", o.DegreeReportMs);
             w.WriteNumber("heartbeat_interval_ms", o.HeartbeatIntervalMs);
             w.WriteNumber("heartbeat_misses", o.HeartbeatMisses);
             w.WriteNumber("ping_interval_ms", o.PingIntervalMs);

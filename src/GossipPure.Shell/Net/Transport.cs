@@ -83,7 +83,10 @@ public sealed class Transport : IAsyncDisposable
 
     public void Connect(NodeId to) => Enqueue(to, null);
 
-    /// <summary>Closes every connection to <paramref name="node"/>; no Disconnected input follows for them.</summary>
+    /// <summary>
+    /// Closes every open connection to <paramref name="node"/> once what is queued for it has gone (a moment at most);
+    /// no Disconnected input follows for them. A dial under way finishes or fails by itself.
+    /// </summary>
     public void Disconnect(NodeId node)
     {
         Connection[] conns;
@@ -91,9 +94,8 @@ public sealed class Transport : IAsyncDisposable
         {
             conns = open.TryGetValue(node, out var list) ? list.ToArray() : Array.Empty<Connection>();
             open.Remove(node);
-            if (dialling.Remove(node, out var d)) conns = conns.Append(d).ToArray();
         }
-        foreach (var c in conns) c.Abort(flush: false);
+        foreach (var c in conns) c.Abort(flush: true);
     }
 
     void Enqueue(NodeId to, byte[]? frame)
