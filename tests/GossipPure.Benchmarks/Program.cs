@@ -1,0 +1,5 @@
+using BenchmarkDotNet.Running;
+
+// The hot paths of a node: frame encode/decode, the peer reducer on the gossip path, the seed reducer on a
+// registration. Run: dotnet run -c Release --project tests/GossipPure.Benchmarks -- --filter '*'
+BenchmarkSwitcher.FromAssembly(typeof(GossipPure.Benchmarks.FrameBenchmarks).Assembly).Run(args);
