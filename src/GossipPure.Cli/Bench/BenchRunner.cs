@@ -36,13 +36,19 @@ public sealed class BenchRunner
         config = Path.Combine(dir, "config.csv");
     }
 
-    static readonly string[] PeerArgs = { "--gossip-interval", "1s", "--gossip-count", "1000000" };
+    /// <summary>
+    /// Each peer gossips every max(1 s, peers × 50 ms): about 20 new messages a second network-wide, whatever the
+    /// size, so a large network is measured at the same load per message rather than drowned.
+    /// </summary>
+    long GossipIntervalMs => Math.Max(1000, o.Peers * 50L);
+
+    string[] PeerArgs => new[] { "--gossip-interval", $"{GossipIntervalMs}ms", "--gossip-count", "1000000" };
 
     IBenchNode Start(Core.Role role, int port)
     {
         if (o.Processes)
             return new NodeProcess(role == Core.Role.Seed ? "seed" : "peer", port, dir, config, role == Core.Role.Seed ? Array.Empty<string>() : PeerArgs);
-        var options = Core.ProtocolOptions.Default with { GossipIntervalMs = 1000, GossipCount = 1_000_000 };
+        var options = Core.ProtocolOptions.Default with { GossipIntervalMs = GossipIntervalMs, GossipCount = 1_000_000 };
         return new InProcNode(role, new Core.NodeConfig(new Core.NodeId("127.0.0.1", port), seedIds, options), dir);
     }
 
@@ -52,6 +58,7 @@ public sealed class BenchRunner
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
+        var succeeded = false;
         Console.WriteLine($"gossip bench: {o.Seeds} seeds + {o.Peers} peers, {(o.Processes ? "one process each" : "hosted in this process")}, on 127.0.0.1; {o.Trials} crash trials, {o.HungTrials} hang trials");
         Console.WriteLine($"  logs in {dir}");
         try
@@ -111,6 +118,7 @@ public sealed class BenchRunner
 
             Print();
             if (o.JsonPath is not null) WriteJson(o.JsonPath);
+            succeeded = true;
             return 0;
         }
         catch (TimeoutException e)
@@ -121,7 +129,8 @@ public sealed class BenchRunner
         finally
         {
             foreach (var p in seeds.Concat(peers).Concat(gone)) p.Dispose();
-            if (!o.KeepLogs) try { Directory.Delete(dir, true); } catch (IOException) { }
+            // A failed run keeps its logs: they are what explains the failure.
+            if (succeeded && !o.KeepLogs) try { Directory.Delete(dir, true); } catch (IOException) { }
         }
     }
 
