@@ -61,20 +61,9 @@ public static class Suspicion
         return m;
     }
 
-    public static Option<SuspicionPhase> Fire(SuspicionPhase from, SuspicionTrigger trigger)
-    {
-        var phase = from;
-        var m = Configure(() => phase, p => phase = p);
-        if (!m.CanFire(trigger)) return None;
-        m.Fire(trigger);
-        return phase;
-    }
+    public static Option<SuspicionPhase> Fire(SuspicionPhase from, SuspicionTrigger trigger) => Machines.Fire(Configure, from, trigger);
 
-    public static string ToDot()
-    {
-        var phase = SuspicionPhase.Alive;
-        return Stateless.Graph.UmlDotGraph.Format(Configure(() => phase, p => phase = p).GetInfo());
-    }
+    public static string ToDot() => Machines.ToDot<SuspicionPhase, SuspicionTrigger>(Configure, SuspicionPhase.Alive);
 }
 
 /// <summary>One watched neighbour: when it was last heard from, and the suspicion round if there is one.</summary>

@@ -50,21 +50,10 @@ public static class Registration
     }
 
     /// <summary>The phase after <paramref name="trigger"/>, or None when the machine does not allow it.</summary>
-    public static Option<RegPhase> Fire(RegPhase from, RegTrigger trigger)
-    {
-        var phase = from;
-        var m = Configure(() => phase, p => phase = p);
-        if (!m.CanFire(trigger)) return None;
-        m.Fire(trigger);
-        return phase;
-    }
+    public static Option<RegPhase> Fire(RegPhase from, RegTrigger trigger) => Machines.Fire(Configure, from, trigger);
 
     /// <summary>The diagram of the machine in Graphviz DOT, for specs/.</summary>
-    public static string ToDot()
-    {
-        var phase = RegPhase.Requested;
-        return Stateless.Graph.UmlDotGraph.Format(Configure(() => phase, p => phase = p).GetInfo());
-    }
+    public static string ToDot() => Machines.ToDot<RegPhase, RegTrigger>(Configure, RegPhase.Requested);
 }
 
 /// <summary>One peer's registration as this seed sees it; only the phase enum is machine state.</summary>
