@@ -65,6 +65,7 @@ diagrams.SetAction(pr =>
     return 0;
 });
 root.Subcommands.Add(diagrams);
+root.Subcommands.Add(GossipPure.Cli.Replay.ReplayCommand.Create());
 
 var parsed = root.Parse(args);
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

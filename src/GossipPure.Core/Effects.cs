@@ -11,13 +11,13 @@ public sealed record Send(NodeId To, Message Message) : Effect;
 /// <summary>Open (and keep) a connection to a node without sending anything yet.</summary>
 public sealed record Connect(NodeId To) : Effect;
 
-/// <summary>Fire <see cref="TimerFired"/> with <paramref name="Key"/> after the delay; replaces a timer with that key.</summary>
 /// <summary>Close every connection to a node (it was removed from the network).</summary>
 public sealed record Disconnect(NodeId Node) : Effect;
 
 /// <summary>Send one ICMP echo to a host; the answer comes back as <see cref="PingResult"/>.</summary>
 public sealed record PingHost(string Ip) : Effect;
 
+/// <summary>Fire <see cref="TimerFired"/> with <paramref name="Key"/> after the delay; replaces a timer with that key.</summary>
 public sealed record SetTimer(string Key, long DelayMs) : Effect;
 
 public sealed record CancelTimer(string Key) : Effect;

@@ -87,6 +87,7 @@ public sealed class NodeRunner<TState>
 
         var exitCode = 0;
         var running = true;
+        long lastNowUs = 0;
         try
         {
             while (running && await inbox.Reader.WaitToReadAsync())
@@ -103,9 +104,12 @@ public sealed class NodeRunner<TState>
                         _ => null,   // a timer that was reset or cancelled after it fired
                     };
                     if (input is null) continue;
+                    // Inputs are stamped where they arise (a socket, a timer); the reducer sees time go forward only.
+                    if (input.NowUs < lastNowUs) input = input with { NowUs = lastNowUs };
+                    lastNowUs = input.NowUs;
                     var result = step(state, input);
                     state = result.State;
-                    recorder.Append(input);
+                    recorder.Append(input, result.Effects);
                     foreach (var effect in result.Effects)
                     {
                         switch (effect)

@@ -314,6 +314,17 @@ public static class JsonCodec
             f.OptionalAddress("rendezvous"),
             f.Long("incarnation"));
 
+    // ---- Hooks for EffectCodec (a recorded Send carries a message) ------------------------------------------
+
+    /// <summary>Writes the JSON object of <paramref name="m"/> at the writer's current position.</summary>
+    internal static void WriteMessageTo(Utf8JsonWriter w, Message m) => WriteMessage(w, m);
+
+    /// <summary>Reads a message object; throws on a bad one (turn the exception into a line with <see cref="DecodeFailure"/>).</summary>
+    internal static Message ReadMessageFrom(JsonElement el, string what) => ReadMessage(el, what);
+
+    /// <summary>The one-line error for an exception thrown by <see cref="ReadMessageFrom"/> or by JSON parsing.</summary>
+    internal static string DecodeFailure(Exception e) => Failure(e)!;
+
     // ---- Inputs -------------------------------------------------------------------------------------------
 
     /// <summary>

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Text;
+
+namespace GossipPure.Cli.Replay;
+
+/// <summary>
+/// <c>gossip replay &lt;events-file&gt; [--at N] [--until N] [--quiet]</c>: runs the pure reducer over a recorded run
+/// and checks it decides the same effects at every step.
+/// </summary>
+public static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("events-file") { Description = "An events_<role>_<port>.jsonl file a node wrote" };
+        var at = new Option<long?>("--at") { Description = "Replay up to step N, print it and the node's full state, and stop" };
+        var until = new Option<long?>("--until") { Description = "Stop after step N" };
+        var quiet = new Option<bool>("--quiet") { Description = "Print only differences, notes and the final line" };
+        var command = new Command("replay",
+            "Replay a node's event log through the pure reducer: print each step (input → effects | state) and check the effects match the recorded ones")
+            { file, at, until, quiet };
+        command.SetAction(pr =>
+        {
+            var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false, NewLine = "\n" };
+            try
+            {
+                return Replayer.Run(pr.GetValue(file)!, new ReplayOptions(pr.GetValue(at), pr.GetValue(until), pr.GetValue(quiet)), stdout, Console.Error);
+            }
+            finally
+            {
+                stdout.Flush();
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,265 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using GossipPure.Core;
+using GossipPure.Shell.Wire;
+using LanguageExt;
+using static LanguageExt.Prelude;
+
+namespace GossipPure.Shell.Hosting;
+
+/// <summary>
+/// The first line of an event log: everything needed to rebuild the node before its first input: its role, its
+/// address, the seeds of config.csv, the random seed and every <see cref="ProtocolOptions"/> field.
+/// </summary>
+public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ulong RandomSeed)
+{
+    /// <summary>
+    /// Every option, in declaration order, as (JSON name, property). The list follows <see cref="ProtocolOptions"/>
+    /// as it grows, so an option added there is recorded without touching this file; its JSON name is the snake_case
+    /// of the property name (<c>GossipIntervalMs</c> → <c>gossip_interval_ms</c>), the names format 1 wrote.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Name, PropertyInfo Property)> Options =
+        typeof(ProtocolOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.CanWrite && p.GetIndexParameters().Length == 0)
+            .OrderBy(p => p.MetadataToken)
+            .Select(p => (JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name), p))
+            .ToList();
+
+    static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The header line (without its line break).</summary>
+    public static string Encode(Role role, NodeConfig config, ulong randomSeed)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("format", EventLog.FormatVersion);
+            w.WriteString("role", role == Role.Seed ? "seed" : "peer");
+            w.WriteString("node", config.Self.ToString());
+            w.WriteStartArray("seeds");
+            foreach (var s in config.Seeds) w.WriteStringValue(s.ToString());
+            w.WriteEndArray();
+            w.WriteString("random_seed", randomSeed.ToString(CultureInfo.InvariantCulture));
+            w.WriteStartObject("options");
+            foreach (var (name, p) in Options)
+            {
+                switch (p.GetValue(config.Options))
+                {
+                    case long l: w.WriteNumber(name, l); break;
+                    case int i: w.WriteNumber(name, i); break;
+                    case double d: w.WriteNumber(name, d); break;
+                    case bool b: w.WriteBoolean(name, b); break;
+                    case string s: w.WriteString(name, s); break;
+                    case var other:
+                        throw new InvalidOperationException($"the event-log header cannot record option {p.Name} of type {p.PropertyType.Name} ({other})");
+                }
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Reads a header line of format 1 or 2. An option the header lacks keeps its <see cref="ProtocolOptions.Default"/>
+    /// value (files from before it existed still load); one this build does not know is named in
+    /// <paramref name="warnings"/> (the run may not replay exactly). Never throws.
+    /// </summary>
+    public static bool TryDecode(string line, [NotNullWhen(true)] out EventLogHeader? header, out Seq<string> warnings,
+        [NotNullWhen(false)] out string? error)
+    {
+        header = null;
+        warnings = LanguageExt.Seq<string>.Empty;
+        try
+        {
+            using var doc = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 4 });
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new HeaderError("the header is not a JSON object");
+            if (!root.TryGetProperty("format", out var formatEl) || formatEl.ValueKind != JsonValueKind.Number || !formatEl.TryGetInt32(out var format))
+                throw new HeaderError(root.TryGetProperty("input", out _)
+                    ? "the first line is an input, not a header"
+                    : "header: field 'format' missing or not an integer");
+            if (format < 1 || format > EventLog.FormatVersion)
+                throw new HeaderError($"header: format {format} is not one this build reads (1 to {EventLog.FormatVersion})");
+            var role = Str(root, "role") switch
+            {
+                "seed" => Role.Seed,
+                "peer" => Role.Peer,
+                var other => throw new HeaderError($"header: field 'role': '{other}' is neither \"seed\" nor \"peer\""),
+            };
+            var node = Address(Str(root, "node"), "node");
+            if (!root.TryGetProperty("seeds", out var seedsEl) || seedsEl.ValueKind != JsonValueKind.Array)
+                throw new HeaderError("header: field 'seeds' missing or not an array");
+            var seeds = toSeq(seedsEl.EnumerateArray().Select((s, i) =>
+                Address(s.ValueKind == JsonValueKind.String ? s.GetString()! : "", $"seeds[{i}]")).ToArray());
+            var randomSeedText = Str(root, "random_seed");
+            if (!ulong.TryParse(randomSeedText, NumberStyles.None, CultureInfo.InvariantCulture, out var randomSeed))
+                throw new HeaderError($"header: field 'random_seed': '{randomSeedText}' is not an unsigned 64-bit integer");
+
+            var options = ProtocolOptions.Default with { };
+            var notes = new List<string>();
+            if (root.TryGetProperty("options", out var optionsEl))
+            {
+                if (optionsEl.ValueKind != JsonValueKind.Object) throw new HeaderError("header: field 'options' is not an object");
+                var known = Options.ToDictionary(o => o.Name, o => o.Property);
+                foreach (var field in optionsEl.EnumerateObject())
+                {
+                    if (known.TryGetValue(field.Name, out var p)) p.SetValue(options, OptionValue(field.Value, p, field.Name));
+                    else notes.Add($"header: option '{field.Name}' is not one this build knows; ignored");
+                }
+                foreach (var missing in Options.Where(o => !optionsEl.TryGetProperty(o.Name, out _)))
+                    notes.Add($"header: option '{missing.Name}' missing; the default ({missing.Property.GetValue(ProtocolOptions.Default)}) is used");
+            }
+            else notes.Add("header: field 'options' missing; the defaults are used");
+            header = new EventLogHeader(format, role, new NodeConfig(node, seeds, options), randomSeed);
+            warnings = toSeq(notes);
+            error = null;
+            return true;
+        }
+        catch (Exception e) when (e is HeaderError or JsonException or InvalidOperationException or FormatException)
+        {
+            header = null;
+            error = e is JsonException ? "header: malformed JSON: " + e.Message.ReplaceLineEndings(" ") : e.Message;
+            return false;
+        }
+    }
+
+    static string Str(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var el) && el.ValueKind == JsonValueKind.String
+            ? el.GetString()!
+            : throw new HeaderError($"header: field '{name}' missing or not a string");
+
+    static NodeId Address(string text, string field) =>
+        JsonCodec.TryParseAddress(text, out var id) ? id : throw new HeaderError($"header: field '{field}': '{text}' is not IP:Port");
+
+    static object OptionValue(JsonElement el, PropertyInfo p, string name)
+    {
+        object? v = p.PropertyType switch
+        {
+            var t when t == typeof(long) => el.ValueKind == JsonValueKind.Number && el.TryGetInt64(out var l) ? l : null,
+            var t when t == typeof(int) => el.ValueKind == JsonValueKind.Number && el.TryGetInt32(out var i) ? i : null,
+            var t when t == typeof(double) => el.ValueKind == JsonValueKind.Number && el.TryGetDouble(out var d) ? d : null,
+            var t when t == typeof(bool) => el.ValueKind is JsonValueKind.True or JsonValueKind.False ? el.GetBoolean() : null,
+            var t when t == typeof(string) => el.ValueKind == JsonValueKind.String ? el.GetString() : null,
+            _ => null,
+        };
+        return v ?? throw new HeaderError($"header: option '{name}' is not a {p.PropertyType.Name}");
+    }
+
+    sealed class HeaderError(string message) : Exception(message);
+}
+
+/// <summary>One recorded step: the input the reducer took and (format 2) the effects it produced.</summary>
+public sealed record EventLogStep(long Step, int Line, Input Input, Option<Seq<Effect>> Effects);
+
+/// <summary>The last line of a log, left unfinished by a crash (or otherwise undecodable), and why it was skipped.</summary>
+public readonly record struct TornLine(int Line, string Reason);
+
+/// <summary>
+/// An event log read back: <c>events_&lt;role&gt;_&lt;port&gt;.jsonl</c> as <see cref="InputRecorder"/> writes it. The
+/// reader tolerates what a crash leaves behind: a torn last line (no line break at its end, or not decodable) is
+/// reported in <see cref="Torn"/> and skipped, and every line before it is kept. Anything wrong before the last line
+/// is damage, not a crash, and is an error naming the line.
+/// </summary>
+public sealed record EventLog(string Name, EventLogHeader Header, Seq<EventLogStep> Steps, Option<TornLine> Torn, Seq<string> Warnings)
+{
+    /// <summary>The format the recorder writes: 2 adds each step's effects (<c>fx</c>) to format 1's inputs.</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>True when each step carries the effects it produced (format 2 and later).</summary>
+    public bool HasEffects => Header.Format >= 2;
+
+    /// <summary>Reads the file at <paramref name="path"/>. Never throws; <paramref name="error"/> is one line.</summary>
+    public static bool TryRead(string path, [NotNullWhen(true)] out EventLog? log, [NotNullWhen(false)] out string? error)
+    {
+        byte[] bytes;
+        try
+        {
+            // The node may still be writing it: share it with the writer, as a reader after a crash would.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            bytes = copy.ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            log = null;
+            error = e is FileNotFoundException or DirectoryNotFoundException ? $"{path}: no such file" : $"{path}: {e.Message.ReplaceLineEndings(" ")}";
+            return false;
+        }
+        return TryParse(bytes, path, out log, out error);
+    }
+
+    /// <summary>Reads an event log from its bytes; <paramref name="name"/> starts every error. Never throws.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> bytes, string name, [NotNullWhen(true)] out EventLog? log, [NotNullWhen(false)] out string? error)
+    {
+        log = null;
+        var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        var lines = new List<(int Number, string? Text, bool Terminated)>();
+        var lineNumber = 0;
+        while (!bytes.IsEmpty)
+        {
+            lineNumber++;
+            var end = bytes.IndexOf((byte)'\n');
+            var raw = end < 0 ? bytes : bytes[..end];
+            if (!raw.IsEmpty && raw[^1] == (byte)'\r') raw = raw[..^1];
+            string? text;
+            try { text = utf8.GetString(raw); }
+            catch (DecoderFallbackException) { text = null; }
+            lines.Add((lineNumber, text, end >= 0));
+            bytes = end < 0 ? ReadOnlySpan<byte>.Empty : bytes[(end + 1)..];
+        }
+
+        if (lines.Count == 0) { error = $"{name}: empty file (no header line)"; return false; }
+        var (_, headerText, headerTerminated) = lines[0];
+        if (headerText is null) { error = $"{name} line 1: not valid UTF-8"; return false; }
+        if (!EventLogHeader.TryDecode(headerText, out var header, out var warnings, out var headerError))
+        {
+            error = $"{name} line 1: {headerError}{(headerTerminated ? "" : " (the line has no line break at its end: the node stopped while writing it)")}";
+            return false;
+        }
+
+        var steps = new List<EventLogStep>(lines.Count);
+        var torn = Option<TornLine>.None;
+        var expected = 1L;
+        for (var i = 1; i < lines.Count; i++)
+        {
+            var (number, text, terminated) = lines[i];
+            // A whole line with the wrong step number is damage wherever it is; a crash cannot write one.
+            var couldBeTorn = i == lines.Count - 1;
+            string problem;
+            if (!terminated) problem = "no line break at its end: the node stopped while writing it";
+            else if (text is null) problem = "not valid UTF-8";
+            else if (!EffectCodec.TryDecodeStep(text, out var step, out var input, out var effects, out var decodeError)) problem = decodeError;
+            else if (header.Format >= 2 && effects.IsNone) problem = "field 'fx' missing (a format-2 line records the effects of its step)";
+            else if (step != expected)
+            {
+                problem = $"step {step} where step {expected} was expected";
+                couldBeTorn = false;
+            }
+            else
+            {
+                steps.Add(new EventLogStep(step, number, input, effects));
+                expected++;
+                continue;
+            }
+            // A crash can leave only the last line unfinished; anything earlier is damage.
+            if (couldBeTorn || !terminated)
+                torn = new TornLine(number, problem);
+            else
+            {
+                error = $"{name} line {number}: {problem}";
+                return false;
+            }
+        }
+        log = new EventLog(name, header, toSeq(steps), torn, warnings);
+        error = null;
+        return true;
+    }
+}

@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using GossipPure.Core;
+using LanguageExt;
+
+namespace GossipPure.Shell.Wire;
+
+/// <summary>
+/// The JSON form of every <see cref="Effect"/>: the <c>fx</c> list of an event-log step (format 2), so a replay can
+/// check that the reducer still decides what it decided in the run. One object per effect, its kind in <c>fx</c>:
+/// <code>
+/// {"fx":"send","to":"127.0.0.1:6002","msg":{...}}      {"fx":"log","level":"info","text":"..."}
+/// {"fx":"timer","key":"gossip","delay_ms":5000}         {"fx":"cancel_timer","key":"witness:127.0.0.1:6001"}
+/// {"fx":"connect","to":"127.0.0.1:5011"}                {"fx":"disconnect","node":"127.0.0.1:6001"}
+/// {"fx":"ping","ip":"127.0.0.1"}                        {"fx":"stop","code":0}
+/// </code>
+/// Encoding is total over well-formed values; decoding never throws and names the first problem in one line.
+/// Effects are the node's own words, so their strings (log text, timer keys) may hold any character; the message
+/// of a <c>send</c> obeys the wire's rules, as everything the node sends must.
+/// </summary>
+public static class EffectCodec
+{
+    /// <summary>Longest log text accepted, in UTF-16 characters (a log line may list a whole peer list).</summary>
+    public const int MaxLogTextChars = 1024 * 1024;
+    /// <summary>Most effects in one step (a step of a seed with 100,000 peers stays below it).</summary>
+    public const int MaxEffects = 1_000_000;
+
+    // The same writer settings as the wire (JsonCodec): readable non-ASCII, control characters escaped.
+    static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Indented = false,
+    };
+
+    // A step line nests deepest in a SEED_SYNC send: line, fx, effect, msg, removals, removal, voters (7).
+    static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = JsonCodec.MaxDepth + 2,
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowDuplicateProperties = false,
+    };
+
+    // ---- Encoding -----------------------------------------------------------------------------------------
+
+    /// <summary>One effect as a JSON object.</summary>
+    /// <exception cref="ArgumentException">An effect or message type this codec does not know (a programming error).</exception>
+    public static string Encode(Effect effect) => Write(w => WriteEffect(w, effect));
+
+    /// <summary>A list of effects as a JSON array, in order.</summary>
+    public static string EncodeList(Seq<Effect> effects) => Write(w => WriteList(w, effects));
+
+    /// <summary>
+    /// One format-2 event-log line: the input's line (<see cref="JsonCodec.EncodeInput"/>) with the effects the
+    /// reducer produced for it as its last field, <c>fx</c>.
+    /// </summary>
+    public static string EncodeStep(long step, Input input, Seq<Effect> effects)
+    {
+        var line = JsonCodec.EncodeInput(step, input);
+        // EncodeInput writes one compact JSON object: its last character closes it, and fx goes just before.
+        if (line.Length < 2 || line[^1] != '}')
+            throw new InvalidOperationException("JsonCodec.EncodeInput did not write one JSON object");
+        var sb = new StringBuilder(line.Length + 64 * (effects.Count + 1));
+        sb.Append(line, 0, line.Length - 1);
+        if (line[^2] != '{') sb.Append(',');
+        sb.Append("\"fx\":").Append(EncodeList(effects)).Append('}');
+        return sb.ToString();
+    }
+
+    static string Write(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions)) write(w);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    static void WriteList(Utf8JsonWriter w, Seq<Effect> effects)
+    {
+        w.WriteStartArray();
+        foreach (var e in effects) WriteEffect(w, e);
+        w.WriteEndArray();
+    }
+
+    static void WriteEffect(Utf8JsonWriter w, Effect effect)
+    {
+        w.WriteStartObject();
+        switch (effect)
+        {
+            case Send s:
+                w.WriteString("fx", "send");
+                w.WriteString("to", s.To.ToString());
+                w.WritePropertyName("msg");
+                JsonCodec.WriteMessageTo(w, s.Message);
+                break;
+            case Log l:
+                w.WriteString("fx", "log");
+                w.WriteString("level", LevelName(l.Level));
+                w.WriteString("text", l.Text);
+                break;
+            case SetTimer t:
+                w.WriteString("fx", "timer");
+                w.WriteString("key", t.Key);
+                w.WriteNumber("delay_ms", t.DelayMs);
+                break;
+            case CancelTimer c:
+                w.WriteString("fx", "cancel_timer");
+                w.WriteString("key", c.Key);
+                break;
+            case Connect c:
+                w.WriteString("fx", "connect");
+                w.WriteString("to", c.To.ToString());
+                break;
+            case Disconnect d:
+                w.WriteString("fx", "disconnect");
+                w.WriteString("node", d.Node.ToString());
+                break;
+            case PingHost p:
+                w.WriteString("fx", "ping");
+                w.WriteString("ip", p.Ip);
+                break;
+            case Stop s:
+                w.WriteString("fx", "stop");
+                w.WriteNumber("code", s.ExitCode);
+                break;
+            default:
+                throw new ArgumentException($"EffectCodec cannot encode a {effect.GetType().Name}", nameof(effect));
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>The level as the event log writes it: debug, info, warning, error.</summary>
+    public static string LevelName(Core.LogLevel level) => level switch
+    {
+        Core.LogLevel.Debug => "debug",
+        Core.LogLevel.Info => "info",
+        Core.LogLevel.Warning => "warning",
+        Core.LogLevel.Error => "error",
+        _ => throw new ArgumentException($"EffectCodec cannot encode log level {level}", nameof(level)),
+    };
+
+    // ---- Decoding -----------------------------------------------------------------------------------------
+
+    /// <summary>Decodes one effect object. Never throws.</summary>
+    public static bool TryDecode(string json, [NotNullWhen(true)] out Effect? effect, [NotNullWhen(false)] out string? error)
+    {
+        effect = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(json ?? "", DocumentOptions);
+            effect = ReadEffect(doc.RootElement, "effect");
+            error = null;
+            return true;
+        }
+        catch (Exception e)
+        {
+            effect = null;
+            error = Failure(e);
+            return false;
+        }
+    }
+
+    /// <summary>Decodes a JSON array of effects. Never throws.</summary>
+    public static bool TryDecodeList(string json, out Seq<Effect> effects, [NotNullWhen(false)] out string? error)
+    {
+        effects = Seq<Effect>.Empty;
+        try
+        {
+            using var doc = JsonDocument.Parse(json ?? "", DocumentOptions);
+            effects = ReadList(doc.RootElement, "fx");
+            error = null;
+            return true;
+        }
+        catch (Exception e)
+        {
+            effects = Seq<Effect>.Empty;
+            error = Failure(e);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Decodes one event-log step line: the input (as <see cref="JsonCodec.TryDecodeInput"/>) and its <c>fx</c> list,
+    /// None when the line has none (format 1). Never throws.
+    /// </summary>
+    public static bool TryDecodeStep(string line, out long step, [NotNullWhen(true)] out Input? input, out Option<Seq<Effect>> effects,
+        [NotNullWhen(false)] out string? error)
+    {
+        effects = Option<Seq<Effect>>.None;
+        if (!JsonCodec.TryDecodeInput(line, out step, out input, out error)) return false;
+        try
+        {
+            using var doc = JsonDocument.Parse(line, DocumentOptions);
+            if (doc.RootElement.TryGetProperty("fx", out var fx))
+                effects = ReadList(fx, "fx");
+            return true;
+        }
+        catch (Exception e)
+        {
+            step = 0;
+            input = null;
+            effects = Option<Seq<Effect>>.None;
+            error = Failure(e);
+            return false;
+        }
+    }
+
+    static string Failure(Exception e) => e is EffectError d ? d.Message : JsonCodec.DecodeFailure(e);
+
+    static Seq<Effect> ReadList(JsonElement el, string path)
+    {
+        if (el.ValueKind != JsonValueKind.Array)
+            throw new EffectError($"field '{path}' is not an array");
+        var n = el.GetArrayLength();
+        if (n > MaxEffects)
+            throw new EffectError($"field '{path}' has {n} effects, over the {MaxEffects}-effect limit");
+        var items = new Effect[n];
+        var i = 0;
+        foreach (var item in el.EnumerateArray())
+        {
+            items[i] = ReadEffect(item, $"{path}[{i}]");
+            i++;
+        }
+        return new Seq<Effect>(items);
+    }
+
+    static Effect ReadEffect(JsonElement el, string path)
+    {
+        if (el.ValueKind != JsonValueKind.Object)
+            throw new EffectError($"{path} is not a JSON object");
+        if (!el.TryGetProperty("fx", out var kindEl) || kindEl.ValueKind != JsonValueKind.String)
+            throw new EffectError($"{path}: field 'fx' missing or not a string");
+        var kind = kindEl.GetString()!;
+        var f = new EffectFields(el, $"{path} '{Short(kind)}'");
+        return kind switch
+        {
+            "send" => new Send(f.Address("to"), ReadMessage(f.Property("msg"), $"{path} 'send': field 'msg'")),
+            "log" => new Log(f.Level("level"), f.String("text", MaxLogTextChars)),
+            "timer" => new SetTimer(f.String("key", JsonCodec.MaxInputStringChars), f.Long("delay_ms")),
+            "cancel_timer" => new CancelTimer(f.String("key", JsonCodec.MaxInputStringChars)),
+            "connect" => new Connect(f.Address("to")),
+            "disconnect" => new Disconnect(f.Address("node")),
+            "ping" => new PingHost(f.String("ip", JsonCodec.MaxStringChars)),
+            "stop" => new Stop(f.Int("code")),
+            _ => throw new EffectError($"{path}: unknown effect kind '{Short(kind)}'"),
+        };
+    }
+
+    /// <summary>A sent message, decoded by the wire's rules; its errors are prefixed with where it sits in the line.</summary>
+    static Message ReadMessage(JsonElement el, string where)
+    {
+        try
+        {
+            return JsonCodec.ReadMessageFrom(el, "the message");
+        }
+        catch (Exception e) when (e is not EffectError)
+        {
+            throw new EffectError($"{where}: {JsonCodec.DecodeFailure(e)}");
+        }
+    }
+
+    /// <summary>The fields of one effect object; every failure names the effect and the field.</summary>
+    readonly struct EffectFields(JsonElement obj, string owner)
+    {
+        public JsonElement Property(string name) =>
+            obj.TryGetProperty(name, out var el) ? el : throw new EffectError($"{owner}: field '{name}' missing");
+
+        public string String(string name, int maxChars)
+        {
+            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.String)
+                throw new EffectError($"{owner}: field '{name}' missing or not a string");
+            var s = el.GetString()!;
+            return s.Length <= maxChars
+                ? s
+                : throw new EffectError($"{owner}: field '{name}' is {s.Length} characters long, over the {maxChars}-character limit");
+        }
+
+        public long Long(string name)
+        {
+            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.Number || !el.TryGetInt64(out var v))
+                throw new EffectError($"{owner}: field '{name}' missing or not a 64-bit integer");
+            return v;
+        }
+
+        public int Int(string name)
+        {
+            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.Number || !el.TryGetInt32(out var v))
+                throw new EffectError($"{owner}: field '{name}' missing or not a 32-bit integer");
+            return v;
+        }
+
+        public NodeId Address(string name)
+        {
+            var text = String(name, JsonCodec.MaxStringChars);
+            return JsonCodec.TryParseAddress(text, out var id) ? id : throw new EffectError($"{owner}: field '{name}': '{Short(text)}' is not IP:Port");
+        }
+
+        public Core.LogLevel Level(string name) => String(name, JsonCodec.MaxStringChars) switch
+        {
+            "debug" => Core.LogLevel.Debug,
+            "info" => Core.LogLevel.Info,
+            "warning" => Core.LogLevel.Warning,
+            "error" => Core.LogLevel.Error,
+            var other => throw new EffectError($"{owner}: field '{name}': '{Short(other)}' is not debug, info, warning or error"),
+        };
+    }
+
+    /// <summary>A value from the file, cut short and made one line for an error message.</summary>
+    static string Short(string s)
+    {
+        const int Max = 64;
+        var sb = new StringBuilder(Math.Min(s.Length, Max) + 8);
+        foreach (var ch in s.Length > Max ? s[..Max] : s)
+            if (char.IsControl(ch) || char.IsSurrogate(ch)) sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)ch:X4}");
+            else sb.Append(ch);
+        if (s.Length > Max) sb.Append('…');
+        return sb.ToString();
+    }
+
+    sealed class EffectError(string message) : Exception(message);
+}
