@@ -44,6 +44,13 @@ public sealed record ProtocolOptions
     public int PingFailures { get; init; } = 3;
     /// <summary>A PROBE not answered within this is evidence of death.</summary>
     public long ProbeTimeoutMs { get; init; } = 300;
+    /// <summary>
+    /// Seeds, whose votes decide, send up to this many PROBEs (one every <see cref="ProbeTimeoutMs"/> / attempts) before
+    /// they take silence as death, so one lost frame cannot make a live peer look dead.
+    /// </summary>
+    public int SeedProbeAttempts { get; init; } = 3;
+    /// <summary>Each seed sends its commits and removals to every other seed this often (anti-entropy).</summary>
+    public long SeedSyncMs { get; init; } = 5000;
     /// <summary>How many other peers a suspecting peer asks to confirm.</summary>
     public int Witnesses { get; init; } = 3;
     /// <summary>How long the suspecting peer waits for its witnesses before it leaves the verdict to the seeds.</summary>

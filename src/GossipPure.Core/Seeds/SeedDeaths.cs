@@ -65,7 +65,7 @@ public static partial class SeedReducer
     static SeedState Ballot(SeedState s, NodeId x, BallotRef ballot, EffectList fx)
     {
         if (s.Left.Contains(x)) return CastVote(s, x, ballot, yes: true, "it sent LEAVE", fx);
-        var table = Probing.Start(s.Probes, x, ballot, s.NextNonce, s.NowUs, s.Config.Options, fx);
+        var table = Probing.Start(s.Probes, x, ballot, s.NextNonce, s.NowUs, s.Config.Options, fx, s.Config.Options.SeedProbeAttempts);
         return s with { Probes = table, NextNonce = s.NextNonce + 1 };
     }
 
@@ -173,7 +173,10 @@ public static partial class SeedReducer
         if (key.StartsWith("probe:", StringComparison.Ordinal))
         {
             var target = NodeId.Parse(key["probe:".Length..]);
-            return ResolveProbe(s, target, dead: true, $"no answer to PROBE within {s.Config.Options.ProbeTimeoutMs}ms", fx);
+            var o = s.Config.Options;
+            return Probing.Retry(s.Probes, target, o.SeedProbeAttempts, o, fx).Match(
+                table => s with { Probes = table },
+                () => ResolveProbe(s, target, dead: true, $"no answer to {o.SeedProbeAttempts} PROBEs within {o.ProbeTimeoutMs}ms", fx));
         }
         if (!key.StartsWith("death:", StringComparison.Ordinal)) return s;
         var x = NodeId.Parse(key["death:".Length..]);

@@ -9,6 +9,7 @@ public static partial class SeedReducer
 {
     public static string ProposalTimer(NodeId peer) => $"proposal:{peer}";
     public static string ReconnectTimer(NodeId seed) => $"reconnect:{seed}";
+    public const string SyncTimer = "sync";
 
     public static Step<SeedState> Step(SeedState s, Input input)
     {
@@ -39,6 +40,7 @@ public static partial class SeedReducer
         fx.Info($"Seed {c.Self} started; {c.Seeds.Count} seeds in config, quorum {c.Quorum}");
         foreach (var other in c.OtherSeeds) fx.Add(new Connect(other));
         fx.Timer(OverlayTimer, c.Options.OverlayCheckMs);
+        fx.Timer(SyncTimer, c.Options.SeedSyncMs);
         return s with { Running = true };
     }
 
@@ -53,10 +55,22 @@ public static partial class SeedReducer
     static SeedState OnSeedUp(SeedState s, NodeId seed, EffectList fx)
     {
         fx.Info($"Connected to seed {seed}");
-        var commits = toSeq(s.Peers.Map((p, r) => s.CertificateOf(p, r)).Values.OrderBy(c => c.Peer).ToArray());
-        var removals = toSeq(s.Removed.Values.OrderBy(d => d.Node).ToArray());
-        fx.Send(seed, new SeedSync(commits, removals));
+        fx.Send(seed, SyncOf(s));
         return s with { SeedsUp = s.SeedsUp.TryAdd(seed), SeedsDown = s.SeedsDown.Remove(seed) };
+    }
+
+    static SeedSync SyncOf(SeedState s) => new(
+        toSeq(s.Peers.Map((p, r) => s.CertificateOf(p, r)).Values.OrderBy(c => c.Peer).ToArray()),
+        toSeq(s.Removed.Values.OrderBy(d => d.Node).ToArray()));
+
+    /// <summary>Anti-entropy: a commit or removal lost on the way (or missed while a link was down) still arrives.</summary>
+    static SeedState OnSyncTimer(SeedState s, EffectList fx)
+    {
+        fx.Timer(SyncTimer, s.Config.Options.SeedSyncMs);
+        var sync = SyncOf(s);
+        // To every other seed, up or not as far as this one knows: a seed that is down just fails to connect.
+        fx.SendAll(s.Config.OtherSeeds, sync);
+        return s;
     }
 
     static SeedState OnSeedLost(SeedState s, NodeId seed, string reason, EffectList fx)
@@ -70,6 +84,7 @@ public static partial class SeedReducer
     static SeedState OnTimer(SeedState s, string key, EffectList fx)
     {
         if (key == OverlayTimer) return OnOverlayTimer(s, fx);
+        if (key == SyncTimer) return OnSyncTimer(s, fx);
         foreach (var seed in s.Config.OtherSeeds)
             if (key == ReconnectTimer(seed)) { fx.Add(new Connect(seed)); return s; }
         foreach (var reg in s.Registrations.Values)
@@ -85,7 +100,7 @@ public static partial class SeedReducer
             RegisterRequest when fromSeed => Reject(s, fx, $"REGISTER_REQUEST from seed {from} ignored: seeds do not register as peers"),
             RegisterRequest r => OnRegisterRequest(s, from, r.Incarnation, fx),
             PeerListRequest => OnPeerListRequest(s, from, fx),
-            DegreeUpdate d when !fromSeed => OnDegree(s, from, d),
+            DegreeUpdate d when !fromSeed => OnDegree(s, from, d, fx),
             DeadReport r when !fromSeed => OnDeadReport(s, from, r, fx),
             Leave when !fromSeed => OnLeave(s, from, fx),
             ProbeAck a => OnProbeAck(s, from, a, fx),
@@ -273,6 +288,16 @@ public static partial class SeedReducer
         return s;
     }
 
-    static SeedState OnDegree(SeedState s, NodeId from, DegreeUpdate d) =>
-        s with { Reports = s.Reports.AddOrUpdate(from, toHashSet(d.Neighbours.Filter(n => n != from))) };
+    static SeedState OnDegree(SeedState s, NodeId from, DegreeUpdate d, EffectList fx)
+    {
+        // A removed peer still reporting never heard of its removal (it was cut off then): tell it, so it rejoins.
+        if (!s.Peers.ContainsKey(from))
+            foreach (var tomb in s.Removed.Find(from))
+            {
+                fx.Info($"DEGREE_UPDATE from removed {from}: DEAD_CONFIRMED sent to it again");
+                fx.Send(from, tomb);
+                return s;
+            }
+        return s with { Reports = s.Reports.AddOrUpdate(from, toHashSet(d.Neighbours.Filter(n => n != from))) };
+    }
 }

@@ -1,0 +1,700 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace GossipPure.Simulation;
+
+public enum NodeStatus { NotStarted, Up, Hung, Crashed, Stopped }
+
+/// <summary>One reducer step: when, which node, what went in, what came out. <paramref name="Index"/> counts from 0.</summary>
+public sealed record TraceStep(long Index, long TimeUs, NodeId Node, Input Input, Seq<Effect> Effects)
+{
+    public override string ToString() => TraceText.Step(TimeUs, Node, Input, Effects).TrimEnd('\n');
+}
+
+/// <summary>A log effect, stamped with the virtual time of the step that made it.</summary>
+public sealed record LogLine(long TimeUs, LogLevel Level, string Text)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{TimeUs / 1e6:0.000000} {Level.ToString().ToUpperInvariant()}: {Text}");
+}
+
+/// <summary>A node logged <c>DEAD_CONFIRMED &lt;Dead&gt; (&lt;reason&gt;…</c>: it removed (seed) or purged (peer) that node.</summary>
+public sealed record Confirmation(long TimeUs, NodeId At, NodeId Dead, string Reason);
+
+/// <summary>What the network did with the messages; every count is over the whole run.</summary>
+public sealed record NetworkStats
+{
+    public long Sent { get; set; }
+    public long Delivered { get; set; }
+    public long Lost { get; set; }
+    public long Duplicated { get; set; }
+    /// <summary>Lost because a partition separated the two ends.</summary>
+    public long Cut { get; set; }
+    /// <summary>Lost with their connection (reset by a crash or a Disconnect) or at a node that was down.</summary>
+    public long Dropped { get; set; }
+    public long ConnectFailures { get; set; }
+    public long Connections { get; set; }
+    public long Injected { get; set; }
+    /// <summary>Messages addressed to a node that is not part of the simulation (answers to forgers, say).</summary>
+    public long ToOutsiders { get; set; }
+}
+
+/// <summary>
+/// The simulation engine: nodes with their real reducer states, a virtual clock, one event queue ordered by
+/// (time, insertion), and the network model. <see cref="Simulator.Run"/> drives one to its end; an observer passed to
+/// it sees this object after every step (read only).
+/// </summary>
+public sealed class Simulation
+{
+    enum Kind { Start, Deliver, Timer, Notice, Inject, Fault, DialFailed }
+
+    /// <summary>One scheduled event. <see cref="Arrived"/> marks an event held by a hung node: the network is behind it.</summary>
+    sealed class Event
+    {
+        public Kind Kind;
+        public int Node;
+        public int From = -1;
+        public NodeId FromId;
+        public Message? Message;
+        public Input? Notice;
+        public Conn? Conn;
+        public int Hop;
+        public string? Key;
+        public long Gen;
+        public Fault? Fault;
+        public bool Arrived;
+    }
+
+    /// <summary>One connection between two nodes (either may have dialled); aborted ones lose what is in flight.</summary>
+    sealed class Conn
+    {
+        public long ReadyUs;
+        public bool Aborted;
+        public long LastLowToHighUs;
+        public long LastHighToLowUs;
+    }
+
+    readonly struct Priority(long timeUs, long seq)
+    {
+        public readonly long TimeUs = timeUs;
+        public readonly long Seq = seq;
+    }
+
+    sealed class PriorityOrder : IComparer<Priority>
+    {
+        public static readonly PriorityOrder Instance = new();
+        public int Compare(Priority x, Priority y)
+        {
+            var c = x.TimeUs.CompareTo(y.TimeUs);
+            return c != 0 ? c : x.Seq.CompareTo(y.Seq);
+        }
+    }
+
+    /// <summary>Everything the simulator learns about one gossip message as it spreads.</summary>
+    internal sealed class GossipTrack(Gossip message, long madeUs, int peers)
+    {
+        public readonly Gossip Message = message;
+        public long MadeUs = madeUs;
+        public readonly long[] FirstUs = Filled(peers, -1L);
+        public readonly int[] Hops = Filled(peers, -1);
+        static T[] Filled<T>(int n, T v) { var a = new T[n]; System.Array.Fill(a, v); return a; }
+    }
+
+    readonly Scenario sc;
+    readonly Action<TraceStep, Simulation>? observe;
+    readonly int seedCount;
+    readonly NodeId[] ids;
+    readonly Dictionary<NodeId, int> index = new();
+    readonly Dictionary<string, int> byIp = new(StringComparer.Ordinal);
+    readonly NodeConfig[] configs;
+    readonly SeedState[] seeds;
+    readonly PeerState[] peers;
+    readonly NodeStatus[] status;
+    readonly Dictionary<string, long>[] timers;
+    readonly List<Event>[] held;
+    readonly List<LogLine>[] logs;
+    readonly IndexSet[] linked;
+    readonly Dictionary<long, Conn> conns = new();
+    readonly System.Collections.Generic.HashSet<long> diallingPairs = new();
+    readonly PriorityQueue<Event, Priority> queue = new(PriorityOrder.Instance);
+    readonly List<(IndexSet A, IndexSet B, long FromUs, long ToUs)> partitions = new();
+    readonly List<TraceStep> trace = new();
+    readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    readonly Utf8Sink text = new();
+    Rng rng;
+    long seq;
+    long timerGen;
+    long steps;
+
+    // What the metrics need, gathered as the run goes.
+    readonly long[] impairedSinceUs;
+    readonly long[] registeredUs;
+    readonly List<Confirmation> confirmations = new();
+    readonly Dictionary<Gossip, GossipTrack> gossip = new();
+    readonly List<GossipTrack> gossipInOrder = new();
+
+    public Scenario Scenario => sc;
+    /// <summary>The virtual time of the step being taken (or last taken), in µs since the start.</summary>
+    public long NowUs { get; private set; }
+    public long Steps => steps;
+    public NetworkStats Network { get; } = new();
+    public Seq<NodeId> SeedIds { get; }
+    public Seq<NodeId> PeerIds { get; }
+
+    internal Simulation(Scenario scenario, Action<TraceStep, Simulation>? observe)
+    {
+        if (scenario.Seeds < 1) throw new ArgumentException("a scenario needs at least one seed", nameof(scenario));
+        if (scenario.Peers < 0) throw new ArgumentException("the number of peers cannot be negative", nameof(scenario));
+        if (scenario.LatencyMinUs < 0 || scenario.LatencyMaxUs < scenario.LatencyMinUs)
+            throw new ArgumentException($"latency range [{scenario.LatencyMinUs}, {scenario.LatencyMaxUs}]µs is not a range", nameof(scenario));
+        sc = scenario;
+        this.observe = observe;
+        rng = new Rng(scenario.Seed);
+        seedCount = scenario.Seeds;
+        SeedIds = scenario.SeedIds;
+        PeerIds = scenario.PeerIds;
+        ids = SeedIds.Concat(PeerIds).ToArray();
+        var n = ids.Length;
+        configs = new NodeConfig[n];
+        seeds = new SeedState[seedCount];
+        peers = new PeerState[scenario.Peers];
+        status = new NodeStatus[n];
+        timers = new Dictionary<string, long>[n];
+        held = new List<Event>[n];
+        logs = new List<LogLine>[n];
+        linked = new IndexSet[n];
+        impairedSinceUs = new long[n];
+        registeredUs = new long[scenario.Peers];
+        System.Array.Fill(impairedSinceUs, long.MaxValue);
+        System.Array.Fill(registeredUs, -1L);
+        for (var i = 0; i < n; i++)
+        {
+            if (!index.TryAdd(ids[i], i)) throw new ArgumentException($"{ids[i]} appears twice", nameof(scenario));
+            byIp.TryAdd(ids[i].Ip, i);
+            configs[i] = new NodeConfig(ids[i], SeedIds, scenario.Options);
+            if (i < seedCount) seeds[i] = SeedState.Initial(configs[i]);
+            else peers[i - seedCount] = PeerState.Initial(configs[i]);
+            timers[i] = new Dictionary<string, long>(StringComparer.Ordinal);
+            held[i] = new List<Event>();
+            logs[i] = new List<LogLine>();
+            linked[i] = new IndexSet();
+        }
+
+        for (var i = 0; i < seedCount; i++) Schedule(0, new Event { Kind = Kind.Start, Node = i });
+        for (var p = 0; p < scenario.Peers; p++) Schedule(scenario.PeerStartUs(p), new Event { Kind = Kind.Start, Node = seedCount + p });
+        foreach (var f in scenario.Faults)
+        {
+            if (f is Partition part)
+                partitions.Add((Indices(part.SideA), Indices(part.SideB), part.FromUs, part.ToUs));
+            Schedule(f.AtUs, new Event { Kind = Kind.Fault, Fault = f, Node = f is Partition ? -1 : IndexOf(NodeOf(f)) });
+        }
+        foreach (var inj in scenario.Injections)
+            Schedule(inj.AtUs, new Event { Kind = Kind.Inject, Node = IndexOf(inj.To), FromId = inj.From, Message = inj.Message });
+    }
+
+    static NodeId NodeOf(Fault f) => f switch
+    {
+        Crash c => c.Node,
+        Hang h => h.Node,
+        Resume r => r.Node,
+        Restart r => r.Node,
+        Shutdown s => s.Node,
+        _ => throw new ArgumentException($"unknown fault {f}"),
+    };
+
+    int IndexOf(NodeId id) =>
+        index.TryGetValue(id, out var i) ? i : throw new ArgumentException($"{id} is not a node of the scenario");
+
+    IndexSet Indices(Seq<NodeId> nodes) => new(nodes.Map(IndexOf));
+
+    // ---- Read-only view for observers -------------------------------------------------------------------------
+
+    public bool IsSeed(NodeId id) => index.TryGetValue(id, out var i) && i < seedCount;
+    public SeedState SeedAt(NodeId id) => seeds[IndexOf(id)];
+    public PeerState PeerAt(NodeId id) => peers[IndexOf(id) - seedCount];
+    public NodeStatus Status(NodeId id) => status[IndexOf(id)];
+    public IReadOnlyList<LogLine> LogOf(NodeId id) => logs[IndexOf(id)];
+
+    // ---- The run ----------------------------------------------------------------------------------------------
+
+    internal SimResult Run()
+    {
+        while (queue.TryPeek(out _, out var at) && at.TimeUs <= sc.RunUntilUs)
+        {
+            var ev = queue.Dequeue();
+            NowUs = at.TimeUs;
+            Handle(ev);
+            if (steps > sc.MaxSteps)
+                throw new InvalidOperationException($"the run took more than {sc.MaxSteps} steps by {NowUs}µs (seed {sc.Seed})");
+        }
+        NowUs = sc.RunUntilUs;
+        return Result();
+    }
+
+    void Schedule(long timeUs, Event ev) => queue.Enqueue(ev, new Priority(timeUs, seq++));
+
+    void Handle(Event ev)
+    {
+        switch (ev.Kind)
+        {
+            case Kind.Start:
+                if (status[ev.Node] != NodeStatus.NotStarted) return;
+                status[ev.Node] = NodeStatus.Up;
+                Step(ev.Node, new Started(Abs(NowUs), NextSeed()), null);
+                return;
+
+            case Kind.Fault:
+                ApplyFault(ev.Fault!);
+                return;
+
+            case Kind.Timer:
+                {
+                    var table = timers[ev.Node];
+                    if (!table.TryGetValue(ev.Key!, out var gen) || gen != ev.Gen) return;   // replaced or cancelled
+                    if (status[ev.Node] == NodeStatus.Hung) { held[ev.Node].Add(ev); return; }
+                    if (status[ev.Node] != NodeStatus.Up) return;
+                    table.Remove(ev.Key!);
+                    Step(ev.Node, new TimerFired(Abs(NowUs), ev.Key!), null);
+                    return;
+                }
+
+            case Kind.DialFailed:
+                diallingPairs.Remove(Directed(ev.Node, ev.From));
+                Network.ConnectFailures++;
+                Notify(ev);
+                return;
+
+            case Kind.Notice:
+                if (ev.Conn is { Aborted: true } && !ev.Arrived) return;
+                Notify(ev);
+                return;
+
+            case Kind.Inject:
+                if (!ev.Arrived) Network.Injected++;
+                Receive(ev);
+                return;
+
+            case Kind.Deliver:
+                if (!ev.Arrived)
+                {
+                    if (ev.Conn!.Aborted) { Network.Dropped++; return; }
+                    if (IsCut(ev.From, ev.Node)) { Network.Cut++; return; }
+                }
+                Receive(ev);
+                return;
+        }
+    }
+
+    void Notify(Event ev)
+    {
+        switch (status[ev.Node])
+        {
+            case NodeStatus.Up: Step(ev.Node, ev.Notice! with { NowUs = Abs(NowUs) }, null); return;
+            case NodeStatus.Hung:
+                // Held as a plain notice: a dial's failure is counted and forgotten now, not again at the resume.
+                ev.Kind = Kind.Notice;
+                ev.Arrived = true;
+                held[ev.Node].Add(ev);
+                return;
+        }
+    }
+
+    void Receive(Event ev)
+    {
+        switch (status[ev.Node])
+        {
+            case NodeStatus.Up:
+                if (ev.Kind == Kind.Deliver) Network.Delivered++;
+                Step(ev.Node, new Received(Abs(NowUs), ev.From >= 0 ? ids[ev.From] : ev.FromId, ev.Message!), ev);
+                return;
+            case NodeStatus.Hung:
+                ev.Arrived = true;
+                held[ev.Node].Add(ev);
+                return;
+            default:
+                if (ev.Kind == Kind.Deliver) Network.Dropped++;
+                return;
+        }
+    }
+
+    long Abs(long virtualUs) => sc.EpochUs + virtualUs;
+
+    ulong NextSeed()
+    {
+        (var v, rng) = rng.NextUInt64();
+        return v;
+    }
+
+    long Latency()
+    {
+        var span = sc.LatencyMaxUs - sc.LatencyMinUs;
+        if (span == 0) return sc.LatencyMinUs;
+        (var v, rng) = rng.NextUInt64();
+        return sc.LatencyMinUs + (long)(v % (ulong)(span + 1));
+    }
+
+    bool Chance(double percent)
+    {
+        if (percent <= 0) return false;
+        (var u, rng) = rng.NextDouble();
+        return u * 100.0 < percent;
+    }
+
+    bool IsCut(int a, int b)
+    {
+        if (a < 0 || b < 0) return false;
+        foreach (var (sideA, sideB, fromUs, toUs) in partitions)
+            if (NowUs >= fromUs && NowUs < toUs
+                && ((sideA.Contains(a) && sideB.Contains(b)) || (sideB.Contains(a) && sideA.Contains(b))))
+                return true;
+        return false;
+    }
+
+    static long Pair(int a, int b) => a < b ? ((long)a << 32) | (uint)b : ((long)b << 32) | (uint)a;
+    static long Directed(int from, int to) => ((long)from << 32) | (uint)to;
+
+    // ---- One reducer step -------------------------------------------------------------------------------------
+
+    void Step(int node, Input input, Event? cause)
+    {
+        Seq<Effect> effects;
+        if (node < seedCount)
+        {
+            var next = SeedReducer.Step(seeds[node], input);
+            seeds[node] = next.State;
+            effects = next.Effects;
+        }
+        else
+        {
+            var p = node - seedCount;
+            var before = peers[p];
+            var next = PeerReducer.Step(before, input);
+            peers[p] = next.State;
+            effects = next.Effects;
+            Track(p, before, next.State, input, effects, cause);
+        }
+
+        var step = new TraceStep(steps++, NowUs, ids[node], input, effects);
+        HashStep(step);
+        if (sc.KeepTrace) trace.Add(step);
+        observe?.Invoke(step, this);
+
+        foreach (var e in effects)
+        {
+            switch (e)
+            {
+                case Send s: Send(node, s.To, s.Message); break;
+                case Connect c: Connect(node, c.To); break;
+                case Disconnect d: Disconnect(node, d.Node); break;
+                case PingHost ping: Ping(node, ping.Ip); break;
+                case SetTimer t:
+                    {
+                        var gen = ++timerGen;
+                        timers[node][t.Key] = gen;
+                        Schedule(NowUs + Math.Max(0, t.DelayMs) * 1000, new Event { Kind = Kind.Timer, Node = node, Key = t.Key, Gen = gen });
+                        break;
+                    }
+                case CancelTimer t: timers[node].Remove(t.Key); break;
+                case Log l: OnLog(node, l); break;
+                case Stop: StopNode(node); break;
+            }
+        }
+    }
+
+    /// <summary>Appends the step's canonical line to the hashed text (handed to SHA-256 in large blocks: each call costs).</summary>
+    void HashStep(TraceStep step)
+    {
+        TraceText.AppendStep(text, step.TimeUs, step.Node, step.Input, step.Effects);
+        if (text.Length >= 1 << 16) FlushHash();
+    }
+
+    void FlushHash()
+    {
+        hash.AppendData(text.Written);
+        text.Clear();
+    }
+
+    /// <summary>Registration times and the spread of gossip, read from the peer's state before and after the step.</summary>
+    void Track(int p, PeerState before, PeerState after, Input input, Seq<Effect> effects, Event? cause)
+    {
+        if (registeredUs[p] < 0 && after.Phase == PeerPhase.Registered) registeredUs[p] = NowUs;
+        if (after.Made > before.Made)
+        {
+            // The message made is named by the line the peer logs for it: GOSSIP made: '<body>' (sent to <k> neighbours).
+            const string tag = "GOSSIP made: '";
+            foreach (var e in effects)
+            {
+                if (e is not Log { Text: var text } || !text.StartsWith(tag, StringComparison.Ordinal)) continue;
+                var end = text.LastIndexOf("' (", StringComparison.Ordinal);
+                if (end < tag.Length) continue;
+                var t = TrackOf(new Gossip(ids[seedCount + p], text[tag.Length..end]));
+                if (t.MadeUs < 0) t.MadeUs = NowUs;
+                t.FirstUs[p] = NowUs;
+                t.Hops[p] = 0;
+            }
+        }
+        if (after.FirstTime > before.FirstTime && input is Received { Message: Gossip rg })
+        {
+            var t = TrackOf(rg);
+            if (t.FirstUs[p] < 0)
+            {
+                t.FirstUs[p] = NowUs;
+                t.Hops[p] = cause?.Hop ?? 1;
+            }
+        }
+    }
+
+    GossipTrack TrackOf(Gossip g)
+    {
+        if (gossip.TryGetValue(g, out var t)) return t;
+        t = new GossipTrack(g, -1, peers.Length);
+        gossip.Add(g, t);
+        gossipInOrder.Add(t);
+        return t;
+    }
+
+    void OnLog(int node, Log l)
+    {
+        if (sc.KeepLogs && l.Level >= sc.KeepLogsFrom) logs[node].Add(new LogLine(NowUs, l.Level, l.Text));
+        // "DEAD_CONFIRMED <node> (<reason>...": the removal (seed) or purge (peer); other DEAD_CONFIRMED lines are refusals.
+        const string tag = "DEAD_CONFIRMED ";
+        if (l.Level != LogLevel.Warning || !l.Text.StartsWith(tag, StringComparison.Ordinal)) return;
+        var rest = l.Text.AsSpan(tag.Length);
+        var space = rest.IndexOf(' ');
+        if (space <= 0 || space + 1 >= rest.Length || rest[space + 1] != '(') return;
+        if (!NodeId.TryParse(rest[..space].ToString(), out var dead)) return;
+        var reason = rest[(space + 2)..];
+        var end = reason.IndexOfAny(')', ';');
+        confirmations.Add(new Confirmation(NowUs, ids[node], dead, (end >= 0 ? reason[..end] : reason).ToString()));
+    }
+
+    // ---- The network ------------------------------------------------------------------------------------------
+
+    void Send(int from, NodeId toId, Message m)
+    {
+        if (status[from] != NodeStatus.Up) return;   // effects after the node's own Stop
+        if (sc.Tamper is { } tamper)
+        {
+            var changed = tamper(ids[from], toId, m);
+            if (changed is null) return;
+            m = changed;
+        }
+        Network.Sent++;
+        if (!index.TryGetValue(toId, out var to))
+        {
+            // Nobody listens there: the dial is refused.
+            Network.ToOutsiders++;
+            return;
+        }
+        if (to == from) { Network.Dropped++; return; }
+        var conn = conns.GetValueOrDefault(Pair(from, to)) ?? Dial(from, to);
+        if (conn is null) { Network.Dropped++; return; }   // the dial fails; what was queued on it is lost with it
+        if (IsCut(from, to)) { Network.Cut++; return; }
+        if (Chance(sc.LossPercent)) { Network.Lost++; return; }
+        var hop = m is Gossip g && gossip.TryGetValue(g, out var t) && from >= seedCount ? Math.Max(0, t.Hops[from - seedCount]) + 1 : 0;
+        Schedule(Arrival(conn, from, to), new Event { Kind = Kind.Deliver, Node = to, From = from, Message = m, Conn = conn, Hop = hop });
+        if (Chance(sc.DuplicatePercent))
+        {
+            Network.Duplicated++;
+            Schedule(Arrival(conn, from, to), new Event { Kind = Kind.Deliver, Node = to, From = from, Message = m, Conn = conn, Hop = hop });
+        }
+    }
+
+    long Arrival(Conn conn, int from, int to)
+    {
+        var at = Math.Max(NowUs + Latency(), conn.ReadyUs);
+        if (!sc.FifoLinks) return at;
+        if (from < to) { at = Math.Max(at, conn.LastLowToHighUs); conn.LastLowToHighUs = at; }
+        else { at = Math.Max(at, conn.LastHighToLowUs); conn.LastHighToLowUs = at; }
+        return at;
+    }
+
+    void Connect(int from, NodeId toId)
+    {
+        if (status[from] != NodeStatus.Up) return;
+        if (!index.TryGetValue(toId, out var to) || to == from) return;
+        if (!conns.ContainsKey(Pair(from, to))) Dial(from, to);
+    }
+
+    /// <summary>
+    /// Opens a connection, or schedules its failure: refused at once by a node that is down (one round trip), timed
+    /// out across a partition. While a dial is failing, more sends on it are lost with it (one ConnectFailed).
+    /// A hung node's kernel still accepts: the dialler sees Connected, the hung node will see it when it resumes.
+    /// </summary>
+    Conn? Dial(int from, int to)
+    {
+        var key = Directed(from, to);
+        if (diallingPairs.Contains(key)) return null;
+        var down = status[to] is NodeStatus.Crashed or NodeStatus.Stopped or NodeStatus.NotStarted;
+        if (down || IsCut(from, to))
+        {
+            diallingPairs.Add(key);
+            var (delay, reason) = down ? (Latency() + Latency(), "connection refused") : (sc.ConnectTimeoutUs, "connection timed out");
+            Schedule(NowUs + delay, new Event { Kind = Kind.DialFailed, Node = from, From = to, Notice = new ConnectFailed(0, ids[to], reason) });
+            return null;
+        }
+        var conn = new Conn { ReadyUs = NowUs + Latency() };
+        conns[Pair(from, to)] = conn;
+        linked[from].Add(to);
+        linked[to].Add(from);
+        Network.Connections++;
+        Schedule(conn.ReadyUs, new Event { Kind = Kind.Notice, Node = from, Notice = new Connected(0, ids[to]), Conn = conn });
+        Schedule(conn.ReadyUs, new Event { Kind = Kind.Notice, Node = to, Notice = new Connected(0, ids[from]), Conn = conn });
+        return conn;
+    }
+
+    /// <summary>Ends the connection between two nodes; <paramref name="notify"/> (if any) hears of it after a latency, with <paramref name="reason"/>.</summary>
+    void Close(int a, int b, bool abort, int notify, string reason, long delayUs)
+    {
+        if (!conns.Remove(Pair(a, b), out var conn)) return;
+        if (abort) conn.Aborted = true;
+        linked[a].Remove(b);
+        linked[b].Remove(a);
+        if (notify >= 0 && !IsCut(a, b))
+            Schedule(NowUs + delayUs, new Event { Kind = Kind.Notice, Node = notify, Notice = new Disconnected(0, ids[notify == a ? b : a], reason) });
+    }
+
+    /// <summary>The node closes its connections to <paramref name="xId"/> (abortively); the other end sees them reset.</summary>
+    void Disconnect(int node, NodeId xId)
+    {
+        if (!index.TryGetValue(xId, out var x) || x == node) return;
+        if (conns.ContainsKey(Pair(node, x))) Close(node, x, abort: true, notify: x, "connection reset by peer", Latency());
+    }
+
+    void Ping(int node, string ip)
+    {
+        var lost = Chance(sc.LossPercent) || Chance(sc.LossPercent);   // the echo, then the reply
+        var answers = byIp.TryGetValue(ip, out var host)
+            && status[host] is NodeStatus.Up or NodeStatus.Hung   // a hung process's kernel still answers ICMP
+            && !IsCut(node, host) && !lost;
+        var (delay, result) = answers
+            ? (Latency() + Latency(), (Input)new PingResult(0, ip, PingOutcome.Reply, "echo reply"))
+            : (sc.PingTimeoutUs, new PingResult(0, ip, PingOutcome.NoReply, "TimedOut"));
+        Schedule(NowUs + delay, new Event { Kind = Kind.Notice, Node = node, Notice = result });
+    }
+
+    // ---- Faults -----------------------------------------------------------------------------------------------
+
+    void Impair(int node) => impairedSinceUs[node] = Math.Min(impairedSinceUs[node], NowUs);
+
+    void ApplyFault(Fault f)
+    {
+        switch (f)
+        {
+            case Crash c: CrashNode(IndexOf(c.Node)); break;
+            case Hang h:
+                {
+                    var i = IndexOf(h.Node);
+                    if (status[i] != NodeStatus.Up) return;
+                    Impair(i);
+                    status[i] = NodeStatus.Hung;
+                    break;
+                }
+            case Resume r:
+                {
+                    var i = IndexOf(r.Node);
+                    if (status[i] != NodeStatus.Hung) return;
+                    status[i] = NodeStatus.Up;
+                    // Everything the kernel held is handled now, in the order it arrived.
+                    var waiting = held[i].ToArray();
+                    held[i].Clear();
+                    foreach (var ev in waiting) Schedule(NowUs, ev);
+                    break;
+                }
+            case Restart r:
+                {
+                    var i = IndexOf(r.Node);
+                    if (status[i] is NodeStatus.Up or NodeStatus.Hung) CrashNode(i);
+                    if (status[i] == NodeStatus.NotStarted) return;
+                    if (i < seedCount) seeds[i] = SeedState.Initial(configs[i]);
+                    else peers[i - seedCount] = PeerState.Initial(configs[i]);
+                    status[i] = NodeStatus.Up;
+                    Step(i, new Started(Abs(NowUs), NextSeed()), null);
+                    break;
+                }
+            case Shutdown s:
+                {
+                    var i = IndexOf(s.Node);
+                    if (status[i] is not (NodeStatus.Up or NodeStatus.Hung)) return;
+                    Impair(i);
+                    Notify(new Event { Kind = Kind.Notice, Node = i, Notice = new ShutdownRequested(0) });
+                    break;
+                }
+            case Partition p:
+                // Cut off is the side without a quorum of the seeds: the seeds there cannot reach the others, and the
+                // seeds elsewhere may rightly remove its peers. (Both sides, when neither holds a quorum.)
+                foreach (var side in new[] { p.SideA, p.SideB })
+                    if (side.Count(n => IndexOf(n) < seedCount) < Quorum.Of(seedCount))
+                        foreach (var n in side) Impair(IndexOf(n));
+                break;
+        }
+    }
+
+    /// <summary>kill -9: the process is gone, the kernel resets its connections (each other end hears it shortly).</summary>
+    void CrashNode(int i)
+    {
+        if (status[i] is not (NodeStatus.Up or NodeStatus.Hung)) return;
+        Impair(i);
+        status[i] = NodeStatus.Crashed;
+        timers[i].Clear();
+        held[i].Clear();
+        foreach (var other in linked[i].OrderBy(n => n).ToArray())
+            Close(i, other, abort: true, notify: other, "connection reset", Latency());
+    }
+
+    /// <summary>The node stopped itself (Stop effect): its connections close after what it sent is flushed.</summary>
+    void StopNode(int i)
+    {
+        if (status[i] != NodeStatus.Up) return;
+        Impair(i);
+        status[i] = NodeStatus.Stopped;
+        timers[i].Clear();
+        held[i].Clear();
+        foreach (var other in linked[i].OrderBy(n => n).ToArray())
+            Close(i, other, abort: false, notify: other, "connection closed", sc.LatencyMaxUs + 1);
+    }
+
+    // ---- The result -------------------------------------------------------------------------------------------
+
+    SimResult Result()
+    {
+        var seedStates = new SortedDictionary<NodeId, SeedState>();
+        var peerStates = new SortedDictionary<NodeId, PeerState>();
+        var statuses = new SortedDictionary<NodeId, NodeStatus>();
+        var logLines = new SortedDictionary<NodeId, IReadOnlyList<LogLine>>();
+        var impaired = new SortedDictionary<NodeId, long>();
+        var registered = new SortedDictionary<NodeId, long>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (i < seedCount) seedStates.Add(ids[i], seeds[i]);
+            else
+            {
+                peerStates.Add(ids[i], peers[i - seedCount]);
+                if (registeredUs[i - seedCount] >= 0) registered.Add(ids[i], registeredUs[i - seedCount]);
+            }
+            statuses.Add(ids[i], status[i]);
+            logLines.Add(ids[i], logs[i]);
+            if (impairedSinceUs[i] != long.MaxValue) impaired.Add(ids[i], impairedSinceUs[i]);
+        }
+        FlushHash();
+        var digest = Convert.ToHexStringLower(hash.GetHashAndReset());
+        hash.Dispose();
+        var spread = gossipInOrder.Select(t => new GossipSpread(t.Message, t.MadeUs,
+            PeerIds.Zip(t.FirstUs, t.Hops).Where(x => x.Item2 >= 0 && x.Item3 != 0)
+                .Select(x => new Receipt(x.Item1, x.Item2, x.Item3)).ToArray())).ToArray();
+        return new SimResult(sc, seedStates, peerStates, statuses, logLines, trace, digest, steps, sc.RunUntilUs,
+            Network, confirmations, impaired, registered, spread);
+    }
+}
+
+/// <summary>Runs scenarios.</summary>
+public static class Simulator
+{
+    /// <summary>
+    /// Plays <paramref name="scenario"/> to its end. <paramref name="observe"/>, if given, is called after every step
+    /// with the step and the simulation (for invariants checked from outside the nodes); an exception it throws
+    /// stops the run and propagates.
+    /// </summary>
+    public static SimResult Run(Scenario scenario, Action<TraceStep, Simulation>? observe = null) =>
+        new Simulation(scenario, observe).Run();
+}

@@ -1,0 +1,97 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using GossipPure.Simulation.Tests.Support;
+
+namespace GossipPure.Simulation.Tests;
+
+/// <summary>(a) One scenario, one run: the same seed gives the same steps, hash and final states; another seed does not.</summary>
+public sealed class DeterminismProperties
+{
+    [Property(MaxTest = 20)]
+    public Property Same_scenario_gives_the_same_hash_and_final_states() =>
+        Prop.ForAll(DeterminismCase.Arb, c =>
+        {
+            var scenario = c.Build();
+            var a = Simulator.Run(scenario);
+            var b = Simulator.Run(scenario);
+            Assert.True(a.Steps > 300, $"{c}: too small a run to say much ({a.Steps} steps)");
+            Assert.Equal(a.TraceHash, b.TraceHash);
+            Assert.Equal(a.Steps, b.Steps);
+            Assert.Equal(a.Seeds, b.Seeds);
+            Assert.Equal(a.Peers, b.Peers);
+            Assert.Equal(a.Status, b.Status);
+            Assert.Equal(a.Confirmations, b.Confirmations);
+
+            var other = Simulator.Run(scenario with { Seed = scenario.Seed + 1 });
+            Assert.NotEqual(a.TraceHash, other.TraceHash);
+        });
+
+    [Fact]
+    public void The_hash_covers_every_step_of_the_trace()
+    {
+        // Recomputing the hash from the kept trace's canonical lines gives the same digest.
+        var r = Simulator.Run(new DeterminismCase(17, 5, 30, 2, 5, true).Build());
+        var text = string.Concat(r.Trace.Select(s => TraceText.Step(s.TimeUs, s.Node, s.Input, s.Effects)));
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        Assert.Equal(digest, r.TraceHash);
+        Assert.Equal(r.Steps, r.Trace.Count);
+        Assert.Equal(Enumerable.Range(0, r.Trace.Count).Select(i => (long)i), r.Trace.Select(s => s.Index));
+    }
+
+    [Fact]
+    public void Trace_only_off_gives_the_same_hash()
+    {
+        var scenario = new DeterminismCase(99, 6, 20, 3, 3, true).Build();
+        var full = Simulator.Run(scenario);
+        var lean = Simulator.Run(scenario with { KeepTrace = false, KeepLogs = false });
+        Assert.Equal(full.TraceHash, lean.TraceHash);
+        Assert.Empty(lean.Trace);
+        Assert.All(lean.Logs.Values, l => Assert.Empty(l));
+        Assert.Equal(full.Confirmations, lean.Confirmations);
+    }
+
+    [Fact]
+    public void The_canonical_line_of_a_step_is_fixed_text()
+    {
+        var a = new NodeId("10.0.1.1", 6001);
+        var s = new NodeId("10.0.0.1", 5011);
+        var line = TraceText.Step(1500, a,
+            new Received(1_700_000_000_001_500, s, new DeadConfirmed(new NodeId("10.0.1.2", 6002), toSeq([s, new NodeId("10.0.0.2", 5012)]), "crashed", None, 42)),
+            toSeq<Effect>([new Send(s, new Gossip(a, "1.5:10.0.1.1:1")), new SetTimer("gossip", 5000), new Log(LogLevel.Warning, "x"), new Disconnect(new NodeId("10.0.1.2", 6002))]));
+        Assert.Equal(
+            "1500 10.0.1.1:6001 Received from=10.0.0.1:5011 DEAD_CONFIRMED 10.0.1.2:6002 [10.0.0.1:5011,10.0.0.2:5012] crashed - 42"
+            + " | Send 10.0.0.1:5011 GOSSIP 10.0.1.1:6001 1.5:10.0.1.1:1 | SetTimer gossip 5000ms | Log Warning x | Disconnect 10.0.1.2:6002\n",
+            line);
+    }
+
+    /// <summary>The simulator hands each node exactly the inputs the trace says: folding them through a fresh reducer reproduces every effect.</summary>
+    [Fact]
+    public void Replaying_each_nodes_inputs_reproduces_its_effects_and_state()
+    {
+        var scenario = new DeterminismCase(4242, 6, 40, 3, 5, true).Build();
+        var r = Simulator.Run(scenario);
+        foreach (var (id, final) in r.Seeds)
+        {
+            var s = SeedState.Initial(new NodeConfig(id, scenario.SeedIds, scenario.Options));
+            foreach (var step in r.Trace.Where(t => t.Node == id))
+            {
+                var next = SeedReducer.Step(s, step.Input);
+                Assert.Equal(step.Effects, next.Effects);
+                s = next.State;
+            }
+            Assert.Equal(final, s);
+        }
+        foreach (var (id, final) in r.Peers)
+        {
+            var p = PeerState.Initial(new NodeConfig(id, scenario.SeedIds, scenario.Options));
+            foreach (var step in r.Trace.Where(t => t.Node == id))
+            {
+                var next = PeerReducer.Step(p, step.Input);
+                Assert.Equal(step.Effects, next.Effects);
+                p = next.State;
+            }
+            Assert.Equal(final, p);
+        }
+    }
+}
