@@ -67,6 +67,8 @@ diagrams.SetAction(pr =>
 root.Subcommands.Add(diagrams);
 root.Subcommands.Add(GossipPure.Cli.Replay.ReplayCommand.Create());
 
+root.Subcommands.Add(GossipPure.Cli.Simulate.SimulateCommand.Create());
+
 var parsed = root.Parse(args);
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 

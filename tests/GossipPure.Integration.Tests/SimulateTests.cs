@@ -1,0 +1,34 @@
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace GossipPure.Integration.Tests;
+
+/// <summary>`gossip simulate` is deterministic: one seed, one run, one trace hash.</summary>
+public sealed class SimulateTests
+{
+    static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
+
+    static async Task<(int Code, string Hash, IReadOnlyList<string> Output)> Simulate(ulong seed)
+    {
+        using var lab = new Lab(seedCount: 1);
+        using var p = new GossipProcess(lab.Dir, "simulate", "--peers", "12", "--seed", seed.ToString(), "--seconds", "20", "--crash", "1");
+        var code = await p.WaitForExit(Bound);
+        var line = p.Output.Single(l => l.StartsWith("trace hash: "));
+        return (code, line["trace hash: ".Length..], p.Output);
+    }
+
+    [Fact]
+    public async Task The_same_seed_gives_the_same_trace_hash_and_another_seed_another()
+    {
+        var a = await Simulate(7);
+        var b = await Simulate(7);
+        var c = await Simulate(8);
+        Assert.Equal(0, a.Code);
+        Assert.Matches("^[0-9a-f]{64}$", a.Hash);
+        Assert.Equal(a.Hash, b.Hash);
+        Assert.NotEqual(a.Hash, c.Hash);
+        Assert.Contains(a.Output, l => Regex.IsMatch(l, @"^registration: 12/12 peers registered"));
+        Assert.Contains(a.Output, l => l == "false removals: 0");
+        Assert.Contains(a.Output, l => l.StartsWith("detection: crash of ") && !l.Contains("never learned"));
+    }
+}
