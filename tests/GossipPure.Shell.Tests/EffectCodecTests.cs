@@ -1,11 +1,4 @@
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
-using GossipPure.Core;
-using GossipPure.Shell.Wire;
 using LanguageExt;
-using static LanguageExt.Prelude;
-using Xunit;
 
 namespace GossipPure.Shell.Tests;
 

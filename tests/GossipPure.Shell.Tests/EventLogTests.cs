@@ -1,10 +1,6 @@
 using System.Text;
-using GossipPure.Core;
 using GossipPure.Shell.Hosting;
-using GossipPure.Shell.Wire;
 using LanguageExt;
-using static LanguageExt.Prelude;
-using Xunit;
 
 namespace GossipPure.Shell.Tests;
 

@@ -1,13 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
-using GossipPure.Core;
-using GossipPure.Shell.Wire;
 using LanguageExt;
-using static LanguageExt.Prelude;
-using Xunit;
 
 namespace GossipPure.Shell.Tests;
 

@@ -1,6 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-using GossipPure.Core;
 using LanguageExt;
 
 namespace GossipPure.Shell.Tests;

@@ -90,6 +90,24 @@ public static class AssemblyScanner
     }
 
     /// <summary>Every type the assembly references, by full name: lets a test check the scan read what it should.</summary>
+    /// <summary>The types defined in the assembly (namespace-qualified).</summary>
+    public static IReadOnlyList<string> TypeDefinitions(string assemblyPath)
+    {
+        using var stream = File.OpenRead(assemblyPath);
+        using var pe = new PEReader(stream);
+        var md = pe.GetMetadataReader();
+        return [.. md.TypeDefinitions.Select(h => FullName(md, h))];
+    }
+
+    /// <summary>The names of the assemblies it references.</summary>
+    public static IReadOnlyList<string> AssemblyReferences(string assemblyPath)
+    {
+        using var stream = File.OpenRead(assemblyPath);
+        using var pe = new PEReader(stream);
+        var md = pe.GetMetadataReader();
+        return [.. md.AssemblyReferences.Select(h => md.GetString(md.GetAssemblyReference(h).Name))];
+    }
+
     public static IReadOnlyList<string> TypeReferences(string assemblyPath)
     {
         using var stream = File.OpenRead(assemblyPath);
