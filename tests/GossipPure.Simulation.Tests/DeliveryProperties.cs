@@ -8,7 +8,7 @@ namespace GossipPure.Simulation.Tests;
 /// <summary>(d) Delivery: without loss or faults every gossip message reaches every peer, and each peer logs it once.</summary>
 public sealed class DeliveryProperties
 {
-    [Property(MaxTest = 60)]
+    [Property(MaxTest = 200)]
     public Property Without_loss_or_faults_every_message_reaches_every_peer_once() =>
         Prop.ForAll(DeliveryCase.Arb, c =>
         {

@@ -19,11 +19,11 @@ public sealed class LivenessProperties
     /// </summary>
     public const int MaxLossPermille = 0;
 
-    [Property(MaxTest = 80)]
+    [Property(MaxTest = 200)]
     public Property A_crashed_peer_is_removed_everywhere_within_5s() =>
         Prop.ForAll(Cases.NoShrink(DeathCase.Gen(hang: false, MaxLossPermille)), c => Check(c, CrashBoundUs));
 
-    [Property(MaxTest = 80)]
+    [Property(MaxTest = 200)]
     public Property A_hung_peer_is_removed_everywhere_within_10s() =>
         Prop.ForAll(Cases.NoShrink(DeathCase.Gen(hang: true, MaxLossPermille)), c => Check(c, HangBoundUs));
 

@@ -11,11 +11,11 @@ namespace GossipPure.Simulation.Tests;
 /// </summary>
 public sealed class NoFalseDeathProperties
 {
-    [Property(MaxTest = 60)]
+    [Property(MaxTest = 200)]
     public Property Lying_peers_cannot_get_a_live_peer_removed_without_loss() =>
         Prop.ForAll(Cases.NoShrink(AccusationCase.Gen(maxLossPermille: 0, lyingSeeds: false)), Check);
 
-    [Property(MaxTest = 60)]
+    [Property(MaxTest = 200)]
     public Property Lying_peers_and_a_lying_seed_cannot_get_a_live_peer_removed_without_loss() =>
         Prop.ForAll(Cases.NoShrink(AccusationCase.Gen(maxLossPermille: 0, lyingSeeds: true)), Check);
 
@@ -27,7 +27,7 @@ public sealed class NoFalseDeathProperties
     /// 0 failures at 0.1 % and 0.2 % loss, 1–6 at 0.5–1 %, 17/30 at 2 %, 30/30 at 5 % with 300 accusations.
     /// Example: <c>new AccusationCase(214813, 8, 100, 5, 7, 2, 0, 20)</c> removes 10.0.1.8:6008 at 25.586 s.
     /// </summary>
-    [Property(MaxTest = 50)]
+    [Property(MaxTest = 200)]
     public Property Lying_peers_cannot_get_a_live_peer_removed_under_loss_up_to_5_percent() =>
         Prop.ForAll(Cases.NoShrink(AccusationCase.Gen(maxLossPermille: 50, lyingSeeds: false)), Check);
 

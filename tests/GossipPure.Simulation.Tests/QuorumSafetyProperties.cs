@@ -12,7 +12,7 @@ namespace GossipPure.Simulation.Tests;
 /// </summary>
 public sealed class QuorumSafetyProperties
 {
-    [Property(MaxTest = 100)]
+    [Property(MaxTest = 200)]
     public Property No_seed_lists_a_peer_without_a_quorum_certificate() =>
         Prop.ForAll(SafetyCase.Arb, c =>
         {
