@@ -11,7 +11,7 @@ namespace GossipPure.Core.Tests;
 /// </summary>
 public sealed class MachineModelProperties
 {
-    static readonly System.Collections.Generic.Dictionary<(RegPhase, RegTrigger), RegPhase> RegistrationModel = new()
+    internal static readonly System.Collections.Generic.Dictionary<(RegPhase, RegTrigger), RegPhase> RegistrationModel = new()
     {
         [(RegPhase.Requested, RegTrigger.Propose)] = RegPhase.Proposed,
         [(RegPhase.Requested, RegTrigger.CommitObserved)] = RegPhase.Committed,
