@@ -19,8 +19,10 @@ public sealed class SeedFaultTests
         var peers = ports.ToDictionary(p => p, p => net.StartPeer(p, "--gossip-interval", "250ms", "--gossip-count", "1000"));
         await Task.WhenAll(peers.Values.Select(p => p.WaitForLine(l => l.Contains("Registered;"), Bound, "registration")));
         var live = net.Seeds.Where(kv => kv.Key != down).Select(kv => kv.Value).ToList();
+        // Each process's console is read on its own, so a seed's line may reach us after the peer's: wait for it.
         foreach (var port in ports)
-            Assert.Contains(live.SelectMany(s => s.Output), l => l.Contains($"REGISTER_COMMIT 127.0.0.1:{port} with 2/3 votes"));
+            await Task.WhenAny(live.Select(s => s.WaitForLine(l => l.Contains($"REGISTER_COMMIT 127.0.0.1:{port} with 2/3 votes"), Bound, "the 2/3 commit")))
+                .Unwrap().WaitAsync(Bound);
 
         // Let the overlay form, then crash a peer.
         await Task.WhenAll(peers.Select(kv => Task.WhenAll(ports.Where(o => o != kv.Key).Select(o =>
@@ -51,6 +53,7 @@ public sealed class SeedFaultTests
         // One seed returns: the peer's next retry commits with 2/3 votes.
         var back = net.StartSeed(downA);
         await peer.WaitForLine(l => l.Contains("Registered;"), Bound, "registration after a seed returned");
-        Assert.Contains(seed.Output.Concat(back.Output), l => l.Contains($"REGISTER_COMMIT 127.0.0.1:{peerPort} with 2/3 votes"));
+        await Task.WhenAny(new[] { seed, back }.Select(s => s.WaitForLine(l => l.Contains($"REGISTER_COMMIT 127.0.0.1:{peerPort} with 2/3 votes"), Bound, "the 2/3 commit")))
+            .Unwrap().WaitAsync(Bound);
     }
 }
