@@ -23,10 +23,7 @@ public sealed class NodeLog : IDisposable
         if (console)
             config = config.WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Information, outputTemplate: (consolePrefix ?? "") + "{Timestamp:HH:mm:ss.ffffff} {Message:l}{NewLine}");
         logger = config.CreateLogger();
-        Path_ = path;
     }
-
-    public string Path_ { get; }
 
     public void Write(Core.LogLevel level, string text)
     {

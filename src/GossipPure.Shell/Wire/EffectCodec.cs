@@ -145,38 +145,30 @@ public static class EffectCodec
     // ---- Decoding -----------------------------------------------------------------------------------------
 
     /// <summary>Decodes one effect object. Never throws.</summary>
-    public static bool TryDecode(string json, [NotNullWhen(true)] out Effect? effect, [NotNullWhen(false)] out string? error)
-    {
-        effect = null;
-        try
-        {
-            using var doc = JsonDocument.Parse(json ?? "", DocumentOptions);
-            effect = ReadEffect(doc.RootElement, "effect");
-            error = null;
-            return true;
-        }
-        catch (Exception e)
-        {
-            effect = null;
-            error = Failure(e);
-            return false;
-        }
-    }
+    public static bool TryDecode(string json, [NotNullWhen(true)] out Effect? effect, [NotNullWhen(false)] out string? error) =>
+        TryParse(json, root => ReadEffect(root, "effect"), out effect, out error);
 
     /// <summary>Decodes a JSON array of effects. Never throws.</summary>
     public static bool TryDecodeList(string json, out Seq<Effect> effects, [NotNullWhen(false)] out string? error)
     {
-        effects = Seq<Effect>.Empty;
+        var ok = TryParse(json, root => (Seq<Effect>?)ReadList(root, "fx"), out var list, out error);
+        effects = list ?? Seq<Effect>.Empty;
+        return ok;
+    }
+
+    /// <summary>Parses <paramref name="json"/> and reads it with <paramref name="read"/>; any failure is a one-line error.</summary>
+    static bool TryParse<T>(string json, Func<JsonElement, T> read, [NotNullWhen(true)] out T? value, [NotNullWhen(false)] out string? error)
+    {
         try
         {
             using var doc = JsonDocument.Parse(json ?? "", DocumentOptions);
-            effects = ReadList(doc.RootElement, "fx");
+            value = read(doc.RootElement)!;
             error = null;
             return true;
         }
         catch (Exception e)
         {
-            effects = Seq<Effect>.Empty;
+            value = default;
             error = Failure(e);
             return false;
         }

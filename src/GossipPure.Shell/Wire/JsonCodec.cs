@@ -49,12 +49,7 @@ public static class JsonCodec
 
     /// <summary>The UTF-8 JSON object for <paramref name="m"/>, with its wire name in <c>type</c>.</summary>
     /// <exception cref="ArgumentException">A message type this codec does not know (a programming error).</exception>
-    public static byte[] Encode(Message m)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions)) WriteMessage(w, m);
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] Encode(Message m) => EncodeWithPrefix(m, 0);
 
     /// <summary>Writes the JSON of <paramref name="m"/> after <paramref name="prefixBytes"/> reserved bytes (for framing).</summary>
     internal static byte[] EncodeWithPrefix(Message m, int prefixBytes)
