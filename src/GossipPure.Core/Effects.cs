@@ -44,6 +44,8 @@ public sealed class EffectList
     public EffectList SendAll(Seq<NodeId> to, Message m) { foreach (var n in to) items.Add(new Send(n, m)); return this; }
     public EffectList Timer(string key, long delayMs) => Add(new SetTimer(key, delayMs));
 
-    public Seq<Effect> ToSeq() => toSeq(items.ToArray());
+    static readonly Seq<Effect> Empty = toSeq(System.Array.Empty<Effect>());
+
+    public Seq<Effect> ToSeq() => items.Count == 0 ? Empty : toSeq(items.ToArray());
     public Step<T> With<T>(T state) => new(state, ToSeq());
 }

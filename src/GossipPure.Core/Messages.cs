@@ -60,7 +60,26 @@ public sealed record Bridge(NodeId Target) : Message;
 public sealed record LinkRequest(long Incarnation) : Message;
 
 /// <summary>A gossip message <c>&lt;timestamp&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c> made by <paramref name="Origin"/>.</summary>
-public sealed record Gossip(NodeId Origin, string Body) : Message;
+public sealed record Gossip(NodeId Origin, string Body) : Message
+{
+    // The identity hash, worked out once per message object (a function of Origin and Body alone; a boxed value,
+    // so a reader on another thread sees either nothing or the whole digest).
+    object? digest;
+
+    Gossip(Gossip original) : base(original)
+    {
+        Origin = original.Origin;
+        Body = original.Body;   // `with` makes a new message: its digest is worked out anew
+    }
+
+    /// <summary>SHA-256 of origin and body: what dedup keys on (<see cref="Peers.Digest.Of"/>).</summary>
+    public Peers.Digest Digest => (Peers.Digest)(digest ??= Peers.Digest.Of(Origin, Body));
+
+    public bool Equals(Gossip? other) =>
+        other is not null && (ReferenceEquals(this, other) || (Origin == other.Origin && string.Equals(Body, other.Body, StringComparison.Ordinal)));
+
+    public override int GetHashCode() => HashCode.Combine(Origin, Body);
+}
 
 // ---- Failure detection ----------------------------------------------------------------------------------------
 

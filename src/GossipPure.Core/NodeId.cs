@@ -3,9 +3,29 @@ using System.Globalization;
 namespace GossipPure.Core;
 
 /// <summary>A node's listening address: the identity every other node knows it by.</summary>
-public readonly record struct NodeId(string Ip, int Port) : IComparable<NodeId>
+public readonly record struct NodeId(string Ip, int Port) : IComparable<NodeId>, ISpanFormattable
 {
     public override string ToString() => Ip.Contains(':') ? $"[{Ip}]:{Port}" : $"{Ip}:{Port}";
+
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    /// <summary>Writes <c>ip:port</c> (or <c>[v6]:port</c>) without making a string: what interpolated log lines use.</summary>
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        charsWritten = 0;
+        var v6 = Ip.Contains(':');
+        var need = Ip.Length + (v6 ? 3 : 1);
+        if (destination.Length < need) return false;
+        var n = 0;
+        if (v6) destination[n++] = '[';
+        Ip.AsSpan().CopyTo(destination[n..]);
+        n += Ip.Length;
+        if (v6) destination[n++] = ']';
+        destination[n++] = ':';
+        if (!Port.TryFormat(destination[n..], out var w, default, CultureInfo.InvariantCulture)) return false;
+        charsWritten = n + w;
+        return true;
+    }
 
     public int CompareTo(NodeId other)
     {

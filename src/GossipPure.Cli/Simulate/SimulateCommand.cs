@@ -54,7 +54,7 @@ public static class SimulateCommand
                 PeerStaggerUs = (long)(pr.GetValue(stagger) * 1000),
                 Faults = toSeq(faults.ToArray()),
                 RunUntilUs = runUs,
-                KeepTrace = false, KeepLogs = true, KeepLogsFrom = LogLevel.Info,
+                KeepTrace = false, KeepLogs = false,
                 Options = ProtocolOptions.Default with
                 {
                     GossipIntervalMs = (long)(pr.GetValue(interval) * 1000), GossipCount = pr.GetValue(count),
@@ -64,7 +64,9 @@ public static class SimulateCommand
             var result = Simulator.Run(scenario);
             foreach (var line in result.Metrics().ToLines()) Console.WriteLine(line);
             Console.WriteLine($"log N: log2({p}) = {Math.Log2(p):0.0} (max hops above is the rounds to reach the last peer)");
-            Console.WriteLine($"wall time: {started.Elapsed.TotalSeconds:0.0}s");
+            var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            Console.WriteLine($"wall time: {started.Elapsed.TotalSeconds:0.0}s ({result.Steps / Math.Max(0.001, started.Elapsed.TotalSeconds) / 1e6:0.00} M steps/s; "
+                + $"CPU {cpu.TotalSeconds:0.0}s, {GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, GC gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
             Console.WriteLine($"trace hash: {result.TraceHash}");
             if (result.FalseRemovals().Count > 0)
             {

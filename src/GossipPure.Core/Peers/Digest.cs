@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -12,9 +13,19 @@ public readonly record struct Digest(ulong A, ulong B, ulong C, ulong D)
 {
     public static Digest Of(NodeId origin, string body)
     {
-        var text = $"{origin}|{body}";
-        Span<byte> utf8 = text.Length <= 256 ? stackalloc byte[Encoding.UTF8.GetMaxByteCount(text.Length)] : new byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
-        var n = Encoding.UTF8.GetBytes(text, utf8);
+        // The hashed text is "<ip>:<port>|<body>" (or "[<v6>]:<port>|<body>") in UTF-8, written straight into a buffer.
+        var max = Encoding.UTF8.GetMaxByteCount(origin.Ip.Length + body.Length) + 16;
+        Span<byte> utf8 = max <= 512 ? stackalloc byte[max] : new byte[max];
+        var n = 0;
+        var v6 = origin.Ip.Contains(':');
+        if (v6) utf8[n++] = (byte)'[';
+        n += Encoding.UTF8.GetBytes(origin.Ip, utf8[n..]);
+        if (v6) utf8[n++] = (byte)']';
+        utf8[n++] = (byte)':';
+        origin.Port.TryFormat(utf8[n..], out var w, default, CultureInfo.InvariantCulture);
+        n += w;
+        utf8[n++] = (byte)'|';
+        n += Encoding.UTF8.GetBytes(body, utf8[n..]);
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(utf8[..n], hash);
         return new Digest(

@@ -43,6 +43,9 @@ public static partial class PeerReducer
         var found = s.Det.Watches.Find(from);
         if (found.IsNone) return s;
         var w = found.IfNone(() => throw new InvalidOperationException());
+        // Kept to a tenth of the heartbeat interval: under a stream of gossip most frames change nothing (a silence
+        // is judged over several intervals, so this costs the detector nothing).
+        if (!w.IsSuspected && s.NowUs - w.LastHeardUs < s.Config.Options.HeartbeatIntervalMs * 100) return s;
         s = SetWatch(s, from, w with { LastHeardUs = s.NowUs });
         return w.IsSuspected ? Revive(s, from, SuspicionTrigger.ProvenAlive, "it sent a message", fx) : s;
     }

@@ -254,7 +254,7 @@ public static partial class PeerReducer
         fx.Info($"GOSSIP made: '{g.Body}' (sent to {to.Count} neighbours)");
         foreach (var n in to) fx.Send(n, g);
         if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
-        return Remember(s, g, Digest.Of(g.Origin, g.Body)) with { Made = no };
+        return Remember(s, g, g.Digest) with { Made = no };
     }
 
     static PeerState Remember(PeerState s, Gossip g, Digest d)
@@ -267,11 +267,11 @@ public static partial class PeerReducer
     /// <summary>First receipt: remember, log, forward to every neighbour but the sender. Repeats are counted and dropped.</summary>
     static PeerState OnGossip(PeerState s, NodeId from, Gossip g, EffectList fx)
     {
-        var d = Digest.Of(g.Origin, g.Body);
+        var d = g.Digest;
         if (s.Seen.Contains(d)) return s with { Duplicates = s.Duplicates + 1 };
         if (g.Origin == s.Config.Self) return s with { Duplicates = s.Duplicates + 1 };
         fx.Info($"GOSSIP received (first time): '{g.Body}' from {from} origin {g.Origin}");
-        foreach (var n in s.ActiveNeighbours) if (n != from) fx.Send(n, g);
+        foreach (var n in s.ActiveNeighbourArray()) if (n != from) fx.Send(n, g);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }
 }

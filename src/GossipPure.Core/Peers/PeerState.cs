@@ -35,19 +35,20 @@ public sealed record PeerState(
     /// <summary>Liveness of neighbours, probes run for others, and the peers confirmed dead.</summary>
     public Detection Det { get; init; } = Detection.Empty;
 
-    /// <summary>Neighbours not under suspicion: the ones gossip and heartbeats go to.</summary>
-    public Seq<NodeId> ActiveNeighbours
+    /// <summary>Neighbours not under suspicion: the ones gossip and heartbeats go to, in address order.</summary>
+    public Seq<NodeId> ActiveNeighbours => toSeq(ActiveNeighbourArray());
+
+    /// <summary><see cref="ActiveNeighbours"/> as a fresh array: the gossip path's form (a plain loop, no LINQ).</summary>
+    public NodeId[] ActiveNeighbourArray()
     {
-        get
-        {
-            // On the gossip path: a plain loop and a small sort, no LINQ.
-            var active = new NodeId[Neighbours.Count];
-            var count = 0;
-            foreach (var n in Neighbours)
-                if (Det.Watches.Find(n).Case is not Watch { IsSuspected: true }) active[count++] = n;
-            System.Array.Sort(active, 0, count);
-            return toSeq(count == active.Length ? active : active[..count]);
-        }
+        var active = Neighbours.ToArray();
+        var count = 0;
+        var watches = Det.Watches;
+        foreach (var n in active)
+            if (!(watches.Find(n).Map(w => w.IsSuspected).IfNone(false))) active[count++] = n;
+        if (count < active.Length) System.Array.Resize(ref active, count);
+        System.Array.Sort(active);
+        return active;
     }
 
     public Seq<PeerEntry> KnownEntries => toSeq(Known.Map((n, d) => new PeerEntry(n, d)).Values);
