@@ -115,7 +115,7 @@ public static class OverlaySvg
         if (g.Dead > 0)
         {
             // A cross on each dead peer, so it shows even where its circle is small.
-            sb.Append($"  <g class=\"dead-marks\" stroke=\"{NodeStyle.DeadStroke}\" stroke-width=\"1.2\">\n");
+            sb.Append($"  <g class=\"dead-marks\" stroke=\"#404040\" stroke-width=\"1.4\">\n");
             for (var i = 0; i < nodes.Count; i++)
                 if (nodes[i].Dead) sb.Append($"    {Cross(at[i].X, at[i].Y, radii[i])}\n");
             sb.Append("  </g>\n");
@@ -143,7 +143,7 @@ public static class OverlaySvg
         {
             var r = NodeStyle.Radius(minDeg);
             sb.Append($"    <circle class=\"legend\" cx=\"{N(x + r)}\" cy=\"{N(y)}\" r=\"{N(r)}\" fill=\"{NodeStyle.DeadFill}\" stroke=\"{NodeStyle.DeadStroke}\" stroke-dasharray=\"2.5 2\"/>\n");
-            sb.Append($"    <g stroke=\"{NodeStyle.DeadStroke}\" stroke-width=\"1.2\">{Cross(x + r, y, r)}</g>\n");
+            sb.Append($"    <g stroke=\"#404040\" stroke-width=\"1.4\">{Cross(x + r, y, r)}</g>\n");
             sb.Append($"    <text x=\"{N(x + 2 * r + 5)}\" y=\"{N(y + 4)}\">dead (confirmed)</text>\n");
             x += 2 * r + 130;
             sb.Append($"    <line x1=\"{N(x)}\" y1=\"{N(y)}\" x2=\"{N(x + 28)}\" y2=\"{N(y)}\" stroke=\"{NodeStyle.StaleLinkColour}\" stroke-width=\"0.9\" stroke-dasharray=\"4 3\"/>\n");
