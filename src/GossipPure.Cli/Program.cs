@@ -68,6 +68,7 @@ root.Subcommands.Add(diagrams);
 root.Subcommands.Add(GossipPure.Cli.Replay.ReplayCommand.Create());
 
 root.Subcommands.Add(GossipPure.Cli.Simulate.SimulateCommand.Create());
+root.Subcommands.Add(GossipPure.Cli.Topology.TopologyCommand.Create());
 
 var parsed = root.Parse(args);
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
