@@ -28,6 +28,13 @@ public sealed record ProtocolOptions
     public double ParetoAlpha { get; init; } = 1.5;
     public int MinNeighbours { get; init; } = 2;
     public int MaxNeighbours { get; init; } = 16;
+    /// <summary>
+    /// A peer takes gossip made (by the timestamp in its body) at most this long ago; older gossip is dropped as stale.
+    /// Dedup digests are kept for this plus <see cref="GossipFutureMs"/>, so memory is bounded by the gossip rate.
+    /// </summary>
+    public long GossipHorizonMs { get; init; } = 120_000;
+    /// <summary>...and at most this far in the future (the clocks of two hosts may differ by this much).</summary>
+    public long GossipFutureMs { get; init; } = 30_000;
     /// <summary>How many recent gossip messages a peer hands to a new neighbour.</summary>
     public int BacklogSize { get; init; } = 256;
     /// <summary>How often the lead seed checks that the overlay is one connected graph.</summary>

@@ -42,3 +42,50 @@ public class DigestTests
         Assert.Equal(new Gossip(g.Origin, "a").GetHashCode(), g.GetHashCode());
     }
 }
+
+public class SeenSetTests
+{
+    static readonly Peers.Digest D1 = Peers.Digest.Of(new NodeId("127.0.0.1", 1), "1:a:1");
+    static readonly Peers.Digest D2 = Peers.Digest.Of(new NodeId("127.0.0.1", 1), "1:a:2");
+
+    [Fact]
+    public void A_digest_is_kept_more_than_one_period_and_forgotten_within_two()
+    {
+        const long P = 1000;
+        var s = Peers.SeenSet.Empty.Expire(0, P).Add(D1);
+        s = s.Expire(999, P);
+        Assert.True(s.Contains(D1));
+        s = s.Expire(1000, P).Add(D2);          // rotated: D1 is in the previous generation
+        Assert.True(s.Contains(D1) && s.Contains(D2));
+        s = s.Expire(1999, P);
+        Assert.True(s.Contains(D1));
+        s = s.Expire(2000, P);                  // rotated again: D1 is gone, D2 (added at 1000) stays
+        Assert.False(s.Contains(D1));
+        Assert.True(s.Contains(D2));
+        Assert.Equal(1, s.Count);
+        s = s.Expire(10_000, P);                // a long silence forgets everything
+        Assert.Equal(0, s.Count);
+    }
+
+    [Theory]
+    [InlineData("1700000000.123456:127.0.0.1:1", 1_700_000_000_123_456L)]
+    [InlineData("1700000000.5:10.0.0.1:3", 1_700_000_000_500_000L)]
+    [InlineData("12:x", 12_000_000L)]
+    public void Timestamps_are_read_from_the_body(string body, long us)
+    {
+        Assert.True(Peers.PeerReducer.TryParseTimestamp(body, out var got));
+        Assert.Equal(us, got);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("hello")]
+    [InlineData(":127.0.0.1:1")]
+    [InlineData("12.:x")]
+    [InlineData("1.1234567:x")]
+    [InlineData("-5.0:x")]
+    [InlineData("1e9:x")]
+    [InlineData("9999999999999:x")]
+    public void A_body_without_a_timestamp_is_refused(string body) =>
+        Assert.False(Peers.PeerReducer.TryParseTimestamp(body, out _));
+}

@@ -145,7 +145,7 @@ public static class StateText
         o.AppendLine($"peer {s.Config.Self} at {Time(now)}: {Phase(s.Phase)}");
         o.AppendLine($"  incarnation   {s.Incarnation} (started {At(s.Incarnation, now)})");
         o.AppendLine($"  seeds         {string.Join(", ", s.Config.Seeds)} (quorum {s.Config.Quorum})");
-        o.AppendLine($"  gossip        made {s.Made} of {s.Config.Options.GossipCount}; seen {s.Seen.Count}; first-time {s.FirstTime}; duplicates {s.Duplicates}; backlog {s.Backlog.Count}");
+        o.AppendLine($"  gossip        made {s.Made} of {s.Config.Options.GossipCount}; seen {s.Seen.Count}; stale {s.Stale}; first-time {s.FirstTime}; duplicates {s.Duplicates}; backlog {s.Backlog.Count}");
         o.AppendLine($"  rng           {s.Rng.State}");
         if (s.Phase == PeerPhase.Registering)
         {

@@ -16,7 +16,8 @@ public static partial class PeerReducer
         var fx = new EffectList();
         if (s.Phase is PeerPhase.Idle && input is not Started) return fx.With(s);
         if (s.Phase is PeerPhase.Stopped) return fx.With(s);
-        s = s with { NowUs = input.NowUs };
+        var o = s.Config.Options;
+        s = s with { NowUs = input.NowUs, Seen = s.Seen.Expire(input.NowUs, (o.GossipHorizonMs + o.GossipFutureMs) * 1000) };
         var next = input switch
         {
             Started st => OnStarted(s, st, fx),
@@ -50,7 +51,7 @@ public static partial class PeerReducer
             fx.SendAll(toSeq(s.Neighbours.OrderBy(n => n).ToArray()), new Leave());
             fx.SendAll(s.Config.Seeds, new Leave());
         }
-        fx.Info($"Gossip made {s.Made}, received first-time {s.FirstTime}, duplicates dropped {s.Duplicates}; degree {s.Neighbours.Count}");
+        fx.Info($"Gossip made {s.Made}, received first-time {s.FirstTime}, duplicates dropped {s.Duplicates}, stale dropped {s.Stale}; degree {s.Neighbours.Count}");
         fx.Info("Shutting down.");
         fx.Add(new Stop(0));
         return s with { Phase = PeerPhase.Stopped };
@@ -241,6 +242,42 @@ public static partial class PeerReducer
         _ => s,
     };
 
+    /// <summary>Why a gossip message may not be taken, or null: its timestamp must lie within the horizon.</summary>
+    static string? Staleness(PeerState s, Gossip g)
+    {
+        if (!TryParseTimestamp(g.Body, out var madeUs)) return "its body is not <timestamp>:<IP>:<MsgNo>";
+        var o = s.Config.Options;
+        var ageUs = s.NowUs - madeUs;
+        if (ageUs > o.GossipHorizonMs * 1000) return $"made {ageUs / 1_000_000}s ago, beyond the {o.GossipHorizonMs / 1000}s horizon";
+        if (-ageUs > o.GossipFutureMs * 1000) return $"made {-ageUs / 1_000_000}s in the future (clock skew over {o.GossipFutureMs / 1000}s)";
+        return null;
+    }
+
+    static string Clip(string body) => body.Length <= 80 ? body : body[..80] + "…";
+
+    /// <summary>Reads the <c>&lt;seconds&gt;[.&lt;fraction&gt;]</c> before the first ':' of a gossip body as µs since the epoch.</summary>
+    public static bool TryParseTimestamp(string body, out long unixUs)
+    {
+        unixUs = 0;
+        var end = body.IndexOf(':');
+        if (end <= 0) return false;
+        var text = body.AsSpan(0, end);
+        var dot = text.IndexOf('.');
+        var whole = dot < 0 ? text : text[..dot];
+        var fraction = dot < 0 ? ReadOnlySpan<char>.Empty : text[(dot + 1)..];
+        if (whole.Length is 0 or > 12 || fraction.Length > 6 || (dot >= 0 && fraction.Length == 0)) return false;
+        if (!long.TryParse(whole, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return false;
+        long micros = 0;
+        foreach (var c in fraction)
+        {
+            if (c is < '0' or > '9') return false;
+            micros = micros * 10 + (c - '0');
+        }
+        for (var i = fraction.Length; i < 6; i++) micros *= 10;
+        unixUs = seconds * 1_000_000 + micros;
+        return true;
+    }
+
     public static string FormatTimestamp(long unixUs) =>
         string.Create(CultureInfo.InvariantCulture, $"{unixUs / 1_000_000}.{unixUs % 1_000_000:D6}");
 
@@ -261,7 +298,7 @@ public static partial class PeerReducer
     {
         var backlog = s.Backlog.Enqueue(g);
         if (backlog.Count > s.Config.Options.BacklogSize) backlog = backlog.Dequeue();
-        return s with { Seen = s.Seen.TryAdd(d), Backlog = backlog };
+        return s with { Seen = s.Seen.Add(d), Backlog = backlog };
     }
 
     /// <summary>First receipt: remember, log, forward to every neighbour but the sender. Repeats are counted and dropped.</summary>
@@ -270,6 +307,12 @@ public static partial class PeerReducer
         var d = g.Digest;
         if (s.Seen.Contains(d)) return s with { Duplicates = s.Duplicates + 1 };
         if (g.Origin == s.Config.Self) return s with { Duplicates = s.Duplicates + 1 };
+        if (Staleness(s, g) is { } why)
+        {
+            // Detail, not news: a replay of old gossip can be long, and each frame of it gets only this line.
+            fx.Add(new Log(LogLevel.Debug, $"GOSSIP '{Clip(g.Body)}' from {from} origin {g.Origin} dropped: {why}"));
+            return s with { Stale = s.Stale + 1 };
+        }
         fx.Info($"GOSSIP received (first time): '{g.Body}' from {from} origin {g.Origin}");
         foreach (var n in s.ActiveNeighbourArray()) if (n != from) fx.Send(n, g);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };

@@ -17,14 +17,17 @@ public sealed record PeerState(
     HashMap<NodeId, int> Known,
     HashSet<NodeId> Neighbours,
     int Made,
-    HashSet<Digest> Seen,
+    SeenSet Seen,
     Que<Gossip> Backlog,
     long FirstTime,
     long Duplicates)
 {
     public static PeerState Initial(NodeConfig config) =>
         new(config, PeerPhase.Idle, new Rng(0), Round.First, HashMap<NodeId, int>(), HashSet<NodeId>(),
-            0, HashSet<Digest>(), Que<Gossip>.Empty, 0, 0);
+            0, SeenSet.Empty, Que<Gossip>.Empty, 0, 0);
+
+    /// <summary>Gossip dropped unseen: made outside the horizon, or with a body that is not <c>&lt;timestamp&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c>.</summary>
+    public long Stale { get; init; }
 
     /// <summary>This run of the peer: the time it started (or re-registered after the seeds removed it).</summary>
     public long Incarnation { get; init; }

@@ -15,6 +15,9 @@ public sealed class PeerHarness
     public PeerHarness(ProtocolOptions? options = null) =>
         State = PeerState.Initial(new NodeConfig(Self, SeedIds, options ?? ProtocolOptions.Default));
 
+    /// <summary>Moves the clock on without an input (the next step sees the later time).</summary>
+    public void Advance(long us) => nowUs += us;
+
     public LanguageExt.Seq<Effect> Step(Func<long, Input> input)
     {
         nowUs += 1_000;
