@@ -15,18 +15,19 @@ var gossipCountOption = new Option<int>("--gossip-count") { Description = "How m
 var heartbeatOption = DurationOption("--heartbeat-interval", "A peer heartbeats its neighbours this often and suspects one silent for 3 intervals", TimeSpan.FromSeconds(1));
 var pingOption = DurationOption("--ping-interval", "ICMP echo to each neighbour's host this often; 3 failures make a suspect", TimeSpan.FromSeconds(13));
 var probeTimeoutOption = DurationOption("--probe-timeout", "A PROBE unanswered this long is evidence of death", TimeSpan.FromMilliseconds(300));
+var logFormatOption = new Option<string>("--log-format") { Description = "Console output: text, or json (CLEF, one JSON object a line; also writes outputfile_<role>_<port>.clef)", DefaultValueFactory = _ => "text" };
 var ipArgument = new Argument<string>("ip") { Description = "The IP address this node listens on" };
 var portArgument = new Argument<int>("port") { Description = "The TCP port this node listens on" };
 
 var root = new RootCommand("GossipPure: a gossip peer-to-peer network with quorum membership and a pure, replayable core.");
 
 var seed = new Command("seed", "Run a seed: admits peers by majority vote of the seeds in config.csv")
-    { ipArgument, portArgument, configOption, logDirOption, probeTimeoutOption };
+    { ipArgument, portArgument, configOption, logDirOption, probeTimeoutOption, logFormatOption };
 seed.SetAction((pr, ct) => RunSingle(pr, Role.Seed, ct));
 root.Subcommands.Add(seed);
 
 var peer = new Command("peer", "Run a peer: registers with the seeds, joins the overlay and gossips")
-    { ipArgument, portArgument, configOption, logDirOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption };
+    { ipArgument, portArgument, configOption, logDirOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, logFormatOption };
 peer.SetAction((pr, ct) => RunSingle(pr, Role.Peer, ct));
 root.Subcommands.Add(peer);
 
@@ -35,7 +36,7 @@ var basePortOption = new Option<int>("--peer-base-port") { Description = "Port o
 var peerIpOption = new Option<string>("--peer-ip") { Description = "Address the peers listen on", DefaultValueFactory = _ => "127.0.0.1" };
 var runForOption = DurationOption("--run-for", "Stop by itself after this long (0: run until Ctrl+C)", TimeSpan.Zero);
 var cluster = new Command("cluster", "Start the seeds of config.csv and N peers on this machine, in this process")
-    { configOption, logDirOption, peersOption, basePortOption, peerIpOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, runForOption };
+    { configOption, logDirOption, peersOption, basePortOption, peerIpOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, runForOption, logFormatOption };
 cluster.SetAction(RunCluster);
 root.Subcommands.Add(cluster);
 
@@ -105,6 +106,7 @@ ProtocolOptions Options(ParseResult pr)
 
 async Task<int> RunSingle(ParseResult pr, Role role, CancellationToken ct)
 {
+    if (LogFormats.Parse(pr.GetValue(logFormatOption)) is not { } logFormat) return Fail(BadLogFormat(pr));
     var seeds = LoadSeeds(pr.GetValue(configOption)!);
     if (seeds.IsLeft) return Fail(seeds.LeftToSeq().Head);
     var seedList = seeds.RightToSeq().Head;
@@ -119,7 +121,7 @@ async Task<int> RunSingle(ParseResult pr, Role role, CancellationToken ct)
     if (role == Role.Peer && isListed)
         return Fail($"{self} is a seed address in {pr.GetValue(configOption)}; a peer needs an address of its own");
     var config = new NodeConfig(self, seedList, Options(pr));
-    var files = new NodeFiles(pr.GetValue(logDirOption)!, ConsolePrefix: null);
+    var files = new NodeFiles(pr.GetValue(logDirOption)!, ConsolePrefix: null, Format: logFormat);
     using var stop = Signals.OnInterrupt();
     return role == Role.Seed
         ? await Nodes.Seed(config, files).RunAsync(stop.Token)
@@ -128,6 +130,7 @@ async Task<int> RunSingle(ParseResult pr, Role role, CancellationToken ct)
 
 async Task<int> RunCluster(ParseResult pr, CancellationToken ct)
 {
+    if (LogFormats.Parse(pr.GetValue(logFormatOption)) is not { } logFormat) return Fail(BadLogFormat(pr));
     var configPath = pr.GetValue(configOption)!;
     var seeds = LoadSeeds(configPath);
     if (seeds.IsLeft) return Fail(seeds.LeftToSeq().Head);
@@ -142,18 +145,21 @@ async Task<int> RunCluster(ParseResult pr, CancellationToken ct)
     var clash = peerIds.FirstOrDefault(p => seedList.Exists(s => s == p));
     if (clash != default) return Fail($"peer address {clash} is also a seed in {configPath}; choose another --peer-base-port");
 
-    Console.WriteLine($"Starting {seedList.Count} seeds and {count} peers; logs in {Path.GetFullPath(logDir)}. Ctrl+C stops them all.");
+    // With JSON on stdout, this line goes to stderr so that stdout stays one JSON object a line.
+    (logFormat == LogFormat.Json ? Console.Error : Console.Out).WriteLine($"Starting {seedList.Count} seeds and {count} peers; logs in {Path.GetFullPath(logDir)}. Ctrl+C stops them all.");
     using var stop = Signals.OnInterrupt();
     var runFor = pr.GetValue(runForOption);
     if (runFor > TimeSpan.Zero) stop.CancelAfter(runFor);
     var runs = new List<Task<int>>();
     foreach (var s in seedList)
-        runs.Add(Nodes.Seed(new NodeConfig(s, seedList, options), new NodeFiles(logDir, $"[seed {s.Port}] ")).RunAsync(stop.Token));
+        runs.Add(Nodes.Seed(new NodeConfig(s, seedList, options), new NodeFiles(logDir, $"[seed {s.Port}] ", Format: logFormat)).RunAsync(stop.Token));
     foreach (var p in peerIds)
-        runs.Add(Nodes.Peer(new NodeConfig(p, seedList, options), new NodeFiles(logDir, $"[peer {p.Port}] ")).RunAsync(stop.Token));
+        runs.Add(Nodes.Peer(new NodeConfig(p, seedList, options), new NodeFiles(logDir, $"[peer {p.Port}] ", Format: logFormat)).RunAsync(stop.Token));
     var codes = await Task.WhenAll(runs);
     return codes.FirstOrDefault(c => c != 0);
 }
+
+string BadLogFormat(ParseResult pr) => $"--log-format: '{pr.GetValue(logFormatOption)}' is not a log format (text or json)";
 
 static LanguageExt.Either<string, LanguageExt.Seq<NodeId>> LoadSeeds(string path)
 {

@@ -8,7 +8,7 @@ using GossipPure.Shell.Net;
 namespace GossipPure.Shell.Hosting;
 
 /// <summary>Where a node writes and what it says on the console.</summary>
-public sealed record NodeFiles(string LogDir, string? ConsolePrefix, bool Console = true);
+public sealed record NodeFiles(string LogDir, string? ConsolePrefix, bool Console = true, LogFormat Format = LogFormat.Text);
 
 /// <summary>
 /// One node: one loop reading one channel of inputs. Take an input, step the pure reducer, record the input,
@@ -20,7 +20,8 @@ public sealed class NodeRunner<TState>
     readonly NodeConfig config;
     readonly Func<TState, Input, Step<TState>> step;
     readonly NodeFiles files;
-    readonly Channel<object> inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    // One loop reads it, but not declared SingleReader: that variant cannot count its items (the queue-depth gauge does).
+    readonly Channel<object> inbox = Channel.CreateUnbounded<object>();
     readonly Dictionary<string, (long Generation, CancellationTokenSource Cancel)> timers = new();
     long timerGeneration;
     TState state;
@@ -69,7 +70,7 @@ public sealed class NodeRunner<TState>
     /// <summary>Runs the node until it stops itself or <paramref name="shutdown"/> fires; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken shutdown)
     {
-        using var log = new NodeLog(LogPath, files.ConsolePrefix, files.Console);
+        using var log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName);
         var transport = this.transport = new Transport(config.Self, role, i => inbox.Writer.TryWrite(i));
         try
         {
@@ -84,6 +85,7 @@ public sealed class NodeRunner<TState>
         using var recorder = new InputRecorder(EventsPath, role, config, randomSeed);
         using var onShutdown = shutdown.Register(() => inbox.Writer.TryWrite(new ShutdownRequested(Clock.NowUs())));
         inbox.Writer.TryWrite(new Started(Clock.NowUs(), randomSeed));
+        using var metrics = new NodeMetrics(role, config.Self, () => inbox.Reader.Count);
 
         var exitCode = 0;
         var running = true;
@@ -110,6 +112,7 @@ public sealed class NodeRunner<TState>
                     var result = step(state, input);
                     state = result.State;
                     recorder.Append(input, result.Effects);
+                    metrics.Observe(input, result.Effects);
                     foreach (var effect in result.Effects)
                     {
                         switch (effect)

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using GossipPure.Core;
+
+namespace GossipPure.Shell.Hosting;
+
+/// <summary>
+/// A node's figures, published through <see cref="System.Diagnostics.Metrics"/> on the meter
+/// <see cref="MeterName"/> (one meter per process, shared by every node it hosts; each measurement is tagged
+/// <c>node=&lt;ip:port&gt;</c> and <c>role=seed|peer</c>). Every figure is read off what the node loop already
+/// sees — an input and the effects the reducer returned for it — so this class observes and decides nothing.
+/// Where the only trace of an event is a log line, the line's documented wording (specs/protocol.md, "Output
+/// files and log lines") is what is matched.
+/// </summary>
+public sealed class NodeMetrics : IDisposable
+{
+    public const string MeterName = "GossipPure";
+
+    static readonly Meter Meter = new(MeterName, "1.0");
+
+    static readonly Counter<long> Sent = Meter.CreateCounter<long>(
+        "gossip.messages.sent", "{message}", "Messages the node handed to its transport (tag type: the wire name)");
+    static readonly Counter<long> Received = Meter.CreateCounter<long>(
+        "gossip.messages.received", "{message}", "Messages the node took from its connections (tag type: the wire name)");
+    static readonly Counter<long> FirstSeen = Meter.CreateCounter<long>(
+        "gossip.gossip.first_seen", "{message}", "Gossip messages a peer received for the first time (logged and forwarded)");
+    static readonly Counter<long> Duplicates = Meter.CreateCounter<long>(
+        "gossip.gossip.duplicates", "{message}", "Gossip messages a peer received again and dropped");
+    static readonly Counter<long> Suspicions = Meter.CreateCounter<long>(
+        "gossip.suspicions", "{suspicion}", "Neighbours a peer began to suspect");
+    static readonly Counter<long> Deaths = Meter.CreateCounter<long>(
+        "gossip.deaths.confirmed", "{node}", "Removals by a quorum of seeds that this node applied");
+    static readonly Counter<long> Registrations = Meter.CreateCounter<long>(
+        "gossip.registrations", "{registration}", "Times a peer completed registration with the seeds");
+    static readonly Histogram<double> RegistrationDuration = Meter.CreateHistogram<double>(
+        "gossip.registration.duration", "ms", "From a peer's start (or its re-registration) to registered");
+    static readonly Histogram<double> DisseminationLatency = Meter.CreateHistogram<double>(
+        "gossip.dissemination.latency", "ms", "From a gossip message's origin timestamp to its first receipt here");
+
+    /// <summary>The nodes alive in this process, for the queue gauge.</summary>
+    static readonly ConcurrentDictionary<NodeMetrics, byte> Live = new();
+
+    static readonly ObservableGauge<int> QueueDepth = Meter.CreateObservableGauge(
+        "gossip.queue.depth",
+        () => Live.Keys.Select(n => new Measurement<int>(n.queueDepth(), n.tags)).ToArray(),
+        "{item}", "Inputs waiting in the node loop's queue");
+
+    readonly Role role;
+    readonly KeyValuePair<string, object?>[] tags;
+    readonly Func<int> queueDepth;
+    long registeringSinceUs = -1;
+
+    /// <summary>Starts publishing for one node; <paramref name="queueDepth"/> reads its input queue's length.</summary>
+    public NodeMetrics(Role role, NodeId self, Func<int> queueDepth)
+    {
+        this.role = role;
+        this.queueDepth = queueDepth;
+        tags = [new("node", self.ToString()), new("role", role == Role.Seed ? "seed" : "peer")];
+        Live.TryAdd(this, 0);
+    }
+
+    /// <summary>Counts what one step shows: the input the reducer took and the effects it returned.</summary>
+    public void Observe(Input input, LanguageExt.Seq<Effect> effects)
+    {
+        Gossip? gossip = null;
+        switch (input)
+        {
+            case Started: registeringSinceUs = input.NowUs; break;
+            case Core.Received r:
+                Received.Add(1, Typed(r.Message));
+                gossip = r.Message as Gossip;
+                break;
+        }
+
+        var firstTime = false;
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case Send s: Sent.Add(1, Typed(s.Message)); break;
+                case Log l when l.Text.StartsWith("GOSSIP received (first time): ", StringComparison.Ordinal):
+                    firstTime = true;
+                    break;
+                case Log { Level: Core.LogLevel.Warning } l when l.Text.StartsWith("SUSPECT ", StringComparison.Ordinal):
+                    Suspicions.Add(1, tags);
+                    break;
+                case Log { Level: Core.LogLevel.Warning } l when IsAppliedRemoval(l.Text):
+                    Deaths.Add(1, tags);
+                    break;
+                case Log { Level: Core.LogLevel.Warning } l when IsOwnRemoval(l.Text):
+                    registeringSinceUs = input.NowUs;   // it registers again as a new incarnation
+                    break;
+                case Log l when l.Text.StartsWith("Registered; ", StringComparison.Ordinal):
+                    Registrations.Add(1, tags);
+                    if (registeringSinceUs >= 0) RegistrationDuration.Record((input.NowUs - registeringSinceUs) / 1000.0, tags);
+                    registeringSinceUs = -1;
+                    break;
+            }
+        }
+
+        // A peer answers a repeat with nothing at all, and a first receipt always with its log line.
+        if (gossip is null || role != Role.Peer) return;
+        if (!firstTime)
+        {
+            Duplicates.Add(1, tags);
+            return;
+        }
+        FirstSeen.Add(1, tags);
+        if (OriginUs(gossip.Body) is { } originUs && input.NowUs >= originUs)
+            DisseminationLatency.Record((input.NowUs - originUs) / 1000.0, tags);
+    }
+
+    TagList Typed(Message m) => new(tags) { { "type", Core.Wire.TypeName(m) } };
+
+    // Seed: "DEAD_CONFIRMED <a> (<reason>) … peer list now <k>"; peer: "DEAD_CONFIRMED <a> (<reason>; …): purged…".
+    // Not "… ignored: …" (no quorum) and not "… names this peer …" (this peer was removed itself).
+    static bool IsAppliedRemoval(string text) =>
+        text.StartsWith("DEAD_CONFIRMED ", StringComparison.Ordinal)
+        && (text.Contains("; peer list now ", StringComparison.Ordinal) || text.Contains("): purged", StringComparison.Ordinal));
+
+    static bool IsOwnRemoval(string text) =>
+        text.StartsWith("DEAD_CONFIRMED ", StringComparison.Ordinal) && text.Contains(" names this peer ", StringComparison.Ordinal);
+
+    /// <summary>The origin time of a body <c>&lt;seconds&gt;.&lt;micros&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c> in Unix microseconds; null when it has no such prefix.</summary>
+    public static long? OriginUs(string body)
+    {
+        var colon = body.IndexOf(':');
+        if (colon <= 0) return null;
+        var stamp = body.AsSpan(0, colon);
+        var dot = stamp.IndexOf('.');
+        var whole = dot < 0 ? stamp : stamp[..dot];
+        var fraction = dot < 0 ? ReadOnlySpan<char>.Empty : stamp[(dot + 1)..];
+        if (fraction.Length > 6
+            || !long.TryParse(whole, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            || seconds > long.MaxValue / 1_000_000)
+            return null;
+        long micros = 0;
+        foreach (var c in fraction)
+        {
+            if (c is < '0' or > '9') return null;
+            micros = micros * 10 + (c - '0');
+        }
+        for (var i = fraction.Length; i < 6; i++) micros *= 10;
+        return seconds * 1_000_000 + micros;
+    }
+
+    public void Dispose() => Live.TryRemove(this, out _);
+}

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using GossipPure.Core.Peers;
+using GossipPure.Core.Seeds;
+using GossipPure.Shell.Hosting;
+using LanguageExt;
+
+namespace GossipPure.Shell.Tests;
+
+/// <summary>
+/// The meter "GossipPure" as a listener sees it: a real network of nodes hosted in this process on loopback moves
+/// the counters, and each figure agrees with what the nodes logged.
+/// </summary>
+public sealed class NodeMetricsTests
+{
+    static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_small_network_moves_every_counter_and_tags_each_measurement_with_its_node()
+    {
+        using var recorder = new MetricsRecorder();
+        var ports = FreePorts(6);
+        var seeds = toSeq(ports.Take(3).Select(p => new NodeId("127.0.0.1", p)));
+        var peers = ports.Skip(3).Select(p => new NodeId("127.0.0.1", p)).ToList();
+        var roles = seeds.ToDictionary(s => s.ToString(), _ => "seed");
+        foreach (var p in peers) roles[p.ToString()] = "peer";
+        var options = ProtocolOptions.Default with { GossipIntervalMs = 300, GossipCount = 3 };
+        var dir = Directory.CreateTempSubdirectory("gossip-metrics-").FullName;
+
+        // What each peer logged: the ground truth the figures are checked against.
+        var registered = peers.ToDictionary(p => p, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var heard = peers.ToDictionary(p => p, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var firstTimeLines = new ConcurrentDictionary<NodeId, int>();
+
+        using var stop = new CancellationTokenSource();
+        var runs = new List<Task<int>>();
+        try
+        {
+            foreach (var s in seeds)
+            {
+                var config = new NodeConfig(s, seeds, options);
+                var node = new NodeRunner<SeedState>(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, new NodeFiles(dir, null, Console: false));
+                runs.Add(Task.Run(() => node.RunAsync(stop.Token)));
+            }
+            foreach (var p in peers)
+            {
+                var config = new NodeConfig(p, seeds, options);
+                void OnLog(Core.LogLevel level, string text)
+                {
+                    if (text.StartsWith("Registered; ", StringComparison.Ordinal)) registered[p].TrySetResult();
+                    if (!text.StartsWith("GOSSIP received (first time): ", StringComparison.Ordinal)) return;
+                    firstTimeLines.AddOrUpdate(p, 1, (_, n) => n + 1);
+                    heard[p].TrySetResult();
+                }
+                var node = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, new NodeFiles(dir, null, Console: false)) { OnLog = OnLog };
+                runs.Add(Task.Run(() => node.RunAsync(stop.Token)));
+            }
+
+            var everyone = Task.WhenAll(registered.Values.Concat(heard.Values).Select(t => t.Task));
+            if (await Task.WhenAny(everyone, Task.Delay(Bound)) != everyone)
+                Assert.Fail($"within {Bound.TotalSeconds}s not every peer registered and heard gossip: registered {string.Join(", ", registered.Where(r => r.Value.Task.IsCompleted).Select(r => r.Key))}; heard {string.Join(", ", heard.Where(h => h.Value.Task.IsCompleted).Select(h => h.Key))}");
+            recorder.Listener.RecordObservableInstruments();   // the queue gauge, read once while every node runs
+        }
+        finally
+        {
+            stop.Cancel();
+            var all = Task.WhenAll(runs);
+            var finished = await Task.WhenAny(all, Task.Delay(Bound));
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            Assert.True(finished == all, $"the nodes did not stop within {Bound.TotalSeconds}s");
+        }
+
+        // Only our nodes' measurements (the meter is shared by the whole process).
+        var ours = recorder.All.Where(m => m.Node is { } n && roles.ContainsKey(n)).ToList();
+        Assert.All(ours, m => Assert.Equal(roles[m.Node!], m.Role));
+        double Sum(string instrument, string node) => ours.Where(m => m.Instrument == instrument && m.Node == node).Sum(m => m.Value);
+
+        foreach (var node in roles.Keys)
+        {
+            Assert.True(Sum("gossip.messages.sent", node) > 0, $"{node} sent nothing");
+            Assert.True(Sum("gossip.messages.received", node) > 0, $"{node} received nothing");
+            Assert.Contains(ours, m => m.Instrument == "gossip.queue.depth" && m.Node == node && m.Value >= 0);
+        }
+        Assert.Contains(ours, m => m.Instrument == "gossip.messages.sent" && m.Type == "REGISTER_REQUEST" && m.Role == "peer");
+        Assert.Contains(ours, m => m.Instrument == "gossip.messages.received" && m.Type == "GOSSIP" && m.Role == "peer");
+        Assert.All(ours.Where(m => m.Instrument.StartsWith("gossip.messages.", StringComparison.Ordinal)), m => Assert.False(string.IsNullOrEmpty(m.Type)));
+
+        // Registrations: one per peer, none counted at seeds, each with its duration.
+        Assert.Equal(3, ours.Where(m => m.Instrument == "gossip.registrations").Sum(m => m.Value));
+        foreach (var p in peers) Assert.Equal(1, Sum("gossip.registrations", p.ToString()));
+        var durations = ours.Where(m => m.Instrument == "gossip.registration.duration").ToList();
+        Assert.Equal(3, durations.Count);
+        Assert.All(durations, d => Assert.InRange(d.Value, 0.001, Bound.TotalMilliseconds));
+
+        // First receipts: exactly as many as the peer logged; a latency for each, measured from the origin's stamp.
+        foreach (var p in peers)
+        {
+            Assert.True(firstTimeLines[p] > 0);
+            Assert.Equal(firstTimeLines[p], Sum("gossip.gossip.first_seen", p.ToString()));
+        }
+        var latencies = ours.Where(m => m.Instrument == "gossip.dissemination.latency").ToList();
+        Assert.Equal(firstTimeLines.Values.Sum(), latencies.Count);
+        Assert.All(latencies, l => Assert.InRange(l.Value, 0, Bound.TotalMilliseconds));
+        Assert.DoesNotContain(ours, m => m.Role == "seed" && m.Instrument.StartsWith("gossip.gossip.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_repeat_is_a_duplicate_and_only_applied_removals_are_deaths()
+    {
+        using var recorder = new MetricsRecorder();
+        var self = new NodeId("127.0.0.77", 6001);
+        var other = new NodeId("127.0.0.77", 6002);
+        var seed = new NodeId("127.0.0.77", 5011);
+        const long T = 1795635730_511801;
+        var gossip = new Gossip(other, "1795635730.511801:127.0.0.77:1");
+        using (var metrics = new NodeMetrics(Role.Peer, self, () => 0))
+        {
+            metrics.Observe(new Started(T - 2_000_000, 1), Fx());
+            metrics.Observe(new TimerFired(T - 500_000, "register"), Fx(new Log(Core.LogLevel.Info, "Registered; peer list is the union of 2 seeds' lists: 1 peers")));
+            metrics.Observe(new Received(T + 2_500, other, gossip), Fx(new Log(Core.LogLevel.Info, $"GOSSIP received (first time): '{gossip.Body}' from {other} origin {other}")));
+            metrics.Observe(new Received(T + 9_000, other, gossip), Fx());
+            metrics.Observe(new Disconnected(T + 10_000, other, "closed"), Fx(
+                new Log(Core.LogLevel.Warning, $"SUSPECT {other}: connection broken (closed); heartbeats and pings to it stopped"),
+                new Send(other, new SuspectRequest(other)), new Send(seed, new SuspectRequest(other))));
+            var dc = new DeadConfirmed(other, Seq1(seed), "crashed", None, 1);
+            metrics.Observe(new Received(T + 20_000, seed, dc), Fx(new Log(Core.LogLevel.Warning, $"DEAD_CONFIRMED {other} from {seed} ignored: 1 voters, quorum is 2")));
+            metrics.Observe(new Received(T + 30_000, seed, dc), Fx(new Log(Core.LogLevel.Warning, $"DEAD_CONFIRMED {other} (crashed; 2/3 seed votes, from {seed}): purged, degree now 0")));
+        }
+
+        var mine = recorder.All.Where(m => m.Node == self.ToString()).ToList();
+        double Sum(string instrument) => mine.Where(m => m.Instrument == instrument).Sum(m => m.Value);
+        Assert.Equal(1, Sum("gossip.registrations"));
+        Assert.Equal(1500, Assert.Single(mine, m => m.Instrument == "gossip.registration.duration").Value, 3);
+        Assert.Equal(1, Sum("gossip.gossip.first_seen"));
+        Assert.Equal(1, Sum("gossip.gossip.duplicates"));
+        Assert.Equal(2.5, Assert.Single(mine, m => m.Instrument == "gossip.dissemination.latency").Value, 3);
+        Assert.Equal(1, Sum("gossip.suspicions"));
+        Assert.Equal(1, Sum("gossip.deaths.confirmed"));
+        Assert.Equal(2, Sum("gossip.messages.sent"));
+        Assert.Equal(4, Sum("gossip.messages.received"));
+        Assert.Equal(2, mine.Count(m => m.Instrument == "gossip.messages.received" && m.Type == "GOSSIP"));
+        Assert.All(mine, m => Assert.Equal("peer", m.Role));
+    }
+
+    [Theory]
+    [InlineData("1795635730.511801:127.0.0.1:1", 1795635730_511801L)]
+    [InlineData("1795635730.5:127.0.0.1:1", 1795635730_500000L)]
+    [InlineData("1795635730:127.0.0.1:1", 1795635730_000000L)]
+    [InlineData("hello", null)]
+    [InlineData(":127.0.0.1:1", null)]
+    [InlineData("17956.35730.5:x:1", null)]
+    [InlineData("-5.1:x:1", null)]
+    [InlineData("99999999999999999999.1:x:1", null)]
+    public void The_origin_stamp_is_read_from_the_body(string body, long? expectedUs) =>
+        Assert.Equal(expectedUs, NodeMetrics.OriginUs(body));
+
+    static Seq<Effect> Fx(params Effect[] effects) => toSeq(effects);
+
+    static List<int> FreePorts(int n)
+    {
+        var listeners = Enumerable.Range(0, n).Select(_ => { var l = new TcpListener(IPAddress.Loopback, 0); l.Start(); return l; }).ToList();
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
+        foreach (var l in listeners) l.Stop();
+        return ports;
+    }
+
+    sealed record Measured(string Instrument, double Value, string? Node, string? Role, string? Type);
+
+    /// <summary>Every measurement of the meter "GossipPure" while it lives.</summary>
+    sealed class MetricsRecorder : IDisposable
+    {
+        readonly ConcurrentQueue<Measured> all = new();
+
+        public MetricsRecorder()
+        {
+            Listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == NodeMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+            };
+            Listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Add(i, v, tags));
+            Listener.SetMeasurementEventCallback<int>((i, v, tags, _) => Add(i, v, tags));
+            Listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Add(i, v, tags));
+            Listener.Start();
+        }
+
+        public MeterListener Listener { get; } = new();
+        public List<Measured> All => all.ToList();
+
+        void Add(Instrument i, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> ts, string key)
+            {
+                foreach (var t in ts) if (t.Key == key) return t.Value as string;
+                return null;
+            }
+            all.Enqueue(new Measured(i.Name, value, Tag(tags, "node"), Tag(tags, "role"), Tag(tags, "type")));
+        }
+
+        public void Dispose() => Listener.Dispose();
+    }
+}
