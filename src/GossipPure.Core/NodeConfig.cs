@@ -35,6 +35,8 @@ public sealed record ProtocolOptions
     public long GossipHorizonMs { get; init; } = 120_000;
     /// <summary>...and at most this far in the future (the clocks of two hosts may differ by this much).</summary>
     public long GossipFutureMs { get; init; } = 30_000;
+    /// <summary>A seed's PEER_LIST names at most this many peers (a uniform sample beyond it).</summary>
+    public int PeerListMax { get; init; } = 128;
     /// <summary>How many recent gossip messages a peer hands to a new neighbour.</summary>
     public int BacklogSize { get; init; } = 256;
     /// <summary>How often the lead seed checks that the overlay is one connected graph.</summary>

@@ -283,7 +283,10 @@ public static partial class SeedReducer
     static SeedState SendPeerList(SeedState s, NodeId to, EffectList fx)
     {
         var list = s.PeerListFor(to);
-        fx.Info($"PEER_LIST sent to {to}: {list.Peers.Count} peers");
+        var listed = s.Peers.Count - (s.Peers.ContainsKey(to) ? 1 : 0);
+        fx.Info(list.Peers.Count < listed
+            ? $"PEER_LIST sent to {to}: {list.Peers.Count} peers (a sample of {listed})"
+            : $"PEER_LIST sent to {to}: {list.Peers.Count} peers");
         fx.Send(to, list);
         return s;
     }

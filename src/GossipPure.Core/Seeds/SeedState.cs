@@ -1,3 +1,4 @@
+using Peers_ = GossipPure.Core.Peers;
 namespace GossipPure.Core.Seeds;
 
 /// <summary>A committed peer: the incarnation admitted and the quorum certificate that admitted it.</summary>
@@ -45,9 +46,24 @@ public sealed record SeedState(
     /// <summary>When this seed last told a part of the overlay to bridge, keyed by the part's lowest address.</summary>
     public HashMap<NodeId, long> BridgedUs { get; init; } = HashMap<NodeId, long>();
 
-    /// <summary>The peer list as sent to <paramref name="receiver"/>: every committed peer but itself, in address order.</summary>
-    public PeerList PeerListFor(NodeId receiver) =>
-        new(toSeq(Peers.Keys.Filter(n => n != receiver).OrderBy(n => n).Select(n => new PeerEntry(n, DegreeOf(n))).ToArray()));
+    /// <summary>
+    /// The peer list as sent to <paramref name="receiver"/>: every committed peer but itself, in address order — or,
+    /// in a network larger than <see cref="ProtocolOptions.PeerListMax"/>, a uniform sample of that many (so the
+    /// lists a network hands out grow as N, not N²). The sample is drawn from a hash of the receiver and this seed,
+    /// so it is the same every time and different at each seed; picking by degree + 1 within a uniform sample
+    /// keeps attachment preferential in expectation.
+    /// </summary>
+    public PeerList PeerListFor(NodeId receiver)
+    {
+        var all = Peers.Keys.Filter(n => n != receiver).OrderBy(n => n).ToArray();
+        var max = Math.Max(1, Config.Options.PeerListMax);
+        if (all.Length > max)
+        {
+            var draw = new Rng(Peers_.Digest.Of(receiver, $"peer-list@{Config.Self}").A);
+            all = draw.Sample(toSeq(all), max).Picked.OrderBy(n => n).ToArray();
+        }
+        return new(toSeq(all.Select(n => new PeerEntry(n, DegreeOf(n))).ToArray()));
+    }
 
     public RegisterCommit CertificateOf(NodeId peer, PeerRecord r) => new(peer, r.Voters, r.Incarnation);
 
