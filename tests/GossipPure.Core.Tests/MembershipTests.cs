@@ -163,4 +163,37 @@ public sealed class MembershipTests
         var fx = w.Step(other, new TimerFired(w.NowUs + 1, SeedReducer.OverlayTimer));
         Assert.DoesNotContain(fx, e => e is Send { Message: Bridge });
     }
+
+    [Fact]
+    public void Only_a_member_may_report_a_death_and_a_removed_reporter_gets_its_tombstone_again()
+    {
+        var w = Registered(incarnation: 5);
+        var q = World.PeerId(1);
+        w.Inject(q, w.SeedIds[0], new RegisterRequest(7));
+        w.Drain();
+        var stranger = World.PeerId(9);
+
+        var fx = w.Inject(stranger, w.SeedIds[0], new DeadReport(P, "lies"));
+        Assert.DoesNotContain(fx, e => e is Send { Message: DeadProposal });
+        Assert.Contains(fx, e => e is Log { Text: var t } && t.Contains("not a registered peer"));
+
+        // q is removed; its late reports bring it the tombstone, not a removal proposal.
+        var removal = new DeadConfirmed(q, toSeq([w.SeedIds[1], w.SeedIds[2]]), "crashed", None, 7);
+        w.Inject(w.SeedIds[1], w.SeedIds[0], removal);
+        fx = w.Inject(q, w.SeedIds[0], new DeadReport(P, "stale"));
+        Assert.DoesNotContain(fx, e => e is Send { Message: DeadProposal });
+        Assert.Contains(fx, e => e is Send { To: var to, Message: DeadConfirmed { Node: var n } } && to == q && n == q);
+        Assert.True(w.Seeds[w.SeedIds[0]].Peers.ContainsKey(P));
+    }
+
+    [Fact]
+    public void Degree_reports_from_strangers_are_not_kept()
+    {
+        var w = Registered(incarnation: 5);
+        var seed = w.SeedIds[0];
+        for (var i = 10; i < 60; i++)
+            w.Inject(World.PeerId(i), seed, new DegreeUpdate(toSeq([P])));
+        w.Inject(P, seed, new DegreeUpdate(toSeq([World.PeerId(1)])));
+        Assert.Equal([P], w.Seeds[seed].Reports.Keys.ToArray());
+    }
 }

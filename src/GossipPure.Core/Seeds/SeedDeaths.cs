@@ -15,6 +15,17 @@ public static partial class SeedReducer
     static SeedState OnDeadReport(SeedState s, NodeId reporter, DeadReport r, EffectList fx)
     {
         fx.Info($"DEAD_REPORT from {reporter}: {r.Report}");
+        // Only a member may report: a removed peer still reporting never heard of its own removal (it was cut off);
+        // it gets its tombstone again so it rejoins. A stranger gets nothing.
+        if (!s.Peers.ContainsKey(reporter))
+        {
+            foreach (var tomb in s.Removed.Find(reporter))
+            {
+                fx.Send(reporter, tomb);
+                return Reject(s, fx, $"DEAD_REPORT from removed {reporter} ignored: DEAD_CONFIRMED sent to it again");
+            }
+            return Reject(s, fx, $"DEAD_REPORT from {reporter} ignored: not a registered peer");
+        }
         if (!s.Peers.ContainsKey(r.Suspect))
             return Reject(s, fx, $"DEAD_REPORT about {r.Suspect} ignored: it is not in the peer list");
         if (r.Suspect == reporter)

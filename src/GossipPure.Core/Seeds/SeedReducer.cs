@@ -301,6 +301,13 @@ public static partial class SeedReducer
                 fx.Send(from, tomb);
                 return s;
             }
+        // Kept only for members and peers being admitted (a report may overtake the commit): strangers cannot
+        // grow this table, and a peer that is refused re-reports once it is admitted.
+        if (!s.Peers.ContainsKey(from) && !s.Registrations.ContainsKey(from))
+        {
+            fx.Add(new Log(LogLevel.Debug, $"DEGREE_UPDATE from {from} ignored: not a registered peer"));
+            return s;
+        }
         return s with { Reports = s.Reports.AddOrUpdate(from, toHashSet(d.Neighbours.Filter(n => n != from))) };
     }
 }
