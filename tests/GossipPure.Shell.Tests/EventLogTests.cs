@@ -88,7 +88,7 @@ public sealed class EventLogTests
         Assert.Equal(9313127468114711473UL, header.RandomSeed);
         // Options added after that file was written are noted and take their defaults; nothing else is.
         Assert.All(warnings, w => Assert.Contains("missing; the default", w));
-        Assert.All(warnings, w => Assert.Matches("option '(seed_probe_attempts|seed_sync_ms)'", w));
+        Assert.All(warnings, w => Assert.Matches("option '(seed_probe_attempts|seed_sync_ms|gossip_horizon_ms|gossip_future_ms|peer_list_max)'", w));
     }
 
     [Fact]
