@@ -63,7 +63,7 @@ public sealed class HealingProperties
     /// cut off from 8 s to 15.155 s, removed at 11.47 s, on no list at 35 s; <c>new Case(3808454383765997089, 7, 27, 1, 1,
     /// 11272)</c>: 10.0.1.7:6007 hung from 8 s to 19.272 s, removed at 11.75 s, on no list at 39 s.
     /// </summary>
-    [Property(MaxTest = 30)]
+    [Property(MaxTest = 200)]
     public Property After_the_faults_heal_every_peer_is_back_on_every_seeds_list() =>
         Prop.ForAll(Case.Arb, c =>
         {
