@@ -34,18 +34,21 @@ public readonly record struct Step<TState>(TState State, Seq<Effect> Effects);
 /// <summary>An append-only list of effects, local to one step.</summary>
 public sealed class EffectList
 {
-    readonly System.Collections.Generic.List<Effect> items = new();
+    // Made on the first effect: a step that does nothing (a duplicate, say) allocates no list.
+    System.Collections.Generic.List<Effect>? items;
 
-    public EffectList Add(Effect e) { items.Add(e); return this; }
+    System.Collections.Generic.List<Effect> Items => items ??= new(8);
+
+    public EffectList Add(Effect e) { Items.Add(e); return this; }
     public EffectList Info(string text) => Add(new Log(LogLevel.Info, text));
     public EffectList Warn(string text) => Add(new Log(LogLevel.Warning, text));
     public EffectList Error(string text) => Add(new Log(LogLevel.Error, text));
     public EffectList Send(NodeId to, Message m) => Add(new Send(to, m));
-    public EffectList SendAll(Seq<NodeId> to, Message m) { foreach (var n in to) items.Add(new Send(n, m)); return this; }
+    public EffectList SendAll(Seq<NodeId> to, Message m) { foreach (var n in to) Items.Add(new Send(n, m)); return this; }
     public EffectList Timer(string key, long delayMs) => Add(new SetTimer(key, delayMs));
 
     static readonly Seq<Effect> Empty = toSeq(System.Array.Empty<Effect>());
 
-    public Seq<Effect> ToSeq() => items.Count == 0 ? Empty : toSeq(items.ToArray());
+    public Seq<Effect> ToSeq() => items is null || items.Count == 0 ? Empty : toSeq(items.ToArray());
     public Step<T> With<T>(T state) => new(state, ToSeq());
 }

@@ -42,6 +42,16 @@ public sealed record Scenario
     /// <summary>The run stops at this virtual time (events due later are not processed).</summary>
     public long RunUntilUs { get; init; } = 30_000_000;
     public ProtocolOptions Options { get; init; } = ProtocolOptions.Default;
+    /// <summary>
+    /// How many peers make gossip (the others only forward): spread evenly over the peers by index; null, or a
+    /// number ≥ <see cref="Peers"/>, means all of them. Large networks flood every message to every peer, so this
+    /// keeps a 1,000-peer run to seconds while the spread of each message is measured the same way.
+    /// </summary>
+    public int? Gossipers { get; init; }
+
+    /// <summary>True when peer <paramref name="index"/> makes gossip under <see cref="Gossipers"/>.</summary>
+    public bool Gossips(int index) =>
+        Gossipers is not { } k || k >= Peers || (k > 0 && (long)index * k / Peers != (long)(index + 1) * k / Peers);
 
     /// <summary>A dial across a partition fails with "connection timed out" after this long.</summary>
     public long ConnectTimeoutUs { get; init; } = 2_000_000;

@@ -171,7 +171,8 @@ public sealed class Simulation
         {
             if (!index.TryAdd(ids[i], i)) throw new ArgumentException($"{ids[i]} appears twice", nameof(scenario));
             byIp.TryAdd(ids[i].Ip, i);
-            configs[i] = new NodeConfig(ids[i], SeedIds, scenario.Options);
+            configs[i] = new NodeConfig(ids[i], SeedIds,
+                i < seedCount || scenario.Gossips(i - seedCount) ? scenario.Options : scenario.Options with { GossipCount = 0 });
             if (i < seedCount) seeds[i] = SeedState.Initial(configs[i]);
             else peers[i - seedCount] = PeerState.Initial(configs[i]);
             timers[i] = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -11,6 +11,9 @@ namespace GossipPure.Cli.Simulate;
 /// </summary>
 public static class SimulateCommand
 {
+    /// <summary>Every message floods every peer: beyond this many makers a large run only repeats the same measurement.</summary>
+    public const int DefaultGossipers = 100;
+
     public static Command Create()
     {
         var seeds = new Option<int>("--seeds") { Description = "Seeds", DefaultValueFactory = _ => 3 };
@@ -25,15 +28,21 @@ public static class SimulateCommand
         var hangs = new Option<int>("--hang") { Description = "Peers to hang (kill -STOP) at random times in the middle of the run", DefaultValueFactory = _ => 0 };
         var interval = new Option<double>("--gossip-interval-s") { Description = "Seconds between a peer's gossip messages", DefaultValueFactory = _ => 5 };
         var count = new Option<int>("--gossip-count") { Description = "Gossip messages per peer", DefaultValueFactory = _ => 10 };
+        var gossipers = new Option<int>("--gossipers")
+        {
+            Description = $"How many peers make gossip, spread evenly over the peers (the others forward); default: all, up to {DefaultGossipers}",
+            DefaultValueFactory = _ => -1,
+        };
         var stagger = new Option<double>("--stagger-ms") { Description = "Peers start this far apart", DefaultValueFactory = _ => 10 };
         var cmd = new Command("simulate", "Run seeds and peers as the pure reducers on a virtual network (deterministic: same --seed, same run)")
-            { seeds, peers, seed, seconds, loss, dup, latMin, latMax, crashes, hangs, interval, count, stagger };
+            { seeds, peers, seed, seconds, loss, dup, latMin, latMax, crashes, hangs, interval, count, gossipers, stagger };
         cmd.SetAction(pr =>
         {
             var s = pr.GetValue(seeds);
             var p = pr.GetValue(peers);
             if (s < 1 || p < 1) { Console.Error.WriteLine("gossip: --seeds and --peers must be at least 1"); return 2; }
             var runUs = (long)(pr.GetValue(seconds) * 1e6);
+            var makers = pr.GetValue(gossipers) < 0 ? Math.Min(p, DefaultGossipers) : Math.Min(p, pr.GetValue(gossipers));
             var rng = new Rng(pr.GetValue(seed) ^ 0x5EED_F00DUL);
             // Faults fall in the middle third of the run, on distinct peers, drawn from the run's own seed.
             var victims = Enumerable.Range(0, p).ToArray();
@@ -54,12 +63,17 @@ public static class SimulateCommand
                 PeerStaggerUs = (long)(pr.GetValue(stagger) * 1000),
                 Faults = toSeq(faults.ToArray()),
                 RunUntilUs = runUs,
+                Gossipers = makers,
                 KeepTrace = false, KeepLogs = false,
                 Options = ProtocolOptions.Default with
                 {
                     GossipIntervalMs = (long)(pr.GetValue(interval) * 1000), GossipCount = pr.GetValue(count),
                 },
             };
+            Console.WriteLine($"workload: {makers} of {p} peers make {pr.GetValue(count)} gossip messages each, one every {pr.GetValue(interval)}s"
+                + (makers < p ? " (--gossipers to change)" : ""));
+            // A batch job: no concurrent GC (the simulator allocates fast and keeps every node's state live).
+            System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
             var started = System.Diagnostics.Stopwatch.StartNew();
             var result = Simulator.Run(scenario);
             foreach (var line in result.Metrics().ToLines()) Console.WriteLine(line);
