@@ -72,8 +72,10 @@ public sealed class SettingSources
                     return (null, $"{JsonName}: unknown setting \"{key}\" (known: {string.Join(", ", known.Select(s => s.JsonKey))})");
         }
 
+        // Every known key is checked, also those this command does not take: one gossip.json serves seeds and peers,
+        // and a bad value should not wait for the first peer to be found.
         var values = new Dictionary<Setting, (object? Value, string Source)>();
-        foreach (var setting in settings)
+        foreach (var setting in known)
         {
             (object? Value, string Source) chosen = (setting.DefaultBoxed, "default");
             foreach (var (provider, describe) in Layers)
@@ -87,6 +89,7 @@ public sealed class SettingSources
                     chosen = (value, source);
                 }
             }
+            if (!settings.Contains(setting)) continue;
             if (setting.TryGetCommandLine(pr, out var typed)) chosen = (typed, "command line");
             values[setting] = chosen;
         }
