@@ -60,10 +60,7 @@ public static class NodeCommands
             return Fail($"seed {self} is not listed in {configPath}; a seed must be one of its lines");
         if (role == Role.Peer && isListed)
             return Fail($"{self} is a seed address in {configPath}; a peer needs an address of its own");
-        var config = new NodeConfig(self, seedList, o.Protocol(settings));
-        var files = new NodeFiles(settings.Get(o.LogDir), ConsolePrefix: null);
-        var node = role == Role.Seed ? HostedNode.Seed(config, files) : HostedNode.Peer(config, files);
-        return await NodeHost.RunAsync([node], TimeSpan.Zero);
+        return await NodeHost.RunAsync([Node(o, settings, role, self, seedList, consolePrefix: null, console: true)], TimeSpan.Zero);
     }
 
     static async Task<int> RunCluster(ParseResult pr, NodeOptions o)
@@ -80,7 +77,6 @@ public static class NodeCommands
         var peerIp = settings.Get(o.PeerIp);
         if (!System.Net.IPAddress.TryParse(peerIp, out _)) return Fail($"--peer-ip: '{peerIp}' is not an IP address");
         if (basePort + count - 1 > 65535) return Fail($"--peers {count} from port {basePort} runs past port 65535");
-        var options = o.Protocol(settings);
         var logDir = settings.Get(o.LogDir);
         var peerIds = Enumerable.Range(basePort, count).Select(p => new NodeId(peerIp, p)).ToList();
         var clash = peerIds.FirstOrDefault(p => seedList.Exists(s => s == p));
@@ -89,10 +85,8 @@ public static class NodeCommands
         // The live table when a person watches a terminal; the log lines otherwise (or with --plain).
         var live = !settings.Get(o.Plain) && LiveView.CanRun();
         var nodes = new List<HostedNode>();
-        foreach (var s in seedList)
-            nodes.Add(HostedNode.Seed(new NodeConfig(s, seedList, options), new NodeFiles(logDir, $"[seed {s.Port}] ", Console: !live)));
-        foreach (var p in peerIds)
-            nodes.Add(HostedNode.Peer(new NodeConfig(p, seedList, options), new NodeFiles(logDir, $"[peer {p.Port}] ", Console: !live)));
+        foreach (var s in seedList) nodes.Add(Node(o, settings, Role.Seed, s, seedList, $"[seed {s.Port}] ", console: !live));
+        foreach (var p in peerIds) nodes.Add(Node(o, settings, Role.Peer, p, seedList, $"[peer {p.Port}] ", console: !live));
         var runFor = settings.Get(o.RunFor);
         if (!live)
         {
@@ -103,6 +97,17 @@ public static class NodeCommands
         var code = await NodeHost.RunAsync(nodes, runFor, view.RunAsync);
         view.PrintSummary(nodes);
         return code;
+    }
+
+    /// <summary>
+    /// Builds one node from the settings: the one place where settings become a node's config and files (a setting
+    /// that changes how a node runs or logs is read here).
+    /// </summary>
+    static HostedNode Node(NodeOptions o, EffectiveSettings settings, Role role, NodeId self, LanguageExt.Seq<NodeId> seeds, string? consolePrefix, bool console)
+    {
+        var config = new NodeConfig(self, seeds, o.Protocol(settings));
+        var files = new NodeFiles(settings.Get(o.LogDir), consolePrefix, console);
+        return role == Role.Seed ? HostedNode.Seed(config, files) : HostedNode.Peer(config, files);
     }
 
     static int Print(EffectiveSettings settings)
