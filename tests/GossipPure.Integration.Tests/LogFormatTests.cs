@@ -65,18 +65,30 @@ public sealed class LogFormatTests
     [InlineData("seed")]
     [InlineData("peer")]
     [InlineData("cluster")]
-    public async Task A_wrong_log_format_is_one_line_and_exit_code_2(string command)
+    public async Task A_wrong_log_format_is_one_error_line_and_exit_code_2(string command)
     {
         using var lab = new Lab(seedCount: 1);
         var port = command == "seed" ? lab.Seeds[0].Port : FreePorts.Take(1).Single();
         var args = command == "cluster"
-            ? new[] { "cluster", "--config", lab.ConfigPath, "--log-dir", lab.Dir, "--log-format", "xml" }
-            : new[] { command, "127.0.0.1", port.ToString(), "--config", lab.ConfigPath, "--log-dir", lab.Dir, "--log-format", "xml" };
-        using var p = new GossipProcess(lab.Dir, args);
-        Assert.Equal(2, await p.WaitForExit(Bound));
-        var line = Assert.Single(p.Output);
-        Assert.Contains("--log-format", line);
-        Assert.Contains("'xml'", line);
+            ? new[] { "cluster", "--config", lab.ConfigPath, "--log-dir", lab.Dir }
+            : new[] { command, "127.0.0.1", port.ToString(), "--config", lab.ConfigPath, "--log-dir", lab.Dir };
+
+        // On the command line it is a wrong argument like any other: the one error line, then the usage (CommandLineTests).
+        var typed = await CliRun.Of(lab.Dir, null, Bound, [.. args, "--log-format", "xml"]);
+        Assert.True(typed.ExitCode == 2, typed.ToString());
+        Assert.Empty(typed.Out);
+        Assert.True(typed.Err.Count == 3, typed.ToString());
+        Assert.StartsWith("gossip: --log-format: 'xml'", typed.Err[0]);
+        Assert.StartsWith($"Usage: gossip {command} ", typed.Err[1]);
+
+        // From the environment (as from gossip.json) it is that one line alone, naming its source.
+        var set = await CliRun.Of(lab.Dir, new Dictionary<string, string> { ["GOSSIP_LOG_FORMAT"] = "xml" }, Bound, args);
+        Assert.True(set.ExitCode == 2, set.ToString());
+        Assert.Empty(set.Out);
+        var line = Assert.Single(set.Err);
+        Assert.StartsWith("gossip: environment variable GOSSIP_LOG_FORMAT: 'xml'", line);
+
+        Assert.DoesNotContain(typed.Err.Concat(set.Err), l => l.Contains("   at ") || l.Contains("Exception"));
         Assert.Empty(Directory.GetFiles(lab.Dir, "outputfile_*"));
     }
 

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using GossipPure.Cli.Config;
+using GossipPure.Cli.Live;
+using GossipPure.Core;
+using GossipPure.Shell.Hosting;
+
+namespace GossipPure.Cli.Hosting;
+
+/// <summary><c>gossip seed</c>, <c>gossip peer</c> and <c>gossip cluster</c>: settings in, nodes run under the host.</summary>
+public static class NodeCommands
+{
+    public static IEnumerable<Command> Create(NodeOptions options)
+    {
+        var ip = new Argument<string>("ip") { Description = "The IP address this node listens on" };
+        var port = new Argument<int>("port")
+        {
+            Description = "The TCP port this node listens on",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                if (int.TryParse(text, out var p)) return p;
+                r.AddError($"port: '{text}' is not a port number (1-65535)");
+                return 0;
+            },
+        };
+
+        var seed = new Command("seed", "Run a seed: admits peers by majority vote of the seeds in config.csv") { ip, port };
+        options.AddTo(seed, NodeCommand.Seed);
+        seed.SetAction((pr, _) => RunSingle(pr, options, Role.Seed, ip, port));
+        yield return seed;
+
+        var peer = new Command("peer", "Run a peer: registers with the seeds, joins the overlay and gossips") { ip, port };
+        options.AddTo(peer, NodeCommand.Peer);
+        peer.SetAction((pr, _) => RunSingle(pr, options, Role.Peer, ip, port));
+        yield return peer;
+
+        var cluster = new Command("cluster",
+            "Start the seeds of config.csv and N peers on this machine, in this process; a live table when the output is a terminal");
+        options.AddTo(cluster, NodeCommand.Cluster);
+        cluster.SetAction((pr, _) => RunCluster(pr, options));
+        yield return cluster;
+    }
+
+    static async Task<int> RunSingle(ParseResult pr, NodeOptions o, Role role, Argument<string> ipArgument, Argument<int> portArgument)
+    {
+        var (settings, error) = o.Bind(pr, role == Role.Seed ? NodeCommand.Seed : NodeCommand.Peer);
+        if (settings is null) return Fail(error!);
+        if (pr.GetValue(o.PrintConfig)) return Print(settings);
+        var configPath = settings.Get(o.Config);
+        var seeds = LoadSeeds(configPath);
+        if (seeds.IsLeft) return Fail(seeds.LeftToSeq().Head);
+        var seedList = seeds.RightToSeq().Head;
+        var ip = pr.GetValue(ipArgument)!;
+        var port = pr.GetValue(portArgument);
+        if (!System.Net.IPAddress.TryParse(ip, out _)) return Fail($"'{ip}' is not an IP address");
+        if (port is < 1 or > 65535) return Fail($"port {port} is out of range (1-65535)");
+        var self = new NodeId(ip, port);
+        var isListed = seedList.Exists(s => s == self);
+        if (role == Role.Seed && !isListed)
+            return Fail($"seed {self} is not listed in {configPath}; a seed must be one of its lines");
+        if (role == Role.Peer && isListed)
+            return Fail($"{self} is a seed address in {configPath}; a peer needs an address of its own");
+        return await NodeHost.RunAsync([Node(o, settings, role, self, seedList, consolePrefix: null, console: true)], TimeSpan.Zero);
+    }
+
+    static async Task<int> RunCluster(ParseResult pr, NodeOptions o)
+    {
+        var (settings, error) = o.Bind(pr, NodeCommand.Cluster);
+        if (settings is null) return Fail(error!);
+        if (pr.GetValue(o.PrintConfig)) return Print(settings);
+        var configPath = settings.Get(o.Config);
+        var seeds = LoadSeeds(configPath);
+        if (seeds.IsLeft) return Fail(seeds.LeftToSeq().Head);
+        var seedList = seeds.RightToSeq().Head;
+        var count = settings.Get(o.Peers);
+        var basePort = settings.Get(o.PeerBasePort);
+        var peerIp = settings.Get(o.PeerIp);
+        if (!System.Net.IPAddress.TryParse(peerIp, out _)) return Fail($"--peer-ip: '{peerIp}' is not an IP address");
+        if (basePort + count - 1 > 65535) return Fail($"--peers {count} from port {basePort} runs past port 65535");
+        var logDir = settings.Get(o.LogDir);
+        var peerIds = Enumerable.Range(basePort, count).Select(p => new NodeId(peerIp, p)).ToList();
+        var clash = peerIds.FirstOrDefault(p => seedList.Exists(s => s == p));
+        if (clash != default) return Fail($"peer address {clash} is also a seed in {configPath}; choose another --peer-base-port");
+
+        // The live table when a person watches a terminal; the log lines otherwise (or with --plain, or with
+        // --log-format json, whose reader wants one JSON object a line).
+        var json = o.Format(settings) == LogFormat.Json;
+        var live = !settings.Get(o.Plain) && !json && LiveView.CanRun();
+        var nodes = new List<HostedNode>();
+        foreach (var s in seedList) nodes.Add(Node(o, settings, Role.Seed, s, seedList, $"[seed {s.Port}] ", console: !live));
+        foreach (var p in peerIds) nodes.Add(Node(o, settings, Role.Peer, p, seedList, $"[peer {p.Port}] ", console: !live));
+        var runFor = settings.Get(o.RunFor);
+        if (!live)
+        {
+            // With JSON on stdout, this line goes to stderr so that stdout stays one JSON object a line.
+            (json ? Console.Error : Console.Out).WriteLine($"Starting {seedList.Count} seeds and {count} peers; logs in {Path.GetFullPath(logDir)}. Ctrl+C stops them all.");
+            return await NodeHost.RunAsync(nodes, runFor);
+        }
+        var view = new LiveView(configPath, Path.GetFullPath(logDir));
+        var code = await NodeHost.RunAsync(nodes, runFor, view.RunAsync);
+        view.PrintSummary(nodes);
+        return code;
+    }
+
+    /// <summary>
+    /// Builds one node from the settings: the one place where settings become a node's config and files (a setting
+    /// that changes how a node runs or logs is read here).
+    /// </summary>
+    static HostedNode Node(NodeOptions o, EffectiveSettings settings, Role role, NodeId self, LanguageExt.Seq<NodeId> seeds, string? consolePrefix, bool console)
+    {
+        var config = new NodeConfig(self, seeds, o.Protocol(settings));
+        var files = new NodeFiles(settings.Get(o.LogDir), consolePrefix, console, Format: o.Format(settings));
+        return role == Role.Seed ? HostedNode.Seed(config, files) : HostedNode.Peer(config, files);
+    }
+
+    static int Print(EffectiveSettings settings)
+    {
+        foreach (var line in settings.Lines()) Console.WriteLine(line);
+        return 0;
+    }
+
+    static LanguageExt.Either<string, LanguageExt.Seq<NodeId>> LoadSeeds(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (FileNotFoundException) { return $"config file '{path}' not found"; }
+        catch (DirectoryNotFoundException) { return $"config file '{path}' not found"; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"cannot read config file '{path}': {e.Message}"; }
+        return SeedList.Parse(text, Path.GetFileName(path));
+    }
+
+    static int Fail(string message)
+    {
+        Console.Error.WriteLine($"gossip: {message}");
+        return 2;
+    }
+}
