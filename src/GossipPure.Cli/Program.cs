@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using GossipPure.Cli;
 using GossipPure.Core;
 using GossipPure.Shell.Hosting;
+using GossipPure.Shell.Net;
 
 
 
@@ -15,18 +16,20 @@ var gossipCountOption = new Option<int>("--gossip-count") { Description = "How m
 var heartbeatOption = DurationOption("--heartbeat-interval", "A peer heartbeats its neighbours this often and suspects one silent for 3 intervals", TimeSpan.FromSeconds(1));
 var pingOption = DurationOption("--ping-interval", "ICMP echo to each neighbour's host this often; 3 failures make a suspect", TimeSpan.FromSeconds(13));
 var probeTimeoutOption = DurationOption("--probe-timeout", "A PROBE unanswered this long is evidence of death", TimeSpan.FromMilliseconds(300));
+var handshakeTimeoutOption = DurationOption("--handshake-timeout", "An accepted connection must send its HELLO (and finish the cluster-key handshake) within this", TransportLimits.Default.HelloTimeout);
+var frameTimeoutOption = DurationOption("--frame-timeout", "A frame must arrive whole within this of its first byte", TransportLimits.Default.FrameTimeout);
 var ipArgument = new Argument<string>("ip") { Description = "The IP address this node listens on" };
 var portArgument = new Argument<int>("port") { Description = "The TCP port this node listens on" };
 
 var root = new RootCommand("GossipPure: a gossip peer-to-peer network with quorum membership and a pure, replayable core.");
 
 var seed = new Command("seed", "Run a seed: admits peers by majority vote of the seeds in config.csv")
-    { ipArgument, portArgument, configOption, logDirOption, probeTimeoutOption };
+    { ipArgument, portArgument, configOption, logDirOption, probeTimeoutOption, handshakeTimeoutOption, frameTimeoutOption };
 seed.SetAction((pr, ct) => RunSingle(pr, Role.Seed, ct));
 root.Subcommands.Add(seed);
 
 var peer = new Command("peer", "Run a peer: registers with the seeds, joins the overlay and gossips")
-    { ipArgument, portArgument, configOption, logDirOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption };
+    { ipArgument, portArgument, configOption, logDirOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, handshakeTimeoutOption, frameTimeoutOption };
 peer.SetAction((pr, ct) => RunSingle(pr, Role.Peer, ct));
 root.Subcommands.Add(peer);
 
@@ -35,7 +38,7 @@ var basePortOption = new Option<int>("--peer-base-port") { Description = "Port o
 var peerIpOption = new Option<string>("--peer-ip") { Description = "Address the peers listen on", DefaultValueFactory = _ => "127.0.0.1" };
 var runForOption = DurationOption("--run-for", "Stop by itself after this long (0: run until Ctrl+C)", TimeSpan.Zero);
 var cluster = new Command("cluster", "Start the seeds of config.csv and N peers on this machine, in this process")
-    { configOption, logDirOption, peersOption, basePortOption, peerIpOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, runForOption };
+    { configOption, logDirOption, peersOption, basePortOption, peerIpOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, runForOption, handshakeTimeoutOption, frameTimeoutOption };
 cluster.SetAction(RunCluster);
 root.Subcommands.Add(cluster);
 
@@ -119,10 +122,11 @@ async Task<int> RunSingle(ParseResult pr, Role role, CancellationToken ct)
         return Fail($"{self} is a seed address in {pr.GetValue(configOption)}; a peer needs an address of its own");
     var config = new NodeConfig(self, seedList, Options(pr));
     var files = new NodeFiles(pr.GetValue(logDirOption)!, ConsolePrefix: null);
+    if (!TryNetwork(pr, out var network, out var networkError)) return Fail(networkError!);
     using var stop = Signals.OnInterrupt();
     return role == Role.Seed
-        ? await Nodes.Seed(config, files).RunAsync(stop.Token)
-        : await Nodes.Peer(config, files).RunAsync(stop.Token);
+        ? await Nodes.Seed(config, files, network).RunAsync(stop.Token)
+        : await Nodes.Peer(config, files, network).RunAsync(stop.Token);
 }
 
 async Task<int> RunCluster(ParseResult pr, CancellationToken ct)
@@ -140,6 +144,8 @@ async Task<int> RunCluster(ParseResult pr, CancellationToken ct)
     var peerIds = Enumerable.Range(basePort, count).Select(p => new NodeId(peerIp, p)).ToList();
     var clash = peerIds.FirstOrDefault(p => seedList.Exists(s => s == p));
     if (clash != default) return Fail($"peer address {clash} is also a seed in {configPath}; choose another --peer-base-port");
+    if (!TryNetwork(pr, out _, out var networkError)) return Fail(networkError!);
+    TransportOptions Network() { TryNetwork(pr, out var n, out _); return n!; }
 
     Console.WriteLine($"Starting {seedList.Count} seeds and {count} peers; logs in {Path.GetFullPath(logDir)}. Ctrl+C stops them all.");
     using var stop = Signals.OnInterrupt();
@@ -147,11 +153,25 @@ async Task<int> RunCluster(ParseResult pr, CancellationToken ct)
     if (runFor > TimeSpan.Zero) stop.CancelAfter(runFor);
     var runs = new List<Task<int>>();
     foreach (var s in seedList)
-        runs.Add(Nodes.Seed(new NodeConfig(s, seedList, options), new NodeFiles(logDir, $"[seed {s.Port}] ")).RunAsync(stop.Token));
+        runs.Add(Nodes.Seed(new NodeConfig(s, seedList, options), new NodeFiles(logDir, $"[seed {s.Port}] "), Network()).RunAsync(stop.Token));
     foreach (var p in peerIds)
-        runs.Add(Nodes.Peer(new NodeConfig(p, seedList, options), new NodeFiles(logDir, $"[peer {p.Port}] ")).RunAsync(stop.Token));
+        runs.Add(Nodes.Peer(new NodeConfig(p, seedList, options), new NodeFiles(logDir, $"[peer {p.Port}] "), Network()).RunAsync(stop.Token));
     var codes = await Task.WhenAll(runs);
     return codes.FirstOrDefault(c => c != 0);
+}
+
+/// <summary>The transport's options from the command line: its timeouts.</summary>
+bool TryNetwork(ParseResult pr, out TransportOptions? network, out string? error)
+{
+    network = null;
+    var limits = TransportLimits.Default with
+    {
+        HelloTimeout = pr.GetValue(handshakeTimeoutOption) is { Ticks: > 0 } h ? h : TransportLimits.Default.HelloTimeout,
+        FrameTimeout = pr.GetValue(frameTimeoutOption) is { Ticks: > 0 } f ? f : TransportLimits.Default.FrameTimeout,
+    };
+    network = new TransportOptions(limits, null);
+    error = null;
+    return true;
 }
 
 static LanguageExt.Either<string, LanguageExt.Seq<NodeId>> LoadSeeds(string path)

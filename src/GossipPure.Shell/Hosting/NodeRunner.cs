@@ -39,6 +39,9 @@ public sealed class NodeRunner<TState>
 
     public TState State => state;
 
+    /// <summary>The transport's limits and cluster keys (<c>--cluster-key-file</c>).</summary>
+    public TransportOptions Network { get; init; } = TransportOptions.Default;
+
     /// <summary>Called with each log line as it is written (the bench and tests observe nodes through it).</summary>
     public Action<Core.LogLevel, string>? OnLog { get; init; }
 
@@ -70,7 +73,7 @@ public sealed class NodeRunner<TState>
     public async Task<int> RunAsync(CancellationToken shutdown)
     {
         using var log = new NodeLog(LogPath, files.ConsolePrefix, files.Console);
-        var transport = this.transport = new Transport(config.Self, role, i => inbox.Writer.TryWrite(i));
+        var transport = this.transport = new Transport(config.Self, role, i => inbox.Writer.TryWrite(i), Network, log.Write);
         try
         {
             transport.Listen();
@@ -171,9 +174,9 @@ public sealed class NodeRunner<TState>
 /// <summary>Builds the runner for a seed or a peer.</summary>
 public static class Nodes
 {
-    public static NodeRunner<SeedState> Seed(NodeConfig config, NodeFiles files) =>
-        new(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files);
+    public static NodeRunner<SeedState> Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null) =>
+        new(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files) { Network = network ?? TransportOptions.Default };
 
-    public static NodeRunner<PeerState> Peer(NodeConfig config, NodeFiles files) =>
-        new(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files);
+    public static NodeRunner<PeerState> Peer(NodeConfig config, NodeFiles files, TransportOptions? network = null) =>
+        new(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files) { Network = network ?? TransportOptions.Default };
 }
