@@ -5,6 +5,7 @@ using GossipPure.Cli;
 using GossipPure.Core;
 using GossipPure.Shell.Hosting;
 using GossipPure.Shell.Net;
+using GossipPure.Shell.Security;
 
 
 
@@ -16,6 +17,7 @@ var gossipCountOption = new Option<int>("--gossip-count") { Description = "How m
 var heartbeatOption = DurationOption("--heartbeat-interval", "A peer heartbeats its neighbours this often and suspects one silent for 3 intervals", TimeSpan.FromSeconds(1));
 var pingOption = DurationOption("--ping-interval", "ICMP echo to each neighbour's host this often; 3 failures make a suspect", TimeSpan.FromSeconds(13));
 var probeTimeoutOption = DurationOption("--probe-timeout", "A PROBE unanswered this long is evidence of death", TimeSpan.FromMilliseconds(300));
+var clusterKeyOption = new Option<string?>("--cluster-key-file") { Description = "Authenticate and encrypt every connection with the keys in this file (one base64 32-byte key a line; the first is used to dial, all are accepted; re-read when it changes)" };
 var handshakeTimeoutOption = DurationOption("--handshake-timeout", "An accepted connection must send its HELLO (and finish the cluster-key handshake) within this", TransportLimits.Default.HelloTimeout);
 var frameTimeoutOption = DurationOption("--frame-timeout", "A frame must arrive whole within this of its first byte", TransportLimits.Default.FrameTimeout);
 var ipArgument = new Argument<string>("ip") { Description = "The IP address this node listens on" };
@@ -24,12 +26,12 @@ var portArgument = new Argument<int>("port") { Description = "The TCP port this 
 var root = new RootCommand("GossipPure: a gossip peer-to-peer network with quorum membership and a pure, replayable core.");
 
 var seed = new Command("seed", "Run a seed: admits peers by majority vote of the seeds in config.csv")
-    { ipArgument, portArgument, configOption, logDirOption, probeTimeoutOption, handshakeTimeoutOption, frameTimeoutOption };
+    { ipArgument, portArgument, configOption, logDirOption, probeTimeoutOption, clusterKeyOption, handshakeTimeoutOption, frameTimeoutOption };
 seed.SetAction((pr, ct) => RunSingle(pr, Role.Seed, ct));
 root.Subcommands.Add(seed);
 
 var peer = new Command("peer", "Run a peer: registers with the seeds, joins the overlay and gossips")
-    { ipArgument, portArgument, configOption, logDirOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, handshakeTimeoutOption, frameTimeoutOption };
+    { ipArgument, portArgument, configOption, logDirOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, clusterKeyOption, handshakeTimeoutOption, frameTimeoutOption };
 peer.SetAction((pr, ct) => RunSingle(pr, Role.Peer, ct));
 root.Subcommands.Add(peer);
 
@@ -38,7 +40,7 @@ var basePortOption = new Option<int>("--peer-base-port") { Description = "Port o
 var peerIpOption = new Option<string>("--peer-ip") { Description = "Address the peers listen on", DefaultValueFactory = _ => "127.0.0.1" };
 var runForOption = DurationOption("--run-for", "Stop by itself after this long (0: run until Ctrl+C)", TimeSpan.Zero);
 var cluster = new Command("cluster", "Start the seeds of config.csv and N peers on this machine, in this process")
-    { configOption, logDirOption, peersOption, basePortOption, peerIpOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, runForOption, handshakeTimeoutOption, frameTimeoutOption };
+    { configOption, logDirOption, peersOption, basePortOption, peerIpOption, gossipIntervalOption, gossipCountOption, heartbeatOption, pingOption, probeTimeoutOption, runForOption, clusterKeyOption, handshakeTimeoutOption, frameTimeoutOption };
 cluster.SetAction(RunCluster);
 root.Subcommands.Add(cluster);
 
@@ -145,6 +147,7 @@ async Task<int> RunCluster(ParseResult pr, CancellationToken ct)
     var clash = peerIds.FirstOrDefault(p => seedList.Exists(s => s == p));
     if (clash != default) return Fail($"peer address {clash} is also a seed in {configPath}; choose another --peer-base-port");
     if (!TryNetwork(pr, out _, out var networkError)) return Fail(networkError!);
+    // Each node has its own keyring: each re-reads the key file and logs its own reload line.
     TransportOptions Network() { TryNetwork(pr, out var n, out _); return n!; }
 
     Console.WriteLine($"Starting {seedList.Count} seeds and {count} peers; logs in {Path.GetFullPath(logDir)}. Ctrl+C stops them all.");
@@ -160,7 +163,7 @@ async Task<int> RunCluster(ParseResult pr, CancellationToken ct)
     return codes.FirstOrDefault(c => c != 0);
 }
 
-/// <summary>The transport's options from the command line: its timeouts.</summary>
+/// <summary>The transport's options from the command line: its timeouts and, with --cluster-key-file, its keys.</summary>
 bool TryNetwork(ParseResult pr, out TransportOptions? network, out string? error)
 {
     network = null;
@@ -169,7 +172,13 @@ bool TryNetwork(ParseResult pr, out TransportOptions? network, out string? error
         HelloTimeout = pr.GetValue(handshakeTimeoutOption) is { Ticks: > 0 } h ? h : TransportLimits.Default.HelloTimeout,
         FrameTimeout = pr.GetValue(frameTimeoutOption) is { Ticks: > 0 } f ? f : TransportLimits.Default.FrameTimeout,
     };
-    network = new TransportOptions(limits, null);
+    ClusterKeyring? keys = null;
+    if (pr.GetValue(clusterKeyOption) is { } keyFile)
+    {
+        if (!GossipPure.Shell.Security.FrameCipher.IsSupported) { error = "--cluster-key-file: AES-GCM is not available on this machine"; return false; }
+        if (!ClusterKeyring.TryLoad(keyFile, out keys, out var e)) { error = $"--cluster-key-file: {e}"; return false; }
+    }
+    network = new TransportOptions(limits, keys);
     error = null;
     return true;
 }

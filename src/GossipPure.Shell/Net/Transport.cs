@@ -330,17 +330,24 @@ public sealed class Transport : IAsyncDisposable
     void CloseRetired(long now)
     {
         var done = new List<Connection>();
+        var unreplaced = 0;
         lock (gate)
         {
             foreach (var c in all)
             {
-                if (!c.Retired) continue;
+                if (!c.Retired || c.RetireClosing) continue;
                 var age = Stopwatch.GetElapsedTime(c.RetiredAt, now);
                 var replaced = c.Remote is { } node && open.TryGetValue(node, out var list) && list.Exists(x => !x.Retired);
-                if ((replaced && age >= RetireGrace) || age >= RetireLimit) done.Add(c);
+                if (!((replaced && age >= RetireGrace) || age >= RetireLimit)) continue;
+                c.RetireClosing = true;
+                done.Add(c);
+                if (!replaced) unreplaced++;
             }
         }
+        if (done.Count == 0) return;
         foreach (var c in done) c.Abort(flush: true);
+        notice(unreplaced == 0 ? Core.LogLevel.Info : Core.LogLevel.Warning,
+            $"closed {done.Count} connections under a removed cluster key" + (unreplaced == 0 ? " (all replaced)" : $" ({unreplaced} not replaced within {RetireLimit.TotalSeconds:0}s)"));
     }
 
     /// <summary>What the kernel does to a killed process's sockets: the listener closes, every connection is reset.</summary>
@@ -418,6 +425,7 @@ public sealed class Transport : IAsyncDisposable
         /// <summary>Its key was removed: it takes no new frames and is closed once replaced.</summary>
         public bool Retired { get; set; }
         public long RetiredAt { get; set; }
+        public bool RetireClosing { get; set; }
 
         public string Who => Remote is { } r ? $"{r} ({endpoint})" : endpoint;
 
