@@ -123,6 +123,8 @@ public sealed class CommandLineTests
         Assert.Matches(OptionWithDefault("--probe-timeout", "300ms"), Joined(run));
         Assert.Matches(OptionWithDefault("--peers", "4"), Joined(run));
         Assert.Matches(OptionWithDefault("--log-format", "text"), Joined(run));
+        Assert.Matches(OptionWithDefault("--frame-timeout", "10s"), Joined(run));
+        Assert.Matches(OptionWithDefault("--cluster-key-file", "none"), Joined(run));
         Assert.Contains(run.Out, l => l.Contains("--settings <settings>"));
         Assert.DoesNotContain(run.Out, l => l.Contains("00:00:"));
         Assert.Empty(run.Err);
@@ -203,6 +205,8 @@ public sealed class CommandLineTests
     [InlineData("""{ "GossipInterval": "2s", """, null, "gossip.json: cannot read it as JSON settings")]
     [InlineData(null, "GOSSIP_GOSSIP_COUNT=many", "environment variable GOSSIP_GOSSIP_COUNT: 'many' is not a whole number")]
     [InlineData(null, "GOSSIP_PEERS=-2", "environment variable GOSSIP_PEERS: -2 is below 0")]
+    [InlineData(null, "GOSSIP_FRAME_TIMEOUT=0", "environment variable GOSSIP_FRAME_TIMEOUT: '0' is not more than 0")]
+    [InlineData("""{ "ClusterKeyFile": "nope.txt" }""", null, "--cluster-key-file: 'nope.txt' not found")]
     public async Task A_bad_setting_is_one_line_naming_its_key_and_source_and_exit_code_2(string? json, string? env, string expected)
     {
         using var lab = new Lab(seedCount: 1);

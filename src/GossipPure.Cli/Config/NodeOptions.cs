@@ -1,5 +1,7 @@
 using System.CommandLine;
 using GossipPure.Core;
+using GossipPure.Shell.Net;
+using GossipPure.Shell.Security;
 
 namespace GossipPure.Cli.Config;
 
@@ -22,6 +24,12 @@ public sealed class NodeOptions
     public readonly Setting<string> LogFormat = Setting.Choice("--log-format",
         "Console output: text lines, or with json CLEF, one JSON object a line, also written to outputfile_<role>_<port>.clef beside the text file",
         "text", "text", "json");
+    public readonly Setting<string> ClusterKeyFile = Setting.OptionalFile("--cluster-key-file",
+        "Authenticate and encrypt every connection with the keys in this file (one base64 32-byte key a line; the first is used to dial, all are accepted; re-read when it changes)");
+    public readonly Setting<TimeSpan> HandshakeTimeout = Setting.Duration("--handshake-timeout",
+        "An accepted connection must send its HELLO (and finish the cluster-key handshake) within this", TransportLimits.Default.HelloTimeout, positive: true);
+    public readonly Setting<TimeSpan> FrameTimeout = Setting.Duration("--frame-timeout",
+        "A frame must arrive whole within this of its first byte", TransportLimits.Default.FrameTimeout, positive: true);
 
     // Peers: peer and cluster.
     public readonly Setting<TimeSpan> GossipInterval = Setting.Duration("--gossip-interval",
@@ -51,7 +59,7 @@ public sealed class NodeOptions
         Description = "Print each setting's value and where it came from (default, gossip.json, environment, command line), then exit",
     };
 
-    public IReadOnlyList<Setting> Common => [Config, LogDir, ProbeTimeout, LogFormat];
+    public IReadOnlyList<Setting> Common => [Config, LogDir, ProbeTimeout, LogFormat, ClusterKeyFile, HandshakeTimeout, FrameTimeout];
     public IReadOnlyList<Setting> PeerSettings => [GossipInterval, GossipCount, HeartbeatInterval, PingInterval];
     public IReadOnlyList<Setting> ClusterSettings => [Peers, PeerBasePort, PeerIp, RunFor, Plain];
 
@@ -83,6 +91,21 @@ public sealed class NodeOptions
     /// <summary>How the nodes' consoles speak (text or CLEF); the setting's parser has already refused other words.</summary>
     public Shell.Hosting.LogFormat Format(EffectiveSettings s) =>
         Shell.Hosting.LogFormats.Parse(s.Get(LogFormat)) ?? Shell.Hosting.LogFormat.Text;
+
+    /// <summary>
+    /// A node's transport options: its deadlines and, with <c>--cluster-key-file</c>, a keyring of its own (each node
+    /// re-reads the file and logs its own reload line). A key file that cannot be read or parsed is the error.
+    /// </summary>
+    public (TransportOptions? Network, string? Error) Network(EffectiveSettings s)
+    {
+        var limits = TransportLimits.Default with { HelloTimeout = s.Get(HandshakeTimeout), FrameTimeout = s.Get(FrameTimeout) };
+        var keyFile = s.Get(ClusterKeyFile);
+        if (keyFile.Length == 0) return (new TransportOptions(limits, null), null);
+        if (!FrameCipher.IsSupported) return (null, $"{ClusterKeyFile.Name}: AES-GCM is not available on this machine");
+        return ClusterKeyring.TryLoad(keyFile, out var keys, out var error)
+            ? (new TransportOptions(limits, keys), null)
+            : (null, $"{ClusterKeyFile.Name}: {error}");
+    }
 
     /// <summary>The protocol's timing options as set; a setting the command does not take keeps the protocol default.</summary>
     public ProtocolOptions Protocol(EffectiveSettings s)

@@ -53,9 +53,12 @@ public abstract class Setting
     /// <summary>The value typed on the command line, if it was (not the option's default).</summary>
     internal abstract bool TryGetCommandLine(ParseResult pr, out object? value);
 
-    public static Setting<TimeSpan> Duration(string name, string description, TimeSpan fallback) =>
+    /// <summary>A duration (<c>200ms</c>, <c>5s</c>, <c>1m</c>); with <paramref name="positive"/>, 0 is refused too.</summary>
+    public static Setting<TimeSpan> Duration(string name, string description, TimeSpan fallback, bool positive = false) =>
         new(name, description, fallback, text =>
-            Durations.TryParse(text, out var v) ? (v, null) : (default, $"'{text}' is not a duration (e.g. 200ms, 5s, 1m)"),
+            !Durations.TryParse(text, out var v) ? (default, $"'{text}' is not a duration (e.g. 200ms, 5s, 1m)")
+            : positive && v <= TimeSpan.Zero ? (default, $"'{text}' is not more than 0")
+            : (v, null),
             ShowDuration);
 
     public static Setting<int> Int(string name, string description, int fallback, int min = int.MinValue, int max = int.MaxValue) =>
@@ -67,6 +70,10 @@ public abstract class Setting
 
     public static Setting<string> Text(string name, string description, string fallback) =>
         new(name, description, fallback, text => (text, null), v => v);
+
+    /// <summary>A file that may be named or not: by default none (shown as <c>none</c>); an empty value is none too.</summary>
+    public static Setting<string> OptionalFile(string name, string description) =>
+        new(name, description, "", text => (text.Trim(), null), v => v.Length == 0 ? "none" : v);
 
     /// <summary>One of a fixed set of words, e.g. <c>--log-format text|json</c>.</summary>
     public static Setting<string> Choice(string name, string description, string fallback, params string[] choices) =>

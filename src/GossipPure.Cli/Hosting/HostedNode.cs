@@ -3,6 +3,7 @@ using GossipPure.Core;
 using GossipPure.Core.Peers;
 using GossipPure.Core.Seeds;
 using GossipPure.Shell.Hosting;
+using GossipPure.Shell.Net;
 
 namespace GossipPure.Cli.Hosting;
 
@@ -48,22 +49,24 @@ public sealed class HostedNode
     /// <summary>Where the node's log lines go as they are written (called on the node's own loop: keep it cheap).</summary>
     public ConcurrentQueue<NodeLine>? Lines { get; set; }
 
-    public static HostedNode Seed(NodeConfig config, NodeFiles files)
+    public static HostedNode Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null)
     {
         HostedNode? self = null;
         var runner = new NodeRunner<SeedState>(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files)
         {
+            Network = network ?? TransportOptions.Default,
             OnLog = (level, text) => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, level, text)),
         };
         self = new HostedNode(Role.Seed, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, runner.Crash, runner.Freeze);
         return self;
     }
 
-    public static HostedNode Peer(NodeConfig config, NodeFiles files)
+    public static HostedNode Peer(NodeConfig config, NodeFiles files, TransportOptions? network = null)
     {
         HostedNode? self = null;
         var runner = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files)
         {
+            Network = network ?? TransportOptions.Default,
             OnLog = (level, text) => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, level, text)),
         };
         self = new HostedNode(Role.Peer, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, runner.Crash, runner.Freeze);

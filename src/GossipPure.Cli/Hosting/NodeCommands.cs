@@ -60,7 +60,9 @@ public static class NodeCommands
             return Fail($"seed {self} is not listed in {configPath}; a seed must be one of its lines");
         if (role == Role.Peer && isListed)
             return Fail($"{self} is a seed address in {configPath}; a peer needs an address of its own");
-        return await NodeHost.RunAsync([Node(o, settings, role, self, seedList, consolePrefix: null, console: true)], TimeSpan.Zero);
+        var (node, nodeError) = Node(o, settings, role, self, seedList, consolePrefix: null, console: true);
+        if (node is null) return Fail(nodeError!);
+        return await NodeHost.RunAsync([node], TimeSpan.Zero);
     }
 
     static async Task<int> RunCluster(ParseResult pr, NodeOptions o)
@@ -87,8 +89,12 @@ public static class NodeCommands
         var json = o.Format(settings) == LogFormat.Json;
         var live = !settings.Get(o.Plain) && !json && LiveView.CanRun();
         var nodes = new List<HostedNode>();
-        foreach (var s in seedList) nodes.Add(Node(o, settings, Role.Seed, s, seedList, $"[seed {s.Port}] ", console: !live));
-        foreach (var p in peerIds) nodes.Add(Node(o, settings, Role.Peer, p, seedList, $"[peer {p.Port}] ", console: !live));
+        foreach (var (role, id) in seedList.Select(s => (Role.Seed, s)).Concat(peerIds.Select(p => (Role.Peer, p))))
+        {
+            var (node, nodeError) = Node(o, settings, role, id, seedList, $"[{(role == Role.Seed ? "seed" : "peer")} {id.Port}] ", console: !live);
+            if (node is null) return Fail(nodeError!);
+            nodes.Add(node);
+        }
         var runFor = settings.Get(o.RunFor);
         if (!live)
         {
@@ -103,14 +109,17 @@ public static class NodeCommands
     }
 
     /// <summary>
-    /// Builds one node from the settings: the one place where settings become a node's config and files (a setting
-    /// that changes how a node runs or logs is read here).
+    /// Builds one node from the settings: the one place where settings become a node's config, files and transport
+    /// options (a setting that changes how a node runs or logs is read here). A cluster key file that cannot be read
+    /// or parsed is the error, and no node.
     /// </summary>
-    static HostedNode Node(NodeOptions o, EffectiveSettings settings, Role role, NodeId self, LanguageExt.Seq<NodeId> seeds, string? consolePrefix, bool console)
+    static (HostedNode? Node, string? Error) Node(NodeOptions o, EffectiveSettings settings, Role role, NodeId self, LanguageExt.Seq<NodeId> seeds, string? consolePrefix, bool console)
     {
         var config = new NodeConfig(self, seeds, o.Protocol(settings));
         var files = new NodeFiles(settings.Get(o.LogDir), consolePrefix, console, Format: o.Format(settings));
-        return role == Role.Seed ? HostedNode.Seed(config, files) : HostedNode.Peer(config, files);
+        var (network, error) = o.Network(settings);
+        if (network is null) return (null, error);
+        return (role == Role.Seed ? HostedNode.Seed(config, files, network) : HostedNode.Peer(config, files, network), null);
     }
 
     static int Print(EffectiveSettings settings)

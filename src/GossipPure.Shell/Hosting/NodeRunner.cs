@@ -40,6 +40,9 @@ public sealed class NodeRunner<TState>
 
     public TState State => state;
 
+    /// <summary>The transport's limits and cluster keys (<c>--cluster-key-file</c>).</summary>
+    public TransportOptions Network { get; init; } = TransportOptions.Default;
+
     /// <summary>Called with each log line as it is written (the bench and tests observe nodes through it).</summary>
     public Action<Core.LogLevel, string>? OnLog { get; init; }
 
@@ -71,7 +74,8 @@ public sealed class NodeRunner<TState>
     public async Task<int> RunAsync(CancellationToken shutdown)
     {
         using var log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName);
-        var transport = this.transport = new Transport(config.Self, role, i => inbox.Writer.TryWrite(i));
+        // The transport's own notices (refused frames, key reloads) are written from its threads: NodeLog's loggers take that.
+        var transport = this.transport = new Transport(config.Self, role, i => inbox.Writer.TryWrite(i), Network, log.Write);
         try
         {
             transport.Listen();
@@ -174,9 +178,9 @@ public sealed class NodeRunner<TState>
 /// <summary>Builds the runner for a seed or a peer.</summary>
 public static class Nodes
 {
-    public static NodeRunner<SeedState> Seed(NodeConfig config, NodeFiles files) =>
-        new(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files);
+    public static NodeRunner<SeedState> Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null) =>
+        new(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files) { Network = network ?? TransportOptions.Default };
 
-    public static NodeRunner<PeerState> Peer(NodeConfig config, NodeFiles files) =>
-        new(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files);
+    public static NodeRunner<PeerState> Peer(NodeConfig config, NodeFiles files, TransportOptions? network = null) =>
+        new(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files) { Network = network ?? TransportOptions.Default };
 }
