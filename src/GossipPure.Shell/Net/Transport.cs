@@ -217,7 +217,7 @@ public sealed class Transport : IAsyncDisposable
 
         public async Task DialAsync(CancellationToken stop)
         {
-            var to = Remote!.Value;
+            var to = Remote!;
             var s = new Socket(IPAddress.TryParse(to.Ip, out var a) ? a.AddressFamily : AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
             timeout.CancelAfter(ConnectTimeoutMs);
@@ -299,7 +299,7 @@ public sealed class Transport : IAsyncDisposable
                         continue;
                     }
                     if (m is Hello) continue;   // a repeated handshake says nothing new
-                    owner.Post(new Received(Clock.NowUs(), Remote.Value, m));
+                    owner.Post(new Received(Clock.NowUs(), Remote, m));
                 }
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)

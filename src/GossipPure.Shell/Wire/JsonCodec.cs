@@ -1005,7 +1005,7 @@ public static class JsonCodec
         /// <summary>Reads the string under the reader as an address; false and the error when it is not one.</summary>
         bool ReadAddress(Where at, out NodeId id, out string? error)
         {
-            id = default;
+            id = null!;
             var escaped = r.ValueIsEscaped;
             var rawLength = r.ValueSpan.Length;
             byte[]? rented = null;
@@ -1527,7 +1527,7 @@ public static class JsonCodec
             id = new NodeId(text.Substring(ipStart, ipLength), port);
             return true;
         }
-        id = default;
+        id = null!;
         return false;
     }
 
