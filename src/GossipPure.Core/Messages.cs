@@ -62,9 +62,9 @@ public sealed record LinkRequest(long Incarnation) : Message;
 /// <summary>A gossip message <c>&lt;timestamp&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c> made by <paramref name="Origin"/>.</summary>
 public sealed record Gossip(NodeId Origin, string Body) : Message
 {
-    // The identity hash, worked out once per message object (a function of Origin and Body alone; a boxed value,
+    // The identity hash, worked out once per message object (a function of Origin and Body alone; a reference,
     // so a reader on another thread sees either nothing or the whole digest).
-    object? digest;
+    Peers.Digest? digest;
 
     Gossip(Gossip original) : base(original)
     {
@@ -73,7 +73,7 @@ public sealed record Gossip(NodeId Origin, string Body) : Message
     }
 
     /// <summary>SHA-256 of origin and body: what dedup keys on (<see cref="Peers.Digest.Of"/>).</summary>
-    public Peers.Digest Digest => (Peers.Digest)(digest ??= Peers.Digest.Of(Origin, Body));
+    public Peers.Digest Digest => digest ??= Peers.Digest.Of(Origin, Body);
 
     public bool Equals(Gossip? other) =>
         other is not null && (ReferenceEquals(this, other) || (Origin == other.Origin && string.Equals(Body, other.Body, StringComparison.Ordinal)));

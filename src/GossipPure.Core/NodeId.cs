@@ -3,7 +3,9 @@ using System.Globalization;
 namespace GossipPure.Core;
 
 /// <summary>A node's listening address: the identity every other node knows it by.</summary>
-public readonly record struct NodeId(string Ip, int Port) : IComparable<NodeId>, ISpanFormattable
+// A class, not a struct: the persistent maps keyed by it (LanguageExt's EqDefault) test ReferenceEquals first,
+// which boxes a struct key on every lookup — most of a simulation's garbage when this was a struct.
+public sealed record NodeId(string Ip, int Port) : IComparable<NodeId>, ISpanFormattable
 {
     public override string ToString() => Ip.Contains(':') ? $"[{Ip}]:{Port}" : $"{Ip}:{Port}";
 
@@ -27,16 +29,17 @@ public readonly record struct NodeId(string Ip, int Port) : IComparable<NodeId>,
         return true;
     }
 
-    public int CompareTo(NodeId other)
+    public int CompareTo(NodeId? other)
     {
+        if (other is null) return 1;
         var byIp = string.CompareOrdinal(Ip, other.Ip);
         return byIp != 0 ? byIp : Port.CompareTo(other.Port);
     }
 
     /// <summary>Parses <c>ip:port</c> (or <c>[v6]:port</c>); the address text is kept as written.</summary>
-    public static bool TryParse(string? text, out NodeId id)
+    public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out NodeId? id)
     {
-        id = default;
+        id = null;
         if (string.IsNullOrWhiteSpace(text)) return false;
         var colon = text.LastIndexOf(':');
         if (colon <= 0 || colon == text.Length - 1) return false;

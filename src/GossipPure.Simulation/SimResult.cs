@@ -134,8 +134,8 @@ public sealed class SimResult
         var list = new List<DetectionTime>();
         foreach (var f in Scenario.Faults)
         {
-            var (x, kind) = f switch { Crash c => (c.Node, "crash"), Hang h => (h.Node, "hang"), _ => (default(NodeId), "") };
-            if (kind.Length == 0 || !Peers.ContainsKey(x)) continue;
+            var (x, kind) = f switch { Crash c => (c.Node, "crash"), Hang h => (h.Node, "hang"), _ => ((NodeId?)null, "") };
+            if (x is null || !Peers.ContainsKey(x)) continue;
             var atUs = f.AtUs;
             var observers = Status.Keys.Where(n => n != x && IsUp(n)
                 && (Seeds.ContainsKey(n) || RegisteredUs.TryGetValue(n, out var r) && r <= atUs)).ToArray();

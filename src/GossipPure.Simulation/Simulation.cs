@@ -54,7 +54,7 @@ public sealed class Simulation
         public Kind Kind;
         public int Node;
         public int From = -1;
-        public NodeId FromId;
+        public NodeId FromId = null!;
         public Message? Message;
         public Input? Notice;
         public Conn? Conn;

@@ -48,7 +48,7 @@ public class FrameBenchmarks
 public class PeerGossipBenchmarks
 {
     PeerState peer = null!;
-    NodeId from;
+    NodeId from = null!;
     Received duplicate = null!;
     Received[] fresh = [];
     int next;
@@ -57,11 +57,16 @@ public class PeerGossipBenchmarks
     public void Setup()
     {
         peer = Fixtures.RegisteredPeer(out from);
-        var dup = new Gossip(from, "1795635730.511801:127.0.0.1:1");
+        var dup = new Gossip(from, "1700000000.511801:127.0.0.1:1");
         peer = PeerReducer.Step(peer, new Received(1_700_000_001_000_000, from, dup)).State;
         duplicate = new Received(1_700_000_001_000_001, from, dup);
         // Enough distinct messages that the first-time benchmark never repeats one within an iteration.
-        fresh = Enumerable.Range(0, 1 << 20).Select(i => new Received(1_700_000_002_000_000 + i, from, new Gossip(from, $"1795635730.{i:D6}:127.0.0.1:{i}"))).ToArray();
+        fresh = Enumerable.Range(0, 1 << 20).Select(i => new Received(1_700_000_002_000_000 + i, from, new Gossip(from, $"1700000001.{i % 1_000_000:D6}:127.0.0.1:{i}"))).ToArray();
+        // Measure the paths named: a first receipt that is taken (within the horizon), a repeat that is counted.
+        if (!PeerReducer.Step(peer, fresh[0]).Effects.Any(e => e is Log { Text: var t } && t.StartsWith("GOSSIP received (first time)", StringComparison.Ordinal)))
+            throw new InvalidOperationException("the first-time benchmark input is not taken as new gossip");
+        if (PeerReducer.Step(peer, duplicate).State.Duplicates != peer.Duplicates + 1)
+            throw new InvalidOperationException("the duplicate benchmark input is not counted as a duplicate");
     }
 
     [Benchmark(Description = "peer step: duplicate GOSSIP")]

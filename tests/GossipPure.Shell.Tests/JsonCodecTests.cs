@@ -420,6 +420,100 @@ public sealed class JsonCodecTests
         Assert.Equal(@"unknown message type 'X\u000AY\u0000'", Rejected("""{"type":"X\nY\u0000"}"""));
     }
 
+    // ---- Reading order, duplicates, escapes -----------------------------------------------------------------
+
+    [Fact]
+    public void The_type_need_not_come_first()
+    {
+        Assert.Equal(new Gossip(P, "b"), Decoded("""{"origin":"10.1.2.3:6001","body":"b","type":"GOSSIP"}"""));
+        Assert.Equal(new DegreeUpdate(Seq1(P)), Decoded("""{"x":{"type":"LEAVE"},"neighbours":["10.1.2.3:6001"],"type":"DEGREE_UPDATE"}"""));
+    }
+
+    [Fact]
+    public void Field_errors_are_reported_in_the_message_order_whatever_the_order_on_the_wire()
+    {
+        // origin comes before body in a GOSSIP, so its error is the one named, though body is read first.
+        Assert.Equal("GOSSIP: field 'origin': 'x' is not IP:Port", Rejected("""{"type":"GOSSIP","body":"a\nb","origin":"x"}"""));
+        Assert.Equal("GOSSIP: field 'origin' missing or not a string", Rejected("""{"type":"GOSSIP","body":"a\nb"}"""));
+        Assert.Equal("SEED_SYNC: field 'commits[1].peer' missing or not a string",
+            Rejected("""{"type":"SEED_SYNC","removals":[{"node":"x"}],"commits":[{"peer":"10.1.2.3:6001","voters":[],"incarnation":1},{"voters":[5]}]}"""));
+        Assert.Equal("PEER_LIST: field 'peers[0].node' missing or not a string", Rejected("""{"type":"PEER_LIST","peers":[{"degree":-1},{"node":"x"}]}"""));
+    }
+
+    [Fact]
+    public void A_syntax_error_anywhere_wins_over_a_field_error()
+    {
+        Assert.StartsWith("malformed JSON", Rejected("""{"type":"GOSSIP","origin":"x","body":"b"} {"""));
+        Assert.StartsWith("malformed JSON", Rejected("""{"type":"GOSSIP","origin":"x","body":"b","z":[1,]}"""));
+        Assert.StartsWith("malformed JSON", Rejected("""{"type":"PING","z":{"a":1,"a":2}}"""));
+        Assert.StartsWith("malformed JSON", Rejected("""[{"a":1,"a":2}]"""));
+    }
+
+    [Theory]
+    [InlineData("""{"type":"HEARTBEAT","x":1,"x":2}""")]
+    [InlineData("""{"type":"HEARTBEAT","x":1,"\u0078":2}""")]
+    [InlineData("""{"type":"HEARTBEAT","x":{"a":[{"b":1,"c":2,"b":3}]}}""")]
+    [InlineData("""{"type":"HEARTBEAT","\u0074ype":"HEARTBEAT"}""")]
+    [InlineData("""{"type":"GOSSIP","origin":"10.1.2.3:6001","body":"a","b\u006fdy":"b"}""")]
+    [InlineData("""{"type":"PEER_LIST","peers":[{"node":"10.1.2.3:6001","degree":1,"degree":2}]}""")]
+    [InlineData("""{"type":"PEER_LIST","peers":[{"node":"10.1.2.3:6001","degree":1,"x":1,"x":1}]}""")]
+    [InlineData("""{"type":"SEED_SYNC","commits":[],"removals":[],"commits":[]}""")]
+    public void A_name_twice_in_one_object_is_malformed_json(string json) =>
+        Assert.StartsWith("malformed JSON: Duplicate property", Rejected(json));
+
+    [Fact]
+    public void The_same_name_in_different_objects_is_fine()
+    {
+        Assert.Equal(new Heartbeat(), Decoded("""{"type":"HEARTBEAT","x":{"a":1,"b":{"a":2}},"y":{"a":1},"z":[{"a":1},{"a":1}]}"""));
+        Assert.Equal(new PeerList(Seq(new PeerEntry(P, 1), new PeerEntry(P2, 2))),
+            Decoded("""{"type":"PEER_LIST","peers":[{"node":"10.1.2.3:6001","degree":1,"x":0},{"node":"10.1.2.4:6002","degree":2,"x":0}]}"""));
+    }
+
+    [Fact]
+    public void Many_unknown_names_are_checked_for_duplicates_however_many()
+    {
+        var names = string.Concat(Enumerable.Range(0, 20_000).Select(i => $",\"n{i}\":{i}"));
+        Assert.Equal(new Heartbeat(), Decoded("{\"type\":\"HEARTBEAT\"" + names + "}"));
+        Assert.Equal("malformed JSON: Duplicate property 'n12345' in one object.",
+            Rejected("{\"type\":\"HEARTBEAT\"" + names + ",\"n12345\":0}"));
+    }
+
+    [Fact]
+    public void Escaped_text_decodes_to_what_it_means()
+    {
+        Assert.Equal(new Gossip(P, "café \"x\" / 😀"),
+            Decoded("""{"type":"GOSSIP","origin":"10.1.2.3\u003a6001","body":"caf\u00e9 \"x\" \/ \ud83d\ude00"}"""));
+        Assert.Equal(new Hello(A, Role.Seed), Decoded("""{"\u0074ype":"HELL\u004f","from":"127.0.0.1:5011","role":"se\u0065d"}"""));
+        Assert.Equal("GOSSIP: field 'body' contains a control or line-break character (U+0085)",
+            Rejected("""{"type":"GOSSIP","origin":"10.1.2.3:6001","body":"a\u0085"}"""));
+        Assert.Equal("GOSSIP: field 'body' contains a control or line-break character (U+007F)",
+            Rejected("{\"type\":\"GOSSIP\",\"origin\":\"10.1.2.3:6001\",\"body\":\"a\u007f\"}"));
+        Assert.Equal("GOSSIP: field 'body' contains a control or line-break character (U+2029)",
+            Rejected("{\"type\":\"GOSSIP\",\"origin\":\"10.1.2.3:6001\",\"body\":\"a\u2029\"}"));
+    }
+
+    [Fact]
+    public void An_address_with_an_ip_longer_than_any_ip_is_refused()
+    {
+        Assert.Equal(45, "0000:0000:0000:0000:0000:ffff:255.255.255.255".Length);
+        Assert.Equal(new Bridge(new NodeId("0000:0000:0000:0000:0000:ffff:255.255.255.255", 1)),
+            Decoded("""{"type":"BRIDGE","target":"[0000:0000:0000:0000:0000:ffff:255.255.255.255]:1"}"""));
+        Assert.Equal("BRIDGE: field 'target': '[00000:0000:0000:0000:0000:ffff:255.255.255.255]:1' is not IP:Port",
+            Rejected("""{"type":"BRIDGE","target":"[00000:0000:0000:0000:0000:ffff:255.255.255.255]:1"}"""));
+        // A port may carry leading zeros, as config.csv's may: the whole text is limited, not the port.
+        Assert.Equal(new Bridge(P), Decoded($$"""{"type":"BRIDGE","target":"10.1.2.3:{{new string('0', 1000)}}6001"}"""));
+        Assert.Contains("is not IP:Port", Rejected($$"""{"type":"BRIDGE","target":"10.1.2.3:{{new string('0', 1020)}}6001"}"""));
+    }
+
+    [Fact]
+    public void The_parsers_reason_is_cut_short()
+    {
+        // The reader quotes the literal it could not read: a payload can make that as long as the frame.
+        var error = Rejected("""{"type":"HEARTBEAT","x":n""" + new string('u', 100_000) + "}");
+        Assert.StartsWith("malformed JSON: ", error);
+        Assert.True(error.Length < 300, $"{error.Length} characters");
+    }
+
     [Fact]
     public void Encoding_an_unknown_message_type_is_a_programming_error() =>
         Assert.Throws<ArgumentException>(() => JsonCodec.Encode(new Stranger()));

@@ -9,7 +9,9 @@ namespace GossipPure.Core.Peers;
 /// The SHA-256 of a gossip message's identity: its origin's address and its body. Including the port means two
 /// peers on one IP never collide even when they make the same body in the same microsecond.
 /// </summary>
-public readonly record struct Digest(ulong A, ulong B, ulong C, ulong D)
+// A class: the seen-set's trie then copies 8-byte references rather than 32-byte values when it grows, and
+// LanguageExt's equality (ReferenceEquals first) does not box it; each message's digest is made once anyway.
+public sealed record Digest(ulong A, ulong B, ulong C, ulong D)
 {
     public static Digest Of(NodeId origin, string body)
     {

@@ -444,7 +444,7 @@ public sealed class Transport : IAsyncDisposable
 
         public async Task DialAsync(CancellationToken stop)
         {
-            var to = Remote!.Value;
+            var to = Remote!;
             var target = IPAddress.TryParse(to.Ip, out var a) ? a : null;
             var s = new Socket(target?.AddressFamily ?? AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -726,7 +726,7 @@ public sealed class Transport : IAsyncDisposable
                     }
                     var m = r.Message!;
                     if (m is Hello) continue;   // a repeated handshake says nothing new
-                    owner.Post(new Received(Clock.NowUs(), Remote!.Value, m));
+                    owner.Post(new Received(Clock.NowUs(), Remote!, m));
                 }
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
