@@ -94,6 +94,15 @@ public sealed record ProbeAck(long Nonce) : Message;
 /// <summary>Peer → witness peer: is <paramref name="Suspect"/> dead by your own evidence? (You may probe it for me.)</summary>
 public sealed record SuspectRequest(NodeId Suspect) : Message;
 
+/// <summary>
+/// Peer → seed: is <paramref name="Node"/> a registered peer? Asked before a peer takes a link, gossip or a
+/// suspicion request from a node that is not on its peer list (one that registered after it, say).
+/// </summary>
+public sealed record MemberQuery(NodeId Node) : Message;
+
+/// <summary>Seed → peer: whether <paramref name="Node"/> is on its list, and as which incarnation (0 when not).</summary>
+public sealed record MemberAnswer(NodeId Node, bool Member, long Incarnation) : Message;
+
 /// <summary>Witness → asking peer: its verdict on the suspect and the evidence behind it.</summary>
 public sealed record SuspectResponse(NodeId Suspect, bool Dead, string Evidence) : Message;
 

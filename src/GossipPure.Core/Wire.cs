@@ -29,6 +29,8 @@ public static class Wire
         DeadConfirmed => "DEAD_CONFIRMED",
         DeadRejected => "DEAD_REJECTED",
         Leave => "LEAVE",
+        MemberQuery => "MEMBER_QUERY",
+        MemberAnswer => "MEMBER_ANSWER",
         _ => m.GetType().Name,
     };
 }

@@ -443,6 +443,23 @@ public sealed class Simulation
                 t.Hops[p] = cause?.Hop ?? 1;
             }
         }
+        else if (after.FirstTime > before.FirstTime)
+        {
+            // Gossip held while its sender's membership was checked, taken now (the input is the seed's answer):
+            // named by its line, GOSSIP received (first time): '<body>' from <sender> origin <origin>.
+            const string tag = "GOSSIP received (first time): '";
+            foreach (var e in effects)
+            {
+                if (e is not Log { Text: var text } || !text.StartsWith(tag, StringComparison.Ordinal)) continue;
+                var end = text.LastIndexOf("' from ", StringComparison.Ordinal);
+                var at = text.LastIndexOf(" origin ", StringComparison.Ordinal);
+                if (end < tag.Length || at < end || !NodeId.TryParse(text[(at + " origin ".Length)..], out var origin)) continue;
+                var t = TrackOf(new Gossip(origin, text[tag.Length..end]));
+                if (t.FirstUs[p] >= 0) continue;
+                t.FirstUs[p] = NowUs;
+                t.Hops[p] = Math.Max(1, t.Hops.Max() + 1);   // its path is not known: counted as one more than the longest
+            }
+        }
     }
 
     GossipTrack TrackOf(Gossip g)

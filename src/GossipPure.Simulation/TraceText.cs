@@ -105,6 +105,8 @@ public static class TraceText
             case DeadConfirmed c: AppendConfirmed(sb, c); break;
             case DeadRejected r: sb.Append(' ').Append(r.Suspect).Append(' ').Append(r.Reason); break;
             case Leave: break;
+            case MemberQuery q: sb.Append(' ').Append(q.Node); break;
+            case MemberAnswer a: sb.Append(' ').Append(a.Node).Append(a.Member ? " member " : " stranger ").Append(a.Incarnation); break;
             default: sb.Append(' ').Append(message.ToString()); break;
         }
     }

@@ -61,7 +61,9 @@ public sealed class GossipOnceProperties
     static void Run(GossipCase c)
     {
         var peer = new PeerHarness();
-        peer.Register(c.RandomSeed, [.. Enumerable.Range(0, c.Known).Select(i => new PeerEntry(PeerHarness.Other(i), i % 3))]);
+        // Every sender is a registered peer on the list (strangers are PeerMembershipTests' business); the first
+        // `Known` of them carry degrees, which steers whom the peer links to.
+        peer.Register(c.RandomSeed, [.. Enumerable.Range(0, Senders).Select(i => new PeerEntry(PeerHarness.Other(i), i < c.Known ? 1 + i % 3 : 0))]);
         var pool = c.Gossips.Select(g => g.ToMessage()).ToList();
         var delivered = new System.Collections.Generic.HashSet<Gossip>();
         foreach (var e in c.Events)

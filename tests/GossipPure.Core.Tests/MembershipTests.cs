@@ -108,13 +108,15 @@ public sealed class MembershipTests
         var asked = h.Register(7, [new PeerEntry(PeerHarness.Other(0), 1), new PeerEntry(PeerHarness.Other(1), 1)]);
         var x = PeerHarness.Other(2);
         var voters = toSeq([PeerHarness.SeedIds[0], PeerHarness.SeedIds[1]]);
-        h.Step(now => new Received(now, x, new LinkRequest(10)));
+        // x registered after this peer: a seed vouches for it before its link is taken.
+        h.Vouch(h.Step(now => new Received(now, x, new LinkRequest(10))), incarnation: 10);
+        Assert.Contains(x, h.State.Neighbours);
         h.Step(now => new Received(now, asked[0], new DeadConfirmed(x, voters, "crashed", None, 10)));
         Assert.DoesNotContain(x, h.State.Neighbours);
 
-        h.Step(now => new Received(now, x, new LinkRequest(10)));
+        h.Vouch(h.Step(now => new Received(now, x, new LinkRequest(10))), incarnation: 10);
         Assert.DoesNotContain(x, h.State.Neighbours);
-        h.Step(now => new Received(now, x, new LinkRequest(11)));
+        h.Vouch(h.Step(now => new Received(now, x, new LinkRequest(11))), incarnation: 11);
         Assert.Contains(x, h.State.Neighbours);
     }
 

@@ -47,6 +47,8 @@ public sealed class CodecAllocationTests(ITestOutputHelper output)
         { "DEAD_CONFIRMED", new DeadConfirmed(P, Seq(A, B), "crashed", Some(B), I) },
         { "DEAD_REJECTED", new DeadRejected(P, "alive") },
         { "LEAVE", new Leave() },
+        { "MEMBER_QUERY", new MemberQuery(new NodeId("10.1.2.3", 6001)) },
+        { "MEMBER_ANSWER", new MemberAnswer(new NodeId("10.1.2.3", 6001), true, 42) },
         { "GOSSIP (non-ASCII body)", new Gossip(new NodeId("fe80::1", 9), "\"quotes\" \\ 日本 😀") },
     };
 

@@ -106,7 +106,9 @@ public static class Generators
         from a in Address from id in NonEmptyText from yes in Gen.Elements(true, false) from e in Text select (Message)new DeadVote(a, id, yes, e),
         Removal.Select(d => (Message)d),
         from a in Address from r in Text select (Message)new DeadRejected(a, r),
-        Gen.Constant<Message>(new Leave()));
+        Gen.Constant<Message>(new Leave()),
+        Address.Select(a => (Message)new MemberQuery(a)),
+        from a in Address from m in Gen.Elements(true, false) from i in Incarnation select (Message)new MemberAnswer(a, m, i));
 
     public static Gen<Input> Input => Gen.OneOf(
         from t in AnyLong from s in AnyULong select (Input)new Started(t, s),

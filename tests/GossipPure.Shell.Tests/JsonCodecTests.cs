@@ -88,6 +88,8 @@ public sealed class JsonCodecTests
         new DeadConfirmed(P, Seq1(A), "crashed", None, long.MinValue),
         new DeadRejected(P, "alive"),
         new Leave(),
+        new MemberQuery(P),
+        new MemberAnswer(P, true, I),
     };
 
     [Theory]

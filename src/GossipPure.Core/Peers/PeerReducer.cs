@@ -178,20 +178,24 @@ public static partial class PeerReducer
 
     // ---- Messages -----------------------------------------------------------------------------------------
 
-    static PeerState OnMessage(PeerState s, Received r, EffectList fx)
+    static PeerState OnMessage(PeerState s, Received r, EffectList fx) =>
+        NeedsMembership(s, r.From, r.Message) ? OnStranger(s, r.From, r.Message, fx) : Dispatch(s, r.From, r.Message, fx);
+
+    static PeerState Dispatch(PeerState s, NodeId from, Message message, EffectList fx)
     {
-        s = Heard(s, r.From, fx);
-        return r.Message switch
+        s = Heard(s, from, fx);
+        return message switch
         {
-            PeerList l when s.Config.IsSeed(r.From) => OnPeerList(s, r.From, l, fx),
-            RegisterRejected rej when s.Config.IsSeed(r.From) => OnRejected(s, r.From, rej, fx),
-            DeadConfirmed dc when s.Config.IsSeed(r.From) => OnDeadConfirmed(s, r.From, dc, fx),
-            DeadRejected dr when s.Config.IsSeed(r.From) => OnDeadRejected(s, r.From, dr, fx),
-            Bridge b when s.Config.IsSeed(r.From) => OnBridge(s, r.From, b, fx),
-            Heartbeat or ProbeAck or Leave or Probe or SuspectRequest or SuspectResponse => OnDetectionMessage(s, r.From, r.Message, fx),
-            LinkRequest l => OnLinkRequest(s, r.From, l.Incarnation, fx),
-            Gossip g => OnGossip(s, r.From, g, fx),
-            var m => Warn(s, fx, $"{Wire.TypeName(m)} from {r.From} ignored: not a peer message"),
+            MemberAnswer a when s.Config.IsSeed(from) => OnMemberAnswer(s, from, a, fx),
+            PeerList l when s.Config.IsSeed(from) => OnPeerList(s, from, l, fx),
+            RegisterRejected rej when s.Config.IsSeed(from) => OnRejected(s, from, rej, fx),
+            DeadConfirmed dc when s.Config.IsSeed(from) => OnDeadConfirmed(s, from, dc, fx),
+            DeadRejected dr when s.Config.IsSeed(from) => OnDeadRejected(s, from, dr, fx),
+            Bridge b when s.Config.IsSeed(from) => OnBridge(s, from, b, fx),
+            Heartbeat or ProbeAck or Leave or Probe or SuspectRequest or SuspectResponse => OnDetectionMessage(s, from, message, fx),
+            LinkRequest l => OnLinkRequest(s, from, l.Incarnation, fx),
+            Gossip g => OnGossip(s, from, g, fx),
+            var m => Warn(s, fx, $"{Wire.TypeName(m)} from {from} ignored: not a peer message"),
         };
     }
 
@@ -239,6 +243,7 @@ public static partial class PeerReducer
         var key when key.StartsWith("probe:", StringComparison.Ordinal) => OnProbeTimeout(s, key, fx),
         var key when key.StartsWith("witness:", StringComparison.Ordinal) => OnWitnessTimeout(s, key, fx),
         var key when key.StartsWith("report:", StringComparison.Ordinal) => OnReportTimer(s, key, fx),
+        var key when key.StartsWith(MemberTimerPrefix, StringComparison.Ordinal) => OnMemberTimer(s, key, fx),
         _ => s,
     };
 

@@ -26,6 +26,9 @@ public sealed record PeerState(
         new(config, PeerPhase.Idle, new Rng(0), Round.First, HashMap<NodeId, int>(), HashSet<NodeId>(),
             0, SeenSet.Empty, Que<Gossip>.Empty, 0, 0);
 
+    /// <summary>Senders not on this peer's list, being looked up with the seeds (see PeerMembership.cs).</summary>
+    public HashMap<NodeId, PendingMember> Pending { get; init; } = HashMap<NodeId, PendingMember>();
+
     /// <summary>Gossip dropped unseen: made outside the horizon, or with a body that is not <c>&lt;timestamp&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c>.</summary>
     public long Stale { get; init; }
 

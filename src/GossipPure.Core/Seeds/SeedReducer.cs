@@ -100,6 +100,7 @@ public static partial class SeedReducer
             RegisterRequest when fromSeed => Reject(s, fx, $"REGISTER_REQUEST from seed {from} ignored: seeds do not register as peers"),
             RegisterRequest r => OnRegisterRequest(s, from, r.Incarnation, fx),
             PeerListRequest => OnPeerListRequest(s, from, fx),
+            MemberQuery q when !fromSeed => OnMemberQuery(s, from, q, fx),
             DegreeUpdate d when !fromSeed => OnDegree(s, from, d, fx),
             DeadReport r when !fromSeed => OnDeadReport(s, from, r, fx),
             Leave when !fromSeed => OnLeave(s, from, fx),
@@ -279,6 +280,17 @@ public static partial class SeedReducer
         s.Peers.ContainsKey(from)
             ? SendPeerList(s, from, fx)
             : Reject(s, fx, $"PEER_LIST_REQUEST from {from} ignored: not a registered peer");
+
+    /// <summary>A registered peer asks whether a node that contacted it is registered: this seed's list answers.</summary>
+    static SeedState OnMemberQuery(SeedState s, NodeId from, MemberQuery q, EffectList fx)
+    {
+        if (!s.Peers.ContainsKey(from))
+            return Reject(s, fx, $"MEMBER_QUERY from {from} ignored: not a registered peer");
+        var record = s.Peers.Find(q.Node);
+        fx.Add(new Log(LogLevel.Debug, $"MEMBER_QUERY from {from} about {q.Node}: {(record.IsSome ? "registered" : "not on the list")}"));
+        fx.Send(from, new MemberAnswer(q.Node, record.IsSome, record.Map(r => r.Incarnation).IfNone(0)));
+        return s;
+    }
 
     static SeedState SendPeerList(SeedState s, NodeId to, EffectList fx)
     {

@@ -51,6 +51,7 @@ public sealed class NodeMetrics : IDisposable
     readonly KeyValuePair<string, object?>[] tags;
     readonly Func<int> queueDepth;
     long registeringSinceUs = -1;
+    long duplicatesSeen;
 
     /// <summary>Starts publishing for one node; <paramref name="queueDepth"/> reads its input queue's length.</summary>
     public NodeMetrics(Role role, NodeId self, Func<int> queueDepth)
@@ -62,26 +63,32 @@ public sealed class NodeMetrics : IDisposable
     }
 
     /// <summary>Counts what one step shows: the input the reducer took and the effects it returned.</summary>
-    public void Observe(Input input, LanguageExt.Seq<Effect> effects)
+    /// <param name="duplicates">A peer's count of repeats dropped so far (its state's), from which the counter moves.</param>
+    public void Observe(Input input, LanguageExt.Seq<Effect> effects, long? duplicates = null)
     {
-        Gossip? gossip = null;
+        if (duplicates is { } total && total > duplicatesSeen)
+        {
+            Duplicates.Add(total - duplicatesSeen, tags);
+            duplicatesSeen = total;
+        }
         switch (input)
         {
             case Started: registeringSinceUs = input.NowUs; break;
             case Core.Received r:
                 Received.Add(1, Typed(r.Message));
-                gossip = r.Message as Gossip;
                 break;
         }
 
-        var firstTime = false;
         foreach (var effect in effects)
         {
             switch (effect)
             {
                 case Send s: Sent.Add(1, Typed(s.Message)); break;
-                case Log l when l.Text.StartsWith("GOSSIP received (first time): ", StringComparison.Ordinal):
-                    firstTime = true;
+                case Log l when l.Text.StartsWith(FirstTimeTag, StringComparison.Ordinal) && role == Role.Peer:
+                    // One line per first receipt (a step that takes gossip held during a membership check has several).
+                    FirstSeen.Add(1, tags);
+                    if (OriginUs(l.Text[FirstTimeTag.Length..]) is { } originUs && input.NowUs >= originUs)
+                        DisseminationLatency.Record((input.NowUs - originUs) / 1000.0, tags);
                     break;
                 case Log { Level: Core.LogLevel.Warning } l when l.Text.StartsWith("SUSPECT ", StringComparison.Ordinal):
                     Suspicions.Add(1, tags);
@@ -100,17 +107,9 @@ public sealed class NodeMetrics : IDisposable
             }
         }
 
-        // A peer answers a repeat with nothing at all, and a first receipt always with its log line.
-        if (gossip is null || role != Role.Peer) return;
-        if (!firstTime)
-        {
-            Duplicates.Add(1, tags);
-            return;
-        }
-        FirstSeen.Add(1, tags);
-        if (OriginUs(gossip.Body) is { } originUs && input.NowUs >= originUs)
-            DisseminationLatency.Record((input.NowUs - originUs) / 1000.0, tags);
     }
+
+    const string FirstTimeTag = "GOSSIP received (first time): '";
 
     TagList Typed(Message m) => new(tags) { { "type", Core.Wire.TypeName(m) } };
 

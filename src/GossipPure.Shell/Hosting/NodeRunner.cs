@@ -116,7 +116,7 @@ public sealed class NodeRunner<TState>
                     var result = step(state, input);
                     state = result.State;
                     recorder.Append(input, result.Effects);
-                    metrics.Observe(input, result.Effects);
+                    metrics.Observe(input, result.Effects, state is Core.Peers.PeerState ps ? ps.Duplicates : null);
                     foreach (var effect in result.Effects)
                     {
                         switch (effect)

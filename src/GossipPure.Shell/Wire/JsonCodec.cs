@@ -81,7 +81,7 @@ public static class JsonCodec
     {
         Gossip, Heartbeat, Probe, ProbeAck, Hello, DegreeUpdate, PeerList, LinkRequest, SuspectRequest, SuspectResponse,
         RegisterRequest, RegisterProposal, RegisterVote, RegisterCommit, RegisterRejected, PeerListRequest, Bridge,
-        SeedSync, DeadReport, DeadProposal, DeadVote, DeadConfirmed, DeadRejected, Leave,
+        SeedSync, DeadReport, DeadProposal, DeadVote, DeadConfirmed, DeadRejected, Leave, MemberQuery, MemberAnswer,
     }
 
     /// <summary>The wire names (as <see cref="Core.Wire.TypeName"/> has them), the most frequent first: decoding tries them in this order.</summary>
@@ -90,7 +90,7 @@ public static class JsonCodec
         "GOSSIP", "HEARTBEAT", "PROBE", "PROBE_ACK", "HELLO", "DEGREE_UPDATE", "PEER_LIST", "LINK_REQUEST", "SUSPECT_REQUEST",
         "SUSPECT_RESPONSE", "REGISTER_REQUEST", "REGISTER_PROPOSAL", "REGISTER_VOTE", "REGISTER_COMMIT", "REGISTER_REJECTED",
         "PEER_LIST_REQUEST", "BRIDGE", "SEED_SYNC", "DEAD_REPORT", "DEAD_PROPOSAL", "DEAD_VOTE", "DEAD_CONFIRMED",
-        "DEAD_REJECTED", "LEAVE",
+        "DEAD_REJECTED", "LEAVE", "MEMBER_QUERY", "MEMBER_ANSWER",
     ];
 
     static readonly byte[][] TypeUtf8 = [.. TypeNames.Select(Encoding.UTF8.GetBytes)];
@@ -125,6 +125,7 @@ public static class JsonCodec
         public static readonly JsonEncodedText Rendezvous = JsonEncodedText.Encode("rendezvous");
         public static readonly JsonEncodedText Seed = JsonEncodedText.Encode("seed");
         public static readonly JsonEncodedText PeerRole = JsonEncodedText.Encode("peer");
+        public static readonly JsonEncodedText Member = JsonEncodedText.Encode("member");
     }
 
     static JsonEncodedText TypeText(MessageType t) => TypeTexts[(int)t];
@@ -321,6 +322,16 @@ public static class JsonCodec
             case DeadConfirmed dc:
                 w.WriteString(P.Type, TypeText(MessageType.DeadConfirmed));
                 WriteDeadConfirmedFields(w, dc);
+                break;
+            case MemberQuery mq:
+                w.WriteString(P.Type, TypeText(MessageType.MemberQuery));
+                WriteAddress(w, P.Node, mq.Node);
+                break;
+            case MemberAnswer ma:
+                w.WriteString(P.Type, TypeText(MessageType.MemberAnswer));
+                WriteAddress(w, P.Node, ma.Node);
+                w.WriteBoolean(P.Member, ma.Member);
+                w.WriteNumber(P.Incarnation, ma.Incarnation);
                 break;
             case DeadRejected dj:
                 w.WriteString(P.Type, TypeText(MessageType.DeadRejected));
@@ -539,6 +550,8 @@ public static class JsonCodec
         /* DEAD_CONFIRMED */ RemovalShape,
         /* DEAD_REJECTED */ new(new("suspect", Kind.Address), new("reason", Kind.Text)),
         /* LEAVE */ new(),
+        /* MEMBER_QUERY */ new(new Field("node", Kind.Address)),
+        /* MEMBER_ANSWER */ new(new("node", Kind.Address), new("member", Kind.Bool), new("incarnation", Kind.Long)),
     ];
 
     // Messages without fields are values: one instance each serves every decode.
@@ -594,6 +607,8 @@ public static class JsonCodec
         MessageType.DeadConfirmed => BuildRemoval(ref s),
         MessageType.DeadRejected => new DeadRejected(s[0].Address, s[1].Text!),
         MessageType.Leave => TheLeave,
+        MessageType.MemberQuery => new MemberQuery(s[0].Address),
+        MessageType.MemberAnswer => new MemberAnswer(s[0].Address, s[1].Number != 0, s[2].Number),
         _ => throw new InvalidOperationException($"no message for {type}"),
     };
 

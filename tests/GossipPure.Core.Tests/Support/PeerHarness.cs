@@ -15,6 +15,14 @@ public sealed class PeerHarness
     public PeerHarness(ProtocolOptions? options = null) =>
         State = PeerState.Initial(new NodeConfig(Self, SeedIds, options ?? ProtocolOptions.Default));
 
+    /// <summary>Answers each MEMBER_QUERY among <paramref name="effects"/> as the seed it went to: a member (or not).</summary>
+    public void Vouch(LanguageExt.Seq<Effect> effects, long incarnation = 1, bool member = true)
+    {
+        foreach (var e in effects)
+            if (e is Send { Message: MemberQuery q } send)
+                Vouch(Step(now => new Received(now, send.To, new MemberAnswer(q.Node, member, member ? incarnation : 0))), incarnation, member);
+    }
+
     /// <summary>Moves the clock on without an input (the next step sees the later time).</summary>
     public void Advance(long us) => nowUs += us;
 

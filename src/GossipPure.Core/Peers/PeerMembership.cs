@@ -1,0 +1,90 @@
+namespace GossipPure.Core.Peers;
+
+/// <summary>A node not on this peer's list that sent something: the seeds are asked whether it is registered.</summary>
+/// <param name="Asked">The seeds asked so far (one at a time; another after a timeout or a "no").</param>
+/// <param name="Held">What it sent meanwhile, in order, taken once it is known to be a member (at most <see cref="PeerReducer.HeldLimit"/>).</param>
+public sealed record PendingMember(HashSet<NodeId> Asked, Que<Message> Held);
+
+/// <summary>
+/// Membership is enforced, not assumed: a peer takes a link, gossip, heartbeats or a suspicion request only from a
+/// node on its peer list (every entry of a seed's PEER_LIST was committed by a seed quorum) or one a seed vouches
+/// for (MEMBER_ANSWER). A node it does not know — one that registered after this peer got its list, or a stranger —
+/// is looked up with MEMBER_QUERY, one seed at a time, while what it sends is held; a member's held messages are
+/// then taken in order, a non-member's dropped. PROBE and PROBE_ACK are answered and taken from anyone: they carry
+/// nothing but liveness, and a witness may probe a suspect that does not know it.
+/// </summary>
+public static partial class PeerReducer
+{
+    public const string MemberTimerPrefix = "member:";
+    /// <summary>Messages held per unverified sender; later ones are dropped.</summary>
+    public const int HeldLimit = 256;
+    /// <summary>Unverified senders looked up at once; more are dropped until one is settled.</summary>
+    public const int PendingLimit = 64;
+
+    static bool IsMember(PeerState s, NodeId n) => s.Known.ContainsKey(n) || s.Neighbours.Contains(n);
+
+    /// <summary>True when <paramref name="m"/> from <paramref name="from"/> must wait for (or fail) the membership check.</summary>
+    static bool NeedsMembership(PeerState s, NodeId from, Message m) =>
+        m is not (Probe or ProbeAck) && !s.Config.IsSeed(from) && from != s.Config.Self && !IsMember(s, from);
+
+    static PeerState OnStranger(PeerState s, NodeId from, Message m, EffectList fx)
+    {
+        if (s.Pending.Find(from).Case is PendingMember p)
+        {
+            if (p.Held.Count >= HeldLimit)
+            {
+                fx.Add(new Log(LogLevel.Debug, $"{Wire.TypeName(m)} from {from} dropped: {HeldLimit} messages already wait for its membership check"));
+                return s;
+            }
+            return s with { Pending = s.Pending.SetItem(from, p with { Held = p.Held.Enqueue(m) }) };
+        }
+        if (m is Leave or Heartbeat) return s;   // nothing to take from a stranger that is going, or just alive
+        if (s.Pending.Count >= PendingLimit)
+        {
+            fx.Add(new Log(LogLevel.Debug, $"{Wire.TypeName(m)} from {from} dropped: {PendingLimit} membership checks under way"));
+            return s;
+        }
+        var pending = new PendingMember(HashSet<NodeId>(), Que<Message>.Empty.Enqueue(m));
+        return AskSeed(s with { Pending = s.Pending.AddOrUpdate(from, pending) }, from, $"{Wire.TypeName(m)} from {from}, which is not on this peer's list", fx);
+    }
+
+    /// <summary>Sends MEMBER_QUERY about <paramref name="x"/> to a seed not yet asked, or gives up when none is left.</summary>
+    static PeerState AskSeed(PeerState s, NodeId x, string why, EffectList fx)
+    {
+        var p = s.Pending[x];
+        var untried = s.Config.Seeds.Filter(seed => !p.Asked.Contains(seed));
+        if (untried.IsEmpty)
+        {
+            fx.Warn($"{x} is not a registered peer (no seed of {p.Asked.Count} asked knows it): {p.Held.Count} messages from it dropped");
+            fx.Add(new CancelTimer(MemberTimerPrefix + x));
+            return s with { Pending = s.Pending.Remove(x) };
+        }
+        var (pick, rng) = s.Rng.Sample(untried, 1);
+        var seed = pick.Head;
+        fx.Info($"{why}: MEMBER_QUERY sent to {seed}");
+        fx.Send(seed, new MemberQuery(x));
+        fx.Timer(MemberTimerPrefix + x, s.Config.Options.ProbeTimeoutMs * 3);
+        return s with { Rng = rng, Pending = s.Pending.SetItem(x, p with { Asked = p.Asked.TryAdd(seed) }) };
+    }
+
+    static PeerState OnMemberTimer(PeerState s, string key, EffectList fx)
+    {
+        var x = NodeId.Parse(key[MemberTimerPrefix.Length..]);
+        return s.Pending.ContainsKey(x) ? AskSeed(s, x, $"no MEMBER_ANSWER about {x} in time", fx) : s;
+    }
+
+    static PeerState OnMemberAnswer(PeerState s, NodeId seed, MemberAnswer a, EffectList fx)
+    {
+        if (s.Pending.Find(a.Node).Case is not PendingMember p || !p.Asked.Contains(seed)) return s;
+        if (!a.Member) return AskSeed(s, a.Node, $"MEMBER_ANSWER from {seed}: {a.Node} is not on its list", fx);
+        fx.Add(new CancelTimer(MemberTimerPrefix + a.Node));
+        fx.Info($"MEMBER_ANSWER from {seed}: {a.Node} is registered (incarnation {a.Incarnation}); taking its {p.Held.Count} held messages");
+        s = s with
+        {
+            Pending = s.Pending.Remove(a.Node),
+            Known = s.Known.AddOrUpdate(a.Node, s.Known.Find(a.Node).IfNone(0)),
+        };
+        foreach (var m in p.Held) s = Dispatch(s, a.Node, m, fx);
+        return s;
+    }
+}
