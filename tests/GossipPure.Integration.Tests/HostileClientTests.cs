@@ -247,6 +247,29 @@ public sealed class HostileClientTests(HostileClientTests.Fixture net) : IClassF
         await net.Net.FreshGossipReaches(victim, net.PeerPorts.Where(p => p != victim));
     }
 
+    [Fact]
+    public async Task An_unregistered_process_can_neither_link_nor_gossip_nor_ask_for_suspicion()
+    {
+        const string source = "127.0.0.32";
+        const int claimed = 7780;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        var bodies = Enumerable.Range(1, 5).Select(i => $"{now / 1_000_000}.{now % 1_000_000:D6}:{source}:{i}").ToList();
+        using (var s = await Wire.Connect(net.Peer, source))
+        {
+            var frames = new List<byte>(Wire.Hello(source, claimed));
+            frames.AddRange(Wire.Frame("""{"type":"LINK_REQUEST","incarnation":1}"""));
+            foreach (var b in bodies) frames.AddRange(Wire.Gossip($"{source}:{claimed}", b));
+            frames.AddRange(Wire.Frame($$"""{"type":"SUSPECT_REQUEST","suspect":"127.0.0.1:{{net.PeerPorts[1]}}"}"""));
+            await Wire.SendQuietly(s, frames.ToArray());
+            // The peer asks the seeds, every seed says no, and it drops all of it with one line.
+            await net.PeerProcess.WaitForLine(l => l.Contains($"{source}:{claimed} is not a registered peer"), Bound, "the not-registered line");
+        }
+        await net.StillGossipingAndNobodyRemoved();
+        foreach (var p in net.Net.Peers.Values)
+            Assert.DoesNotContain(p.Output, l => bodies.Any(b => l.Contains($"'{b}'")) && l.Contains("GOSSIP received"));
+        Assert.DoesNotContain(net.PeerProcess.Output, l => l.Contains($"Neighbour added: {source}:{claimed}"));
+    }
+
     /// <summary>20,000 GOSSIP frames (ten bodies, over and over) as fast as the socket takes them.</summary>
     static async Task Flood(int port, string source, int claimedPort)
     {
