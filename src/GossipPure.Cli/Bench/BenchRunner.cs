@@ -111,6 +111,11 @@ public sealed class BenchRunner
     public async Task<int> RunAsync(CancellationToken ct)
     {
         if (Environment.GetEnvironmentVariable(WorkerHost.EnvVar) is { Length: > 0 } spec) return await WorkerHost.RunChildAsync(spec, ct);
+        if (o.Peers < 2 || o.Seeds < 1 || o.Trials < 0 || o.HungTrials < 0)
+        {
+            Console.Error.WriteLine("gossip bench: needs at least 1 seed and 2 peers (one makes gossip, another receives it), and no negative trials");
+            return 2;
+        }
         var succeeded = false;
         var began = DateTime.Now;
         var hostedPeers = o.Peers + o.Trials + o.HungTrials;
