@@ -54,8 +54,8 @@ public sealed class BenchRunner
     readonly BenchOptions o;
     readonly BenchLoad load;
     readonly TimeSpan bound;
-    readonly string dir;
-    readonly string config;
+    string dir = "";
+    string config = "";
     readonly List<IBenchNode> seeds = new();
     readonly List<IBenchNode> peers = new();
     readonly List<IBenchNode> gone = new();
@@ -73,8 +73,6 @@ public sealed class BenchRunner
         load = BenchLoad.For(o.Peers);
         // Every wait is bounded; a large network takes longer to start and to stop.
         bound = TimeSpan.FromMilliseconds(Math.Max(o.Bound.TotalMilliseconds, 30_000 + o.Peers * 60.0 + load.StartWindowMs));
-        dir = Directory.CreateTempSubdirectory("gossip-bench-").FullName;
-        config = Path.Combine(dir, "config.csv");
     }
 
     IBenchNode Start(Core.Role role, int port, bool gossiper = false)
@@ -116,6 +114,8 @@ public sealed class BenchRunner
             Console.Error.WriteLine("gossip bench: needs at least 1 seed and 2 peers (one makes gossip, another receives it), and no negative trials");
             return 2;
         }
+        dir = Directory.CreateTempSubdirectory("gossip-bench-").FullName;
+        config = Path.Combine(dir, "config.csv");
         var succeeded = false;
         var began = DateTime.Now;
         var hostedPeers = o.Peers + o.Trials + o.HungTrials;
