@@ -15,17 +15,46 @@ interface IBenchNode : IDisposable
     void Interrupt();
 }
 
-/// <summary>The lines a node logged, each with the local time it was written, and waiters for lines to come.</summary>
+/// <summary>
+/// The lines a node logged, each with the local time it was written, and waiters for lines to come. Gossip
+/// receipts (<c>GOSSIP received (first time): '…'</c>), by far the most lines in a large network, are not kept as
+/// lines but indexed by body, so checking a message at every peer costs one lookup per peer; made messages are
+/// kept and also handed to <see cref="Made"/>.
+/// </summary>
 sealed class LineLog
 {
+    const string MadePrefix = "GOSSIP made: '";
+    const string FirstTimePrefix = "GOSSIP received (first time): '";
+
     readonly List<(DateTime At, string Text)> lines = new();
     readonly List<(Func<string, bool> Match, int From, TaskCompletionSource<DateTime> Done)> waiters = new();
+    readonly Dictionary<string, DateTime> receipts = new(StringComparer.Ordinal);
+    readonly Dictionary<string, TaskCompletionSource<DateTime>> receiptWaiters = new(StringComparer.Ordinal);
+    readonly TaskCompletionSource<DateTime> firstReceipt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly object gate = new();
+
+    /// <summary>Called (on the node's own thread) with the time and body of each gossip message the node makes.</summary>
+    public Action<DateTime, string>? Made { get; set; }
 
     public int Count { get { lock (gate) return lines.Count; } }
 
+    /// <summary>The first gossip message the node received.</summary>
+    public Task<DateTime> FirstReceipt => firstReceipt.Task;
+
     public void Add(DateTime at, string text)
     {
+        if (text.StartsWith(FirstTimePrefix, StringComparison.Ordinal))
+        {
+            var body = Body(text, FirstTimePrefix.Length);
+            lock (gate)
+            {
+                receipts.TryAdd(body, at);
+                if (receiptWaiters.Remove(body, out var w)) w.TrySetResult(at);
+            }
+            firstReceipt.TrySetResult(at);
+            return;
+        }
+        if (text.StartsWith(MadePrefix, StringComparison.Ordinal)) Made?.Invoke(at, Body(text, MadePrefix.Length));
         lock (gate)
         {
             lines.Add((at, text));
@@ -37,6 +66,30 @@ sealed class LineLog
                 w.Done.TrySetResult(at);
             }
         }
+    }
+
+    static string Body(string text, int from)
+    {
+        var end = text.IndexOf('\'', from);
+        return end < 0 ? text[from..] : text[from..end];
+    }
+
+    /// <summary>When the node first received the gossip message with this body.</summary>
+    public Task<DateTime> Receipt(string body)
+    {
+        lock (gate)
+        {
+            if (receipts.TryGetValue(body, out var at)) return Task.FromResult(at);
+            if (!receiptWaiters.TryGetValue(body, out var w))
+                receiptWaiters[body] = w = new TaskCompletionSource<DateTime>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return w.Task;
+        }
+    }
+
+    /// <summary>Forgets the waiters for messages no longer measured (a bounded wait that gave up).</summary>
+    public void ForgetReceiptWaiters()
+    {
+        lock (gate) receiptWaiters.Clear();
     }
 
     /// <summary>The time of the first line matching <paramref name="match"/> from line <paramref name="from"/> on.</summary>
@@ -52,9 +105,16 @@ sealed class LineLog
         }
     }
 
-    public List<(DateTime At, string Text)> Lines(Func<string, bool> match)
+    /// <summary>The kept lines from line <paramref name="from"/> on that match (gossip receipts are not kept as lines).</summary>
+    public List<(DateTime At, string Text)> Lines(Func<string, bool> match, int from = 0)
     {
-        lock (gate) return lines.Where(l => match(l.Text)).ToList();
+        lock (gate)
+        {
+            var found = new List<(DateTime At, string Text)>();
+            for (var i = Math.Min(from, lines.Count); i < lines.Count; i++)
+                if (match(lines[i].Text)) found.Add(lines[i]);
+            return found;
+        }
     }
 }
 
@@ -66,12 +126,17 @@ sealed class InProcNode : IBenchNode
     readonly CancellationTokenSource stop = new();
     readonly Task<int> run;
 
-    public InProcNode(Role role, NodeConfig config, string dir)
+    /// <param name="forward">Where the node's lines go instead of <see cref="Log"/> (a worker process sends them on).</param>
+    public InProcNode(Role role, NodeConfig config, string dir, Action<DateTime, string>? forward = null)
     {
         Role = role == Core.Role.Seed ? "seed" : "peer";
         Port = config.Self.Port;
         var files = new NodeFiles(dir, null, Console: false);
-        void OnLog(Core.LogLevel _, string text) => Log.Add(DateTime.Now, text);
+        void OnLog(Core.LogLevel _, string text)
+        {
+            if (forward is null) Log.Add(DateTime.Now, text);
+            else forward(DateTime.Now, text);
+        }
         if (role == Core.Role.Seed)
         {
             var r = new NodeRunner<Core.Seeds.SeedState>(role, config, Core.Seeds.SeedState.Initial(config), Core.Seeds.SeedReducer.Step, files) { OnLog = OnLog };

@@ -3,10 +3,43 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
 
 namespace GossipPure.Cli.Bench;
 
 public sealed record BenchOptions(int Seeds, int Peers, int Trials, int HungTrials, string? JsonPath, bool KeepLogs, TimeSpan Bound, bool Processes);
+
+/// <summary>
+/// How the bench loads the network: which peers make gossip, how often, and how fast peers are started.
+/// A message floods about N × (average degree) frames, so the network-wide message rate falls with N to keep the
+/// frame rate within what two cores carry (<see cref="FrameBudgetPerS"/>). Peers start one every
+/// <see cref="StartSpacingMs"/>; the gossipers are spread evenly through the start order and each makes a message
+/// every <see cref="GossipIntervalMs"/> (the whole start window), so messages come one at a time, 1 / rate apart,
+/// instead of in a burst from every peer that registered in the same moment.
+/// </summary>
+public sealed record BenchLoad(int Peers, int Gossipers, double StartSpacingMs, long GossipIntervalMs)
+{
+    /// <summary>Gossip frames a second the bench aims at, network-wide (each costs tens of µs of CPU in a node).</summary>
+    public const double FrameBudgetPerS = 3000;
+    /// <summary>Frames one message floods per peer: the average degree, about 6 in these overlays.</summary>
+    public const double FramesPerPeerPerMessage = 6;
+    /// <summary>Peers are started at least this far apart, so the seeds are never swamped by a thousand HELLOs at once.</summary>
+    public const double MinStartSpacingMs = 4;
+
+    public double MessagesPerS => Gossipers * 1000.0 / GossipIntervalMs;
+    public double StartWindowMs => StartSpacingMs * Peers;
+
+    public static BenchLoad For(int peers)
+    {
+        var rate = Math.Clamp(FrameBudgetPerS / (Math.Max(1, peers) * FramesPerPeerPerMessage), 0.5, 10);
+        var gossipers = Math.Min(peers, Math.Max(3, (int)Math.Round(rate * peers * MinStartSpacingMs / 1000)));
+        var window = Math.Max(peers * MinStartSpacingMs, gossipers / rate * 1000);
+        return new BenchLoad(peers, gossipers, window / Math.Max(1, peers), (long)Math.Round(window));
+    }
+
+    /// <summary>Whether the peer started <paramref name="index"/>-th (from 0) makes gossip.</summary>
+    public bool IsGossiper(int index) => Gossipers > 0 && index % Math.Max(1, Peers / Gossipers) == 0 && index / Math.Max(1, Peers / Gossipers) < Gossipers;
+}
 
 /// <summary>
 /// Starts a local network on loopback and measures it from the nodes' own log timestamps: registration,
@@ -16,15 +49,20 @@ public sealed record BenchOptions(int Seeds, int Peers, int Trials, int HungTria
 /// </summary>
 public sealed class BenchRunner
 {
-    static readonly Regex Made = new(@"GOSSIP made: '(?<body>[^']*)'");
     static readonly Regex Stats_ = new(@"Gossip made (?<made>\d+), received first-time (?<first>\d+), duplicates dropped (?<dup>\d+)");
 
     readonly BenchOptions o;
-    readonly string dir;
-    readonly string config;
+    readonly BenchLoad load;
+    readonly TimeSpan bound;
+    string dir = "";
+    string config = "";
     readonly List<IBenchNode> seeds = new();
     readonly List<IBenchNode> peers = new();
     readonly List<IBenchNode> gone = new();
+    readonly HashSet<IBenchNode> gossipers = new();
+    readonly List<WorkerHost> workers = new();
+    int nextWorker;
+    readonly Channel<(IBenchNode Origin, DateTime At, string Body)> made = Channel.CreateUnbounded<(IBenchNode, DateTime, string)>();
     LanguageExt.Seq<Core.NodeId> seedIds;
     readonly Dictionary<string, List<double>> samples = new();
     readonly Random random = new(1);
@@ -32,49 +70,100 @@ public sealed class BenchRunner
     public BenchRunner(BenchOptions options)
     {
         o = options;
-        dir = Directory.CreateTempSubdirectory("gossip-bench-").FullName;
-        config = Path.Combine(dir, "config.csv");
+        load = BenchLoad.For(o.Peers);
+        // Every wait is bounded; a large network takes longer to start and to stop.
+        bound = TimeSpan.FromMilliseconds(Math.Max(o.Bound.TotalMilliseconds, 30_000 + o.Peers * 60.0 + load.StartWindowMs));
     }
 
-    /// <summary>
-    /// Each peer gossips every max(1 s, peers × 50 ms): about 20 new messages a second network-wide, whatever the
-    /// size, so a large network is measured at the same load per message rather than drowned.
-    /// </summary>
-    long GossipIntervalMs => Math.Max(1000, o.Peers * 50L);
-
-    string[] PeerArgs => new[] { "--gossip-interval", $"{GossipIntervalMs}ms", "--gossip-count", "1000000" };
-
-    IBenchNode Start(Core.Role role, int port)
+    IBenchNode Start(Core.Role role, int port, bool gossiper = false)
     {
-        if (o.Processes)
-            return new NodeProcess(role == Core.Role.Seed ? "seed" : "peer", port, dir, config, role == Core.Role.Seed ? Array.Empty<string>() : PeerArgs);
-        var options = Core.ProtocolOptions.Default with { GossipIntervalMs = GossipIntervalMs, GossipCount = 1_000_000 };
-        return new InProcNode(role, new Core.NodeConfig(new Core.NodeId("127.0.0.1", port), seedIds, options), dir);
+        var count = gossiper ? 1_000_000 : 0;
+        IBenchNode node;
+        if (workers.Count > 0 && role == Core.Role.Peer)
+            node = workers[nextWorker++ % workers.Count].Start(role, port, load.GossipIntervalMs, count);
+        else if (o.Processes)
+            node = new NodeProcess(role == Core.Role.Seed ? "seed" : "peer", port, dir, config, role == Core.Role.Seed ? Array.Empty<string>()
+                : new[] { "--gossip-interval", $"{load.GossipIntervalMs}ms", "--gossip-count", count.ToString(CultureInfo.InvariantCulture) });
+        else
+        {
+            var options = Core.ProtocolOptions.Default with { GossipIntervalMs = load.GossipIntervalMs, GossipCount = count };
+            node = new InProcNode(role, new Core.NodeConfig(new Core.NodeId("127.0.0.1", port), seedIds, options), dir);
+        }
+        if (gossiper)
+        {
+            gossipers.Add(node);
+            node.Log.Made = (at, body) => made.Writer.TryWrite((node, at, body));
+        }
+        return node;
     }
 
     void Say(string line) => Console.WriteLine($"  {DateTime.Now:HH:mm:ss} {line}");
 
     List<double> Sample(string key) => samples.TryGetValue(key, out var l) ? l : samples[key] = new List<double>();
 
+    static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+    /// <summary>Peers hosted in one process at most: each holds about <see cref="FileLimit.PerHostedNode"/> open files.</summary>
+    public const int PeersPerProcess = 400;
+
     public async Task<int> RunAsync(CancellationToken ct)
     {
+        if (Environment.GetEnvironmentVariable(WorkerHost.EnvVar) is { Length: > 0 } spec) return await WorkerHost.RunChildAsync(spec, ct);
+        if (o.Peers < 2 || o.Seeds < 1 || o.Trials < 0 || o.HungTrials < 0)
+        {
+            Console.Error.WriteLine("gossip bench: needs at least 1 seed and 2 peers (one makes gossip, another receives it), and no negative trials");
+            return 2;
+        }
+        dir = Directory.CreateTempSubdirectory("gossip-bench-").FullName;
+        config = Path.Combine(dir, "config.csv");
         var succeeded = false;
-        Console.WriteLine($"gossip bench: {o.Seeds} seeds + {o.Peers} peers, {(o.Processes ? "one process each" : "hosted in this process")}, on 127.0.0.1; {o.Trials} crash trials, {o.HungTrials} hang trials");
-        Console.WriteLine($"  logs in {dir}");
+        var began = DateTime.Now;
+        var hostedPeers = o.Peers + o.Trials + o.HungTrials;
+        var workerCount = o.Processes || hostedPeers <= PeersPerProcess ? 0 : (hostedPeers + PeersPerProcess - 1) / PeersPerProcess;
+        var hosting = o.Processes ? "one process each"
+            : workerCount == 0 ? "hosted in this process"
+            : $"seeds hosted in this process, peers in {workerCount} worker processes of up to {PeersPerProcess} each";
+        Console.WriteLine($"gossip bench: {o.Seeds} seeds + {o.Peers} peers, {hosting}, on 127.0.0.1; {o.Trials} crash trials, {o.HungTrials} hang trials");
+        Console.WriteLine($"  load: {load.Gossipers} peers make gossip, one message every {load.GossipIntervalMs} ms each: {load.MessagesPerS:0.##} messages/s network-wide " +
+            $"(≈ {load.MessagesPerS * o.Peers * BenchLoad.FramesPerPeerPerMessage:0} gossip frames/s); peers started {load.StartSpacingMs:0.#} ms apart; every wait bounded at {bound.TotalSeconds:0} s");
+        Console.WriteLine($"  logs in {dir}; load average {Load()}");
         try
         {
+            var files = workerCount > 0 ? o.Seeds * FileLimit.PerHostedNode + hostedPeers * 4 + 256 : (o.Seeds + hostedPeers) * FileLimit.PerHostedNode + 256;
+            if (!o.Processes && FileLimit.Ensure(files) is { } why)
+            {
+                Console.Error.WriteLine($"gossip bench: {why}");
+                return 1;
+            }
             var ports = FreePorts(o.Seeds + o.Peers + o.Trials + o.HungTrials);
             File.WriteAllLines(config, ports.Take(o.Seeds).Select(p => $"127.0.0.1,{p}"));
             seedIds = LanguageExt.Prelude.toSeq(ports.Take(o.Seeds).Select(p => new Core.NodeId("127.0.0.1", p)).ToArray());
             foreach (var p in ports.Take(o.Seeds)) seeds.Add(Start(Core.Role.Seed, p));
+            for (var w = 0; w < workerCount; w++) workers.Add(new WorkerHost(dir, seedIds));
             var spare = new Queue<int>(ports.Skip(o.Seeds + o.Peers));
-            foreach (var p in ports.Skip(o.Seeds).Take(o.Peers)) peers.Add(Start(Core.Role.Peer, p));
+            // Peers start once the seeds are one mesh (measured registration is then the protocol's, not the seeds' start-up).
+            await Bounded(Task.WhenAll(seeds.SelectMany(s => seeds.Where(t => t != s).Select(t =>
+                s.Log.WaitFor(l => l.Contains($"Connected to seed 127.0.0.1:{t.Port}"))))), "seed mesh", ct);
 
-            Say("waiting for every peer to register and hear from every other peer");
-            await Bounded(Task.WhenAll(peers.Select(p => p.Log.WaitFor(l => l.Contains("Registered;")))), "registration", ct);
+            Say($"starting {o.Peers} peers, one every {load.StartSpacingMs:0.#} ms");
+            var firstStart = DateTime.Now;
+            var index = 0;
+            foreach (var p in ports.Skip(o.Seeds).Take(o.Peers))
+            {
+                var due = firstStart + TimeSpan.FromMilliseconds(index * load.StartSpacingMs);
+                if (due > DateTime.Now) await Task.Delay(due - DateTime.Now, ct);
+                peers.Add(Start(Core.Role.Peer, p, load.IsGossiper(index)));
+                index++;
+            }
+            var registered = await Bounded(Task.WhenAll(peers.Select(p => p.Log.WaitFor(l => l.Contains("Registered;")))), "registration", ct);
+            var all = (registered.Max() - firstStart).TotalMilliseconds;
+            Sample("registration_all_ms").Add(all);
             foreach (var p in peers) await RecordRegistration(p, fromLine: 0);
-            await Bounded(Task.WhenAll(peers.Select(p => Task.WhenAll(peers.Where(q => q != p).Select(q =>
-                p.Log.WaitFor(l => l.EndsWith($"origin 127.0.0.1:{q.Port}")))))), "first gossip everywhere", ct);
+            Say($"all {o.Peers} peers registered {all:0} ms after the first started (registration median {Stats.Quantile(Sample("registration_ms"), 0.5):0.0} ms each)");
+
+            // The overlay settles as the last peers link up: the first message made after that is not measured.
+            var warm = await Disseminate(1, ct);
+            Say($"warm-up: a message made after every peer registered reached all {peers.Count - 1} other peers in {warm[0]:0.0} ms");
 
             await MeasureDissemination(Math.Max(10, o.Trials * 4), ct);
 
@@ -101,22 +190,23 @@ public sealed class BenchRunner
             }
             else
             {
-                // One runtime for all nodes: its cost shared out per node.
+                // One runtime for all nodes (or one per worker): its cost shared out per node.
                 using var me = System.Diagnostics.Process.GetCurrentProcess();
-                Sample("rss_mb_per_node").Add(me.WorkingSet64 / 1048576.0 / live.Count);
-                Sample("cpu_s_per_node").Add(me.TotalProcessorTime.TotalSeconds / (seeds.Count + peers.Count + gone.Count));
+                var usage = workers.Select(w => w.Usage()).Append((me.WorkingSet64 / 1048576.0, me.TotalProcessorTime)).ToList();
+                Sample("rss_mb_per_node").Add(usage.Sum(u => u.Item1) / live.Count);
+                Sample("cpu_s_per_node").Add(usage.Sum(u => u.Item2.TotalSeconds) / (seeds.Count + peers.Count + gone.Count));
             }
 
             Say("stopping every node (Ctrl+C) and reading their counters");
             foreach (var p in live) p.Interrupt();
-            foreach (var p in live)
-                await Bounded(p.Log.WaitFor(l => l.Contains("Shutting down.")), "shutdown", ct);
+            await Bounded(Task.WhenAll(live.Select(p => p.Log.WaitFor(l => l.Contains("Shutting down.")))), "shutdown", ct);
             var stats = peers.SelectMany(p => p.Log.Lines(l => l.Contains("Gossip made "))).Select(l => Stats_.Match(l.Text)).Where(m => m.Success).ToList();
             var first = stats.Sum(m => long.Parse(m.Groups["first"].Value, CultureInfo.InvariantCulture));
             var dup = stats.Sum(m => long.Parse(m.Groups["dup"].Value, CultureInfo.InvariantCulture));
             if (first > 0) Sample("msgs_per_delivery").Add((first + dup) / (double)first);
 
             Print();
+            Console.WriteLine($"  {(DateTime.Now - began).TotalSeconds:0} s in all; load average {Load()}");
             if (o.JsonPath is not null) WriteJson(o.JsonPath);
             succeeded = true;
             return 0;
@@ -129,6 +219,7 @@ public sealed class BenchRunner
         finally
         {
             foreach (var p in seeds.Concat(peers).Concat(gone)) p.Dispose();
+            foreach (var w in workers) w.Dispose();
             // A failed run keeps its logs: they are what explains the failure.
             if (succeeded && !o.KeepLogs) try { Directory.Delete(dir, true); } catch (IOException) { }
         }
@@ -136,14 +227,14 @@ public sealed class BenchRunner
 
     async Task<T> Bounded<T>(Task<T> t, string what, CancellationToken ct)
     {
-        try { return await t.WaitAsync(o.Bound, ct); }
-        catch (TimeoutException) { throw new TimeoutException($"no {what} within {o.Bound.TotalSeconds:0}s"); }
+        try { return await t.WaitAsync(bound, ct); }
+        catch (TimeoutException) { throw new TimeoutException($"no {what} within {bound.TotalSeconds:0}s"); }
     }
 
     async Task Bounded(Task t, string what, CancellationToken ct)
     {
-        try { await t.WaitAsync(o.Bound, ct); }
-        catch (TimeoutException) { throw new TimeoutException($"no {what} within {o.Bound.TotalSeconds:0}s"); }
+        try { await t.WaitAsync(bound, ct); }
+        catch (TimeoutException) { throw new TimeoutException($"no {what} within {bound.TotalSeconds:0}s"); }
     }
 
     /// <summary>Registration latency: the peer's start line to its "Registered;" line (peer list received).</summary>
@@ -154,32 +245,67 @@ public sealed class BenchRunner
         Sample("registration_ms").Add((done - start).TotalMilliseconds);
     }
 
-    /// <summary>For messages made from now on: made at the origin → first receipt at the last live peer.</summary>
+    /// <summary>Dissemination latency of the next messages made: made at the origin → first receipt at the last live peer.</summary>
     async Task MeasureDissemination(int count, CancellationToken ct)
     {
+        var ms = await Disseminate(count, ct);
+        Sample("dissemination_ms").AddRange(ms);
+        Say($"dissemination: {count} messages, median {Stats.Quantile(ms, 0.5):0.000} ms to the last of {peers.Count(p => p.Alive) - 1} peers");
+    }
+
+    /// <summary>
+    /// Takes the next <paramref name="count"/> messages made by live peers (from now on) and waits, for each, for its
+    /// first receipt at every other live peer; returns made → last receipt for each, in ms.
+    /// </summary>
+    async Task<List<double>> Disseminate(int count, CancellationToken ct)
+    {
         var live = peers.Where(p => p.Alive).ToList();
-        var marks = live.ToDictionary(p => p, p => p.Log.Count);
-        var measured = 0;
-        while (measured < count)
+        while (made.Reader.TryRead(out _)) { }
+        var measuring = new List<Task<double>>();
+        var bodies = new List<(string Body, List<IBenchNode> To)>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stop.CancelAfter(bound);
+        try
         {
-            var origin = live[measured % live.Count];
-            var madeAt = await Bounded(origin.Log.WaitFor(l => l.Contains("GOSSIP made: '"), marks[origin]), "gossip made", ct);
-            var line = origin.Log.Lines(l => l.Contains("GOSSIP made: '")).First(l => l.At == madeAt).Text;
-            var body = Made.Match(line).Groups["body"].Value;
-            marks[origin] = origin.Log.Count;
-            var receipts = await Bounded(Task.WhenAll(live.Where(p => p != origin).Select(p =>
-                p.Log.WaitFor(l => l.Contains($"(first time): '{body}'")))), $"delivery of '{body}'", ct);
-            Sample("dissemination_ms").Add((receipts.Max() - madeAt).TotalMilliseconds);
-            measured++;
+            while (measuring.Count < count)
+            {
+                var (origin, at, body) = await made.Reader.ReadAsync(stop.Token);
+                if (!origin.Alive) continue;
+                var to = live.Where(p => p != origin && p.Alive).ToList();
+                bodies.Add((body, to));
+                measuring.Add(Delivered(to, at, body));
+            }
         }
-        Say($"dissemination: {count} messages, median {Stats.Quantile(Sample("dissemination_ms"), 0.5):0.000} ms to the last peer");
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no {count} messages made within {bound.TotalSeconds:0}s");
+        }
+        try { return (await Bounded(Task.WhenAll(measuring), "delivery of every message to every live peer", ct)).ToList(); }
+        catch (TimeoutException)
+        {
+            // Name the peers that missed a message: they are where to look.
+            var (body, to) = bodies.First(b => b.To.Any(p => !p.Log.Receipt(b.Body).IsCompleted));
+            var missed = to.Where(p => !p.Log.Receipt(body).IsCompleted).Select(p => p.Port).ToList();
+            foreach (var p in live) p.Log.ForgetReceiptWaiters();
+            throw new TimeoutException($"'{body}' reached only {to.Count - missed.Count} of {to.Count} peers within {bound.TotalSeconds:0}s " +
+                $"(missing at {string.Join(", ", missed.Take(10))}{(missed.Count > 10 ? ", …" : "")})");
+        }
+
+        static async Task<double> Delivered(IEnumerable<IBenchNode> at, DateTime madeAt, string body)
+        {
+            var receipts = await Task.WhenAll(at.Select(p => p.Log.Receipt(body)));
+            return receipts.Length == 0 ? 0 : (receipts.Max() - madeAt).TotalMilliseconds;
+        }
     }
 
     /// <summary>Kills (or freezes) a random peer; returns ms from the signal to DEAD_CONFIRMED at the last live node.</summary>
     async Task<double> Fail(bool freeze, CancellationToken ct)
     {
         var live = peers.Where(p => p.Alive).ToList();
-        var victim = live[random.Next(live.Count)];
+        // Keep the gossip rate: a gossiper is killed only when every peer is one.
+        var quiet = live.Where(p => !gossipers.Contains(p)).ToList();
+        var pool = quiet.Count > 0 ? quiet : live;
+        var victim = pool[random.Next(pool.Count)];
         var watchers = seeds.Concat(peers).Where(p => p.Alive && p != victim).ToList();
         var marks = watchers.ToDictionary(p => p, p => p.Log.Count);
         var id = $"DEAD_CONFIRMED 127.0.0.1:{victim.Port} ";
@@ -190,11 +316,12 @@ public sealed class BenchRunner
         Sample(freeze ? "hung_purge_ms" : "crash_purge_ms").Add(ms);
         // Where the time went: the first suspicion, the first report, the first seed's confirmation.
         double First(IEnumerable<IBenchNode> nodes, string text) =>
-            nodes.SelectMany(n => n.Log.Lines(l => l.Contains(text))).Where(l => l.At >= at).Select(l => (l.At - at).TotalMilliseconds).DefaultIfEmpty(double.NaN).Min();
+            nodes.SelectMany(n => n.Log.Lines(l => l.Contains(text), marks.GetValueOrDefault(n))).Where(l => l.At >= at)
+                .Select(l => (l.At - at).TotalMilliseconds).DefaultIfEmpty(double.NaN).Min();
         var vid = $"127.0.0.1:{victim.Port}";
         Say($"  {(freeze ? "hang" : "crash")} of {vid}: first SUSPECT +{First(watchers, $"SUSPECT {vid}:"):0.0} ms, first DEAD_REPORT +{First(watchers, $"Dead Node:127.0.0.1:{victim.Port}:"):0.0} ms, " +
             $"first seed DEAD_CONFIRMED +{First(seeds, id):0.0} ms, last node +{ms:0.0} ms");
-        var falseRemovals = watchers.SelectMany(w => w.Log.Lines(l => l.Contains("DEAD_CONFIRMED") && !l.Contains(id) && !l.Contains("(left)")))
+        var falseRemovals = watchers.SelectMany(w => w.Log.Lines(l => l.Contains("DEAD_CONFIRMED") && !l.Contains(id) && !l.Contains("(left)"), marks[w]))
             .Select(l => l.Text).Where(t => !gone.Any(g => t.Contains($"127.0.0.1:{g.Port} "))).Distinct().Count();
         Sample("false_removals").Add(falseRemovals);
         if (freeze) victim.Kill();
@@ -210,12 +337,13 @@ public sealed class BenchRunner
         peers.Add(p);
         await Bounded(p.Log.WaitFor(l => l.Contains("Registered;")), "registration of a joining peer", ct);
         await RecordRegistration(p, 0);
-        await Bounded(p.Log.WaitFor(l => l.Contains("(first time)")), "gossip at the joining peer", ct);
+        await Bounded(p.Log.FirstReceipt, "gossip at the joining peer", ct);
     }
 
     static readonly (string Key, string Label, string Unit)[] Rows =
     {
         ("registration_ms", "registration (start → peer list)", "ms"),
+        ("registration_all_ms", "registration of all (first start → last)", "ms"),
         ("dissemination_ms", "dissemination (made → last peer)", "ms"),
         ("msgs_per_delivery", "messages per delivery", ""),
         ("crash_purge_ms", "crash → DEAD_CONFIRMED everywhere", "ms"),
@@ -228,12 +356,12 @@ public sealed class BenchRunner
     void Print()
     {
         Console.WriteLine();
-        Console.WriteLine($"{"figure",-38} {"n",4} {"median",10} {"p99",10} {"min",10} {"max",10}  unit");
+        Console.WriteLine($"{"figure",-42} {"n",4} {"median",10} {"p99",10} {"min",10} {"max",10}  unit");
         foreach (var (key, label, unit) in Rows)
         {
             var xs = Sample(key);
             if (xs.Count == 0) continue;
-            Console.WriteLine($"{label,-38} {xs.Count,4} {Stats.Quantile(xs, 0.5),10:0.000} {Stats.Quantile(xs, 0.99),10:0.000} {xs.Min(),10:0.000} {xs.Max(),10:0.000}  {unit}");
+            Console.WriteLine($"{label,-42} {xs.Count,4} {Stats.Quantile(xs, 0.5),10:0.000} {Stats.Quantile(xs, 0.99),10:0.000} {xs.Min(),10:0.000} {xs.Max(),10:0.000}  {unit}");
         }
     }
 
@@ -243,6 +371,8 @@ public sealed class BenchRunner
         var figures = new Dictionary<string, object>
         {
             ["registration_ms_p50"] = P("registration_ms", 0.5),
+            ["registration_ms_p99"] = P("registration_ms", 0.99),
+            ["registration_all_ms"] = P("registration_all_ms", 0.5),
             ["dissemination_ms_p50"] = P("dissemination_ms", 0.5),
             ["dissemination_ms_p99"] = P("dissemination_ms", 0.99),
             ["msgs_per_delivery"] = P("msgs_per_delivery", 0.5),
@@ -250,20 +380,41 @@ public sealed class BenchRunner
             ["crash_purge_ms_p99"] = P("crash_purge_ms", 0.99),
             ["hung_purge_ms_p50"] = P("hung_purge_ms", 0.5),
             ["rss_mb_per_node"] = P("rss_mb_per_node", 0.5),
+            ["cpu_s_per_node"] = P("cpu_s_per_node", 0.5),
             ["false_removals"] = Sample("false_removals").Sum(),
             ["seeds"] = o.Seeds,
             ["peers"] = o.Peers,
             ["trials"] = o.Trials,
+            ["hosting"] = o.Processes ? "processes" : workers.Count > 0 ? $"in-process, {workers.Count} workers" : "in-process",
+            ["gossipers"] = load.Gossipers,
+            ["messages_per_s"] = Math.Round(load.MessagesPerS, 3),
+            ["start_spacing_ms"] = Math.Round(load.StartSpacingMs, 3),
         };
         File.WriteAllText(path, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"figures written to {path}");
     }
 
+    /// <summary>
+    /// Ports for the nodes, below the kernel's ephemeral range (32768 and up on Linux): a port taken from that range
+    /// could be handed to an outgoing connection of an early node before the later node that owns it starts.
+    /// Each is checked free by binding it; the search starts at a random place so parallel benches rarely collide.
+    /// </summary>
     static List<int> FreePorts(int n)
     {
-        var ls = Enumerable.Range(0, n).Select(_ => { var l = new TcpListener(IPAddress.Loopback, 0); l.Start(); return l; }).ToList();
-        var ports = ls.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
-        foreach (var l in ls) l.Stop();
+        var ports = new List<int>(n);
+        var port = 20000 + new Random().Next(0, 6000);
+        for (var tried = 0; ports.Count < n && tried < 12_000; tried++, port = port >= 32_000 ? 20000 : port + 1)
+        {
+            try
+            {
+                var l = new TcpListener(IPAddress.Loopback, port);
+                l.Start();
+                l.Stop();
+                ports.Add(port);
+            }
+            catch (SocketException) { }
+        }
+        if (ports.Count < n) throw new TimeoutException($"only {ports.Count} of {n} free ports in 20000–32000");
         return ports;
     }
 }

@@ -41,7 +41,12 @@ sealed class NodeProcess : IBenchNode
     public bool Stopped { get; private set; }
     public LineLog Log { get; } = new();
 
-    void OnLine(string text) => Log.Add(ParseTime(text) ?? DateTime.Now, text);
+    /// <summary>A console line, without the time it starts with (kept as the line's time).</summary>
+    void OnLine(string text)
+    {
+        if (ParseTime(text) is { } at) Log.Add(at, text.Length > 16 ? text[16..] : "");
+        else Log.Add(DateTime.Now, text);
+    }
 
     /// <summary>The local time a console line starts with (<c>HH:mm:ss.ffffff</c>), on today's date.</summary>
     static DateTime? ParseTime(string line) =>
