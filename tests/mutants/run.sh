@@ -17,7 +17,7 @@ mutants=(
   "no-dedup|src/GossipPure.Core/Peers/PeerReducer.cs|s/if \(s.Seen.Contains\(d\)\)/if (false \&\& s.Seen.Contains(d))/|tests/GossipPure.Core.Tests|FullyQualifiedName~GossipOnceProperties"
   "vote-without-probing|src/GossipPure.Core/Seeds/SeedDeaths.cs|s/if \(s.Left.Contains\(x\)\) return CastVote/if (!(!s.Left.Contains(x) && x.Port < 0)) return CastVote/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Lying_peers_cannot_get_a_live_peer_removed_without_loss"
   "no-dead-report|src/GossipPure.Core/Peers/PeerDetection.cs|s/fx.SendAll\(s.Config.Seeds, new DeadReport\(x, report\)\);/{}/g|tests/GossipPure.Simulation.Tests|FullyQualifiedName~LivenessProperties"
-  "heal-never-rejoins|src/GossipPure.Core/Seeds/SeedReducer.cs|s/fx.Send\(from, tomb\);/{}/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~HealingProperties"
+  'removed-peer-never-rejoins|src/GossipPure.Core/Peers/PeerDetection.cs|s/(static PeerState Rejoin\(PeerState s, NodeId seed, DeadConfirmed dc, EffectList fx\)\s*\{)/$1 if (dc.Incarnation > -1) return s;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~HealingProperties'
   "nondeterministic-rng|src/GossipPure.Core/Peers/PeerReducer.cs|s/Rng = new Rng\(st.RandomSeed\)/Rng = new Rng(st.RandomSeed ^ (ulong)System.Diagnostics.Stopwatch.GetTimestamp())/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~DeterminismProperties.Same_scenario"
   "machine-extra-transition|src/GossipPure.Core/Seeds/Registration.cs|s/\.Permit\(RegTrigger.QuorumImpossible, RegPhase.Rejected\);/.Permit(RegTrigger.QuorumImpossible, RegPhase.Rejected).Permit(RegTrigger.Propose, RegPhase.Proposed);/|tests/GossipPure.Core.Tests|FullyQualifiedName~MachineModelProperties|FullyQualifiedName~RegistrationMachineTests"
 )
