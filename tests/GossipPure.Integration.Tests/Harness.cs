@@ -84,10 +84,17 @@ public sealed class GossipProcess : IDisposable
     readonly object gate = new();
 
     public GossipProcess(string workDir, params string[] args)
+        : this(workDir, [], args) { }
+
+    /// <summary>
+    /// Runs <c>gossip</c> behind <paramref name="launcher"/> (e.g. <c>ip netns exec &lt;ns&gt;</c>, which becomes the
+    /// program itself), named <paramref name="name"/> in timeouts (default: its arguments).
+    /// </summary>
+    public GossipProcess(string workDir, string[] launcher, string[] args, string? name = null)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(GossipProgram.Dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        string[] command = [.. launcher, "dotnet", GossipProgram.Dll, .. args];
+        var psi = new ProcessStartInfo(command[0]) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) OnLine(e.Data); };
@@ -96,9 +103,11 @@ public sealed class GossipProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         Args = string.Join(' ', args);
+        Name = name ?? $"gossip {Args}";
     }
 
     public string Args { get; }
+    public string Name { get; }
     public int Pid => process.Id;
 
     void OnLine(string line)
@@ -129,7 +138,7 @@ public sealed class GossipProcess : IDisposable
         }
         var finished = await Task.WhenAny(tcs.Task, Task.Delay(timeout), process.WaitForExitAsync());
         if (finished == tcs.Task) return await tcs.Task;
-        throw new TimeoutException($"gossip {Args}: no line with {what} within {timeout.TotalSeconds}s (exited: {process.HasExited}). Last output:\n" + string.Join('\n', Output.TakeLast(15)));
+        throw new TimeoutException($"{Name}: no line with {what} within {timeout.TotalSeconds}s (exited: {process.HasExited}). Last output:\n" + string.Join('\n', Output.TakeLast(15)));
     }
 
     /// <summary>Counts the console lines matching a pattern, waiting until there are at least <paramref name="count"/>.</summary>
@@ -147,7 +156,7 @@ public sealed class GossipProcess : IDisposable
             }
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero || await Task.WhenAny(next.Task, Task.Delay(left), process.WaitForExitAsync()) != next.Task)
-                throw new TimeoutException($"gossip {Args}: fewer than {count} lines with {what} within {timeout.TotalSeconds}s. Last output:\n" + string.Join('\n', Output.TakeLast(15)));
+                throw new TimeoutException($"{Name}: fewer than {count} lines with {what} within {timeout.TotalSeconds}s. Last output:\n" + string.Join('\n', Output.TakeLast(15)));
         }
     }
 

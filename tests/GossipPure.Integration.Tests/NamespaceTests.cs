@@ -35,9 +35,9 @@ public sealed class NamespaceTests(ITestOutputHelper output)
         output.WriteLine($"{clock.Elapsed.TotalSeconds,5:F1}s lab {lab.Subnet} built: {seeds.Count + peerHosts.Count} hosts on a bridge, root namespace guarded by unreachable {lab.Subnet}");
 
         string Id(string node) => seeds.TryGetValue(node, out var s) ? $"{s}:{SeedPort}" : $"{peerHosts[node]}:{PeerPort}";
-        var nodes = new Dictionary<string, NetnsProcess>();
-        NetnsProcess StartSeed(string n) => nodes[n] = lab.Start(n, "seed", seeds[n], $"{SeedPort}", "--config", config, "--log-dir", ".");
-        NetnsProcess StartPeer(string n) => nodes[n] = lab.Start(n, new[] { "peer", peerHosts[n], $"{PeerPort}", "--config", config, "--log-dir", "." }.Concat(PeerArgs).ToArray());
+        var nodes = new Dictionary<string, GossipProcess>();
+        GossipProcess StartSeed(string n) => nodes[n] = lab.Start(n, "seed", seeds[n], $"{SeedPort}", "--config", config, "--log-dir", ".");
+        GossipProcess StartPeer(string n) => nodes[n] = lab.Start(n, new[] { "peer", peerHosts[n], $"{PeerPort}", "--config", config, "--log-dir", "." }.Concat(PeerArgs).ToArray());
 
         try
         {

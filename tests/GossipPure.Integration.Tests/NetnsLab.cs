@@ -36,7 +36,7 @@ public sealed class NetnsLab : IDisposable
     public static string? Unavailable => unavailable.Value;
 
     readonly FileStream ownership;
-    readonly List<NetnsProcess> started = new();
+    readonly List<GossipProcess> started = new();
     readonly List<string> namespaces = new();
     bool routeAdded;
 
@@ -96,11 +96,11 @@ public sealed class NetnsLab : IDisposable
     public void Heal(string node) => Ip($"-n {Switch} link set v-{node} up");
 
     /// <summary>Starts <c>gossip</c> inside a node's namespace, in its own folder (each node writes its own files there).</summary>
-    public NetnsProcess Start(string node, params string[] args)
+    public GossipProcess Start(string node, params string[] args)
     {
         var dir = Path.Combine(Dir, node);
         Directory.CreateDirectory(dir);
-        var p = new NetnsProcess(node, dir, new[] { "netns", "exec", Namespace(node), "dotnet", GossipProgram.Dll }.Concat(args).ToArray());
+        var p = new GossipProcess(dir, ["ip", "netns", "exec", Namespace(node)], args, node);
         started.Add(p);
         return p;
     }
@@ -237,71 +237,5 @@ public sealed class NetnsLab : IDisposable
         }
         if (p.ExitCode != 0) throw new InvalidOperationException($"ip {args}: exit code {p.ExitCode}: {stderr.Trim()}");
         return stdout.Result;
-    }
-}
-
-/// <summary>
-/// A <c>gossip</c> process run by <c>ip netns exec</c> (which becomes the program itself: same process id). Like
-/// <see cref="GossipProcess"/>, its console is read line by line, so a test waits for the line it expects.
-/// </summary>
-public sealed class NetnsProcess : IDisposable
-{
-    readonly Process process;
-    readonly List<string> lines = new();
-    readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Done)> waiters = new();
-    readonly object gate = new();
-
-    public NetnsProcess(string name, string workDir, string[] ipArgs)
-    {
-        Name = name;
-        var psi = new ProcessStartInfo("ip") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in ipArgs) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) OnLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) OnLine("stderr: " + e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
-
-    public string Name { get; }
-
-    void OnLine(string line)
-    {
-        lock (gate)
-        {
-            lines.Add(line);
-            foreach (var w in waiters.Where(w => w.Match(line)).ToList())
-            {
-                waiters.Remove(w);
-                w.Done.TrySetResult(line);
-            }
-        }
-    }
-
-    public IReadOnlyList<string> Output { get { lock (gate) return lines.ToList(); } }
-
-    /// <summary>Waits for a console line from index <paramref name="fromLine"/> on that matches (already seen or yet to come).</summary>
-    public async Task<string> WaitForLine(Func<string, bool> match, TimeSpan timeout, string what, int fromLine = 0)
-    {
-        TaskCompletionSource<string> tcs;
-        lock (gate)
-        {
-            var seen = lines.Skip(fromLine).FirstOrDefault(match);
-            if (seen is not null) return seen;
-            tcs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            waiters.Add((match, tcs));
-        }
-        var finished = await Task.WhenAny(tcs.Task, Task.Delay(timeout), process.WaitForExitAsync());
-        if (finished == tcs.Task) return await tcs.Task;
-        throw new TimeoutException($"{Name}: no line with {what} within {timeout.TotalSeconds}s (exited: {process.HasExited}). Last output:\n" + string.Join('\n', Output.TakeLast(20)));
-    }
-
-    public void Dispose()
-    {
-        try { if (!process.HasExited) { process.Kill(entireProcessTree: true); process.WaitForExit(5000); } }
-        catch (InvalidOperationException) { }
-        process.Dispose();
     }
 }

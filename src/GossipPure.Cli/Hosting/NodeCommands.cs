@@ -43,13 +43,8 @@ public static class NodeCommands
 
     static async Task<int> RunSingle(ParseResult pr, NodeOptions o, Role role, Argument<string> ipArgument, Argument<int> portArgument)
     {
-        var (settings, error) = o.Bind(pr, role == Role.Seed ? NodeCommand.Seed : NodeCommand.Peer);
-        if (settings is null) return Fail(error!);
-        if (pr.GetValue(o.PrintConfig)) return Print(settings);
-        var configPath = settings.Get(o.Config);
-        var seeds = LoadSeeds(configPath);
-        if (seeds.IsLeft) return Fail(seeds.LeftToSeq().Head);
-        var seedList = seeds.RightToSeq().Head;
+        if (Prepare(pr, o, role == Role.Seed ? NodeCommand.Seed : NodeCommand.Peer, out var exit) is not var (settings, seedList, configPath))
+            return exit;
         var ip = pr.GetValue(ipArgument)!;
         var port = pr.GetValue(portArgument);
         if (!System.Net.IPAddress.TryParse(ip, out _)) return Fail($"'{ip}' is not an IP address");
@@ -67,13 +62,8 @@ public static class NodeCommands
 
     static async Task<int> RunCluster(ParseResult pr, NodeOptions o)
     {
-        var (settings, error) = o.Bind(pr, NodeCommand.Cluster);
-        if (settings is null) return Fail(error!);
-        if (pr.GetValue(o.PrintConfig)) return Print(settings);
-        var configPath = settings.Get(o.Config);
-        var seeds = LoadSeeds(configPath);
-        if (seeds.IsLeft) return Fail(seeds.LeftToSeq().Head);
-        var seedList = seeds.RightToSeq().Head;
+        if (Prepare(pr, o, NodeCommand.Cluster, out var exit) is not var (settings, seedList, configPath))
+            return exit;
         var count = settings.Get(o.Peers);
         var basePort = settings.Get(o.PeerBasePort);
         var peerIp = settings.Get(o.PeerIp);
@@ -120,6 +110,22 @@ public static class NodeCommands
         var (network, error) = o.Network(settings);
         if (network is null) return (null, error);
         return (role == Role.Seed ? HostedNode.Seed(config, files, network) : HostedNode.Peer(config, files, network), null);
+    }
+
+    /// <summary>
+    /// What every node command does first: bind the settings, answer --print-config, load the seed list. Null (with
+    /// the exit code in <paramref name="exit"/>) when the command ends there.
+    /// </summary>
+    static (EffectiveSettings Settings, LanguageExt.Seq<NodeId> Seeds, string ConfigPath)? Prepare(ParseResult pr, NodeOptions o, NodeCommand command, out int exit)
+    {
+        exit = 0;
+        var (settings, error) = o.Bind(pr, command);
+        if (settings is null) { exit = Fail(error!); return null; }
+        if (pr.GetValue(o.PrintConfig)) { exit = Print(settings); return null; }
+        var configPath = settings.Get(o.Config);
+        var seeds = LoadSeeds(configPath);
+        if (seeds.IsLeft) { exit = Fail(seeds.LeftToSeq().Head); return null; }
+        return (settings, seeds.RightToSeq().Head, configPath);
     }
 
     static int Print(EffectiveSettings settings)

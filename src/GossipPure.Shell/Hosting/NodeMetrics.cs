@@ -123,27 +123,8 @@ public sealed class NodeMetrics : IDisposable
         text.StartsWith("DEAD_CONFIRMED ", StringComparison.Ordinal) && text.Contains(" names this peer ", StringComparison.Ordinal);
 
     /// <summary>The origin time of a body <c>&lt;seconds&gt;.&lt;micros&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c> in Unix microseconds; null when it has no such prefix.</summary>
-    public static long? OriginUs(string body)
-    {
-        var colon = body.IndexOf(':');
-        if (colon <= 0) return null;
-        var stamp = body.AsSpan(0, colon);
-        var dot = stamp.IndexOf('.');
-        var whole = dot < 0 ? stamp : stamp[..dot];
-        var fraction = dot < 0 ? ReadOnlySpan<char>.Empty : stamp[(dot + 1)..];
-        if (fraction.Length > 6
-            || !long.TryParse(whole, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            || seconds > long.MaxValue / 1_000_000)
-            return null;
-        long micros = 0;
-        foreach (var c in fraction)
-        {
-            if (c is < '0' or > '9') return null;
-            micros = micros * 10 + (c - '0');
-        }
-        for (var i = fraction.Length; i < 6; i++) micros *= 10;
-        return seconds * 1_000_000 + micros;
-    }
+    public static long? OriginUs(string body) =>
+        Core.Peers.PeerReducer.TryParseTimestamp(body, out var us) ? us : null;
 
     public void Dispose() => Live.TryRemove(this, out _);
 }

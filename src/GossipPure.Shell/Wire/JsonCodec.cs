@@ -612,6 +612,8 @@ public static class JsonCodec
         _ => throw new InvalidOperationException($"no message for {type}"),
     };
 
+    delegate T ItemBuilder<T>(ref Slots item);
+
     static RegisterCommit BuildCommit(ref Slots s) => new(s[0].Address, s[1].Seq<NodeId>(), s[2].Number);
 
     static DeadConfirmed BuildRemoval(ref Slots s) => new(s[0].Address, s[1].Seq<NodeId>(), s[2].Text!, s[3].OptionalAddress, s[4].Number);
@@ -851,9 +853,9 @@ public static class JsonCodec
                     switch (f.Kind)
                     {
                         case Kind.Addresses: ReadAddresses(ref s, at); break;
-                        case Kind.PeerEntries: ReadEntries(ref s, at); break;
-                        case Kind.Commits: ReadCommits(ref s, at); break;
-                        default: ReadRemovals(ref s, at); break;
+                        case Kind.PeerEntries: ReadObjects(ref s, at, PeerEntryShape, static (ref Slots i) => new PeerEntry(i[0].Address, (int)i[1].Number)); break;
+                        case Kind.Commits: ReadObjects(ref s, at, CommitShape, static (ref Slots i) => BuildCommit(ref i)); break;
+                        default: ReadObjects(ref s, at, RemovalShape, static (ref Slots i) => BuildRemoval(ref i)); break;
                     }
                     break;
             }
@@ -897,44 +899,16 @@ public static class JsonCodec
             EndArray(ref s, at, ref items);
         }
 
-        void ReadEntries(ref Slot s, Where at)
+        /// <summary>An array of objects of one shape (peer entries, commits, removals), each built by <paramref name="build"/>.</summary>
+        void ReadObjects<T>(ref Slot s, Where at, Shape shape, ItemBuilder<T> build)
         {
-            var items = new ItemBuffer<PeerEntry>();
+            var items = new ItemBuffer<T>();
             var item = new Slots();
             while (true)
             {
                 Next();
                 if (r.TokenType == JsonTokenType.EndArray) break;
-                if (ReadItem(PeerEntryShape, ref item, ref s, at, items.Count))
-                    items.Add(new PeerEntry(item[0].Address, (int)item[1].Number));
-                items.Count++;
-            }
-            EndArray(ref s, at, ref items);
-        }
-
-        void ReadCommits(ref Slot s, Where at)
-        {
-            var items = new ItemBuffer<RegisterCommit>();
-            var item = new Slots();
-            while (true)
-            {
-                Next();
-                if (r.TokenType == JsonTokenType.EndArray) break;
-                if (ReadItem(CommitShape, ref item, ref s, at, items.Count)) items.Add(BuildCommit(ref item));
-                items.Count++;
-            }
-            EndArray(ref s, at, ref items);
-        }
-
-        void ReadRemovals(ref Slot s, Where at)
-        {
-            var items = new ItemBuffer<DeadConfirmed>();
-            var item = new Slots();
-            while (true)
-            {
-                Next();
-                if (r.TokenType == JsonTokenType.EndArray) break;
-                if (ReadItem(RemovalShape, ref item, ref s, at, items.Count)) items.Add(BuildRemoval(ref item));
+                if (ReadItem(shape, ref item, ref s, at, items.Count)) items.Add(build(ref item));
                 items.Count++;
             }
             EndArray(ref s, at, ref items);
