@@ -186,6 +186,7 @@ public sealed class BenchRunner
             {
                 var usage = live.OfType<NodeProcess>().Select(p => p.Usage()).ToList();
                 Sample("rss_mb_per_node").AddRange(usage.Select(u => u.RssMiB));
+                Sample("pss_mb_per_node").AddRange(live.OfType<NodeProcess>().Select(p => p.PssMiB()).OfType<double>());
                 Sample("cpu_s_per_node").AddRange(usage.Select(u => u.Cpu.TotalSeconds));
             }
             else
@@ -350,6 +351,7 @@ public sealed class BenchRunner
         ("hung_purge_ms", "hang → DEAD_CONFIRMED everywhere", "ms"),
         ("false_removals", "live peers removed", ""),
         ("rss_mb_per_node", "memory per node (RSS)", "MiB"),
+        ("pss_mb_per_node", "memory per node (PSS: shared pages split)", "MiB"),
         ("cpu_s_per_node", "CPU time per node", "s"),
     };
 
@@ -390,6 +392,7 @@ public sealed class BenchRunner
             ["messages_per_s"] = Math.Round(load.MessagesPerS, 3),
             ["start_spacing_ms"] = Math.Round(load.StartSpacingMs, 3),
         };
+        if (Sample("pss_mb_per_node").Count > 0) figures["pss_mb_per_node"] = P("pss_mb_per_node", 0.5);   // --processes only
         File.WriteAllText(path, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"figures written to {path}");
     }

@@ -72,6 +72,25 @@ sealed class NodeProcess : IBenchNode
         catch (InvalidOperationException) { return (0, TimeSpan.Zero); }
     }
 
+    /// <summary>
+    /// Proportional set size (MiB, Linux): resident memory with each shared page (the runtime and framework files
+    /// every node maps) divided among the processes that map it — what one more node really costs. Null where
+    /// /proc/&lt;pid&gt;/smaps_rollup cannot be read.
+    /// </summary>
+    public double? PssMiB()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{process.Id}/smaps_rollup"))
+                if (line.StartsWith("Pss:", StringComparison.Ordinal)
+                    && long.TryParse(line.AsSpan(4).Trim().TrimEnd("kB").Trim(), out var kb))
+                    return kb / 1024.0;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
+    }
+
     public void Dispose()
     {
         try { if (!process.HasExited) { process.Kill(); process.WaitForExit(3000); } } catch (InvalidOperationException) { }
