@@ -421,14 +421,11 @@ public sealed class Simulation
         if (registeredUs[p] < 0 && after.Phase == PeerPhase.Registered) registeredUs[p] = NowUs;
         if (after.Made > before.Made)
         {
-            // The message made is named by the line the peer logs for it: GOSSIP made: '<body>' (sent to <k> neighbours).
-            const string tag = "GOSSIP made: '";
+            // The message made is named by the line the peer logs for it.
             foreach (var e in effects)
             {
-                if (e is not Log { Text: var text } || !text.StartsWith(tag, StringComparison.Ordinal)) continue;
-                var end = text.LastIndexOf("' (", StringComparison.Ordinal);
-                if (end < tag.Length) continue;
-                var t = TrackOf(new Gossip(ids[seedCount + p], text[tag.Length..end]));
+                if (e is not Log { Text: var text } || !GossipLines.TryReadMade(text, out var body)) continue;
+                var t = TrackOf(new Gossip(ids[seedCount + p], body));
                 if (t.MadeUs < 0) t.MadeUs = NowUs;
                 t.FirstUs[p] = NowUs;
                 t.Hops[p] = 0;
@@ -446,15 +443,11 @@ public sealed class Simulation
         else if (after.FirstTime > before.FirstTime)
         {
             // Gossip held while its sender's membership was checked, taken now (the input is the seed's answer):
-            // named by its line, GOSSIP received (first time): '<body>' from <sender> origin <origin>.
-            const string tag = "GOSSIP received (first time): '";
+            // named by its first-time lines.
             foreach (var e in effects)
             {
-                if (e is not Log { Text: var text } || !text.StartsWith(tag, StringComparison.Ordinal)) continue;
-                var end = text.LastIndexOf("' from ", StringComparison.Ordinal);
-                var at = text.LastIndexOf(" origin ", StringComparison.Ordinal);
-                if (end < tag.Length || at < end || !NodeId.TryParse(text[(at + " origin ".Length)..], out var origin)) continue;
-                var t = TrackOf(new Gossip(origin, text[tag.Length..end]));
+                if (e is not Log { Text: var text } || !GossipLines.TryReadFirstTime(text, out var g)) continue;
+                var t = TrackOf(g);
                 if (t.FirstUs[p] >= 0) continue;
                 t.FirstUs[p] = NowUs;
                 t.Hops[p] = Math.Max(1, t.Hops.Max() + 1);   // its path is not known: counted as one more than the longest

@@ -23,9 +23,6 @@ interface IBenchNode : IDisposable
 /// </summary>
 sealed class LineLog
 {
-    const string MadePrefix = "GOSSIP made: '";
-    const string FirstTimePrefix = "GOSSIP received (first time): '";
-
     readonly List<(DateTime At, string Text)> lines = new();
     readonly List<(Func<string, bool> Match, int From, TaskCompletionSource<DateTime> Done)> waiters = new();
     readonly Dictionary<string, DateTime> receipts = new(StringComparer.Ordinal);
@@ -43,9 +40,9 @@ sealed class LineLog
 
     public void Add(DateTime at, string text)
     {
-        if (text.StartsWith(FirstTimePrefix, StringComparison.Ordinal))
+        if (Core.Peers.GossipLines.TryReadFirstTime(text, out var g))
         {
-            var body = Body(text, FirstTimePrefix.Length);
+            var body = g.Body;
             lock (gate)
             {
                 receipts.TryAdd(body, at);
@@ -54,7 +51,7 @@ sealed class LineLog
             firstReceipt.TrySetResult(at);
             return;
         }
-        if (text.StartsWith(MadePrefix, StringComparison.Ordinal)) Made?.Invoke(at, Body(text, MadePrefix.Length));
+        if (Core.Peers.GossipLines.TryReadMade(text, out var made)) Made?.Invoke(at, made);
         lock (gate)
         {
             lines.Add((at, text));
@@ -66,12 +63,6 @@ sealed class LineLog
                 w.Done.TrySetResult(at);
             }
         }
-    }
-
-    static string Body(string text, int from)
-    {
-        var end = text.IndexOf('\'', from);
-        return end < 0 ? text[from..] : text[from..end];
     }
 
     /// <summary>When the node first received the gossip message with this body.</summary>

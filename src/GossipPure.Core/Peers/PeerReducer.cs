@@ -293,7 +293,7 @@ public static partial class PeerReducer
         var no = s.Made + 1;
         var g = new Gossip(s.Config.Self, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
         var to = s.ActiveNeighbours;
-        fx.Info($"GOSSIP made: '{g.Body}' (sent to {to.Count} neighbours)");
+        fx.Info(GossipLines.Made(g, to.Count));
         foreach (var n in to) fx.Send(n, g);
         if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
         return Remember(s, g, g.Digest) with { Made = no };
@@ -318,7 +318,7 @@ public static partial class PeerReducer
             fx.Add(new Log(LogLevel.Debug, $"GOSSIP '{Clip(g.Body)}' from {from} origin {g.Origin} dropped: {why}"));
             return s with { Stale = s.Stale + 1 };
         }
-        fx.Info($"GOSSIP received (first time): '{g.Body}' from {from} origin {g.Origin}");
+        fx.Info(GossipLines.FirstTime(g, from));
         foreach (var n in s.ActiveNeighbourArray()) if (n != from) fx.Send(n, g);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }

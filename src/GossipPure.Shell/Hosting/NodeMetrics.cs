@@ -84,10 +84,10 @@ public sealed class NodeMetrics : IDisposable
             switch (effect)
             {
                 case Send s: Sent.Add(1, Typed(s.Message)); break;
-                case Log l when l.Text.StartsWith(FirstTimeTag, StringComparison.Ordinal) && role == Role.Peer:
+                case Log l when role == Role.Peer && Core.Peers.GossipLines.TryReadFirstTime(l.Text, out var g):
                     // One line per first receipt (a step that takes gossip held during a membership check has several).
                     FirstSeen.Add(1, tags);
-                    if (OriginUs(l.Text[FirstTimeTag.Length..]) is { } originUs && input.NowUs >= originUs)
+                    if (OriginUs(g.Body) is { } originUs && input.NowUs >= originUs)
                         DisseminationLatency.Record((input.NowUs - originUs) / 1000.0, tags);
                     break;
                 case Log { Level: Core.LogLevel.Warning } l when l.Text.StartsWith("SUSPECT ", StringComparison.Ordinal):
@@ -108,8 +108,6 @@ public sealed class NodeMetrics : IDisposable
         }
 
     }
-
-    const string FirstTimeTag = "GOSSIP received (first time): '";
 
     TagList Typed(Message m) => new(tags) { { "type", Core.Wire.TypeName(m) } };
 
