@@ -260,6 +260,13 @@ public sealed class Transport : IAsyncDisposable
         lock (gate)
         {
             all.Remove(c);
+            if (c.Retired && !c.RetireClosing)
+            {
+                // The other end finished retiring it first: it counts in this node's summary all the same.
+                c.RetireClosing = true;
+                var replaced = c.Remote is { } r && open.TryGetValue(r, out var others) && others.Exists(x => x != c && !x.Retired);
+                if (replaced) retiredEndedReplaced++; else retiredEndedUnreplaced++;
+            }
             if (c.AdmittedFrom is { } ip)
             {
                 EndHandshake(c);
@@ -305,6 +312,9 @@ public sealed class Transport : IAsyncDisposable
     /// Connections authenticated with a key that is no longer in force take no new frames; each node they reach is
     /// dialled again under the primary key, and the old connection is closed once the new one is up.
     /// </summary>
+    // Retired connections the remote closed before this node did (guarded by gate); reported by CloseRetired.
+    int retiredEndedReplaced, retiredEndedUnreplaced;
+
     void Retire(IReadOnlyList<ClusterKey> removed, KeySet now)
     {
         var nodes = new HashSet<NodeId>();
@@ -330,9 +340,12 @@ public sealed class Transport : IAsyncDisposable
     void CloseRetired(long now)
     {
         var done = new List<Connection>();
-        var unreplaced = 0;
+        int unreplaced, ended;
         lock (gate)
         {
+            ended = retiredEndedReplaced + retiredEndedUnreplaced;
+            unreplaced = retiredEndedUnreplaced;
+            retiredEndedReplaced = retiredEndedUnreplaced = 0;
             foreach (var c in all)
             {
                 if (!c.Retired || c.RetireClosing) continue;
@@ -344,10 +357,10 @@ public sealed class Transport : IAsyncDisposable
                 if (!replaced) unreplaced++;
             }
         }
-        if (done.Count == 0) return;
+        if (done.Count + ended == 0) return;
         foreach (var c in done) c.Abort(flush: true);
         notice(unreplaced == 0 ? Core.LogLevel.Info : Core.LogLevel.Warning,
-            $"closed {done.Count} connections under a removed cluster key" + (unreplaced == 0 ? " (all replaced)" : $" ({unreplaced} not replaced within {RetireLimit.TotalSeconds:0}s)"));
+            $"closed {done.Count + ended} connections under a removed cluster key" + (unreplaced == 0 ? " (all replaced)" : $" ({unreplaced} not replaced within {RetireLimit.TotalSeconds:0}s)"));
     }
 
     /// <summary>What the kernel does to a killed process's sockets: the listener closes, every connection is reset.</summary>
