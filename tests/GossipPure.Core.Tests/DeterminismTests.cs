@@ -61,7 +61,7 @@ public sealed class DeterminismTests
         }
     }
 
-    [Property(MaxTest = 100)]
+    [Property(MaxTest = 200)]
     public Property Seed_runs_are_deterministic() => Prop.ForAll(SeedScripts.Lossy, c =>
     {
         var a = new SeedRun(c).Play().World;
@@ -70,7 +70,7 @@ public sealed class DeterminismTests
         Assert.Equal(a.Seeds, b.Seeds);
     });
 
-    [Property(MaxTest = 100)]
+    [Property(MaxTest = 200)]
     public Property A_peer_started_with_the_same_seed_makes_the_same_choices() =>
         Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), Arb.From(Gen.Choose(0, 12)), (seed, known) =>
         {

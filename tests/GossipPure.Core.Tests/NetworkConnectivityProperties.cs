@@ -33,11 +33,11 @@ public sealed class NetworkConnectivityProperties
         Assert.True(parts.Count == 1, $"the overlay fell apart into {parts.Count} components:{Environment.NewLine}{run.Describe()}");
     }
 
-    [Property(MaxTest = 60)]
+    [Property(MaxTest = 200)]
     public Property Overlay_built_by_the_reducers_is_connected() =>
         Prop.ForAll(Cases(registerTimers: false), AssertConnected);
 
-    [Property(MaxTest = 60)]
+    [Property(MaxTest = 200)]
     public Property Overlay_is_connected_even_when_registration_timers_fire_early() =>
         Prop.ForAll(Cases(registerTimers: true), AssertConnected);
 

@@ -91,7 +91,7 @@ public sealed class PeerMembershipTests
         Assert.DoesNotContain(Stranger, h.State.Neighbours);
         var ack = h.Step(now => new Received(now, Stranger, new Probe(77)));
         Assert.Contains(ack, e => e is Send { Message: ProbeAck { Nonce: 77 } } s && s.To == Stranger);
-        Assert.NotNull(q);
+        Assert.Equal(Stranger, Assert.IsType<MemberQuery>(q.Message).Node);
     }
 
     [Fact]

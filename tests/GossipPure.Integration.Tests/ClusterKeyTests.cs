@@ -17,6 +17,22 @@ public sealed class ClusterKeyTests
     static readonly string KeyC = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     static readonly string[] Gossiping = ["--gossip-interval", "300ms", "--gossip-count", "100000"];
 
+    /// <summary>
+    /// Succeeds as soon as one of the waits does; fails (with the last wait's error) only when every one of them
+    /// failed. A bare <c>Task.WhenAny</c> would go on when they all timed out.
+    /// </summary>
+    static async Task AnyOf(IEnumerable<Task> waits)
+    {
+        var left = waits.ToList();
+        while (true)
+        {
+            var done = await Task.WhenAny(left);
+            if (done.IsCompletedSuccessfully) return;
+            left.Remove(done);
+            if (left.Count == 0) await done;   // rethrows why the last one failed
+        }
+    }
+
     static string KeyFile(Lab lab, string name, params string[] keys)
     {
         var path = Path.Combine(lab.Dir, name);
@@ -28,14 +44,22 @@ public sealed class ClusterKeyTests
     static async Task<(LabNetwork Net, List<int> Peers, Dictionary<int, string> Files)> Start(params string[] keys)
     {
         var net = new LabNetwork(seeds: 3);
-        var files = new Dictionary<int, string>();
-        var peers = FreePorts.Take(3).ToList();
-        foreach (var (_, port) in net.Lab.Seeds)
-            net.StartSeed(port, "--cluster-key-file", files[port] = KeyFile(net.Lab, $"keys_{port}.txt", keys));
-        foreach (var port in peers)
-            net.StartPeer(port, ["--cluster-key-file", files[port] = KeyFile(net.Lab, $"keys_{port}.txt", keys), .. Gossiping]);
-        await net.WaitUntilGossiping(peers);
-        return (net, peers, files);
+        try
+        {
+            var files = new Dictionary<int, string>();
+            var peers = FreePorts.Take(3).ToList();
+            foreach (var (_, port) in net.Lab.Seeds)
+                net.StartSeed(port, "--cluster-key-file", files[port] = KeyFile(net.Lab, $"keys_{port}.txt", keys));
+            foreach (var port in peers)
+                net.StartPeer(port, ["--cluster-key-file", files[port] = KeyFile(net.Lab, $"keys_{port}.txt", keys), .. Gossiping]);
+            await net.WaitUntilGossiping(peers);
+            return (net, peers, files);
+        }
+        catch
+        {
+            net.Dispose();   // the caller's `using` never gets the network: stop its processes here
+            throw;
+        }
     }
 
     [Fact]
@@ -45,15 +69,15 @@ public sealed class ClusterKeyTests
         using var _ = net;
         Assert.All(net.All, p => Assert.Contains(p.Output, l => l.Contains("cluster key: 1 key, primary ") && l.Contains("every connection is authenticated and encrypted")));
 
-        var (keyless, wrongKey) = (FreePorts.Take(1).Single(), FreePorts.Take(1).Single());
+        var (keyless, wrongKey) = FreePorts.Take(2).ToArray() switch { var p => (p[0], p[1]) };
         var noKey = net.StartPeer(keyless, Gossiping);
         var otherKey = net.StartPeer(wrongKey, ["--cluster-key-file", KeyFile(net.Lab, "other.txt", KeyC), .. Gossiping]);
 
         // Each is refused with a line on its side, and each seed it asked says why too.
         await noKey.WaitForLine(l => l.Contains("refused by the remote: ") && l.Contains("requires the cluster key (--cluster-key-file)"), Bound, "the keyless peer's refusal");
         await otherKey.WaitForLine(l => l.Contains("unreachable: cluster-key handshake: refused: cluster key ") && l.Contains("is not in the keyring of"), Bound, "the wrong-key peer's refusal");
-        await Task.WhenAny(net.Seeds.Values.Select(s => s.WaitForLine(l => l.Contains($"refused: no cluster key (a plain HELLO as 127.0.0.1:{keyless})"), Bound, "a seed's line about the keyless peer")));
-        await Task.WhenAny(net.Seeds.Values.Select(s => s.WaitForLine(l => l.Contains("refused: its cluster key ") && l.Contains("is not in this node's keyring"), Bound, "a seed's line about the wrong key")));
+        await AnyOf(net.Seeds.Values.Select(s => s.WaitForLine(l => l.Contains($"refused: no cluster key (a plain HELLO as 127.0.0.1:{keyless})"), Bound, "a seed's line about the keyless peer")));
+        await AnyOf(net.Seeds.Values.Select(s => s.WaitForLine(l => l.Contains("refused: its cluster key ") && l.Contains("is not in this node's keyring"), Bound, "a seed's line about the wrong key")));
         // They keep trying (third registration round), and keep failing.
         await noKey.WaitForLine(l => l.Contains("REGISTER_REQUEST sent") && l.Contains("(attempt 3)"), Bound, "a third attempt");
         await otherKey.WaitForLine(l => l.Contains("REGISTER_REQUEST sent") && l.Contains("(attempt 3)"), Bound, "a third attempt");
@@ -126,12 +150,12 @@ public sealed class ClusterKeyTests
         Assert.NotEqual(fpA, fpB);
         await Step([KeyB], 1, KeyB);
         // Connections made under A were replaced under B and closed.
-        await Task.WhenAny(net.All.Select(p => p.WaitForLine(l => l.Contains("connections under a removed cluster key"), Bound, "the close of A's connections")));
+        await AnyOf(net.All.Select(p => p.WaitForLine(l => l.Contains("connections under a removed cluster key"), Bound, "the close of A's connections")));
         Assert.Contains(net.All.SelectMany(p => p.Output), l => l.Contains($"authenticated with removed key {fpA} are replaced by connections under key {fpB}"));
 
         // After the last step: gossip still reaches everyone, a new peer with B joins, one with only A cannot.
         foreach (var p in peers) await net.FreshGossipReaches(p, peers.Where(o => o != p));
-        var (withB, withA) = (FreePorts.Take(1).Single(), FreePorts.Take(1).Single());
+        var (withB, withA) = FreePorts.Take(2).ToArray() switch { var p => (p[0], p[1]) };
         var newcomer = net.StartPeer(withB, ["--cluster-key-file", KeyFile(net.Lab, "b.txt", KeyB), .. Gossiping]);
         var stale = net.StartPeer(withA, ["--cluster-key-file", KeyFile(net.Lab, "a.txt", KeyA), .. Gossiping]);
         await newcomer.WaitForLine(l => l.Contains("Registered;"), Bound, "the B peer's registration");

@@ -55,19 +55,39 @@ public sealed class Lab : IDisposable
     }
 }
 
-/// <summary>Loopback ports the OS says are free right now.</summary>
+/// <summary>
+/// Loopback ports for the nodes a test starts. A port the OS hands out for port 0 comes from its ephemeral range
+/// (32768–60999 on Linux), where any outgoing connection of a node already running may take it before the node that
+/// owns it binds it. So ports come from 10000–19999 (below that range, and below the 20000–32000 that `gossip bench`
+/// uses), from one cursor for the whole test run that starts at a random place: no two tests of a run get the same
+/// port, and each is checked free by binding it.
+/// </summary>
 public static class FreePorts
 {
+    const int First = 10_000, Last = 19_999;
+    static int cursor = First + Random.Shared.Next(0, Last - First);
+    static readonly object gate = new();
+
     public static IEnumerable<int> Take(int n)
     {
-        var listeners = Enumerable.Range(0, n).Select(_ =>
+        var ports = new List<int>(n);
+        lock (gate)
         {
-            var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            return l;
-        }).ToList();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
-        foreach (var l in listeners) l.Stop();
+            for (var tried = 0; ports.Count < n; tried++)
+            {
+                if (tried > Last - First) throw new InvalidOperationException($"only {ports.Count} of {n} free loopback ports in {First}–{Last}");
+                var port = cursor;
+                cursor = cursor >= Last ? First : cursor + 1;
+                try
+                {
+                    var l = new TcpListener(IPAddress.Loopback, port);
+                    l.Start();
+                    l.Stop();
+                    ports.Add(port);
+                }
+                catch (SocketException) { }
+            }
+        }
         return ports;
     }
 }

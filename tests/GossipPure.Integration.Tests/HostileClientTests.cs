@@ -199,6 +199,7 @@ public sealed class HostileClientTests(HostileClientTests.Fixture net) : IClassF
     public async Task A_thousand_connections_from_one_address_are_bounded_and_the_seed_keeps_registering_peers()
     {
         var sockets = new List<Socket>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             var refused = 0;
@@ -222,10 +223,14 @@ public sealed class HostileClientTests(HostileClientTests.Fixture net) : IClassF
             var p = net.Net.StartPeer(newcomer, "--gossip-interval", "300ms", "--gossip-count", "100000");
             await p.WaitForLine(l => l.Contains("Registered;"), Bound, "the newcomer's registration");
             await net.StillGossipingAndNobodyRemoved();
+            // The newcomer leaves with this case, so the cases after it see the network the fixture started.
+            await net.Net.StopPeer(newcomer);
         }
         finally { foreach (var s in sockets) s.Dispose(); }
-        // Not a line per connection: a few one by one, then about one summary a second.
-        Assert.InRange(LinesAbout(net.SeedProcess, "127.0.0.20"), 2, 30);
+        // Not a line per connection: a few one by one (the per-address burst), then at most one summary a second
+        // while the case ran — however long a busy machine made it.
+        var seconds = (int)Math.Ceiling(clock.Elapsed.TotalSeconds);
+        Assert.InRange(LinesAbout(net.SeedProcess, "127.0.0.20"), 2, 5 + seconds + 1);
     }
 
     [Fact]

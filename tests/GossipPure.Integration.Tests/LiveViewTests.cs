@@ -38,10 +38,9 @@ public sealed class LiveViewTests
         // The rows move: later, more messages made and received.
         var made = peers.Sum(p => first.Row(p)!.Made!.Value);
         var received = peers.Sum(p => first.Row(p)!.Received!.Value);
-        var later = await tmux.WaitFor(s => peers.All(p => s.Row(p) is not null)
+        await tmux.WaitFor(s => peers.All(p => s.Row(p) is not null)
             && peers.Sum(p => s.Row(p)!.Made ?? 0) > made && peers.Sum(p => s.Row(p)!.Received ?? 0) > received,
-            Bound, "the message counters going up");
-        Assert.True(peers.Sum(p => later.Row(p)!.Received!.Value) > received);
+            Bound, "the message counters going up");   // WaitFor throws when the bound passes: this is the assertion
 
         // k crashes a registered peer: its neighbours suspect it, the seeds remove it, the feed says so.
         tmux.SendKeys("k");
@@ -103,12 +102,12 @@ public sealed class LiveViewTests
     }
 }
 
-/// <summary>A fact that needs tmux; skipped, saying why, where tmux is not installed.</summary>
+/// <summary>A fact that needs tmux; skipped, saying why, where tmux is not installed (never in CI, where .ci/run installs it).</summary>
 public sealed class TmuxFactAttribute : FactAttribute
 {
     public TmuxFactAttribute()
     {
-        if (!Tmux.Available) Skip = "tmux is not installed (apt-get install tmux): the live view is checked in a real terminal that tmux provides";
+        if (!Tmux.Available && !Ci.Running) Skip = "tmux is not installed (apt-get install tmux): the live view is checked in a real terminal that tmux provides";
     }
 }
 

@@ -91,7 +91,7 @@ public sealed class NamespaceTests(ITestOutputHelper output)
             // The seed that was cut off catches up on the peer that registered without it: it learns the others'
             // commit, commits its own late proposal with their votes, or gets it in an anti-entropy sync (the
             // only commit a sync can teach it here that it lacks).
-            await nodes[cutSeed].WaitForLine(l => l.Contains($"REGISTER_COMMIT {Id("p5")} ") || l.Contains("Synced from seed"), Bound,
+            await nodes[cutSeed].WaitForLine(l => l.Contains($"REGISTER_COMMIT {Id("p5")} ") || (l.Contains("Synced from seed") && l.Contains($"{Id("p5")}")), Bound,
                 $"the commit of {Id("p5")} or a sync", seedMark);
             peers.Add(victim);
             await GossipReachesEveryone(peers, since: nodes.ToDictionary(kv => kv.Key, kv => kv.Value.Output.Count));

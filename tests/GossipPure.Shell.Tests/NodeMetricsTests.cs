@@ -36,12 +36,15 @@ public sealed class NodeMetricsTests
 
         using var stop = new CancellationTokenSource();
         var runs = new List<Task<int>>();
+        var seedNodes = new List<NodeRunner<SeedState>>();
+        var peerNodes = new List<NodeRunner<PeerState>>();
         try
         {
             foreach (var s in seeds)
             {
                 var config = new NodeConfig(s, seeds, options);
                 var node = new NodeRunner<SeedState>(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, new NodeFiles(dir, null, Console: false));
+                seedNodes.Add(node);
                 runs.Add(Task.Run(() => node.RunAsync(stop.Token)));
             }
             foreach (var p in peers)
@@ -55,6 +58,7 @@ public sealed class NodeMetricsTests
                     heard[p].TrySetResult();
                 }
                 var node = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, new NodeFiles(dir, null, Console: false)) { OnLog = OnLog };
+                peerNodes.Add(node);
                 runs.Add(Task.Run(() => node.RunAsync(stop.Token)));
             }
 
@@ -62,6 +66,15 @@ public sealed class NodeMetricsTests
             if (await Task.WhenAny(everyone, Task.Delay(Bound)) != everyone)
                 Assert.Fail($"within {Bound.TotalSeconds}s not every peer registered and heard gossip: registered {string.Join(", ", registered.Where(r => r.Value.Task.IsCompleted).Select(r => r.Key))}; heard {string.Join(", ", heard.Where(h => h.Value.Task.IsCompleted).Select(h => h.Key))}");
             recorder.Listener.RecordObservableInstruments();   // the queue gauge, read once while every node runs
+
+            // A crash (as kill -9): its neighbours suspect it, the seeds remove it, every survivor purges it. The wait
+            // reads the nodes' states, not their log lines, so the counters below are checked against the protocol's
+            // own outcome, not against the wording they are derived from.
+            peerNodes[0].Crash();
+            var deadline = DateTime.UtcNow + Bound;
+            bool Gone() => seedNodes.All(n => !n.State.Peers.ContainsKey(peers[0])) && peerNodes.Skip(1).All(n => !n.State.Known.ContainsKey(peers[0]));
+            while (!Gone() && DateTime.UtcNow < deadline) await Task.Delay(20);
+            Assert.True(Gone(), $"{peers[0]} was not purged everywhere within {Bound.TotalSeconds}s");
         }
         finally
         {
@@ -104,6 +117,12 @@ public sealed class NodeMetricsTests
         Assert.Equal(firstTimeLines.Values.Sum(), latencies.Count);
         Assert.All(latencies, l => Assert.InRange(l.Value, 0, Bound.TotalMilliseconds));
         Assert.DoesNotContain(ours, m => m.Role == "seed" && m.Instrument.StartsWith("gossip.gossip.", StringComparison.Ordinal));
+
+        // The crash: one applied removal at each seed and each survivor, none at the crashed peer; its neighbours
+        // counted their suspicions.
+        foreach (var node in seeds.Concat(peers.Skip(1))) Assert.Equal(1, Sum("gossip.deaths.confirmed", node.ToString()));
+        Assert.Equal(0, Sum("gossip.deaths.confirmed", peers[0].ToString()));
+        Assert.True(peers.Skip(1).Sum(p => Sum("gossip.suspicions", p.ToString())) >= 1, "no survivor counted a suspicion of the crashed peer");
     }
 
     [Fact]
@@ -158,12 +177,27 @@ public sealed class NodeMetricsTests
 
     static Seq<Effect> Fx(params Effect[] effects) => toSeq(effects);
 
+    /// <summary>
+    /// Ports below the kernel's ephemeral range (32768 and up), so no outgoing connection of a node already running can
+    /// take one before its node binds it; 8000–9999 is this test project's own range (integration tests use 10000–19999,
+    /// `gossip bench` 20000–32000). Each is checked free by binding it.
+    /// </summary>
     static List<int> FreePorts(int n)
     {
-        var listeners = Enumerable.Range(0, n).Select(_ => { var l = new TcpListener(IPAddress.Loopback, 0); l.Start(); return l; }).ToList();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
-        foreach (var l in listeners) l.Stop();
-        return ports;
+        var ports = new List<int>(n);
+        var port = 8000 + Random.Shared.Next(0, 2000);
+        for (var tried = 0; ports.Count < n && tried < 2000; tried++, port = port >= 9999 ? 8000 : port + 1)
+        {
+            try
+            {
+                var l = new TcpListener(IPAddress.Loopback, port);
+                l.Start();
+                l.Stop();
+                ports.Add(port);
+            }
+            catch (SocketException) { }
+        }
+        return ports.Count == n ? ports : throw new InvalidOperationException($"only {ports.Count} of {n} free ports in 8000–9999");
     }
 
     sealed record Measured(string Instrument, double Value, string? Node, string? Role, string? Type);

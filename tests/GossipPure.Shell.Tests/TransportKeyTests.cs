@@ -90,7 +90,13 @@ public sealed class TransportKeyTests : IDisposable
         await s.SendAsync(Handshake.ClientHello(stolenId, nd));
         var reply = new byte[4 + 2 + Handshake.NonceBytes + Handshake.MacBytes];
         var n = 0;
-        while (n < reply.Length) n += await s.ReceiveAsync(reply.AsMemory(n), SocketFlags.None);
+        using (var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            while (n < reply.Length)
+            {
+                var got = await s.ReceiveAsync(reply.AsMemory(n), SocketFlags.None, bound.Token);
+                Assert.True(got > 0, $"the member closed after {n} of the {reply.Length} bytes of its handshake reply");
+                n += got;
+            }
         await s.SendAsync(Framing.Control(ControlKind.ClientFinish, new byte[Handshake.MacBytes]));   // a guess
         Assert.Equal($"refused: its proof of cluster key {Fp(KeyA)} is wrong (a replayed or forged handshake)", (await member.Next<BadFrame>()).Reason);
         Assert.DoesNotContain(member.Drain(), i => i is Connected);

@@ -96,7 +96,8 @@ public sealed class TransportLimitTests
         await s.SendAsync(frame.AsMemory(0, 9));
         var bad = await node.Next<BadFrame>();
         Assert.Matches(@"^frame not completed within 0\.3s of its first byte \(got 9 of \d+ bytes\); the sender stalled$", bad.Reason);
-        Assert.Equal(0, await s.ReceiveAsync(new byte[16]));   // closed by the node
+        using var bound = new CancellationTokenSource(Bound);
+        Assert.Equal(0, await s.ReceiveAsync(new byte[16], SocketFlags.None, bound.Token));   // closed by the node
     }
 
     [Fact]
@@ -131,7 +132,8 @@ public sealed class TransportLimitTests
         var bad = await node.Next<BadFrame>();
         Assert.Equal("refused: HELLO claims 127.0.0.1:7001, but the connection comes from 127.0.0.2", bad.Reason);
         Assert.StartsWith("127.0.0.2:", bad.Remote);
-        var reply = await Framing.ReadAsync(new NetworkStream(s), new byte[4], CancellationToken.None);
+        using var bound = new CancellationTokenSource(Bound);
+        var reply = await Framing.ReadAsync(new NetworkStream(s), new byte[4], bound.Token);
         Assert.Equal("refused by the remote: your HELLO claims 127.0.0.1:7001, but you connect from 127.0.0.2", reply.Error);
         Assert.DoesNotContain(node.Drain(), i => i is Connected or Received);
 
@@ -165,10 +167,14 @@ public sealed class TransportLimitTests
             for (var i = 0; i < 40; i++) if (await RawOrRefused(node.Id, "127.0.0.3") is { } s) sockets.Add(s);
             var first = await node.Next<BadFrame>();
             Assert.Equal("connection refused: 3 connections from 127.0.0.3 still without a completed handshake (limit 3 per address)", first.Reason);
-            // 37 refusals: 2 lines, the rest summed up in a notice within a second or two.
+            // 37 refusals: 2 lines, the rest summed up in notices, one per second in which some were refused (on a
+            // busy machine the 40 connects may span more than one second, so the counts are added up).
+            int Summed() => node.Notices.ToArray()
+                .Select(n => System.Text.RegularExpressions.Regex.Match(n, @"^(\d+) more connections from 127\.0\.0\.3 were refused or dropped in the last second"))
+                .Where(m => m.Success).Sum(m => int.Parse(m.Groups[1].Value));
             var deadline = DateTime.UtcNow + Bound;
-            while (DateTime.UtcNow < deadline && !node.Notices.ToArray().Any(n => n.Contains("from 127.0.0.3 were refused or dropped"))) await Task.Delay(50);
-            Assert.Contains(node.Notices.ToArray(), n => System.Text.RegularExpressions.Regex.IsMatch(n, @"^3\d more connections from 127\.0\.0\.3 were refused or dropped in the last second"));
+            while (DateTime.UtcNow < deadline && Summed() < 35) await Task.Delay(50);
+            Assert.Equal(35, Summed());
             Assert.Equal(2, node.Drain().Count(i => i is BadFrame));
 
             // Another address is not affected, and an honest connection from it goes through.
@@ -215,11 +221,15 @@ public sealed class TransportLimitTests
         var me = new NodeId("127.0.0.1", 7300);
         var frames = new List<byte>(Hello(me));
         for (var i = 0; i < 3000; i++) frames.AddRange(Framing.Frame(new Gossip(me, $"flood {i}")));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try { await s.SendAsync(frames.ToArray()); } catch (SocketException) { /* closed under us */ }
         var bad = await node.Next<BadFrame>();
+        var elapsed = clock.Elapsed.TotalSeconds;
         Assert.Equal("over the inbound limit of 100 frames/s (burst 200): flooding", bad.Reason);
+        // The bucket lets the burst through, then refills at 100/s for as long as the flood took to arrive: however
+        // slow the machine, no more than that may get in.
         var received = node.Drain().Count(i => i is Received);
-        Assert.InRange(received, 200, 260);
+        Assert.InRange(received, 200, 200 + (int)Math.Ceiling(100 * elapsed) + 1);
     }
 
     [Fact]

@@ -25,13 +25,14 @@ public sealed class DeterminismProperties
 
             var other = Simulator.Run(scenario with { Seed = scenario.Seed + 1 });
             Assert.NotEqual(a.TraceHash, other.TraceHash);
+            return true.ToProperty().Collect($"{c.SeedCount} seeds");
         });
 
     [Fact]
     public void The_hash_covers_every_step_of_the_trace()
     {
         // Recomputing the hash from the kept trace's canonical lines gives the same digest.
-        var r = Simulator.Run(new DeterminismCase(17, 5, 30, 2, 5, true).Build());
+        var r = Simulator.Run(new DeterminismCase(17, 3, 5, 30, 2, 5, 2).Build());
         var text = string.Concat(r.Trace.Select(s => TraceText.Step(s.TimeUs, s.Node, s.Input, s.Effects)));
         var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
         Assert.Equal(digest, r.TraceHash);
@@ -42,7 +43,7 @@ public sealed class DeterminismProperties
     [Fact]
     public void Trace_only_off_gives_the_same_hash()
     {
-        var scenario = new DeterminismCase(99, 6, 20, 3, 3, true).Build();
+        var scenario = new DeterminismCase(99, 3, 6, 20, 3, 3, 2).Build();
         var full = Simulator.Run(scenario);
         var lean = Simulator.Run(scenario with { KeepTrace = false, KeepLogs = false });
         Assert.Equal(full.TraceHash, lean.TraceHash);
@@ -80,6 +81,12 @@ public sealed class DeterminismProperties
                 Assert.Equal(final, Replay(r, id, () => SeedState.Initial(new NodeConfig(id, scenario.SeedIds, scenario.Options)), SeedReducer.Step));
             foreach (var (id, final) in r.Peers)
                 Assert.Equal(final, Replay(r, id, () => PeerState.Initial(new NodeConfig(id, scenario.SeedIds, scenario.Options)), PeerReducer.Step));
+            var restarts = r.Trace.Count(t => t.Input is Started) - scenario.Seeds - scenario.Peers;
+            return true.ToProperty()
+                .Classify(restarts > 0, "a restart replayed (a second Started)")
+                .Classify(c.Kinds.Contains("Partition"), "a partition")
+                .Classify(c.Kinds.Contains("Hang"), "a hang")
+                .Classify(c.FaultCount == 0, "no fault");
         });
 
     static T Replay<T>(SimResult r, NodeId id, Func<T> initial, Func<T, Input, Step<T>> step)

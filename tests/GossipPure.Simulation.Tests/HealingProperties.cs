@@ -52,16 +52,11 @@ public sealed class HealingProperties
     }
 
     /// <summary>
-    /// FAILS today (core finding, kept in place as asked). A peer the seeds remove while it is alive but unreachable
-    /// learns it only from the one DEAD_CONFIRMED each seed sends it in <c>SeedReducer.Remove</c>. Cut off by a
-    /// partition, it misses that notice; hung, it misses it too, because Remove <c>Disconnect</c>s it in the same step
-    /// and the shell's Disconnect aborts without flushing (Transport.Connection.Abort(flush: false); the simulator drops
-    /// what is in flight on an aborted connection). Nothing repeats the notice, so after the heal the peer stays in the
-    /// Registered phase on no seed's list: its DEGREE_UPDATEs are ignored, its DEAD_REPORTs are voted down, its old
-    /// neighbours refuse its LINK_REQUESTs as a dead incarnation. (With a flushing Disconnect in the simulator the
-    /// partition cases still fail.) Examples: <c>new Case(3376530224139890409, 9, 41, 0, 1, 7155)</c>: 10.0.1.8:6008 is
-    /// cut off from 8 s to 15.155 s, removed at 11.47 s, on no list at 35 s; <c>new Case(3808454383765997089, 7, 27, 1, 1,
-    /// 11272)</c>: 10.0.1.7:6007 hung from 8 s to 19.272 s, removed at 11.75 s, on no list at 39 s.
+    /// After partitions and hangs heal, every peer is back on every seed's list. This once failed: a peer removed while
+    /// cut off or hung learned of it only from the one DEAD_CONFIRMED each seed sent it, which it missed, and stayed
+    /// Registered on no list (e.g. <c>new Case(3376530224139890409, 9, 41, 0, 1, 7155)</c>). It holds since a seed
+    /// answers a DEGREE_UPDATE or DEAD_REPORT from a removed peer with its DEAD_CONFIRMED again, so
+    /// the peer learns it by more than one path and registers again as a new incarnation.
     /// </summary>
     [Property(MaxTest = 200)]
     public Property After_the_faults_heal_every_peer_is_back_on_every_seeds_list() =>

@@ -59,7 +59,10 @@ public sealed class MetricsTests
         Assert.True(m.MaxHops >= 1);
         Assert.True(m.DuplicatesPerDelivered > 0);
         Assert.Equal(r.LivePeers.Count(), m.Degrees.Count);
-        Assert.NotEmpty(m.ToLines());
+        var lines = m.ToLines().ToList();
+        Assert.Contains("false removals: 0", lines);
+        Assert.Contains(lines, l => l.StartsWith("registration: 8/8 peers registered"));
+        Assert.Contains(lines, l => l.StartsWith($"detection: ") && l.Contains($" of {Addresses.Peer(2)} at "));
     }
 
     [Fact]

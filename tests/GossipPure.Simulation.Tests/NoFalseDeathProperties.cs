@@ -20,12 +20,11 @@ public sealed class NoFalseDeathProperties
         Prop.ForAll(Cases.NoShrink(AccusationCase.Gen(maxLossPermille: 0, lyingSeeds: true)), Check);
 
     /// <summary>
-    /// FAILS today (core finding, kept in place as asked). A seed votes yes after one unanswered PROBE (no retry within
-    /// ProbeTimeoutMs), and one DEAD_REPORT from any single peer starts a removal vote. So with loss l each false
-    /// accusation removes a live peer with probability about 3·(2l)² (two of the three seeds lose their PROBE or its
-    /// PROBE_ACK), and a lying peer may accuse as often as it likes. In 30 runs each (40 s, 5–12 peers, 1–2 liars):
-    /// 0 failures at 0.1 % and 0.2 % loss, 1–6 at 0.5–1 %, 17/30 at 2 %, 30/30 at 5 % with 300 accusations.
-    /// Example: <c>new AccusationCase(214813, 8, 100, 5, 7, 2, 0, 20)</c> removes 10.0.1.8:6008 at 25.586 s.
+    /// Under loss up to 5 %, lying peers still cannot get a live peer removed. This once failed (a seed voted yes after
+    /// one unanswered PROBE, and one DEAD_REPORT from any peer started a vote: at 2 % loss 17 of 30 runs removed a live
+    /// peer; e.g. <c>new AccusationCase(214813, 8, 100, 5, 7, 2, 0, 20)</c>). It holds since seeds retry the probe
+    /// (<c>SeedProbeAttempts</c>) before voting yes, and a DEAD_REPORT counts only from a peer on the seed's list
+    /// (specs/protocol.md).
     /// </summary>
     [Property(MaxTest = 200)]
     public Property Lying_peers_cannot_get_a_live_peer_removed_under_loss_up_to_5_percent() =>

@@ -6,7 +6,8 @@
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d /tmp/gossip-mutants.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+keep=0
+trap '[[ $keep -eq 0 ]] && rm -rf "$work"' EXIT
 git -C "$root" ls-files -z | (cd "$root" && xargs -0 cp --parents -t "$work")
 
 # name | file | perl substitution | test project | test filter
@@ -20,8 +21,33 @@ mutants=(
   'removed-peer-never-rejoins|src/GossipPure.Core/Peers/PeerDetection.cs|s/(static PeerState Rejoin\(PeerState s, NodeId seed, DeadConfirmed dc, EffectList fx\)\s*\{)/$1 if (dc.Incarnation > -1) return s;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~HealingProperties'
   "nondeterministic-rng|src/GossipPure.Core/Peers/PeerReducer.cs|s/Rng = new Rng\(st.RandomSeed\)/Rng = new Rng(st.RandomSeed ^ (ulong)System.Diagnostics.Stopwatch.GetTimestamp())/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~DeterminismProperties.Same_scenario"
   "machine-extra-transition|src/GossipPure.Core/Seeds/Registration.cs|s/\.Permit\(RegTrigger.QuorumImpossible, RegPhase.Rejected\);/.Permit(RegTrigger.QuorumImpossible, RegPhase.Rejected).Permit(RegTrigger.Propose, RegPhase.Proposed);/|tests/GossipPure.Core.Tests|FullyQualifiedName~MachineModelProperties|FullyQualifiedName~RegistrationMachineTests"
+  # Certificates: a quorum counts distinct seeds of config.csv only.
+  "quorum-counts-repeated-voters|src/GossipPure.Core/Quorum.cs|s/var distinct = toHashSet\(voters.Filter\(members.Contains\)\);/var distinct = voters.Filter(members.Contains);/|tests/GossipPure.Core.Tests|FullyQualifiedName~SeedQuorumProperties"
+  "quorum-counts-strangers|src/GossipPure.Core/Quorum.cs|s/var distinct = toHashSet\(voters.Filter\(members.Contains\)\);/var distinct = toHashSet(voters);/|tests/GossipPure.Core.Tests|FullyQualifiedName~SeedQuorumProperties"
+  # Anti-entropy: the periodic SEED_SYNC.
+  "no-anti-entropy|src/GossipPure.Core/Seeds/SeedReducer.cs|s/fx.SendAll\(s.Config.OtherSeeds, sync\);/{}/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~RegistrationConsistencyProperties"
+  # Tombstones and incarnations: a removed incarnation must stay removed.
+  "tombstone-ignored|src/GossipPure.Core/Seeds/SeedState.cs|s/Removed.Find\(peer\).Map\(t => t.Incarnation >= incarnation\).IfNone\(false\)/false/|tests/GossipPure.Core.Tests|FullyQualifiedName~MembershipTests|FullyQualifiedName~SeedQuorumProperties"
+  # The seen-set horizon: gossip older than the horizon is not taken (its digest may have expired).
+  "no-horizon|src/GossipPure.Core/Peers/PeerReducer.cs|s/if \(ageUs > o.GossipHorizonMs \* 1000\)/if (false \&\& ageUs > o.GossipHorizonMs * 1000)/|tests/GossipPure.Core.Tests|FullyQualifiedName~GossipOnceProperties"
+  # Exactly-once delivery: one first-time line per message.
+  "first-time-logged-twice|src/GossipPure.Core/Peers/PeerReducer.cs|s/fx.Info\(GossipLines.FirstTime\(g, from\)\);/fx.Info(GossipLines.FirstTime(g, from)); if (s.FirstTime % 3 == 1) fx.Info(GossipLines.FirstTime(g, from));/|tests/GossipPure.Core.Tests|FullyQualifiedName~GossipOnceProperties"
+  # Bridging: a seed links a cut-off part of the overlay back.
+  "no-bridge|src/GossipPure.Core/Seeds/SeedOverlay.cs|s/fx.Send\(head, new Bridge\(target\)\);/{}/|tests/GossipPure.Core.Tests|FullyQualifiedName~NetworkConnectivityProperties"
+  # Seed probe retries: under loss one unanswered PROBE is no proof of death.
+  "single-seed-probe|src/GossipPure.Core/NodeConfig.cs|s/public int SeedProbeAttempts \{ get; init; \} = 3;/public int SeedProbeAttempts { get; init; } = 1;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Lying_peers_cannot_get_a_live_peer_removed_under_loss_up_to_5_percent"
+  # The suspicion machine: no transition beyond the drawn table.
+  "suspicion-extra-transition|src/GossipPure.Core/Peers/Suspicion.cs|s/\.Permit\(SuspicionTrigger.Refuted, SuspicionPhase.Alive\)/.Permit(SuspicionTrigger.Refuted, SuspicionPhase.Alive).Permit(SuspicionTrigger.Evidence, SuspicionPhase.Dead)/|tests/GossipPure.Core.Tests|FullyQualifiedName~MachineModelProperties|FullyQualifiedName~SuspicionMachineTests|FullyQualifiedName~DiagramTests"
+  # Replay: a recorded effect that differs from the replayed one is reported.
+  "replay-blind|src/GossipPure.Cli/Replay/Replayer.cs|s/!recorded.Equals\(result.Effects\)/false \&\& !recorded.Equals(result.Effects)/|tests/GossipPure.Integration.Tests|FullyQualifiedName~ReplayTests.A_tampered_effect_is_caught_at_its_step"
+  # Purity: the core reads no clock.
+  'core-reads-the-clock|src/GossipPure.Core/Rng.cs|s/(public readonly record struct Rng\(ulong State\)\n\{)/$1\n    public static long Wall() => System.DateTime.UtcNow.Ticks;/|tests/GossipPure.Core.Tests|FullyQualifiedName~PurityTests'
 )
 
+# A mutant counts as killed only when the guarding tests built, ran, and at least one failed on an assertion (an
+# xunit Assert or an FsCheck counterexample). A build error, a test host crash, a run with no test, or a timeout is
+# a broken mutant, never a kill.
+per_mutant_s="${MUTANT_TIMEOUT_S:-900}"
 want=("$@")
 status=0
 for m in "${mutants[@]}"; do
@@ -29,14 +55,27 @@ for m in "${mutants[@]}"; do
   [[ ${#want[@]} -gt 0 && ! " ${want[*]} " == *" $name "* ]] && continue
   cp "$root/$file" "$work/$file"            # start from the real file each time
   perl -0pi -e "$subst" "$work/$file"
+  log="$work/$name.log"
   if cmp -s "$root/$file" "$work/$file"; then echo "$name: the edit did not apply (fix the mutant)"; status=1; continue; fi
-  if dotnet test "$work/$project" --filter "$filter" >"$work/$name.log" 2>&1; then
-    echo "$name: SURVIVED ($project --filter '$filter' passed with the rule broken)"; status=1
-  elif grep -q "error CS" "$work/$name.log"; then
-    echo "$name: the mutant does not compile (fix the mutant)"; grep -m3 "error CS" "$work/$name.log"; status=1
+  if ! timeout "$per_mutant_s" dotnet build "$work/$project" >"$log" 2>&1; then
+    echo "$name: the mutant does not compile or the build failed (fix the mutant)"; grep -m3 -E "error [A-Z]+[0-9]+" "$log"; status=1
   else
-    failed=$(grep -oE "Failed: +[0-9]+" "$work/$name.log" | tail -1)
-    echo "$name: killed ($failed in $project, filter $filter)"
+    timeout "$per_mutant_s" dotnet test "$work/$project" --no-build --filter "$filter" >>"$log" 2>&1
+    rc=$?
+    total=$(grep -oE "Total: +[0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
+    failed=$(grep -oE "Failed: +[0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
+    if [[ $rc -eq 124 ]]; then
+      echo "$name: TIMED OUT after ${per_mutant_s}s (not a kill: fix the mutant or its test)"; status=1
+    elif [[ $rc -eq 0 ]]; then
+      echo "$name: SURVIVED ($project --filter '$filter' passed with the rule broken)"; status=1
+    elif [[ -z "$total" || "$total" -eq 0 || -z "$failed" || "$failed" -eq 0 ]] || grep -qE "Test Run Aborted|The active test run was aborted" "$log"; then
+      echo "$name: BROKEN (exit $rc, but no test failed on an assertion: see $log)"; status=1; keep=1
+    elif grep -A1 "Error Message:" "$log" | grep -vE "Error Message:|^--" | grep -qE "^ *System\.[A-Za-z.]*Exception"; then
+      # A failed test's message that is a runtime exception (not an xunit assertion or an FsCheck counterexample).
+      echo "$name: BROKEN ($failed failed, but on an exception, not an assertion: see $log)"; status=1; keep=1
+    else
+      echo "$name: killed ($failed of $total failed in $project, filter $filter)"
+    fi
   fi
   cp "$root/$file" "$work/$file"
 done

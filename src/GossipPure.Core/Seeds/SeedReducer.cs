@@ -249,7 +249,8 @@ public static partial class SeedReducer
 
     static SeedState OnSync(SeedState s, NodeId from, SeedSync sync, EffectList fx)
     {
-        var (removed, learned) = (0, 0);
+        var removed = 0;
+        var learned = new System.Collections.Generic.List<NodeId>();
         // Removals first: a commit is then checked against every tombstone the other seed knows.
         foreach (var dc in sync.Removals)
         {
@@ -261,9 +262,12 @@ public static partial class SeedReducer
         foreach (var commit in sync.Commits.Filter(c => Applies(s, c)))
         {
             s = LearnCommit(s, commit, fx);
-            learned++;
+            learned.Add(commit.Peer);
         }
-        if (learned + removed > 0) fx.Info($"Synced from seed {from}: {learned} committed peers learned, {removed} removals applied");
+        // The line names what was learned (the first few), so a reader can tell which peer a sync taught this seed.
+        const int named = 8;
+        var names = learned.Count == 0 ? "" : $" ({string.Join(", ", learned.Take(named))}{(learned.Count > named ? $" and {learned.Count - named} more" : "")})";
+        if (learned.Count + removed > 0) fx.Info($"Synced from seed {from}: {learned.Count} committed peers learned{names}, {removed} removals applied");
         return s;
     }
 

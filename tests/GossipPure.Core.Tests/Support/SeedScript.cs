@@ -73,10 +73,11 @@ public static class SeedScripts
         return Gen.Frequency(ops.ToArray());
     }
 
-    static Gen<SeedCase> Case(int minSeeds, bool lossy, bool collude) =>
+    /// <param name="honestQuorum">When colluding: at most n − quorum colluders, so the honest seeds alone are a quorum.</param>
+    static Gen<SeedCase> Case(int minSeeds, bool lossy, bool collude, bool honestQuorum = false) =>
         from n in Gen.Choose(minSeeds, 7)
         from peers in Gen.Choose(1, 4)
-        from colluders in collude ? Gen.Choose(1, Quorum.Of(n) - 1) : Gen.Constant(0)
+        from colluders in collude ? Gen.Choose(1, honestQuorum ? n - Quorum.Of(n) : Quorum.Of(n) - 1) : Gen.Constant(0)
         from ops in Gen.Sized(size => Gen.Choose(0, 3 * size + 10).SelectMany(k => Gen.ArrayOf(Op(n, peers, lossy, colluders), k)))
         select new SeedCase(n, peers, colluders, ops);
 
@@ -97,6 +98,6 @@ public static class SeedScripts
     public static Arbitrary<SeedCase> Lossless => Arb.From(Case(1, lossy: false, collude: false), Shrink);
     /// <summary>Fewer than a quorum of seeds collude and forge; the honest seeds' messages may be lost or repeated.</summary>
     public static Arbitrary<SeedCase> Colluding => Arb.From(Case(2, lossy: true, collude: true), Shrink);
-    /// <summary>Colluders forge, the honest seeds lose nothing.</summary>
-    public static Arbitrary<SeedCase> ColludingLossless => Arb.From(Case(2, lossy: false, collude: true), Shrink);
+    /// <summary>Colluders forge, the honest seeds lose nothing and are a quorum by themselves (so n ≥ 3).</summary>
+    public static Arbitrary<SeedCase> ColludingLossless => Arb.From(Case(3, lossy: false, collude: true, honestQuorum: true), Shrink);
 }

@@ -44,29 +44,67 @@ public static class Cases
 
 // ---- (a) Determinism -------------------------------------------------------------------------------------------
 
-public sealed record DeterminismCase(ulong Seed, int Peers, int LatencyMaxMs, int LossPercent, int DupPercent, bool Faults)
+/// <summary>
+/// 1–7 seeds, 3–10 peers, latency, loss and duplication, and up to four faults, each one of: a peer crash, a peer
+/// hang that resumes, a peer crash and restart, a seed crash and restart (a new process: a second Started), and a
+/// partition that heals. <see cref="Kinds"/> names them (the properties print the distribution).
+/// </summary>
+public sealed record DeterminismCase(ulong Seed, int SeedCount, int Peers, int LatencyMaxMs, int LossPercent, int DupPercent, int FaultCount)
 {
     public static Arbitrary<DeterminismCase> Arb => Cases.NoShrink(
         from seed in Cases.Seeds
+        from seeds in Gen.Choose(1, 7)
         from peers in Gen.Choose(3, 10)
         from lat in Gen.Choose(1, 80)
         from loss in Gen.Choose(0, 10)
         from dup in Gen.Choose(0, 10)
-        from faults in Gen.Elements(true, false)
-        select new DeterminismCase(seed, peers, lat, loss, dup, faults));
+        from faults in Gen.Choose(0, 4)
+        select new DeterminismCase(seed, seeds, peers, lat, loss, dup, faults));
 
-    public Scenario Build()
+    public enum FaultKind { PeerCrash, PeerHang, PeerRestart, SeedRestart, Partition }
+
+    (Seq<Fault> Faults, Seq<FaultKind> Kinds, Rng Rng) Draw()
     {
         var rng = new Rng(Seed ^ 0xD7E7);
         var faults = Seq<Fault>();
-        if (Faults)
+        var kinds = Seq<FaultKind>();
+        var seeds = Enumerable.Range(0, SeedCount).Select(Addresses.Seed).ToArray();
+        var peers = Enumerable.Range(0, Peers).Select(Addresses.Peer).ToArray();
+        for (var i = 0; i < FaultCount; i++)
         {
-            faults = faults.Add(new Crash(Addresses.Peer(Cases.Pick(ref rng, Peers)), Cases.PickUs(ref rng, 5 * Cases.Second, 15 * Cases.Second)));
-            faults = faults.Add(new Hang(Addresses.Peer(Cases.Pick(ref rng, Peers)), Cases.PickUs(ref rng, 5 * Cases.Second, 15 * Cases.Second)));
+            var at = Cases.PickUs(ref rng, 5 * Cases.Second, 15 * Cases.Second);
+            var back = at + Cases.PickUs(ref rng, 500_000, 4 * Cases.Second);
+            var kind = (FaultKind)Cases.Pick(ref rng, 5);
+            var peer = peers[Cases.Pick(ref rng, peers.Length)];
+            kinds = kinds.Add(kind);
+            switch (kind)
+            {
+                case FaultKind.PeerCrash: faults = faults.Add(new Crash(peer, at)); break;
+                case FaultKind.PeerHang: faults = faults.Add(new Hang(peer, at)).Add(new Resume(peer, back)); break;
+                case FaultKind.PeerRestart: faults = faults.Add(new Crash(peer, at)).Add(new Restart(peer, back)); break;
+                case FaultKind.SeedRestart:
+                    var seed = seeds[Cases.Pick(ref rng, seeds.Length)];
+                    faults = faults.Add(new Crash(seed, at)).Add(new Restart(seed, back));
+                    break;
+                default:
+                    var all = seeds.Concat(peers).ToArray();
+                    (var side, rng) = rng.Sample(toSeq(all), 1 + Cases.Pick(ref rng, all.Length - 1));
+                    faults = faults.Add(new Partition(side, toSeq(all.Where(n => !side.Contains(n)).ToArray()), at, back));
+                    break;
+            }
         }
+        return (faults, kinds, rng);
+    }
+
+    /// <summary>The kinds of fault this case injects, for the properties' distribution ("none" without faults).</summary>
+    public string Kinds => FaultCount == 0 ? "none" : string.Join("+", Draw().Kinds.Distinct().Order());
+
+    public Scenario Build()
+    {
+        var (faults, _, rng) = Draw();
         return new Scenario
         {
-            Seeds = 3, Peers = Peers, Seed = Seed,
+            Seeds = SeedCount, Peers = Peers, Seed = Seed,
             LatencyMinUs = 500, LatencyMaxUs = LatencyMaxMs * 1000L,
             LossPercent = LossPercent, DuplicatePercent = DupPercent,
             PeerStartsUs = Cases.Starts(ref rng, Peers, 2 * Cases.Second),
@@ -100,7 +138,7 @@ public sealed record AccusationCase(ulong Seed, int Peers, int LatencyMaxMs, int
         from loss in FsCheck.Fluent.Gen.Choose(0, maxLossPermille)
         from dup in FsCheck.Fluent.Gen.Choose(0, 20)
         from liars in FsCheck.Fluent.Gen.Choose(1, (peers - 1) / 2)
-        from liarSeeds in lyingSeeds ? FsCheck.Fluent.Gen.Choose(0, Quorum.Of(SeedCount) - 1) : FsCheck.Fluent.Gen.Constant(0)
+        from liarSeeds in lyingSeeds ? FsCheck.Fluent.Gen.Choose(1, Quorum.Of(SeedCount) - 1) : FsCheck.Fluent.Gen.Constant(0)
         from accusations in FsCheck.Fluent.Gen.Choose(0, 300)
         select new AccusationCase(seed, peers, lat, loss, dup, liars, liarSeeds, accusations);
 
