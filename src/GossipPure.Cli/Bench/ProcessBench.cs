@@ -135,6 +135,8 @@ sealed class ProcessRun : IDisposable
     readonly List<NodeProcess> peers = new();
     readonly List<NodeProcess> all = new();
     readonly HashSet<int> ports = new();
+    readonly Dictionary<NodeProcess, string> phases = new();
+    string phase = "seed start";
     readonly Dictionary<string, List<double>> samples = new();
     readonly Channel<(NodeProcess Origin, DateTime At, string Body)> made = Channel.CreateUnbounded<(NodeProcess, DateTime, string)>();
     readonly Random random;
@@ -176,6 +178,7 @@ sealed class ProcessRun : IDisposable
     {
         var node = new NodeProcess(binary, role, port, Dir, config, extra);
         all.Add(node);
+        phases[node] = phase;
         (role == "seed" ? seeds : peers).Add(node);
         return node;
     }
@@ -242,7 +245,6 @@ sealed class ProcessRun : IDisposable
         await Bounded(Task.WhenAll(seeds.Select(s => s.Exited(ct))), "seeds' exit after Ctrl+C", ct);
 
         var removed = FalseRemovals();
-        if (removed.Count > 0) Say($"live nodes removed: {string.Join(", ", removed)}");
         var crashes = Sample("crash_purge_ms");
         return new List<KeyValuePair<string, double>>
         {
@@ -287,6 +289,7 @@ sealed class ProcessRun : IDisposable
     /// </summary>
     async Task<(double AllMs, List<double> Each)> StartTogether(string phase, string[] extra, CancellationToken ct, bool hookMade = false)
     {
+        this.phase = phase;
         var started = NewPorts(o.Peers).Select(p => Start("peer", p, extra)).ToList();
         if (hookMade)
             foreach (var n in started) n.Log.Made = (at, body) => made.Writer.TryWrite((n, at, body));
@@ -426,15 +429,19 @@ sealed class ProcessRun : IDisposable
     List<int> FalseRemovals()
     {
         var byPort = all.ToDictionary(n => n.Port);
-        var found = new SortedSet<int>();
+        var found = new SortedDictionary<int, List<string>>();
         foreach (var n in all)
             foreach (var (at, text) in n.Log.Lines(l => l.Contains("DEAD_CONFIRMED")))
             {
                 var m = Removal.Match(text);
                 if (m.Success && byPort.TryGetValue(int.Parse(m.Groups["port"].Value, CultureInfo.InvariantCulture), out var x) && (x.EndedAt is null || at < x.EndedAt))
-                    found.Add(x.Port);
+                    (found.TryGetValue(x.Port, out var by) ? by : found[x.Port] = new List<string>()).Add($"{n.Role} {n.Port} at {at:HH:mm:ss.fff}");
             }
-        return found.ToList();
+        // Who removed whom and when: a starved machine (heartbeats missed) and a bench bug look different here.
+        foreach (var (port, by) in found)
+            Say($"live node removed: {byPort[port].Role} {port} ({phases.GetValueOrDefault(byPort[port], "?")} phase; " +
+                $"{(byPort[port].EndedAt is { } e ? $"stopped by the bench at {e:HH:mm:ss.fff}" : "never stopped")}) by {string.Join(", ", by.Take(5))}{(by.Count > 5 ? $" and {by.Count - 5} more" : "")}");
+        return found.Keys.ToList();
     }
 
     public void Dispose()
