@@ -62,7 +62,9 @@ sealed class NodeProcess : IBenchNode
     public void Freeze() { EndedAt ??= DateTime.Now; kill(process.Id, 19); Stopped = true; }
     public void Interrupt() { EndedAt ??= DateTime.Now; kill(process.Id, 2); }
 
-    /// <summary>Waits (bounded) for the process to exit.</summary>
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Completes when the process has exited (and its output is read).</summary>
     public Task Exited(CancellationToken ct) => process.WaitForExitAsync(ct);
 
     /// <summary>Linux clock ticks a second in /proc (USER_HZ: 100 on every architecture .NET runs on).</summary>

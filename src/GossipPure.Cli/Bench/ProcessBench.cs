@@ -87,9 +87,9 @@ public sealed class ProcessBench(BenchOptions o)
             : Stats.Quantile(runs.Select(f => Value(f, row.Key)).Where(double.IsFinite).ToList(), 0.5))).ToList();
         Console.WriteLine();
         Console.WriteLine($"{"figure",-52} {(o.Runs > 1 ? "median of runs" : "value"),14}  {"unit",-12}{(o.Runs > 1 ? "  runs" : "")}");
+        static string Show(double x) => double.IsFinite(x) ? x.ToString("0.###", CultureInfo.InvariantCulture) : "–";
         foreach (var (key, label, unit) in Rows)
-            Console.WriteLine($"{label,-52} {Value(combined, key),14:0.###}  {unit,-12}" +
-                (o.Runs > 1 ? "  " + string.Join(" ", runs.Select(f => Value(f, key).ToString("0.###", CultureInfo.InvariantCulture))) : ""));
+            Console.WriteLine($"{label,-52} {Show(Value(combined, key)),14}  {unit,-12}" + (o.Runs > 1 ? "  " + string.Join(" ", runs.Select(f => Show(Value(f, key)))) : ""));
         Console.WriteLine($"  binary: {binary}");
         Console.WriteLine($"  {began.Elapsed.TotalSeconds:0} s in all; load average {ProcessRun.Load()}");
         if (o.JsonPath is not null)
@@ -341,10 +341,19 @@ sealed class ProcessRun : IDisposable
         var registered = live.Where(p => p.Log.Lines(l => l.Contains("Registered;")).Count > 0).ToList();
         var marks = seeds.ToDictionary(s => s, s => s.Log.Count);
         foreach (var p in live) p.Interrupt();
-        await Bounded(Task.WhenAll(live.Select(p => p.Exited(ct))), "peers' exit after Ctrl+C", ct);
+        // A peer that does not exit on Ctrl+C is named and killed, not waited for: the next phase still runs.
+        try { await Task.WhenAll(live.Select(p => p.Exited(ct))).WaitAsync(StopGrace, ct); }
+        catch (TimeoutException)
+        {
+            var stuck = live.Where(p => !p.HasExited).ToList();
+            Say($"{stuck.Count} peers still running {StopGrace.TotalSeconds:0} s after Ctrl+C ({string.Join(", ", stuck.Select(p => p.Port))}): killed");
+            foreach (var p in stuck) p.Kill();
+        }
         await Bounded(Task.WhenAll(seeds.SelectMany(s => registered.Select(p => s.Log.WaitFor(l => Removes(l, p.Port))))), "departures confirmed at the seeds", ct);
         peers.Clear();
     }
+
+    static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
 
     static bool Removes(string line, int port)
     {
