@@ -18,27 +18,19 @@ public static class BenchCommand
         {
             Description = "With --processes: the gossip to run (an executable, or a gossip.dll run with dotnet); default dist/gossip if present, else this program",
         };
-        var window = new Option<TimeSpan>("--window")
-        {
-            Description = "With --processes: how long CPU is measured in each phase (idle, default gossip), from every peer registered",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
-            CustomParser = r =>
-            {
-                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-                if (Durations.TryParse(text, out var t) && t > TimeSpan.Zero) return t;
-                r.AddError($"--window: '{text}' is not a duration (e.g. 500ms, 30s, 1m)");
-                return TimeSpan.FromSeconds(30);
-            },
-        };
+        var window = DurationOption("--window", TimeSpan.FromSeconds(30),
+            "With --processes: how long CPU is measured in each phase (idle, default gossip)");
+        var settle = DurationOption("--settle", TimeSpan.Zero,
+            "With --processes: how long to wait after every peer registered before each CPU window starts (e.g. 1m: past JIT tiering)");
         var runs = new Option<int>("--runs") { Description = "With --processes: repeat the whole measurement, each on a new network, and report medians over the runs", DefaultValueFactory = _ => 1 };
         var bench = new Command("bench", "Measure a local network of real node processes: registration, dissemination, crash and hang detection, memory")
-            { seeds, peers, trials, hungTrials, json, keepLogs, processes, binary, window, runs };
+            { seeds, peers, trials, hungTrials, json, keepLogs, processes, binary, window, settle, runs };
         bench.SetAction((pr, ct) =>
         {
             var options = new BenchOptions(pr.GetValue(seeds), pr.GetValue(peers), pr.GetValue(trials), pr.GetValue(hungTrials),
                 pr.GetValue(json), pr.GetValue(keepLogs), TimeSpan.FromSeconds(60), pr.GetValue(processes))
             {
-                Binary = pr.GetValue(binary), Window = pr.GetValue(window), Runs = pr.GetValue(runs),
+                Binary = pr.GetValue(binary), Window = pr.GetValue(window), Settle = pr.GetValue(settle), Runs = pr.GetValue(runs),
             };
             return options.Processes && Environment.GetEnvironmentVariable(WorkerHost.EnvVar) is not { Length: > 0 }
                 ? new ProcessBench(options).RunAsync(ct)
@@ -46,4 +38,18 @@ public static class BenchCommand
         });
         return bench;
     }
+
+    /// <summary>A duration written as people write them (<c>500ms</c>, <c>30s</c>, <c>1m</c>), shown that way in the help.</summary>
+    static Option<TimeSpan> DurationOption(string name, TimeSpan fallback, string description) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => fallback,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            if (Durations.TryParse(text, out var t)) return t;
+            r.AddError($"{name}: '{text}' is not a duration (e.g. 500ms, 30s, 1m)");
+            return fallback;
+        },
+    };
 }

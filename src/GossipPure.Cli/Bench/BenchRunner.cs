@@ -12,6 +12,8 @@ public sealed record BenchOptions(int Seeds, int Peers, int Trials, int HungTria
     public string? Binary { get; init; }
     /// <summary>--processes: how long CPU is measured in each phase.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>--processes: the wait between every peer registered and the start of a CPU window.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.Zero;
     /// <summary>--processes: how many times the whole measurement runs (medians over the runs are reported).</summary>
     public int Runs { get; init; } = 1;
 }

@@ -50,9 +50,9 @@ public sealed class ProcessBench(BenchOptions o)
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        if (o.Peers < 2 || o.Seeds < 1 || o.Trials < 0 || o.HungTrials < 0 || o.Runs < 1)
+        if (o.Peers < 2 || o.Seeds < 1 || o.Trials < 0 || o.HungTrials < 0 || o.Runs < 1 || o.Window <= TimeSpan.Zero)
         {
-            Console.Error.WriteLine("gossip bench: needs at least 1 seed and 2 peers (one makes gossip, another receives it), no negative trials, and at least 1 run");
+            Console.Error.WriteLine("gossip bench: needs at least 1 seed and 2 peers (one makes gossip, another receives it), no negative trials, at least 1 run and a window longer than 0");
             return 2;
         }
         var (binary, error) = GossipBinary.Choose(o.Binary);
@@ -63,7 +63,7 @@ public sealed class ProcessBench(BenchOptions o)
         }
         var window = Setting.ShowDuration(o.Window);
         Console.WriteLine($"gossip bench: {o.Seeds} seeds + {o.Peers} peers, one process each, on 127.0.0.1; {o.Trials} crash trials, {o.HungTrials} hang trials; " +
-            $"CPU windows of {window}; {o.Runs} run{(o.Runs == 1 ? "" : "s")}");
+            $"CPU windows of {window}{(o.Settle > TimeSpan.Zero ? $", each {Setting.ShowDuration(o.Settle)} after every peer registered" : "")}; {o.Runs} run{(o.Runs == 1 ? "" : "s")}");
         Console.WriteLine($"  binary: {binary}");
         Console.WriteLine("  phases: idle (--gossip-count 0) → default gossip (5 s) → fast gossip (500 ms), new peers each, the same seeds");
         var began = Stopwatch.StartNew();
@@ -107,6 +107,7 @@ public sealed class ProcessBench(BenchOptions o)
                 new("trials", o.Trials),
                 new("hung_trials", o.HungTrials),
                 new("window_s", o.Window.TotalSeconds),
+                new("settle_s", o.Settle.TotalSeconds),
                 new("runs", o.Runs),
                 new("per_run", runs.Select(f => f.Select(x => new KeyValuePair<string, object>(x.Key, x.Value))).ToList()),
             });
@@ -300,9 +301,12 @@ sealed class ProcessRun : IDisposable
         return (allMs, each);
     }
 
-    /// <summary>CPU of every live process over the window, from its user + system ticks, as % of one core.</summary>
+    /// <summary>
+    /// CPU of every live process over the window (after --settle), from its user + system ticks, as % of one core.
+    /// </summary>
     async Task Window(string key, string what, CancellationToken ct)
     {
+        if (o.Settle > TimeSpan.Zero) await Task.Delay(o.Settle, ct);
         var nodes = seeds.Concat(peers).Where(n => n.Alive).ToList();
         var before = nodes.Select(n => (Ticks: n.CpuTicks(), At: Stopwatch.GetTimestamp())).ToList();
         await Task.Delay(o.Window, ct);
