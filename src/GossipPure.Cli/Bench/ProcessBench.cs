@@ -242,8 +242,7 @@ sealed class ProcessRun : IDisposable
         var counters = measured.SelectMany(p => p.Log.Lines(l => l.Contains("Gossip made "))).Select(l => Counters.Match(l.Text)).Where(m => m.Success).ToList();
         var first = counters.Sum(m => long.Parse(m.Groups["first"].Value, CultureInfo.InvariantCulture));
         var dup = counters.Sum(m => long.Parse(m.Groups["dup"].Value, CultureInfo.InvariantCulture));
-        foreach (var s in seeds) s.Interrupt();
-        await Bounded(Task.WhenAll(seeds.Select(s => s.Exited(ct))), "seeds' exit after Ctrl+C", ct);
+        await Interrupt(seeds, ct);
 
         var removed = FalseRemovals();
         var crashes = Sample("crash_purge_ms");
@@ -344,20 +343,28 @@ sealed class ProcessRun : IDisposable
         var live = peers.Where(p => p.Alive).ToList();
         var registered = live.Where(p => p.Log.Lines(l => l.Contains("Registered;")).Count > 0).ToList();
         var marks = seeds.ToDictionary(s => s, s => s.Log.Count);
-        foreach (var p in live) p.Interrupt();
-        // A peer that does not exit on Ctrl+C is named and killed, not waited for: the next phase still runs.
-        try { await Task.WhenAll(live.Select(p => p.Exited(ct))).WaitAsync(StopGrace, ct); }
-        catch (TimeoutException)
-        {
-            var stuck = live.Where(p => !p.HasExited).ToList();
-            Say($"{stuck.Count} peers still running {StopGrace.TotalSeconds:0} s after Ctrl+C ({string.Join(", ", stuck.Select(p => p.Port))}): killed");
-            foreach (var p in stuck) p.Kill();
-        }
+        await Interrupt(live, ct);
         await Bounded(Task.WhenAll(seeds.SelectMany(s => registered.Select(p => s.Log.WaitFor(l => Removes(l, p.Port))))), "departures confirmed at the seeds", ct);
         peers.Clear();
     }
 
     static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Ctrl+C to each node, then waits for them to exit. One that does not within <see cref="StopGrace"/> is named and
+    /// killed, not waited for: the figures measured so far stand and the next phase still runs.
+    /// </summary>
+    static async Task Interrupt(List<NodeProcess> nodes, CancellationToken ct)
+    {
+        foreach (var n in nodes) n.Interrupt();
+        try { await Task.WhenAll(nodes.Select(n => n.Exited(ct))).WaitAsync(StopGrace, ct); }
+        catch (TimeoutException)
+        {
+            var stuck = nodes.Where(n => !n.HasExited).ToList();
+            Say($"{stuck.Count} nodes still running {StopGrace.TotalSeconds:0} s after Ctrl+C ({string.Join(", ", stuck.Select(n => $"{n.Role} {n.Port}"))}): killed");
+            foreach (var n in stuck) n.Kill();
+        }
+    }
 
     static bool Removes(string line, int port)
     {
