@@ -245,6 +245,12 @@ sealed class ProcessRun : IDisposable
         await Interrupt(seeds, ct);
 
         var removed = FalseRemovals();
+        if (removed.Count > 0)
+        {
+            // A live node removed is a finding: its logs are what explains it.
+            keep = true;
+            Say($"logs kept in {Dir}");
+        }
         var crashes = Sample("crash_purge_ms");
         return new List<KeyValuePair<string, double>>
         {
