@@ -11,7 +11,8 @@ namespace GossipPure.Cli.Bench;
 sealed class NodeProcess : IBenchNode
 {
     readonly Process process;
-    public NodeProcess(GossipBinary binary, string role, int port, string dir, string config, IEnumerable<string> extra)
+    /// <param name="exited">Called when the process exits, whoever ended it (see <see cref="EndedAt"/>).</param>
+    public NodeProcess(GossipBinary binary, string role, int port, string dir, string config, IEnumerable<string> extra, Action<NodeProcess>? exited = null)
     {
         Role = role;
         Port = port;
@@ -23,7 +24,8 @@ sealed class NodeProcess : IBenchNode
             psi.ArgumentList.Add(a);
         // A node's settings come from its command line only, as the bench decides them.
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("GOSSIP_", StringComparison.Ordinal)).ToList()) psi.Environment.Remove(key);
-        process = new Process { StartInfo = psi };
+        process = new Process { StartInfo = psi, EnableRaisingEvents = exited is not null };
+        if (exited is not null) process.Exited += (_, _) => exited(this);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) OnLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) OnLine(e.Data); };
         StartedAt = DateTime.Now;
@@ -63,6 +65,7 @@ sealed class NodeProcess : IBenchNode
     public void Interrupt() { EndedAt ??= DateTime.Now; kill(process.Id, 2); }
 
     public bool HasExited => process.HasExited;
+    public int ExitCode => process.HasExited ? process.ExitCode : 0;
 
     /// <summary>Completes when the process has exited (and its output is read).</summary>
     public Task Exited(CancellationToken ct) => process.WaitForExitAsync(ct);

@@ -141,6 +141,7 @@ sealed class ProcessRun : IDisposable
     readonly Dictionary<string, List<double>> samples = new();
     readonly Channel<(NodeProcess Origin, DateTime At, string Body)> made = Channel.CreateUnbounded<(NodeProcess, DateTime, string)>();
     readonly Random random;
+    readonly TaskCompletionSource<string> died = new(TaskCreationOptions.RunContinuationsAsynchronously);
     bool keep;
 
     public ProcessRun(BenchOptions options, GossipBinary binary, int number)
@@ -177,7 +178,13 @@ sealed class ProcessRun : IDisposable
 
     NodeProcess Start(string role, int port, IEnumerable<string> extra)
     {
-        var node = new NodeProcess(binary, role, port, Dir, config, extra);
+        var node = new NodeProcess(binary, role, port, Dir, config, extra, n =>
+        {
+            // A node that exits on its own (a bad binary, a crash) ends the run at once, with what it said last.
+            if (n.EndedAt is not null) return;
+            var last = n.Log.Lines(_ => true).Select(l => l.Text).LastOrDefault();
+            died.TrySetResult($"{n.Role} {n.Port} exited on its own with code {n.ExitCode} ({(last is null ? "no output" : $"last line: '{last}'")})");
+        });
         all.Add(node);
         phases[node] = phase;
         (role == "seed" ? seeds : peers).Add(node);
@@ -276,16 +283,20 @@ sealed class ProcessRun : IDisposable
         };
     }
 
+    /// <summary>Waits for <paramref name="t"/> at most the bound, and no longer than until a node exits on its own.</summary>
     async Task<T> Bounded<T>(Task<T> t, string what, CancellationToken ct)
     {
-        try { return await t.WaitAsync(bound, ct); }
-        catch (TimeoutException) { throw new TimeoutException($"no {what} within {bound.TotalSeconds:0}s"); }
+        await Bounded((Task)t, what, ct);
+        return await t;
     }
 
     async Task Bounded(Task t, string what, CancellationToken ct)
     {
-        try { await t.WaitAsync(bound, ct); }
+        Task first;
+        try { first = await Task.WhenAny(t, died.Task).WaitAsync(bound, ct); }
         catch (TimeoutException) { throw new TimeoutException($"no {what} within {bound.TotalSeconds:0}s"); }
+        if (first != t) throw new TimeoutException($"no {what}: {died.Task.Result}");
+        await t;
     }
 
     /// <summary>
