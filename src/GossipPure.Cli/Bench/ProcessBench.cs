@@ -45,6 +45,7 @@ public sealed class ProcessBench(BenchOptions o)
         ("crash_purge_ms_first", "kill -9 → DEAD_CONFIRMED, first crash of the run", "ms"),
         ("hung_purge_ms_p50", "kill -STOP → DEAD_CONFIRMED at the last, p50", "ms"),
         ("false_removals", "live nodes removed", ""),
+        ("departures_unconfirmed", "departures (Ctrl+C) a seed did not confirm in 15 s", ""),
         ("wall_s", "wall time of the run", "s"),
     };
 
@@ -81,8 +82,8 @@ public sealed class ProcessBench(BenchOptions o)
             }
         }
 
-        // Over several runs each figure is the median of the runs' figures; false removals are added up.
-        var combined = Rows.Select(row => new KeyValuePair<string, double>(row.Key, row.Key == "false_removals"
+        // Over several runs each figure is the median of the runs' figures; counts of removals and departures are added up.
+        var combined = Rows.Select(row => new KeyValuePair<string, double>(row.Key, row.Key is "false_removals" or "departures_unconfirmed"
             ? runs.Sum(f => Value(f, row.Key))
             : Stats.Quantile(runs.Select(f => Value(f, row.Key)).Where(double.IsFinite).ToList(), 0.5))).ToList();
         Console.WriteLine();
@@ -279,6 +280,7 @@ sealed class ProcessRun : IDisposable
             new("crash_purge_ms_first", crashes.Count > 0 ? crashes[0] : double.NaN),
             new("hung_purge_ms_p50", Stats.Quantile(Sample("hung_purge_ms"), 0.5)),
             new("false_removals", removed.Count),
+            new("departures_unconfirmed", Sample("departures_unconfirmed").Sum()),
             new("wall_s", began.Elapsed.TotalSeconds),
         };
     }
@@ -353,15 +355,24 @@ sealed class ProcessRun : IDisposable
 
     /// <summary>
     /// Stops every live peer with Ctrl+C and waits for the processes to exit and for every seed to remove each
-    /// registered one (a departure), so the next phase's peers are not offered links to them.
+    /// registered one (a departure), so the next phase's peers are not offered links to them. A departure a seed
+    /// has not confirmed within <see cref="StopGrace"/> is named and counted (<c>departures_unconfirmed</c>), and the
+    /// run goes on.
     /// </summary>
     async Task StopPeers(CancellationToken ct)
     {
         var live = peers.Where(p => p.Alive).ToList();
         var registered = live.Where(p => p.Log.Lines(l => l.Contains("Registered;")).Count > 0).ToList();
-        var marks = seeds.ToDictionary(s => s, s => s.Log.Count);
         await Interrupt(live, ct);
-        await Bounded(Task.WhenAll(seeds.SelectMany(s => registered.Select(p => s.Log.WaitFor(l => Removes(l, p.Port))))), "departures confirmed at the seeds", ct);
+        var departures = seeds.SelectMany(s => registered.Select(p => (Seed: s, Peer: p, Removed: s.Log.WaitFor(l => Removes(l, p.Port))))).ToList();
+        try { await Task.WhenAll(departures.Select(d => d.Removed)).WaitAsync(StopGrace, ct); }
+        catch (TimeoutException)
+        {
+            var missing = departures.Where(d => !d.Removed.IsCompleted).ToList();
+            Sample("departures_unconfirmed").Add(missing.Count);
+            Say($"{missing.Count} departures not confirmed {StopGrace.TotalSeconds:0} s after Ctrl+C: " +
+                string.Join(", ", missing.Take(10).Select(d => $"seed {d.Seed.Port} still lists peer {d.Peer.Port}")));
+        }
         peers.Clear();
     }
 
