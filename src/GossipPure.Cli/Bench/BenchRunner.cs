@@ -1,13 +1,22 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 
 namespace GossipPure.Cli.Bench;
 
-public sealed record BenchOptions(int Seeds, int Peers, int Trials, int HungTrials, string? JsonPath, bool KeepLogs, TimeSpan Bound, bool Processes);
+public sealed record BenchOptions(int Seeds, int Peers, int Trials, int HungTrials, string? JsonPath, bool KeepLogs, TimeSpan Bound, bool Processes)
+{
+    /// <summary>--processes: the gossip program to start (null: dist/gossip if present, else this one; see <see cref="GossipBinary"/>).</summary>
+    public string? Binary { get; init; }
+    /// <summary>--processes: how long CPU is measured in each phase.</summary>
+    public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>--processes: the wait between every peer registered and the start of a CPU window.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.Zero;
+    /// <summary>--processes: how many times the whole measurement runs (medians over the runs are reported).</summary>
+    public int Runs { get; init; } = 1;
+}
 
 /// <summary>
 /// How the bench loads the network: which peers make gossip, how often, and how fast peers are started.
@@ -45,7 +54,8 @@ public sealed record BenchLoad(int Peers, int Gossipers, double StartSpacingMs, 
 /// Starts a local network on loopback and measures it from the nodes' own log timestamps: registration,
 /// dissemination, crash and hang detection, memory and CPU. Nodes are hosted in this process (each with its own
 /// listener, state and files; a crash resets all its connections, a hang stops its loop with its sockets open),
-/// or with --processes each is its own <c>gossip</c> process (killed with SIGKILL, hung with SIGSTOP).
+/// peers in worker processes above <see cref="PeersPerProcess"/>. With --processes, <see cref="ProcessBench"/>
+/// runs instead (each node its own <c>gossip</c> process).
 /// </summary>
 public sealed class BenchRunner
 {
@@ -81,9 +91,6 @@ public sealed class BenchRunner
         IBenchNode node;
         if (workers.Count > 0 && role == Core.Role.Peer)
             node = workers[nextWorker++ % workers.Count].Start(role, port, load.GossipIntervalMs, count);
-        else if (o.Processes)
-            node = new NodeProcess(role == Core.Role.Seed ? "seed" : "peer", port, dir, config, role == Core.Role.Seed ? Array.Empty<string>()
-                : new[] { "--gossip-interval", $"{load.GossipIntervalMs}ms", "--gossip-count", count.ToString(CultureInfo.InvariantCulture) });
         else
         {
             var options = Core.ProtocolOptions.Default with { GossipIntervalMs = load.GossipIntervalMs, GossipCount = count };
@@ -119,9 +126,8 @@ public sealed class BenchRunner
         var succeeded = false;
         var began = DateTime.Now;
         var hostedPeers = o.Peers + o.Trials + o.HungTrials;
-        var workerCount = o.Processes || hostedPeers <= PeersPerProcess ? 0 : (hostedPeers + PeersPerProcess - 1) / PeersPerProcess;
-        var hosting = o.Processes ? "one process each"
-            : workerCount == 0 ? "hosted in this process"
+        var workerCount = hostedPeers <= PeersPerProcess ? 0 : (hostedPeers + PeersPerProcess - 1) / PeersPerProcess;
+        var hosting = workerCount == 0 ? "hosted in this process"
             : $"seeds hosted in this process, peers in {workerCount} worker processes of up to {PeersPerProcess} each";
         Console.WriteLine($"gossip bench: {o.Seeds} seeds + {o.Peers} peers, {hosting}, on 127.0.0.1; {o.Trials} crash trials, {o.HungTrials} hang trials");
         Console.WriteLine($"  load: {load.Gossipers} peers make gossip, one message every {load.GossipIntervalMs} ms each: {load.MessagesPerS:0.##} messages/s network-wide " +
@@ -130,7 +136,7 @@ public sealed class BenchRunner
         try
         {
             var files = workerCount > 0 ? o.Seeds * FileLimit.PerHostedNode + hostedPeers * 4 + 256 : (o.Seeds + hostedPeers) * FileLimit.PerHostedNode + 256;
-            if (!o.Processes && FileLimit.Ensure(files) is { } why)
+            if (FileLimit.Ensure(files) is { } why)
             {
                 Console.Error.WriteLine($"gossip bench: {why}");
                 return 1;
@@ -182,14 +188,6 @@ public sealed class BenchRunner
             await MeasureDissemination(10, ct);
 
             var live = seeds.Concat(peers).Where(p => p.Alive).ToList();
-            if (o.Processes)
-            {
-                var usage = live.OfType<NodeProcess>().Select(p => p.Usage()).ToList();
-                Sample("rss_mb_per_node").AddRange(usage.Select(u => u.RssMiB));
-                Sample("pss_mb_per_node").AddRange(live.OfType<NodeProcess>().Select(p => p.PssMiB()).OfType<double>());
-                Sample("cpu_s_per_node").AddRange(usage.Select(u => u.Cpu.TotalSeconds));
-            }
-            else
             {
                 // One runtime for all nodes (or one per worker): its cost shared out per node.
                 using var me = System.Diagnostics.Process.GetCurrentProcess();
@@ -351,7 +349,6 @@ public sealed class BenchRunner
         ("hung_purge_ms", "hang → DEAD_CONFIRMED everywhere", "ms"),
         ("false_removals", "live peers removed", ""),
         ("rss_mb_per_node", "memory per node (RSS)", "MiB"),
-        ("pss_mb_per_node", "memory per node (PSS: shared pages split)", "MiB"),
         ("cpu_s_per_node", "CPU time per node", "s"),
     };
 
@@ -369,45 +366,47 @@ public sealed class BenchRunner
 
     void WriteJson(string path)
     {
-        double P(string key, double q) => Math.Round(Stats.Quantile(Sample(key), q), 3);
-        var figures = new Dictionary<string, object>
+        double P(string key, double q) => Stats.Quantile(Sample(key), q);
+        var figures = new List<KeyValuePair<string, object>>
         {
-            ["registration_ms_p50"] = P("registration_ms", 0.5),
-            ["registration_ms_p99"] = P("registration_ms", 0.99),
-            ["registration_all_ms"] = P("registration_all_ms", 0.5),
-            ["dissemination_ms_p50"] = P("dissemination_ms", 0.5),
-            ["dissemination_ms_p99"] = P("dissemination_ms", 0.99),
-            ["msgs_per_delivery"] = P("msgs_per_delivery", 0.5),
-            ["crash_purge_ms_p50"] = P("crash_purge_ms", 0.5),
-            ["crash_purge_ms_p99"] = P("crash_purge_ms", 0.99),
-            ["hung_purge_ms_p50"] = P("hung_purge_ms", 0.5),
-            ["rss_mb_per_node"] = P("rss_mb_per_node", 0.5),
-            ["cpu_s_per_node"] = P("cpu_s_per_node", 0.5),
-            ["false_removals"] = Sample("false_removals").Sum(),
-            ["seeds"] = o.Seeds,
-            ["peers"] = o.Peers,
-            ["trials"] = o.Trials,
-            ["hosting"] = o.Processes ? "processes" : workers.Count > 0 ? $"in-process, {workers.Count} workers" : "in-process",
-            ["gossipers"] = load.Gossipers,
-            ["messages_per_s"] = Math.Round(load.MessagesPerS, 3),
-            ["start_spacing_ms"] = Math.Round(load.StartSpacingMs, 3),
+            new("registration_ms_p50", P("registration_ms", 0.5)),
+            new("registration_ms_p99", P("registration_ms", 0.99)),
+            new("registration_all_ms", P("registration_all_ms", 0.5)),
+            new("dissemination_ms_p50", P("dissemination_ms", 0.5)),
+            new("dissemination_ms_p99", P("dissemination_ms", 0.99)),
+            new("msgs_per_delivery", P("msgs_per_delivery", 0.5)),
+            new("crash_purge_ms_p50", P("crash_purge_ms", 0.5)),
+            new("crash_purge_ms_p99", P("crash_purge_ms", 0.99)),
+            new("hung_purge_ms_p50", P("hung_purge_ms", 0.5)),
+            new("rss_mb_per_node", P("rss_mb_per_node", 0.5)),
+            new("cpu_s_per_node", P("cpu_s_per_node", 0.5)),
+            new("false_removals", Sample("false_removals").Sum()),
+            new("seeds", o.Seeds),
+            new("peers", o.Peers),
+            new("trials", o.Trials),
+            new("hosting", workers.Count > 0 ? $"in-process, {workers.Count} workers" : "in-process"),
+            new("gossipers", load.Gossipers),
+            new("messages_per_s", Math.Round(load.MessagesPerS, 3)),
+            new("start_spacing_ms", Math.Round(load.StartSpacingMs, 3)),
         };
-        if (Sample("pss_mb_per_node").Count > 0) figures["pss_mb_per_node"] = P("pss_mb_per_node", 0.5);   // --processes only
-        File.WriteAllText(path, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
+        FiguresJson.Write(path, figures);
         Console.WriteLine($"figures written to {path}");
     }
 
     /// <summary>
     /// Ports for the nodes, below the kernel's ephemeral range (32768 and up on Linux): a port taken from that range
     /// could be handed to an outgoing connection of an early node before the later node that owns it starts.
-    /// Each is checked free by binding it; the search starts at a random place so parallel benches rarely collide.
+    /// Each is checked free by binding it; the search starts at a random place in 24000–32000 (above the ranges
+    /// people pick by hand for a few nodes) so parallel benches rarely collide. <paramref name="taken"/> are skipped.
     /// </summary>
-    static List<int> FreePorts(int n)
+    internal static List<int> FreePorts(int n, IReadOnlySet<int>? taken = null)
     {
+        const int low = 24000, high = 32000;
         var ports = new List<int>(n);
-        var port = 20000 + new Random().Next(0, 6000);
-        for (var tried = 0; ports.Count < n && tried < 12_000; tried++, port = port >= 32_000 ? 20000 : port + 1)
+        var port = low + Random.Shared.Next(0, high - low);
+        for (var tried = 0; ports.Count < n && tried < high - low; tried++, port = port >= high ? low : port + 1)
         {
+            if (taken?.Contains(port) == true) continue;
             try
             {
                 var l = new TcpListener(IPAddress.Loopback, port);
@@ -417,7 +416,7 @@ public sealed class BenchRunner
             }
             catch (SocketException) { }
         }
-        if (ports.Count < n) throw new TimeoutException($"only {ports.Count} of {n} free ports in 20000–32000");
+        if (ports.Count < n) throw new TimeoutException($"only {ports.Count} of {n} free ports in {low}–{high}");
         return ports;
     }
 }

@@ -11,20 +11,21 @@ namespace GossipPure.Cli.Bench;
 sealed class NodeProcess : IBenchNode
 {
     readonly Process process;
-    public NodeProcess(string role, int port, string dir, string config, IEnumerable<string> extra)
+    /// <param name="exited">Called when the process exits, whoever ended it (see <see cref="EndedAt"/>).</param>
+    public NodeProcess(GossipBinary binary, string role, int port, string dir, string config, IEnumerable<string> extra, Action<NodeProcess>? exited = null)
     {
         Role = role;
         Port = port;
-        var psi = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
+        var psi = new ProcessStartInfo(binary.FileName)
         {
             WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        // Run the same program as this one: either the apphost, or `dotnet gossip.dll`.
-        var self = Environment.GetCommandLineArgs()[0];
-        if (Path.GetFileNameWithoutExtension(psi.FileName) == "dotnet") psi.ArgumentList.Add(self);
-        foreach (var a in new[] { role, "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "--config", config, "--log-dir", dir }.Concat(extra))
+        foreach (var a in binary.Prefix.Concat(new[] { role, "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "--config", config, "--log-dir", dir }).Concat(extra))
             psi.ArgumentList.Add(a);
-        process = new Process { StartInfo = psi };
+        // A node's settings come from its command line only, as the bench decides them.
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("GOSSIP_", StringComparison.Ordinal)).ToList()) psi.Environment.Remove(key);
+        process = new Process { StartInfo = psi, EnableRaisingEvents = exited is not null };
+        if (exited is not null) process.Exited += (_, _) => exited(this);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) OnLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) OnLine(e.Data); };
         StartedAt = DateTime.Now;
@@ -37,8 +38,10 @@ sealed class NodeProcess : IBenchNode
     public int Port { get; }
     public int Pid => process.Id;
     public DateTime StartedAt { get; }
-    public bool Alive => !process.HasExited && !Stopped;
+    public bool Alive => !process.HasExited && !Stopped && EndedAt is null;
     public bool Stopped { get; private set; }
+    /// <summary>When the bench killed, froze or interrupted this node: a removal after it is not a false one.</summary>
+    public DateTime? EndedAt { get; private set; }
     public LineLog Log { get; } = new();
 
     /// <summary>A console line, without the time it starts with (kept as the line's time).</summary>
@@ -57,34 +60,51 @@ sealed class NodeProcess : IBenchNode
     [DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int sig);
 
-    public void Kill() => kill(process.Id, 9);
-    public void Freeze() { kill(process.Id, 19); Stopped = true; }
-    public void Interrupt() => kill(process.Id, 2);
+    public void Kill() { EndedAt ??= DateTime.Now; kill(process.Id, 9); }
+    public void Freeze() { EndedAt ??= DateTime.Now; kill(process.Id, 19); Stopped = true; }
+    public void Interrupt() { EndedAt ??= DateTime.Now; kill(process.Id, 2); }
 
-    /// <summary>Resident memory (MiB) and CPU time so far.</summary>
-    public (double RssMiB, TimeSpan Cpu) Usage()
+    public bool HasExited => process.HasExited;
+    public int ExitCode => process.HasExited ? process.ExitCode : 0;
+
+    /// <summary>Completes when the process has exited (and its output is read).</summary>
+    public Task Exited(CancellationToken ct) => process.WaitForExitAsync(ct);
+
+    /// <summary>Linux clock ticks a second in /proc (USER_HZ: 100 on every architecture .NET runs on).</summary>
+    public const double TicksPerSecond = 100;
+
+    /// <summary>User + system CPU time so far in clock ticks (/proc/&lt;pid&gt;/stat fields 14 and 15); null once gone.</summary>
+    public long? CpuTicks()
     {
         try
         {
-            process.Refresh();
-            return (process.WorkingSet64 / 1048576.0, process.TotalProcessorTime);
+            var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+            // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
         }
-        catch (InvalidOperationException) { return (0, TimeSpan.Zero); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return null; }
     }
+
+    /// <summary>Resident memory (MiB, VmRSS of /proc/&lt;pid&gt;/status); null once gone.</summary>
+    public double? RssMiB() => KiB($"/proc/{process.Id}/status", "VmRSS:") / 1024.0;
 
     /// <summary>
     /// Proportional set size (MiB, Linux): resident memory with each shared page (the runtime and framework files
     /// every node maps) divided among the processes that map it — what one more node really costs. Null where
     /// /proc/&lt;pid&gt;/smaps_rollup cannot be read.
     /// </summary>
-    public double? PssMiB()
+    public double? PssMiB() => KiB($"/proc/{process.Id}/smaps_rollup", "Pss:") / 1024.0;
+
+    /// <summary>The value in kB of the line that starts with <paramref name="key"/> in a /proc file.</summary>
+    static long? KiB(string path, string key)
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{process.Id}/smaps_rollup"))
-                if (line.StartsWith("Pss:", StringComparison.Ordinal)
-                    && long.TryParse(line.AsSpan(4).Trim().TrimEnd("kB").Trim(), out var kb))
-                    return kb / 1024.0;
+            foreach (var line in File.ReadLines(path))
+                if (line.StartsWith(key, StringComparison.Ordinal)
+                    && long.TryParse(line.AsSpan(key.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture, out var kb))
+                    return kb;
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
@@ -93,6 +113,7 @@ sealed class NodeProcess : IBenchNode
 
     public void Dispose()
     {
+        // A frozen process takes SIGKILL as it is; nothing is left running.
         try { if (!process.HasExited) { process.Kill(); process.WaitForExit(3000); } } catch (InvalidOperationException) { }
         process.Dispose();
     }
