@@ -45,6 +45,7 @@ public sealed class NodeLog : IDisposable
     readonly Serilog.Core.Logger? console;
     readonly LogEventProperty[] jsonProperties;
     readonly bool json;
+    bool disposed;   // under gate: a transport thread may still say something while the node closes
 
     public NodeLog(string path, string? consolePrefix, bool console = true,
         LogFormat format = LogFormat.Text, string node = "", string role = "")
@@ -88,6 +89,7 @@ public sealed class NodeLog : IDisposable
             : null;
         lock (gate)
         {
+            if (disposed) return;
             FormatLine(file, now, mark + line);
             if (jsonEvent is not null) JsonFormatter.Format(jsonEvent, clef!);
         }
@@ -107,6 +109,7 @@ public sealed class NodeLog : IDisposable
     {
         lock (gate)
         {
+            if (disposed) return;
             file.Flush();
             clef?.Flush();
         }
@@ -127,6 +130,7 @@ public sealed class NodeLog : IDisposable
     {
         lock (gate)
         {
+            disposed = true;
             file.Dispose();
             clef?.Dispose();
         }
