@@ -252,7 +252,9 @@ public sealed class EventLogTests
             using (var recorder = new InputRecorder(path, Role.Peer, config, 42))
             {
                 foreach (var (input, effects) in Steps) recorder.Append(input, effects);
-                // Readable while the node runs (and so after a crash).
+                // Readable while the node runs (and so after a crash), once flushed: the node loop flushes each
+                // time its inbox is empty.
+                recorder.Flush();
                 Assert.True(EventLog.TryRead(path, out var live, out var liveError), liveError);
                 Assert.Equal(Steps.Length, live.Steps.Count);
             }

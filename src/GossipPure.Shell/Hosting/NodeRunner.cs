@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Threading.Channels;
 using GossipPure.Core;
 using GossipPure.Core.Peers;
 using GossipPure.Core.Seeds;
@@ -11,23 +10,27 @@ namespace GossipPure.Shell.Hosting;
 public sealed record NodeFiles(string LogDir, string? ConsolePrefix, bool Console = true, LogFormat Format = LogFormat.Text);
 
 /// <summary>
-/// One node: one loop reading one channel of inputs. Take an input, step the pure reducer, record the input,
-/// perform the effects. All awaits live here; no protocol decision does.
+/// One node: one loop (<see cref="NodeLoop"/>) taking its inputs in order from one inbox. Take an input, step the
+/// pure reducer, record the input, perform the effects. The sockets and the timers post to the inbox; nothing here
+/// decides anything about the protocol. The log and event files are written in batches: flushed each time the inbox
+/// is empty (and at least once a second under steady load), and when the node stops.
 /// </summary>
-public sealed class NodeRunner<TState>
+public sealed class NodeRunner<TState> : ILoopHandler
 {
     readonly Role role;
     readonly NodeConfig config;
     readonly Func<TState, Input, Step<TState>> step;
     readonly NodeFiles files;
-    // One loop reads it, but not declared SingleReader: that variant cannot count its items (the queue-depth gauge does).
-    readonly Channel<object> inbox = Channel.CreateUnbounded<object>();
-    readonly Dictionary<string, (long Generation, CancellationTokenSource Cancel)> timers = new();
-    long timerGeneration;
     TState state;
     volatile bool crashed;
-    TaskCompletionSource? frozen;
+    volatile bool frozen;
+    NodeLoop? loop;
     Transport? transport;
+    NodeLog? log;
+    InputRecorder? recorder;
+    NodeMetrics? metrics;
+    int exitCode;
+    long lastNowUs;
 
     public NodeRunner(Role role, NodeConfig config, TState initial, Func<TState, Input, Step<TState>> step, NodeFiles files)
     {
@@ -47,6 +50,18 @@ public sealed class NodeRunner<TState>
     public Action<Core.LogLevel, string>? OnLog { get; init; }
 
     /// <summary>
+    /// The loop threads this node runs on: the process's shared ones by default (one thread for one node; at most
+    /// one per core when a process hosts many nodes).
+    /// </summary>
+    public LoopScheduler Scheduler { get; init; } = LoopScheduler.Shared;
+
+    /// <summary>Told, on the node's loop thread, how late each timer fired and how long inputs waited.</summary>
+    public ILoopHealthObserver? Health { get; init; }
+
+    /// <summary>Queues an input for the node (any thread); nothing happens before <see cref="RunAsync"/>.</summary>
+    public void Post(Input input) => loop?.Post(input);
+
+    /// <summary>
     /// Simulates <c>kill -9</c> of a hosted node: it stops at once, says nothing, and its connections are reset
     /// (as the kernel does for a killed process). For benches that host many nodes in one process.
     /// </summary>
@@ -54,17 +69,14 @@ public sealed class NodeRunner<TState>
     {
         crashed = true;
         transport?.Reset();
-        inbox.Writer.TryWrite(new object());   // wake the loop so it sees the flag
-        frozen?.TrySetResult();
+        loop?.Wake();   // also a frozen one: it sees the flag at once
     }
 
     /// <summary>
     /// Simulates <c>kill -STOP</c>: the node stops handling anything, while its sockets stay open and the
     /// kernel-side behaviour (accepting, buffering) goes on.
     /// </summary>
-    public void Freeze() => Interlocked.CompareExchange(ref frozen, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
-
-    sealed record TimerTick(string Key, long Generation);
+    public void Freeze() => frozen = true;
 
     string RoleName => role == Role.Seed ? "seed" : "peer";
     public string LogPath => Path.Combine(files.LogDir, $"outputfile_{RoleName}_{config.Self.Port}.txt");
@@ -73,97 +85,82 @@ public sealed class NodeRunner<TState>
     /// <summary>Runs the node until it stops itself or <paramref name="shutdown"/> fires; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken shutdown)
     {
-        using var log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName);
-        // The transport's own notices (refused frames, key reloads) are written from its threads: NodeLog's loggers take that.
-        var transport = this.transport = new Transport(config.Self, role, i => inbox.Writer.TryWrite(i), Network, log.Write);
+        using var log = this.log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName);
+        var loop = this.loop = new NodeLoop(Scheduler, this);
+        // The transport's own notices (refused frames, key reloads) come from its threads: written out at once.
+        var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow);
         try
         {
             transport.Listen();
         }
         catch (SocketException e)
         {
-            log.Write(Core.LogLevel.Error, $"Cannot listen on {config.Self}: {BindError(e)}");
+            log.WriteNow(Core.LogLevel.Error, $"Cannot listen on {config.Self}: {BindError(e)}");
             return 1;
         }
         var randomSeed = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
-        using var recorder = new InputRecorder(EventsPath, role, config, randomSeed);
-        using var onShutdown = shutdown.Register(() => inbox.Writer.TryWrite(new ShutdownRequested(Clock.NowUs())));
-        inbox.Writer.TryWrite(new Started(Clock.NowUs(), randomSeed));
-        using var metrics = new NodeMetrics(role, config.Self, () => inbox.Reader.Count);
-
-        var exitCode = 0;
-        var running = true;
-        long lastNowUs = 0;
+        using var recorder = this.recorder = new InputRecorder(EventsPath, role, config, randomSeed);
+        using var metrics = this.metrics = new NodeMetrics(role, config.Self, () => loop.Queued);
+        loop.Post(new Started(Clock.NowUs(), randomSeed));
+        using var onShutdown = shutdown.Register(() => loop.Post(new ShutdownRequested(Clock.NowUs())));
+        loop.Start();
         try
         {
-            while (running && await inbox.Reader.WaitToReadAsync())
-            {
-                while (running && inbox.Reader.TryRead(out var item))
-                {
-                    if (frozen is { } gate) await gate.Task;
-                    if (crashed) { running = false; break; }
-                    var input = item switch
-                    {
-                        Input i => i,
-                        TimerTick t when timers.TryGetValue(t.Key, out var cur) && cur.Generation == t.Generation
-                            => Fired(t.Key),
-                        _ => null,   // a timer that was reset or cancelled after it fired
-                    };
-                    if (input is null) continue;
-                    // Inputs are stamped where they arise (a socket, a timer); the reducer sees time go forward only.
-                    if (input.NowUs < lastNowUs) input = input with { NowUs = lastNowUs };
-                    lastNowUs = input.NowUs;
-                    var result = step(state, input);
-                    state = result.State;
-                    recorder.Append(input, result.Effects);
-                    metrics.Observe(input, result.Effects, state is Core.Peers.PeerState ps ? ps.Duplicates : null);
-                    foreach (var effect in result.Effects)
-                    {
-                        switch (effect)
-                        {
-                            case Send s:
-                                if (transport.Send(s.To, s.Message) is { } sendError) log.Write(Core.LogLevel.Error, sendError);
-                                break;
-                            case Connect c: transport.Connect(c.To); break;
-                            case Disconnect d: transport.Disconnect(d.Node); break;
-                            case PingHost p: _ = Icmp.EchoAsync(p.Ip, inbox.Writer); break;
-                            case SetTimer t: SetTimer(t.Key, t.DelayMs); break;
-                            case CancelTimer t: CancelTimer(t.Key); break;
-                            case Log l: log.Write(l.Level, l.Text); OnLog?.Invoke(l.Level, l.Text); break;
-                            case Stop stop: exitCode = stop.ExitCode; running = false; break;
-                        }
-                    }
-                }
-            }
+            await loop.Completion;
         }
         finally
         {
-            foreach (var (_, t) in timers) t.Cancel.Cancel();
-            timers.Clear();
             await transport.DisposeAsync();
         }
         return exitCode;
     }
 
-    TimerFired Fired(string key)
+    bool ILoopHandler.Frozen => frozen;
+    bool ILoopHandler.Crashed => crashed;
+
+    void ILoopHandler.BatchStarting(int queued, long oldestAgeUs) => Health?.BatchStarting(queued, oldestAgeUs);
+
+    bool ILoopHandler.HandleTimer(string key, long latenessUs)
     {
-        timers.Remove(key);
-        return new TimerFired(Clock.NowUs(), key);
+        Health?.TimerFired(key, latenessUs);
+        return Handle(new TimerFired(Clock.NowUs(), key));
     }
 
-    void SetTimer(string key, long delayMs)
+    bool ILoopHandler.Handle(object item) => item is not Input input || Handle(input);
+
+    void ILoopHandler.Flush()
     {
-        CancelTimer(key);
-        var gen = ++timerGeneration;
-        var cts = new CancellationTokenSource();
-        timers[key] = (gen, cts);
-        _ = Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, delayMs)), cts.Token)
-            .ContinueWith(t => { if (!t.IsCanceled) inbox.Writer.TryWrite(new TimerTick(key, gen)); }, TaskScheduler.Default);
+        recorder!.Flush();
+        log!.Flush();
     }
 
-    void CancelTimer(string key)
+    bool Handle(Input input)
     {
-        if (timers.Remove(key, out var t)) t.Cancel.Cancel();
+        // Inputs are stamped where they arise (a socket, a timer); the reducer sees time go forward only.
+        if (input.NowUs < lastNowUs) input = input with { NowUs = lastNowUs };
+        lastNowUs = input.NowUs;
+        var result = step(state, input);
+        state = result.State;
+        recorder!.Append(input, result.Effects);
+        metrics!.Observe(input, result.Effects, state is Core.Peers.PeerState ps ? ps.Duplicates : null);
+        var running = true;
+        foreach (var effect in result.Effects)
+        {
+            switch (effect)
+            {
+                case Send s:
+                    if (transport!.Send(s.To, s.Message) is { } sendError) log!.Write(Core.LogLevel.Error, sendError);
+                    break;
+                case Connect c: transport!.Connect(c.To); break;
+                case Disconnect d: transport!.Disconnect(d.Node); break;
+                case PingHost p: _ = Icmp.EchoAsync(p.Ip, loop!.Post); break;
+                case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); break;
+                case CancelTimer t: loop!.CancelTimer(t.Key); break;
+                case Log l: log!.Write(l.Level, l.Text); OnLog?.Invoke(l.Level, l.Text); break;
+                case Stop stop: exitCode = stop.ExitCode; running = false; break;
+            }
+        }
+        return running;
     }
 
     static string BindError(SocketException e) => e.SocketErrorCode switch
@@ -173,6 +170,20 @@ public sealed class NodeRunner<TState>
         SocketError.AccessDenied => "permission denied",
         _ => e.Message,
     };
+}
+
+/// <summary>
+/// Watches a node's loop for local health (how late its timers fire, how long its inputs wait). Called on the
+/// node's loop thread, before the timer's input or the batch is handled; keep it cheap. It may post inputs to the
+/// node (<see cref="NodeRunner{TState}.Post"/>): they are handled after what is already queued.
+/// </summary>
+public interface ILoopHealthObserver
+{
+    /// <summary>A batch starts: <paramref name="queued"/> inputs wait, the oldest posted <paramref name="oldestAgeUs"/> ago (monotonic).</summary>
+    void BatchStarting(int queued, long oldestAgeUs);
+
+    /// <summary>The timer <paramref name="key"/> is handled <paramref name="latenessUs"/> after it was due (monotonic).</summary>
+    void TimerFired(string key, long latenessUs);
 }
 
 /// <summary>Builds the runner for a seed or a peer.</summary>

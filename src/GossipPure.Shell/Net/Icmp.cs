@@ -1,5 +1,4 @@
 using System.Net.NetworkInformation;
-using System.Threading.Channels;
 using GossipPure.Core;
 
 namespace GossipPure.Shell.Net;
@@ -9,7 +8,7 @@ public static class Icmp
 {
     public const int TimeoutMs = 1000;
 
-    public static async Task EchoAsync(string ip, ChannelWriter<object> inbox)
+    public static async Task EchoAsync(string ip, Action<Input> post)
     {
         PingResult result;
         try
@@ -25,6 +24,6 @@ public static class Icmp
             // No raw-socket privilege and no ping binary, for instance: ICMP is simply not available here.
             result = new PingResult(Clock.NowUs(), ip, PingOutcome.Unavailable, (e.InnerException ?? e).Message);
         }
-        inbox.TryWrite(result);
+        post(result);
     }
 }

@@ -51,6 +51,8 @@ public sealed class Transport : IAsyncDisposable
         public int Handshaking;
     }
 
+    static Transport() => SocketEngine.PreferInlineCompletions();
+
     /// <param name="notice">Where lines that are not about one connection go (key reloads, summaries of held-back warnings).</param>
     public Transport(NodeId self, Role role, Action<Input> post, TransportOptions? options = null, Action<Core.LogLevel, string>? notice = null)
     {
@@ -418,7 +420,13 @@ public sealed class Transport : IAsyncDisposable
             this.socket = socket;
             limits = owner.Limits;
             outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(limits.OutboxFrames)
-            { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+            {
+                SingleReader = true,
+                FullMode = BoundedChannelFullMode.Wait,
+                // The write loop's wake-up runs on the thread that queued the frame (the node loop): the frame goes
+                // to the socket there and then, with no thread-pool hop. A write that must wait resumes elsewhere.
+                AllowSynchronousContinuations = true,
+            });
             Remote = remote;
             Outbound = outbound;
             endpoint = socket?.RemoteEndPoint?.ToString() ?? remote?.ToString() ?? "?";
