@@ -17,7 +17,12 @@ public static partial class PeerReducer
         if (s.Phase is PeerPhase.Idle && input is not Started) return fx.With(s);
         if (s.Phase is PeerPhase.Stopped) return fx.With(s);
         var o = s.Config.Options;
-        s = s with { NowUs = input.NowUs, Seen = s.Seen.Expire(input.NowUs, (o.GossipHorizonMs + o.GossipFutureMs) * 1000) };
+        s = s with
+        {
+            NowUs = input.NowUs,
+            Seen = s.Seen.Expire(input.NowUs, (o.GossipHorizonMs + o.GossipFutureMs) * 1000),
+            Health = s.Health.Observe(input, o, fx),
+        };
         var next = input switch
         {
             Started st => OnStarted(s, st, fx),
@@ -28,9 +33,11 @@ public static partial class PeerReducer
             PingResult p => OnPingResult(s, p, fx),
             BadFrame b => Warn(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
             ShutdownRequested => OnShutdown(s, fx),
-            _ => s,
+            _ => s,   // HealthSample: Observe has taken it
         };
-        return fx.With(next);
+        var effects = fx.ToSeq();
+        var health = next.Health.Track(input.NowUs, effects);
+        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects);
     }
 
     static PeerState Warn(PeerState s, EffectList fx, string line) { fx.Warn(line); return s; }
@@ -292,7 +299,7 @@ public static partial class PeerReducer
         if (s.Phase != PeerPhase.Registered || s.Made >= o.GossipCount) return s;
         var no = s.Made + 1;
         var g = new Gossip(s.Config.Self, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
-        var to = s.ActiveNeighbours;
+        var to = toSeq(s.NeighbourArray());   // suspects too: a suspicion is a question, not a verdict
         fx.Info(GossipLines.Made(g, to.Count));
         foreach (var n in to) fx.Send(n, g);
         if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
@@ -319,7 +326,7 @@ public static partial class PeerReducer
             return s with { Stale = s.Stale + 1 };
         }
         fx.Info(GossipLines.FirstTime(g, from));
-        foreach (var n in s.ActiveNeighbourArray()) if (n != from) fx.Send(n, g);
+        foreach (var n in s.NeighbourArray()) if (n != from) fx.Send(n, g);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }
 }

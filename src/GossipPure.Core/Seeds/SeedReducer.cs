@@ -15,7 +15,7 @@ public static partial class SeedReducer
     {
         var fx = new EffectList();
         if (!s.Running && input is not Started) return fx.With(s);   // before start or after shutdown: nothing
-        s = s with { NowUs = input.NowUs };
+        s = s with { NowUs = input.NowUs, Health = s.Health.Observe(input, s.Config.Options, fx) };
         var next = input switch
         {
             Started => OnStarted(s, fx),
@@ -27,9 +27,11 @@ public static partial class SeedReducer
             Received r => OnMessage(s, r.From, r.Message, fx),
             BadFrame b => Reject(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
             ShutdownRequested => OnShutdown(s, fx),
-            _ => s,
+            _ => s,   // HealthSample: Observe has taken it
         };
-        return fx.With(next);
+        var effects = fx.ToSeq();
+        var health = next.Health.Track(input.NowUs, effects);
+        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects);
     }
 
     static SeedState Reject(SeedState s, EffectList fx, string line) { fx.Warn(line); return s; }
