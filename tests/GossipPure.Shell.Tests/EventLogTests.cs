@@ -88,7 +88,7 @@ public sealed class EventLogTests
         Assert.Equal(9313127468114711473UL, header.RandomSeed);
         // Options added after that file was written are noted and take their defaults; nothing else is.
         Assert.All(warnings, w => Assert.Contains("missing; the default", w));
-        Assert.All(warnings, w => Assert.Matches("option '(seed_probe_attempts|seed_sync_ms|gossip_horizon_ms|gossip_future_ms|peer_list_max)'", w));
+        Assert.All(warnings, w => Assert.Matches("option '(seed_probe_attempts|seed_sync_ms|gossip_horizon_ms|gossip_future_ms|peer_list_max|report_retry_max_ms|health_late_ms|health_max|health_decay_ms|dead_holdoff_ms)'", w));
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class NodeRunner<TState>
     readonly NodeFiles files;
     // One loop reads it, but not declared SingleReader: that variant cannot count its items (the queue-depth gauge does).
     readonly Channel<object> inbox = Channel.CreateUnbounded<object>();
+    readonly HealthMeter health = new();   // issue 12: own lateness, as HealthSample inputs
     readonly Dictionary<string, (long Generation, CancellationTokenSource Cancel)> timers = new();
     long timerGeneration;
     TState state;
@@ -113,6 +114,7 @@ public sealed class NodeRunner<TState>
                     // Inputs are stamped where they arise (a socket, a timer); the reducer sees time go forward only.
                     if (input.NowUs < lastNowUs) input = input with { NowUs = lastNowUs };
                     lastNowUs = input.NowUs;
+                    health.Taken(input, inbox.Writer);
                     var result = step(state, input);
                     state = result.State;
                     recorder.Append(input, result.Effects);
@@ -155,6 +157,7 @@ public sealed class NodeRunner<TState>
     {
         CancelTimer(key);
         var gen = ++timerGeneration;
+        health.TimerSet(key, delayMs);
         var cts = new CancellationTokenSource();
         timers[key] = (gen, cts);
         _ = Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, delayMs)), cts.Token)
