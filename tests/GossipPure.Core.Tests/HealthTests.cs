@@ -137,6 +137,17 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public void A_witness_takes_any_frame_from_the_suspect_as_its_answer()
+    {
+        var p = Registered();
+        var (asker, x) = (PeerHarness.Other(1), PeerHarness.Other(0));
+        p.Step(now => new Received(now, asker, new SuspectRequest(x)));
+        var fx = p.Step(now => new Received(now, x, new Heartbeat()));
+        Assert.Contains(fx, e => e is Send { Message: SuspectResponse { Dead: false } } r && r.To == asker);
+        Assert.False(p.State.Det.Probes.ContainsKey(x));
+    }
+
+    [Fact]
     public void A_dead_confirmed_about_an_unsuspected_node_purges_it_without_a_suspicion_round()
     {
         var p = Registered();
@@ -287,6 +298,16 @@ public sealed class HealthTests
         var (id, _) = s.Report();
         var fx = s.Step(now => new ConnectFailed(now, OneSeed.X, "connection refused"));
         Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"DEAD_VOTE yes on {id} for {OneSeed.X} from {OneSeed.Self} (cannot connect (connection refused))"));
+    }
+
+    [Fact]
+    public void Any_frame_from_the_suspect_during_the_probe_is_proof_of_life()
+    {
+        var s = new OneSeed();
+        var (id, _) = s.Report();
+        var fx = s.Step(now => new Received(now, OneSeed.X, new DegreeUpdate(toSeq([OneSeed.A]))));
+        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"DEAD_VOTE no on {id} for {OneSeed.X} from {OneSeed.Self} (it sent DEGREE_UPDATE"));
+        Assert.False(s.State.Probes.ContainsKey(OneSeed.X));
     }
 
     [Fact]

@@ -191,6 +191,9 @@ public static partial class PeerReducer
     static PeerState Dispatch(PeerState s, NodeId from, Message message, EffectList fx)
     {
         s = Heard(s, from, fx);
+        // Any frame from a node this peer is probing answers the probe: proof of life, whatever the frame.
+        if (message is not (ProbeAck or Leave) && s.Det.Probes.Find(from).Case is PendingProbe<NodeId> probing)
+            s = ResolveProbe(s, from, dead: false, $"it sent {Wire.TypeName(message)} {Probing.Elapsed(probing.StartedUs, s.NowUs)} after the PROBE", Evidence.Strong, fx);
         return message switch
         {
             MemberAnswer a when s.Config.IsSeed(from) => OnMemberAnswer(s, from, a, fx),
