@@ -89,3 +89,21 @@ public sealed record Health(int Score, long ChangedUs, HashMap<string, long> Due
         return changed ? this with { DueUs = due } : this;
     }
 }
+
+/// <summary>
+/// How much a failed connection says. A refusal, a reset or a close by the other end is the other end's kernel
+/// speaking: strong evidence, which counts even from a node that is itself late. A connection that timed out, found
+/// no route, or was dropped because the other end did not read what it was sent (outbox full) or stalled mid-frame is
+/// what a slow or overloaded node looks like too: weak evidence, like silence.
+/// </summary>
+public static class ConnectionEvidence
+{
+    static readonly string[] WeakSigns = ["timed out", "no answer within", "outbox full", "unreachable", "not completed within", "stalled"];
+
+    public static bool IsWeak(string reason)
+    {
+        foreach (var sign in WeakSigns)
+            if (reason.Contains(sign, StringComparison.Ordinal)) return true;
+        return false;
+    }
+}

@@ -117,6 +117,23 @@ public sealed class HealthTests
         Assert.DoesNotContain(fx, e => e is Send { Message: SuspectRequest });
     }
 
+    [Theory]
+    [InlineData("no answer within 2000ms")]
+    [InlineData("timed out")]
+    [InlineData("outbox full")]
+    public void A_connection_that_only_timed_out_is_weak_evidence(string reason)
+    {
+        var x = PeerHarness.Other(0);
+        var late = Registered();
+        late.Step(now => new HealthSample(now, 3000, 0));
+        Assert.DoesNotContain(late.Step(now => new ConnectFailed(now, x, reason)), e => e is Log { Text: var t } && t.StartsWith("SUSPECT "));
+
+        var onTime = Registered();
+        var fx = onTime.Step(now => new ConnectFailed(now, x, reason));
+        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"SUSPECT {x}: cannot connect ({reason}); weak evidence: asking witnesses"));
+        Assert.Contains(fx, e => e is Send { Message: SuspectRequest });
+    }
+
     [Fact]
     public void A_late_witness_withholds_its_verdict_on_a_probe_timeout()
     {
@@ -298,6 +315,17 @@ public sealed class HealthTests
         var (id, _) = s.Report();
         var fx = s.Step(now => new ConnectFailed(now, OneSeed.X, "connection refused"));
         Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"DEAD_VOTE yes on {id} for {OneSeed.X} from {OneSeed.Self} (cannot connect (connection refused))"));
+    }
+
+    [Fact]
+    public void A_late_seed_abstains_on_a_dial_that_timed_out()
+    {
+        var s = new OneSeed();
+        s.Step(now => new HealthSample(now, 2500, 0));
+        var (id, _) = s.Report();
+        var fx = s.Step(now => new ConnectFailed(now, OneSeed.X, "no answer within 2000ms"));
+        Assert.DoesNotContain(fx, e => e is Log { Text: var t } && t.StartsWith("DEAD_VOTE yes"));
+        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"DEAD_VOTE withheld on {id}"));
     }
 
     [Fact]

@@ -50,11 +50,19 @@ public static partial class PeerReducer
         return w.IsSuspected ? Revive(s, from, SuspicionTrigger.ProvenAlive, "it sent a message", fx) : s;
     }
 
-    /// <summary>A connection to <paramref name="node"/> broke or could not be made: strong evidence (the kernel said so).</summary>
-    static PeerState OnUnreachable(PeerState s, NodeId node, string evidence, EffectList fx)
+    /// <summary>
+    /// A connection to <paramref name="node"/> broke or could not be made: strong evidence when the other end's kernel
+    /// said so (refused, reset, closed), weak when it only timed out (see <see cref="ConnectionEvidence"/>).
+    /// </summary>
+    static PeerState OnUnreachable(PeerState s, NodeId node, string reason, string evidence, EffectList fx)
     {
-        if (s.Det.Probes.ContainsKey(node)) s = ResolveProbe(s, node, dead: true, evidence, Evidence.Strong, fx);
-        return s.Neighbours.Contains(node) && WatchOf(s, node).Phase == SuspicionPhase.Alive ? Suspect(s, node, evidence, Evidence.Strong, fx) : s;
+        var strength = ConnectionEvidence.IsWeak(reason) ? Evidence.Weak : Evidence.Strong;
+        if (s.Det.Probes.ContainsKey(node))
+        {
+            if (strength == Evidence.Weak && s.Health.IsLate) return s;   // the probe's own (stretched) window decides
+            s = ResolveProbe(s, node, dead: true, evidence, strength, fx);
+        }
+        return s.Neighbours.Contains(node) && WatchOf(s, node).Phase == SuspicionPhase.Alive ? Suspect(s, node, evidence, strength, fx) : s;
     }
 
     /// <summary>

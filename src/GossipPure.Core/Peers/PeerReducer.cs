@@ -83,7 +83,7 @@ public static partial class PeerReducer
     static PeerState OnConnectFailed(PeerState s, ConnectFailed f, EffectList fx)
     {
         if (s.Config.IsSeed(f.Node)) return SeedFailed(s, f.Node, f.Reason, fx);
-        return OnUnreachable(s, f.Node, $"cannot connect ({f.Reason})", fx);
+        return OnUnreachable(s, f.Node, f.Reason, $"cannot connect ({f.Reason})", fx);
     }
 
     static PeerState SeedFailed(PeerState s, NodeId seed, string reason, EffectList fx)
@@ -238,7 +238,7 @@ public static partial class PeerReducer
     }
 
     static PeerState OnDisconnected(PeerState s, Disconnected d, EffectList fx) =>
-        OnUnreachable(s, d.Node, $"connection broken ({d.Reason})", fx);
+        OnUnreachable(s, d.Node, d.Reason, $"connection broken ({d.Reason})", fx);
 
     // ---- Gossip -------------------------------------------------------------------------------------------
 

@@ -105,8 +105,16 @@ public static partial class SeedReducer
             ? ResolveProbe(s, from, dead: false, $"answered PROBE in {Probing.Elapsed(s.Probes[from].StartedUs, s.NowUs)}", fx)
             : s;
 
-    static SeedState OnPeerUnreachable(SeedState s, NodeId node, string evidence, EffectList fx) =>
-        s.Probes.ContainsKey(node) ? ResolveProbe(s, node, dead: true, evidence, fx) : s;
+    /// <summary>
+    /// A dial to a probed peer failed: refused or reset is strong evidence, a yes vote even from a late seed; a
+    /// timeout is only silence, judged like an unanswered PROBE (a late seed abstains).
+    /// </summary>
+    static SeedState OnPeerUnreachable(SeedState s, NodeId node, string reason, string evidence, EffectList fx)
+    {
+        if (s.Probes.Find(node).Case is not PendingProbe<BallotRef> p) return s;
+        if (!ConnectionEvidence.IsWeak(reason)) return ResolveProbe(s, node, dead: true, evidence, fx);
+        return s.Health.IsLate ? Abstain(s, node, p, s.Health.Stretch(s.Config.Options.ProbeTimeoutMs), fx) : ResolveProbe(s, node, dead: true, evidence, fx);
+    }
 
     static SeedState ResolveProbe(SeedState s, NodeId x, bool dead, string evidence, EffectList fx)
     {

@@ -22,7 +22,7 @@ public static partial class SeedReducer
             Connected c when s.Config.IsSeed(c.Node) => OnSeedUp(s, c.Node, fx),
             Disconnected d when s.Config.IsSeed(d.Node) => OnSeedLost(s, d.Node, $"connection closed ({d.Reason})", fx),
             ConnectFailed f when s.Config.IsSeed(f.Node) => OnSeedLost(s, f.Node, f.Reason, fx),
-            ConnectFailed f => OnPeerUnreachable(s, f.Node, $"cannot connect ({f.Reason})", fx),
+            ConnectFailed f => OnPeerUnreachable(s, f.Node, f.Reason, $"cannot connect ({f.Reason})", fx),
             TimerFired t => OnTimer(s, t.Key, fx),
             Received r => OnMessage(s, r.From, r.Message, fx),
             BadFrame b => Reject(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
