@@ -4,9 +4,10 @@ namespace GossipPure.Core;
 /// Local health, after Lifeguard's local health multiplier (memberlist's awareness.go): how late this node itself is.
 /// A node that is starved of CPU sees its timers fire late and its inputs wait; if it judged others by its own clock
 /// it would take its own slowness for their death. So it keeps a score from 0 (on time) to
-/// <see cref="ProtocolOptions.HealthMax"/>: every window it judges others by (silence, probe and witness waits, the
-/// seeds' "no answer") is stretched ×(1 + score), and while the score is above 0 it accuses nobody on silence or a
-/// timeout alone (a refused connection or a broken stream still counts: the kernel said so, not a late clock).
+/// <see cref="ProtocolOptions.HealthMax"/>: every window it judges others by (probe and witness waits, the seeds'
+/// "no answer") is stretched ×(1 + score), and while the score is above 0 it accuses nobody on silence or a timeout
+/// alone — it does not even judge silence then (a refused connection or a broken stream still counts: the kernel
+/// said so, not a late clock).
 /// <para>
 /// Rules of this file (the whole score lives here): lateness is measured, never guessed. The core keeps the due time of
 /// every timer it sets; a <see cref="TimerFired"/> that comes later than due by more than

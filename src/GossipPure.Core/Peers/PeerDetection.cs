@@ -311,9 +311,9 @@ public static partial class PeerReducer
     static PeerState OnSilenceTimer(PeerState s, EffectList fx)
     {
         var o = s.Config.Options;
-        // Silence is weak evidence: judged over a window stretched by this peer's own lateness, and not at all while
-        // it is late (Suspect refuses weak evidence then).
-        var limitUs = s.Health.Stretch(o.HeartbeatMisses * o.HeartbeatIntervalMs) * 1000;
+        // Silence is weak evidence, and a late check sees everyone silent: while this peer is late it judges no
+        // silence at all (more than any stretch of the window; Suspect would refuse the weak evidence anyway).
+        var limitUs = o.HeartbeatMisses * o.HeartbeatIntervalMs * 1000;
         if (!s.Health.IsLate)
             foreach (var n in s.ActiveNeighbours)
             {
