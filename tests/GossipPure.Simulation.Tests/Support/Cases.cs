@@ -63,6 +63,9 @@ public sealed record DeterminismCase(ulong Seed, int Peers, int LatencyMaxMs, in
         {
             faults = faults.Add(new Crash(Addresses.Peer(Cases.Pick(ref rng, Peers)), Cases.PickUs(ref rng, 5 * Cases.Second, 15 * Cases.Second)));
             faults = faults.Add(new Hang(Addresses.Peer(Cases.Pick(ref rng, Peers)), Cases.PickUs(ref rng, 5 * Cases.Second, 15 * Cases.Second)));
+            // CPU starvation of a peer and of a seed: late timers move their health scores, which replay must reproduce.
+            foreach (var n in new[] { Addresses.Peer(Cases.Pick(ref rng, Peers)), Addresses.Seed(Cases.Pick(ref rng, 3)) })
+                faults = faults.Add(new Stall(n, Cases.PickUs(ref rng, 3 * Cases.Second, 15 * Cases.Second), Cases.PickUs(ref rng, 100_000, 2_000_000)));
         }
         return new Scenario
         {
