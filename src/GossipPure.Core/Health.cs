@@ -14,8 +14,8 @@ namespace GossipPure.Core;
 /// <see cref="ProtocolOptions.HealthLateMs"/> raises the score to at least lateness / HealthLateMs (at most
 /// HealthMax) — the worst recent lateness holds, so the many timers a stall held firing together count once. The
 /// shell may add a <see cref="HealthSample"/> (timer lateness on its own clock, age of the oldest queued input): the
-/// same rule. A timely timer or sample lowers the score by one, at most once per <see cref="ProtocolOptions.HealthDecayMs"/>.
-/// Each change writes one line.
+/// same rule. A measure that says less than the score (a timely timer, a smaller lateness) lowers it by one, at most
+/// once per <see cref="ProtocolOptions.HealthDecayMs"/>; one that says as much holds it. Each change writes one line.
 /// </para>
 /// </summary>
 /// <param name="Score">0 = on time; the windows are stretched ×(1 + Score).</param>
@@ -55,13 +55,15 @@ public sealed record Health(int Score, long ChangedUs, HashMap<string, long> Due
                 return this;
         }
         var unit = Math.Max(1, o.HealthLateMs);
-        if (lateMs > unit)
+        // What this one measure says the score should be: its lateness in units (0 when on time).
+        var target = lateMs > unit ? (int)Math.Min(o.HealthMax, lateMs / unit) : 0;
+        if (target > h.Score)
         {
-            var target = (int)Math.Min(o.HealthMax, lateMs / unit);
-            if (target <= h.Score) return h with { ChangedUs = input.NowUs };   // still late: the decay waits
             fx.Warn($"Health {target}/{o.HealthMax}: this node is late ({Describe(input, lateMs)}); its windows are stretched ×{1 + target} and it accuses no one on silence or timeouts");
             return h with { Score = target, ChangedUs = input.NowUs };
         }
+        if (target == h.Score && target > 0) return h with { ChangedUs = input.NowUs };   // as late as ever: the decay waits
+        // Less late than the score says (or on time): down one step, at most once per HealthDecayMs.
         if (h.Score == 0 || input.NowUs - h.ChangedUs < o.HealthDecayMs * 1000) return h;
         var score = h.Score - 1;
         fx.Info(score == 0

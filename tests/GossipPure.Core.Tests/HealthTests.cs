@@ -52,6 +52,19 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public void A_node_steadily_a_little_late_settles_at_its_lateness()
+    {
+        var fx = new EffectList();
+        var h = Health.Zero.Observe(new HealthSample(T0, 2000, 0), O, fx);   // one long stall: 8
+        Assert.Equal(8, h.Score);
+        for (var s = 1; s <= 10; s++)
+            h = h.Observe(new HealthSample(T0 + s * 1_000_000, 600, 0), O, fx);   // then 600 ms late, every second
+        Assert.Equal(2, h.Score);   // 600 / 250, not 8 for ever
+        h = h.Observe(new HealthSample(T0 + 11_000_000, 600, 0), O, fx);
+        Assert.Equal(2, h.Score);   // as late as the score says: held
+    }
+
+    [Fact]
     public void A_health_sample_counts_like_a_late_timer_and_the_score_is_capped()
     {
         var fx = new EffectList();

@@ -19,7 +19,7 @@ mutants=(
   "no-dead-report|src/GossipPure.Core/Peers/PeerDetection.cs|s/fx.SendAll\(s.Config.Seeds, new DeadReport\(x, report\)\);/{}/g|tests/GossipPure.Simulation.Tests|FullyQualifiedName~LivenessProperties"
   'removed-peer-never-rejoins|src/GossipPure.Core/Peers/PeerDetection.cs|s/(static PeerState Rejoin\(PeerState s, NodeId seed, DeadConfirmed dc, EffectList fx\)\s*\{)/$1 if (dc.Incarnation > -1) return s;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~HealingProperties'
   "nondeterministic-rng|src/GossipPure.Core/Peers/PeerReducer.cs|s/Rng = new Rng\(st.RandomSeed\)/Rng = new Rng(st.RandomSeed ^ (ulong)System.Diagnostics.Stopwatch.GetTimestamp())/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~DeterminismProperties.Same_scenario"
-  "no-health-stretch|src/GossipPure.Core/Health.cs|s/if \(lateMs > unit\)/if (lateMs > unit \&\& unit < 0)/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~OverloadProperties.Stalled_nodes"
+  "no-health-stretch|src/GossipPure.Core/Health.cs|s/var target = lateMs > unit \?/var target = lateMs > unit \&\& unit < 0 ?/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~OverloadProperties.Stalled_nodes"
   "machine-extra-transition|src/GossipPure.Core/Seeds/Registration.cs|s/\.Permit\(RegTrigger.QuorumImpossible, RegPhase.Rejected\);/.Permit(RegTrigger.QuorumImpossible, RegPhase.Rejected).Permit(RegTrigger.Propose, RegPhase.Proposed);/|tests/GossipPure.Core.Tests|FullyQualifiedName~MachineModelProperties|FullyQualifiedName~RegistrationMachineTests"
 )
 
