@@ -34,3 +34,9 @@ public sealed record ShutdownRequested(long NowUs) : Input(NowUs);
 public sealed record PingResult(long NowUs, string Ip, PingOutcome Outcome, string Detail) : Input(NowUs);
 
 public enum PingOutcome { Reply, NoReply, Unavailable }
+
+/// <summary>
+/// The shell's measure of this node's own timeliness (see <see cref="Health"/>): how late its timers fire on its
+/// monotonic clock, and how long the oldest input waiting in its queue has waited, both in ms.
+/// </summary>
+public sealed record HealthSample(long NowUs, long TimerLateMs, long InboxAgeMs) : Input(NowUs);

@@ -64,6 +64,17 @@ public sealed record ProtocolOptions
     public int Witnesses { get; init; } = 3;
     /// <summary>How long the suspecting peer waits for its witnesses before it leaves the verdict to the seeds.</summary>
     public long WitnessTimeoutMs { get; init; } = 1000;
-    /// <summary>A DEAD_REPORT not yet confirmed is sent again this often.</summary>
+    /// <summary>A DEAD_REPORT not yet confirmed is sent again after this, then after twice as long each time...</summary>
     public long ReportRetryMs { get; init; } = 2000;
+    /// <summary>...up to this.</summary>
+    public long ReportRetryMaxMs { get; init; } = 16_000;
+
+    /// <summary>A timer firing later than due by more than this makes the node late (see <see cref="Health"/>); one score step per this much.</summary>
+    public long HealthLateMs { get; init; } = 250;
+    /// <summary>The highest health score: windows stretch at most ×(1 + this).</summary>
+    public int HealthMax { get; init; } = 8;
+    /// <summary>A late node's score falls by one per this much time on time.</summary>
+    public long HealthDecayMs { get; init; } = 1000;
+    /// <summary>After a quorum of seeds found a suspect alive, more reports about it start no new vote for this long (they are merged).</summary>
+    public long DeadHoldoffMs { get; init; } = 4000;
 }

@@ -92,6 +92,17 @@ public sealed record Restart(NodeId Node, long AtUs) : Fault(AtUs);
 public sealed record Shutdown(NodeId Node, long AtUs) : Fault(AtUs);
 
 /// <summary>
+/// CPU starvation for <paramref name="ForUs"/>: the node processes nothing and its timers do not fire, as in a
+/// <see cref="Hang"/>, but it is alive — it resumes by itself, so removing it is a false removal (a stall does not
+/// impair). At the resume its timers that fell due fire first, then the inputs that waited, in arrival order: a starved
+/// process finds its clock far ahead before it has read its sockets, the order that tempts a failure detector most.
+/// </summary>
+public sealed record Stall(NodeId Node, long AtUs, long ForUs) : Fault(AtUs);
+
+/// <summary>The end of a <see cref="Stall"/> (scheduled by the simulator).</summary>
+internal sealed record StallEnd(NodeId Node, long AtUs) : Fault(AtUs);
+
+/// <summary>
 /// From <paramref name="FromUs"/> until <paramref name="ToUs"/>, every message between a node of
 /// <paramref name="SideA"/> and a node of <paramref name="SideB"/> is lost (either way), ICMP between them goes
 /// unanswered, and a new dial across fails after <see cref="Scenario.ConnectTimeoutUs"/>. Connections that

@@ -112,6 +112,7 @@ public sealed class Simulation
     readonly NodeStatus[] status;
     readonly Dictionary<string, long>[] timers;
     readonly List<Event>[] held;
+    readonly bool[] stalled;
     readonly List<LogLine>[] logs;
     readonly IndexSet[] linked;
     readonly Dictionary<long, Conn> conns = new();
@@ -161,6 +162,7 @@ public sealed class Simulation
         status = new NodeStatus[n];
         timers = new Dictionary<string, long>[n];
         held = new List<Event>[n];
+        stalled = new bool[n];
         logs = new List<LogLine>[n];
         linked = new IndexSet[n];
         impairedSinceUs = new long[n];
@@ -200,6 +202,8 @@ public sealed class Simulation
         Resume r => r.Node,
         Restart r => r.Node,
         Shutdown s => s.Node,
+        Stall s => s.Node,
+        StallEnd e => e.Node,
         _ => throw new ArgumentException($"unknown fault {f}"),
     };
 
@@ -596,7 +600,8 @@ public sealed class Simulation
             case Hang h:
                 {
                     var i = IndexOf(h.Node);
-                    if (status[i] != NodeStatus.Up) return;
+                    if (status[i] == NodeStatus.Hung && stalled[i]) stalled[i] = false;   // a stall turned into a hang
+                    else if (status[i] != NodeStatus.Up) return;
                     Impair(i);
                     status[i] = NodeStatus.Hung;
                     break;
@@ -604,12 +609,25 @@ public sealed class Simulation
             case Resume r:
                 {
                     var i = IndexOf(r.Node);
-                    if (status[i] != NodeStatus.Hung) return;
-                    status[i] = NodeStatus.Up;
-                    // Everything the kernel held is handled now, in the order it arrived.
-                    var waiting = held[i].ToArray();
-                    held[i].Clear();
-                    foreach (var ev in waiting) Schedule(NowUs, ev);
+                    if (status[i] != NodeStatus.Hung || stalled[i]) return;
+                    ResumeNode(i, timersFirst: false);
+                    break;
+                }
+            case Stall st:
+                {
+                    var i = IndexOf(st.Node);
+                    if (status[i] != NodeStatus.Up) return;
+                    status[i] = NodeStatus.Hung;
+                    stalled[i] = true;
+                    Schedule(NowUs + Math.Max(0, st.ForUs), new Event { Kind = Kind.Fault, Fault = new StallEnd(st.Node, NowUs + Math.Max(0, st.ForUs)), Node = i });
+                    break;
+                }
+            case StallEnd e:
+                {
+                    var i = IndexOf(e.Node);
+                    if (status[i] != NodeStatus.Hung || !stalled[i]) return;
+                    stalled[i] = false;
+                    ResumeNode(i, timersFirst: true);
                     break;
                 }
             case Restart r:
@@ -641,12 +659,23 @@ public sealed class Simulation
         }
     }
 
+    /// <summary>Hands a hung or stalled node everything held for it, in arrival order (its due timers first, after a stall).</summary>
+    void ResumeNode(int i, bool timersFirst)
+    {
+        status[i] = NodeStatus.Up;
+        var waiting = held[i].ToArray();
+        held[i].Clear();
+        if (timersFirst) waiting = waiting.Where(ev => ev.Kind == Kind.Timer).Concat(waiting.Where(ev => ev.Kind != Kind.Timer)).ToArray();
+        foreach (var ev in waiting) Schedule(NowUs, ev);
+    }
+
     /// <summary>kill -9: the process is gone, the kernel resets its connections (each other end hears it shortly).</summary>
     void CrashNode(int i)
     {
         if (status[i] is not (NodeStatus.Up or NodeStatus.Hung)) return;
         Impair(i);
         status[i] = NodeStatus.Crashed;
+        stalled[i] = false;
         timers[i].Clear();
         held[i].Clear();
         foreach (var other in linked[i].OrderBy(n => n).ToArray())

@@ -47,6 +47,7 @@ public static class TraceText
             case BadFrame b: sb.Append("BadFrame ").Append(b.Remote).Append(" (").Append(b.Reason).Append(')'); break;
             case ShutdownRequested: sb.Append("ShutdownRequested"); break;
             case PingResult p: sb.Append("PingResult ").Append(p.Ip).Append(' ').Append(p.Outcome.ToString()).Append(" (").Append(p.Detail).Append(')'); break;
+            case HealthSample h: sb.Append("HealthSample late=").Append(h.TimerLateMs).Append("ms inbox=").Append(h.InboxAgeMs).Append("ms"); break;
             default: sb.Append(input.GetType().Name).Append(' ').Append(input.ToString()); break;
         }
     }

@@ -123,7 +123,8 @@ public static class Generators
         from ip in Address.Select(a => a.Ip)
         from o in Gen.Elements(PingOutcome.Reply, PingOutcome.NoReply, PingOutcome.Unavailable)
         from d in AnyText
-        select (Input)new PingResult(t, ip, o, d));
+        select (Input)new PingResult(t, ip, o, d),
+        from t in AnyLong from late in AnyLong from age in AnyLong select (Input)new HealthSample(t, late, age));
 
     public static Gen<long> Step => AnyLong.Select(l => l & long.MaxValue);
 }

@@ -44,6 +44,9 @@ public sealed class InputCodecTests
         new PingResult(T, "10.1.2.3", PingOutcome.Reply, "0.1ms"),
         new PingResult(T, "::1", PingOutcome.NoReply, "timed out"),
         new PingResult(T, "10.1.2.3", PingOutcome.Unavailable, "raw sockets not permitted"),
+        new HealthSample(T, 0, 0),
+        new HealthSample(T, 2500, long.MaxValue),
+        new HealthSample(T, -3, long.MinValue),
     };
 
     [Theory]
@@ -96,6 +99,8 @@ public sealed class InputCodecTests
             JsonCodec.EncodeInput(8, new ShutdownRequested(T)));
         Assert.Equal("""{"step":9,"t":1732520000123456,"input":"ping_result","ip":"10.1.2.3","outcome":"no_reply","detail":"timed out"}""",
             JsonCodec.EncodeInput(9, new PingResult(T, "10.1.2.3", PingOutcome.NoReply, "timed out")));
+        Assert.Equal("""{"step":10,"t":1732520000123456,"input":"health","timer_late_ms":1200,"inbox_age_ms":35}""",
+            JsonCodec.EncodeInput(10, new HealthSample(T, 1200, 35)));
     }
 
     [Theory]
@@ -121,6 +126,8 @@ public sealed class InputCodecTests
     [InlineData("""{"step":1,"t":2,"input":"timer"}""", "event 'timer': field 'key' missing or not a string")]
     [InlineData("""{"step":1,"t":2,"input":"bad_frame","reason":"r"}""", "event 'bad_frame': field 'remote' missing or not a string")]
     [InlineData("""{"step":1,"t":2,"input":"ping_result","ip":"1.2.3.4","outcome":"maybe","detail":""}""", "event 'ping_result': field 'outcome': 'maybe' is not reply, no_reply or unavailable")]
+    [InlineData("""{"step":1,"t":2,"input":"health","timer_late_ms":5}""", "event 'health': field 'inbox_age_ms' missing or not a 64-bit integer")]
+    [InlineData("""{"step":1,"t":2,"input":"health","timer_late_ms":"5","inbox_age_ms":0}""", "event 'health': field 'timer_late_ms' missing or not a 64-bit integer")]
     public void Bad_lines_are_rejected_with_a_named_error(string line, string expected) =>
         Assert.Contains(expected, Rejected(line));
 

@@ -86,6 +86,7 @@ public sealed class DeterminismProperties
                 .Classify(restarts > 0, "a restart replayed (a second Started)")
                 .Classify(c.Kinds.Contains("Partition"), "a partition")
                 .Classify(c.Kinds.Contains("Hang"), "a hang")
+                .Classify(c.Kinds.Contains("Stall"), "a stall")
                 .Classify(c.FaultCount == 0, "no fault");
         });
 

@@ -50,23 +50,45 @@ public static partial class PeerReducer
         return w.IsSuspected ? Revive(s, from, SuspicionTrigger.ProvenAlive, "it sent a message", fx) : s;
     }
 
-    /// <summary>A connection to <paramref name="node"/> broke or could not be made.</summary>
-    static PeerState OnUnreachable(PeerState s, NodeId node, string evidence, EffectList fx)
+    /// <summary>
+    /// A connection to <paramref name="node"/> broke or could not be made: strong evidence when the other end's kernel
+    /// said so (refused, reset, closed), weak when it only timed out (see <see cref="ConnectionEvidence"/>).
+    /// </summary>
+    static PeerState OnUnreachable(PeerState s, NodeId node, string reason, string evidence, EffectList fx)
     {
-        if (s.Det.Probes.ContainsKey(node)) s = ResolveProbe(s, node, dead: true, evidence, fx);
-        return s.Neighbours.Contains(node) && WatchOf(s, node).Phase == SuspicionPhase.Alive ? Suspect(s, node, evidence, fx) : s;
+        var strength = ConnectionEvidence.IsWeak(reason) ? Evidence.Weak : Evidence.Strong;
+        if (s.Det.Probes.ContainsKey(node))
+        {
+            if (strength == Evidence.Weak && s.Health.IsLate) return s;   // the probe's own (stretched) window decides
+            s = ResolveProbe(s, node, dead: true, evidence, strength, fx);
+        }
+        return s.Neighbours.Contains(node) && WatchOf(s, node).Phase == SuspicionPhase.Alive ? Suspect(s, node, evidence, strength, fx) : s;
     }
+
+    /// <summary>
+    /// How much a piece of evidence says. Strong: a refused connection or a broken stream — the other end's kernel
+    /// spoke, so the seeds will see the same when they probe, and the witness round is skipped. Weak: silence, a probe
+    /// timeout, unanswered ICMP — a late clock on either side looks the same, so it needs witnesses, and a node that is
+    /// itself late (<see cref="Health.IsLate"/>) does not act on it at all.
+    /// </summary>
+    enum Evidence { Strong, Weak }
 
     // ---- Suspicion round ------------------------------------------------------------------------------------
 
-    static PeerState Suspect(PeerState s, NodeId x, string evidence, EffectList fx)
+    static PeerState Suspect(PeerState s, NodeId x, string evidence, Evidence strength, EffectList fx)
     {
         var o = s.Config.Options;
         var w = WatchOf(s, x);
+        if (strength == Evidence.Weak && s.Health.IsLate) return s;   // this peer's own lateness, most likely: no accusation
         var suspected = Suspicion.Fire(w.Phase, SuspicionTrigger.Evidence);
         if (suspected.IsNone) return s;
-        fx.Warn($"SUSPECT {x}: {evidence}; heartbeats and pings to it stopped");
-        w = w with { Phase = SuspicionPhase.Suspected, Evidence = evidence, Confirms = HashSet<NodeId>(), Denials = HashSet<NodeId>() };
+        fx.Warn($"SUSPECT {x}: {evidence}; {(strength == Evidence.Strong ? "strong evidence: the seeds decide" : "weak evidence: asking witnesses")}");
+        w = w with { Phase = SuspicionPhase.Suspected, Evidence = evidence, Confirms = HashSet<NodeId>(), Denials = HashSet<NodeId>(), SinceUs = s.NowUs, Reports = 0 };
+        // Suspected is not cut off: gossip and heartbeats still go to x. But gossip must not hang on a neighbour that
+        // may be gone, so the minimum degree is made up from the peers not under suspicion while the decision is pending.
+        s = TopUp(SetWatch(s, x, w), $"{x} is suspected", fx);
+        if (strength == Evidence.Strong)
+            return Report(s, x, SuspicionTrigger.NoWitnesses, fx);
 
         // Witnesses: neighbours first (they have their own view of x), then other known peers (they probe it).
         var neighbours = s.ActiveNeighbours.Filter(n => n != x);
@@ -75,6 +97,7 @@ public static partial class PeerReducer
         var (fromOthers, rng2) = rng.Sample(others, o.Witnesses - fromNeighbours.Count);
         var witnesses = fromNeighbours + fromOthers;
         s = s with { Rng = rng2 };
+        w = WatchOf(s, x);
 
         if (witnesses.IsEmpty)
         {
@@ -85,8 +108,22 @@ public static partial class PeerReducer
         w = w with { Phase = SuspicionPhase.Confirming, Witnesses = toHashSet(witnesses), Needed = needed };
         fx.Info($"SUSPECT_REQUEST about {x} sent to {string.Join(", ", witnesses)} ({needed} of {witnesses.Count} confirmations needed)");
         fx.SendAll(witnesses, new SuspectRequest(x));
-        fx.Timer(WitnessTimer(x), o.WitnessTimeoutMs);
+        fx.Timer(WitnessTimer(x), s.Health.Stretch(o.WitnessTimeoutMs));
         return SetWatch(s, x, w);
+    }
+
+    /// <summary>Links to live peers until the neighbours not under suspicion reach the minimum degree.</summary>
+    static PeerState TopUp(PeerState s, string why, EffectList fx)
+    {
+        var missing = s.Config.Options.MinNeighbours - s.ActiveNeighbours.Count;
+        if (missing <= 0 || s.Phase != PeerPhase.Registered) return s;
+        var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self && !s.Neighbours.Contains(e.Node) && !s.Det.IsDead(e.Node));
+        var (picked, rng) = Overlay.PickPreferential(candidates, missing, s.Rng);
+        s = s with { Rng = rng };
+        if (picked.IsEmpty) return s;
+        fx.Info($"Below the minimum degree ({s.ActiveNeighbours.Count} neighbours not under suspicion < {s.Config.Options.MinNeighbours}; {why}): linking to {string.Join(", ", picked)} (preferential attachment)");
+        foreach (var n in picked) s = Link(s, n, fx);
+        return ReportDegree(s, fx);
     }
 
     static PeerState OnSuspectResponse(PeerState s, NodeId witness, SuspectResponse r, EffectList fx)
@@ -110,6 +147,14 @@ public static partial class PeerReducer
         var x = TimerTarget(key);
         var w = WatchOf(s, x);
         if (w.Phase != SuspicionPhase.Confirming) return s;
+        // The wait stretches with this peer's own lateness, counted from when the round started.
+        var waitMs = s.Health.Stretch(s.Config.Options.WitnessTimeoutMs);
+        var leftMs = waitMs - (s.NowUs - w.SinceUs) / 1000;
+        if (leftMs > 0)
+        {
+            fx.Timer(WitnessTimer(x), leftMs);
+            return s;
+        }
         fx.Info($"Peer-level consensus on {x} incomplete ({w.Confirms.Count}/{w.Needed} confirmations, {w.Denials.Count} alive, the rest silent): the seeds decide");
         return Report(s, x, SuspicionTrigger.Inconclusive, fx);
     }
@@ -126,19 +171,25 @@ public static partial class PeerReducer
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Warn($"DEAD_REPORT sent to {s.Config.Seeds.Count} seeds: {report}");
         fx.SendAll(s.Config.Seeds, new DeadReport(x, report));
-        fx.Timer(ReportTimer(x), s.Config.Options.ReportRetryMs);
-        return SetWatch(s, x, w with { Phase = SuspicionPhase.Reported });
+        fx.Timer(ReportTimer(x), ReportBackoffMs(s.Config.Options, 0));
+        return SetWatch(s, x, w with { Phase = SuspicionPhase.Reported, Reports = 1 });
     }
+
+    /// <summary>Back-pressure: the k-th re-send of an undecided report waits ReportRetryMs·2^k, at most ReportRetryMaxMs.</summary>
+    static long ReportBackoffMs(ProtocolOptions o, int resent) =>
+        Math.Min(Math.Max(o.ReportRetryMs, o.ReportRetryMaxMs), o.ReportRetryMs << Math.Min(resent, 20));
 
     static PeerState OnReportTimer(PeerState s, string key, EffectList fx)
     {
         var x = TimerTarget(key);
-        if (WatchOf(s, x).Phase != SuspicionPhase.Reported) return s;
+        var w = WatchOf(s, x);
+        if (w.Phase != SuspicionPhase.Reported) return s;
         var report = ReportString(s, x);
-        fx.Warn($"DEAD_REPORT for {x} not confirmed yet; sent again: {report}");
+        var nextMs = ReportBackoffMs(s.Config.Options, w.Reports);
+        fx.Warn($"DEAD_REPORT for {x} not confirmed yet; sent again (next in {nextMs}ms unless it shows life): {report}");
         fx.SendAll(s.Config.Seeds, new DeadReport(x, report));
-        fx.Timer(ReportTimer(x), s.Config.Options.ReportRetryMs);
-        return s;
+        fx.Timer(ReportTimer(x), nextMs);
+        return SetWatch(s, x, w with { Reports = w.Reports + 1 });
     }
 
     /// <summary>The suspect is alive after all: drop the suspicion and restore the link (with the gossip it missed).</summary>
@@ -172,7 +223,7 @@ public static partial class PeerReducer
                 return s;
             case ProbeAck a:
                 return s.Det.Probes.Find(from).Map(p => p.Nonce == a.Nonce).IfNone(false)
-                    ? ResolveProbe(s, from, dead: false, $"answered PROBE in {Probing.Elapsed(s.Det.Probes[from].StartedUs, s.NowUs)}", fx)
+                    ? ResolveProbe(s, from, dead: false, $"answered PROBE in {Probing.Elapsed(s.Det.Probes[from].StartedUs, s.NowUs)}", Evidence.Strong, fx)
                     : s;
             case SuspectRequest q:
                 return OnSuspectRequest(s, from, q.Suspect, fx);
@@ -203,20 +254,37 @@ public static partial class PeerReducer
             return s;
         }
         fx.Info($"SUSPECT_REQUEST about {x} from {asker}: probing {x}");
-        var table = Probing.Start(s.Det.Probes, x, asker, s.Det.NextNonce, s.NowUs, s.Config.Options, fx);
+        var table = Probing.Start(s.Det.Probes, x, asker, s.Det.NextNonce, s.NowUs, s.Config.Options, fx, timeoutMs: s.Health.Stretch(s.Config.Options.ProbeTimeoutMs));
         return s with { Det = s.Det with { Probes = table, NextNonce = s.Det.NextNonce + 1 } };
     }
 
     static PeerState OnProbeTimeout(PeerState s, string key, EffectList fx)
     {
         var x = TimerTarget(key);
-        return s.Det.Probes.ContainsKey(x)
-            ? ResolveProbe(s, x, dead: true, $"no answer to PROBE within {s.Config.Options.ProbeTimeoutMs}ms", fx)
-            : s;
+        if (s.Det.Probes.Find(x).Case is not PendingProbe<NodeId> p) return s;
+        // The window stretches with this peer's own lateness, counted from the PROBE.
+        var windowMs = s.Health.Stretch(s.Config.Options.ProbeTimeoutMs);
+        var leftMs = windowMs - (s.NowUs - p.StartedUs) / 1000;
+        if (leftMs > 0)
+        {
+            fx.Timer(Probing.Timer(x), leftMs);
+            return s;
+        }
+        if (s.Health.IsLate)
+        {
+            // A late witness cannot tell a silent suspect from its own slowness: it gives no verdict (the asker's
+            // witness wait then leaves the decision to the seeds, who probe for themselves).
+            fx.Info($"SUSPECT_RESPONSE about {x} withheld: no answer to PROBE within {windowMs}ms, but this peer is itself late (health {s.Health.Score}/{s.Config.Options.HealthMax})");
+            return s with { Det = s.Det with { Probes = s.Det.Probes.Remove(x) } };
+        }
+        return ResolveProbe(s, x, dead: true, $"no answer to PROBE within {windowMs}ms", Evidence.Weak, fx);
     }
 
-    /// <summary>Answers everyone who waited on a probe of <paramref name="x"/>; a failed probe of a neighbour is also this peer's own evidence.</summary>
-    static PeerState ResolveProbe(PeerState s, NodeId x, bool dead, string evidence, EffectList fx)
+    /// <summary>
+    /// Answers everyone who waited on a probe of <paramref name="x"/>; a failed probe of a neighbour is also this
+    /// peer's own evidence (of the given strength; none when <paramref name="strength"/> is null: the seeds decided).
+    /// </summary>
+    static PeerState ResolveProbe(PeerState s, NodeId x, bool dead, string evidence, Evidence? strength, EffectList fx)
     {
         var probe = s.Det.Probes.Find(x);
         if (probe.IsNone) return s;
@@ -227,14 +295,15 @@ public static partial class PeerReducer
             fx.Send(asker, new SuspectResponse(x, dead, evidence));
         }
         s = s with { Det = s.Det with { Probes = s.Det.Probes.Remove(x) } };
-        return dead && s.Neighbours.Contains(x) && WatchOf(s, x).Phase == SuspicionPhase.Alive ? Suspect(s, x, evidence, fx) : s;
+        return dead && strength is { } how && s.Neighbours.Contains(x) && WatchOf(s, x).Phase == SuspicionPhase.Alive ? Suspect(s, x, evidence, how, fx) : s;
     }
 
     // ---- Probes this peer runs on its own neighbours ---------------------------------------------------------
 
     static PeerState OnHeartbeatTimer(PeerState s, EffectList fx)
     {
-        foreach (var n in s.ActiveNeighbours) fx.Send(n, new Heartbeat());
+        // To suspects too: a suspicion is a question, not a verdict, and a slow neighbour must not be starved into one.
+        foreach (var n in s.Neighbours.OrderBy(n => n)) fx.Send(n, new Heartbeat());
         fx.Timer(HeartbeatTimer, s.Config.Options.HeartbeatIntervalMs);
         return s;
     }
@@ -242,13 +311,16 @@ public static partial class PeerReducer
     static PeerState OnSilenceTimer(PeerState s, EffectList fx)
     {
         var o = s.Config.Options;
+        // Silence is weak evidence, and a late check sees everyone silent: while this peer is late it judges no
+        // silence at all (more than any stretch of the window; Suspect would refuse the weak evidence anyway).
         var limitUs = o.HeartbeatMisses * o.HeartbeatIntervalMs * 1000;
-        foreach (var n in s.ActiveNeighbours)
-        {
-            var silentUs = s.NowUs - WatchOf(s, n).LastHeardUs;
-            if (silentUs > limitUs)
-                s = Suspect(s, n, $"no heartbeat for {silentUs / 1000}ms ({o.HeartbeatMisses} missed)", fx);
-        }
+        if (!s.Health.IsLate)
+            foreach (var n in s.ActiveNeighbours)
+            {
+                var silentUs = s.NowUs - WatchOf(s, n).LastHeardUs;
+                if (silentUs > limitUs)
+                    s = Suspect(s, n, $"no heartbeat for {silentUs / 1000}ms ({o.HeartbeatMisses} missed)", Evidence.Weak, fx);
+            }
         fx.Timer(SilenceTimer, SilenceCheckMs(o));
         return s;
     }
@@ -280,7 +352,7 @@ public static partial class PeerReducer
         if (failures < s.Config.Options.PingFailures) return WithPingFailures(s, r.Ip, failures);
         s = WithPingFailures(s, r.Ip, 0);
         foreach (var n in s.ActiveNeighbours.Filter(n => n.Ip == r.Ip))
-            s = Suspect(s, n, $"{s.Config.Options.PingFailures} ICMP echoes to {r.Ip} unanswered", fx);
+            s = Suspect(s, n, $"{s.Config.Options.PingFailures} ICMP echoes to {r.Ip} unanswered", Evidence.Weak, fx);
         return s;
     }
 
@@ -314,7 +386,8 @@ public static partial class PeerReducer
             return dc.Incarnation >= s.Incarnation ? Rejoin(s, seed, dc, fx) : s;   // else: about an earlier run of this address
         if (s.Det.Dead.Find(x).Map(inc => inc >= dc.Incarnation).IfNone(false)) return s;   // each seed sends it; the first one counts
         if (s.Det.Incarnations.Find(x).Map(inc => inc > dc.Incarnation).IfNone(false)) return s;   // about an older run of x
-        if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", fx);
+        // A decision ends the questions: answer whoever waits on a probe of x, but open no suspicion round of its own.
+        if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", strength: null, fx);
         var wasNeighbour = s.Neighbours.Contains(x);
         s = s with
         {

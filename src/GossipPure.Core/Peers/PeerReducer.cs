@@ -17,7 +17,12 @@ public static partial class PeerReducer
         if (s.Phase is PeerPhase.Idle && input is not Started) return fx.With(s);
         if (s.Phase is PeerPhase.Stopped) return fx.With(s);
         var o = s.Config.Options;
-        s = s with { NowUs = input.NowUs, Seen = s.Seen.Expire(input.NowUs, (o.GossipHorizonMs + o.GossipFutureMs) * 1000) };
+        s = s with
+        {
+            NowUs = input.NowUs,
+            Seen = s.Seen.Expire(input.NowUs, (o.GossipHorizonMs + o.GossipFutureMs) * 1000),
+            Health = s.Health.Observe(input, o, fx),
+        };
         var next = input switch
         {
             Started st => OnStarted(s, st, fx),
@@ -28,9 +33,11 @@ public static partial class PeerReducer
             PingResult p => OnPingResult(s, p, fx),
             BadFrame b => Warn(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
             ShutdownRequested => OnShutdown(s, fx),
-            _ => s,
+            _ => s,   // HealthSample: Observe has taken it
         };
-        return fx.With(next);
+        var effects = fx.ToSeq();
+        var health = next.Health.Track(input.NowUs, effects);
+        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects);
     }
 
     static PeerState Warn(PeerState s, EffectList fx, string line) { fx.Warn(line); return s; }
@@ -76,7 +83,7 @@ public static partial class PeerReducer
     static PeerState OnConnectFailed(PeerState s, ConnectFailed f, EffectList fx)
     {
         if (s.Config.IsSeed(f.Node)) return SeedFailed(s, f.Node, f.Reason, fx);
-        return OnUnreachable(s, f.Node, $"cannot connect ({f.Reason})", fx);
+        return OnUnreachable(s, f.Node, f.Reason, $"cannot connect ({f.Reason})", fx);
     }
 
     static PeerState SeedFailed(PeerState s, NodeId seed, string reason, EffectList fx)
@@ -184,6 +191,9 @@ public static partial class PeerReducer
     static PeerState Dispatch(PeerState s, NodeId from, Message message, EffectList fx)
     {
         s = Heard(s, from, fx);
+        // Any frame from a node this peer is probing answers the probe: proof of life, whatever the frame.
+        if (message is not (ProbeAck or Leave) && s.Det.Probes.Find(from).Case is PendingProbe<NodeId> probing)
+            s = ResolveProbe(s, from, dead: false, $"it sent {Wire.TypeName(message)} {Probing.Elapsed(probing.StartedUs, s.NowUs)} after the PROBE", Evidence.Strong, fx);
         return message switch
         {
             MemberAnswer a when s.Config.IsSeed(from) => OnMemberAnswer(s, from, a, fx),
@@ -228,7 +238,7 @@ public static partial class PeerReducer
     }
 
     static PeerState OnDisconnected(PeerState s, Disconnected d, EffectList fx) =>
-        OnUnreachable(s, d.Node, $"connection broken ({d.Reason})", fx);
+        OnUnreachable(s, d.Node, d.Reason, $"connection broken ({d.Reason})", fx);
 
     // ---- Gossip -------------------------------------------------------------------------------------------
 
@@ -292,7 +302,7 @@ public static partial class PeerReducer
         if (s.Phase != PeerPhase.Registered || s.Made >= o.GossipCount) return s;
         var no = s.Made + 1;
         var g = new Gossip(s.Config.Self, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
-        var to = s.ActiveNeighbours;
+        var to = toSeq(s.NeighbourArray());   // suspects too: a suspicion is a question, not a verdict
         fx.Info(GossipLines.Made(g, to.Count));
         foreach (var n in to) fx.Send(n, g);
         if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
@@ -319,7 +329,7 @@ public static partial class PeerReducer
             return s with { Stale = s.Stale + 1 };
         }
         fx.Info(GossipLines.FirstTime(g, from));
-        foreach (var n in s.ActiveNeighbourArray()) if (n != from) fx.Send(n, g);
+        foreach (var n in s.NeighbourArray()) if (n != from) fx.Send(n, g);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }
 }

@@ -38,10 +38,13 @@ public sealed record PeerState(
     /// <summary>The time of the input being handled (the last input's time): the reducer's only notion of now.</summary>
     public long NowUs { get; init; }
 
+    /// <summary>How late this peer itself is (see <see cref="Core.Health"/>).</summary>
+    public Health Health { get; init; } = Health.Zero;
+
     /// <summary>Liveness of neighbours, probes run for others, and the peers confirmed dead.</summary>
     public Detection Det { get; init; } = Detection.Empty;
 
-    /// <summary>Neighbours not under suspicion: the ones gossip and heartbeats go to, in address order.</summary>
+    /// <summary>Neighbours not under suspicion, in address order: the ones that count toward the minimum degree and serve as witnesses.</summary>
     public Seq<NodeId> ActiveNeighbours => toSeq(ActiveNeighbourArray());
 
     /// <summary><see cref="ActiveNeighbours"/> as a fresh array: the gossip path's form (a plain loop, no LINQ).</summary>
@@ -55,6 +58,17 @@ public sealed record PeerState(
         if (count < active.Length) System.Array.Resize(ref active, count);
         System.Array.Sort(active);
         return active;
+    }
+
+    /// <summary>
+    /// Every neighbour, suspected or not, as a fresh sorted array: where gossip and heartbeats go (a suspicion is a
+    /// question, not a verdict; a first-time message is cheap, a lost one is not).
+    /// </summary>
+    public NodeId[] NeighbourArray()
+    {
+        var all = Neighbours.ToArray();
+        System.Array.Sort(all);
+        return all;
     }
 
     public Seq<PeerEntry> KnownEntries => toSeq(Known.Map((n, d) => new PeerEntry(n, d)).Values);

@@ -79,6 +79,12 @@ public sealed record Watch(
     public static Watch AliveSince(long nowUs) =>
         new(SuspicionPhase.Alive, nowUs, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), 0);
 
+    /// <summary>When the suspicion round started (the witness wait counts from here).</summary>
+    public long SinceUs { get; init; }
+
+    /// <summary>DEAD_REPORTs sent about this suspect so far (the re-send backs off with each).</summary>
+    public int Reports { get; init; }
+
     public bool IsSuspected => Phase is SuspicionPhase.Suspected or SuspicionPhase.Confirming or SuspicionPhase.Reported;
 }
 
@@ -95,17 +101,17 @@ public static class Probing
     /// or joins the one under way.
     /// </summary>
     public static HashMap<NodeId, PendingProbe<T>> Start<T>(
-        HashMap<NodeId, PendingProbe<T>> table, NodeId target, T waiter, long nonce, long nowUs, ProtocolOptions o, EffectList fx, int attempts = 1) =>
+        HashMap<NodeId, PendingProbe<T>> table, NodeId target, T waiter, long nonce, long nowUs, ProtocolOptions o, EffectList fx, int attempts = 1, long? timeoutMs = null) =>
         table.Find(target).Match(
             p => table.SetItem(target, p with { Waiting = p.Waiting.Add(waiter) }),
             () =>
             {
                 fx.Send(target, new Probe(nonce));
-                fx.Timer(Timer(target), AttemptMs(o, attempts));
+                fx.Timer(Timer(target), AttemptMs(timeoutMs ?? o.ProbeTimeoutMs, attempts));
                 return table.Add(target, new PendingProbe<T>(nonce, nowUs, Seq1(waiter), attempts - 1));
             });
 
-    static long AttemptMs(ProtocolOptions o, int attempts) => Math.Max(1, o.ProbeTimeoutMs / Math.Max(1, attempts));
+    static long AttemptMs(long timeoutMs, int attempts) => Math.Max(1, timeoutMs / Math.Max(1, attempts));
 
     /// <summary>
     /// The probe timer fired: with attempts left, the PROBE goes again (same nonce, so a late answer to any still
@@ -116,7 +122,7 @@ public static class Probing
         table.Find(target).Filter(p => p.AttemptsLeft > 0).Map(p =>
         {
             fx.Send(target, new Probe(p.Nonce));
-            fx.Timer(Timer(target), AttemptMs(o, attempts));
+            fx.Timer(Timer(target), AttemptMs(o.ProbeTimeoutMs, attempts));
             return table.SetItem(target, p with { AttemptsLeft = p.AttemptsLeft - 1 });
         });
 

@@ -46,8 +46,18 @@ public static partial class SeedReducer
         var existing = s.Deaths.Find(x);
         if (existing.Map(d => d.Phase == RegPhase.Proposed).IfNone(false))
         {
+            // One decision per suspect: a report while a vote is under way joins it.
             var d = existing.IfNone(() => throw new InvalidOperationException());
             return s with { Deaths = s.Deaths.SetItem(x, d with { Reporters = d.Reporters.TryAdd(reporter) }) };
+        }
+        if (existing.Case is DeathRecord { Phase: RegPhase.Rejected } rejected && reason != "left"
+            && s.NowUs - rejected.DecidedUs < s.Config.Options.DeadHoldoffMs * 1000)
+        {
+            // Found alive moments ago: the reporter gets that answer, and no new vote starts (a storm of reports about
+            // one node costs one vote per DeadHoldoffMs, not one per report).
+            fx.Add(new Log(LogLevel.Debug, $"DEAD_REPORT about {x} from {reporter} merged: the seeds found it alive {(s.NowUs - rejected.DecidedUs) / 1000}ms ago ({rejected.LastEvidence})"));
+            fx.Send(reporter, new DeadRejected(x, rejected.LastEvidence));
+            return s;
         }
         var c = s.Config;
         var seq = s.ProposalSeq + 1;
@@ -76,6 +86,8 @@ public static partial class SeedReducer
     static SeedState Ballot(SeedState s, NodeId x, BallotRef ballot, EffectList fx)
     {
         if (s.Left.Contains(x)) return CastVote(s, x, ballot, yes: true, "it sent LEAVE", fx);
+        // The attempts go out over the base window; the verdict waits for the window stretched by this seed's own
+        // lateness (see OnDeathTimer).
         var table = Probing.Start(s.Probes, x, ballot, s.NextNonce, s.NowUs, s.Config.Options, fx, s.Config.Options.SeedProbeAttempts);
         return s with { Probes = table, NextNonce = s.NextNonce + 1 };
     }
@@ -93,8 +105,16 @@ public static partial class SeedReducer
             ? ResolveProbe(s, from, dead: false, $"answered PROBE in {Probing.Elapsed(s.Probes[from].StartedUs, s.NowUs)}", fx)
             : s;
 
-    static SeedState OnPeerUnreachable(SeedState s, NodeId node, string evidence, EffectList fx) =>
-        s.Probes.ContainsKey(node) ? ResolveProbe(s, node, dead: true, evidence, fx) : s;
+    /// <summary>
+    /// A dial to a probed peer failed: refused or reset is strong evidence, a yes vote even from a late seed; a
+    /// timeout is only silence, judged like an unanswered PROBE (a late seed abstains).
+    /// </summary>
+    static SeedState OnPeerUnreachable(SeedState s, NodeId node, string reason, string evidence, EffectList fx)
+    {
+        if (s.Probes.Find(node).Case is not PendingProbe<BallotRef> p) return s;
+        if (!ConnectionEvidence.IsWeak(reason)) return ResolveProbe(s, node, dead: true, evidence, fx);
+        return s.Health.IsLate ? Abstain(s, node, p, s.Health.Stretch(s.Config.Options.ProbeTimeoutMs), fx) : ResolveProbe(s, node, dead: true, evidence, fx);
+    }
 
     static SeedState ResolveProbe(SeedState s, NodeId x, bool dead, string evidence, EffectList fx)
     {
@@ -105,6 +125,14 @@ public static partial class SeedReducer
         foreach (var ballot in probe.Map(p => p.Waiting).IfNone(Seq<BallotRef>()).Distinct())
             s = CastVote(s, x, ballot, yes: dead, evidence, fx);
         return s;
+    }
+
+    static SeedState Abstain(SeedState s, NodeId x, PendingProbe<BallotRef> p, long windowMs, EffectList fx)
+    {
+        fx.Add(new CancelTimer(Probing.Timer(x)));
+        foreach (var ballot in p.Waiting.Distinct())
+            fx.Warn($"DEAD_VOTE withheld on {ballot.ProposalId} for {x}: no answer to PROBE within {windowMs}ms, but this seed is itself late (health {s.Health.Score}/{s.Config.Options.HealthMax})");
+        return s with { Probes = s.Probes.Remove(x) };
     }
 
     static SeedState OnDeadVote(SeedState s, NodeId voter, DeadVote v, EffectList fx) =>
@@ -133,7 +161,7 @@ public static partial class SeedReducer
             fx.Add(new CancelTimer(DeathTimer(x)));
             fx.Warn($"DEAD_REJECTED {x}: {d.No.Count}/{c.Seeds.Count} seeds found it alive ({evidence}); it stays");
             foreach (var r in d.Reporters.Filter(r => r != x).OrderBy(r => r)) fx.Send(r, new DeadRejected(x, evidence));
-            return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumImpossible).IfNone(RegPhase.Rejected) }) };
+            return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumImpossible).IfNone(RegPhase.Rejected), DecidedUs = s.NowUs }) };
         }
         return s;
     }
@@ -185,9 +213,20 @@ public static partial class SeedReducer
         {
             var target = NodeId.Parse(key["probe:".Length..]);
             var o = s.Config.Options;
-            return Probing.Retry(s.Probes, target, o.SeedProbeAttempts, o, fx).Match(
-                table => s with { Probes = table },
-                () => ResolveProbe(s, target, dead: true, $"no answer to {o.SeedProbeAttempts} PROBEs within {o.ProbeTimeoutMs}ms", fx));
+            var retried = Probing.Retry(s.Probes, target, o.SeedProbeAttempts, o, fx);
+            if (retried.Case is HashMap<NodeId, PendingProbe<BallotRef>> table) return s with { Probes = table };
+            if (s.Probes.Find(target).Case is not PendingProbe<BallotRef> p) return s;
+            // "No answer" is weak evidence: judged over a window stretched by this seed's own lateness...
+            var windowMs = s.Health.Stretch(o.ProbeTimeoutMs);
+            var leftMs = windowMs - (s.NowUs - p.StartedUs) / 1000;
+            if (leftMs > 0)
+            {
+                fx.Timer(Probing.Timer(target), leftMs);
+                return s;
+            }
+            // ...and a seed that is itself late casts no yes vote on it: it abstains (a refused connection still counts).
+            if (s.Health.IsLate) return Abstain(s, target, p, windowMs, fx);
+            return ResolveProbe(s, target, dead: true, $"no answer to {o.SeedProbeAttempts} PROBEs within {windowMs}ms", fx);
         }
         if (!key.StartsWith("death:", StringComparison.Ordinal)) return s;
         var x = NodeId.Parse(key["death:".Length..]);

@@ -15,21 +15,23 @@ public static partial class SeedReducer
     {
         var fx = new EffectList();
         if (!s.Running && input is not Started) return fx.With(s);   // before start or after shutdown: nothing
-        s = s with { NowUs = input.NowUs };
+        s = s with { NowUs = input.NowUs, Health = s.Health.Observe(input, s.Config.Options, fx) };
         var next = input switch
         {
             Started => OnStarted(s, fx),
             Connected c when s.Config.IsSeed(c.Node) => OnSeedUp(s, c.Node, fx),
             Disconnected d when s.Config.IsSeed(d.Node) => OnSeedLost(s, d.Node, $"connection closed ({d.Reason})", fx),
             ConnectFailed f when s.Config.IsSeed(f.Node) => OnSeedLost(s, f.Node, f.Reason, fx),
-            ConnectFailed f => OnPeerUnreachable(s, f.Node, $"cannot connect ({f.Reason})", fx),
+            ConnectFailed f => OnPeerUnreachable(s, f.Node, f.Reason, $"cannot connect ({f.Reason})", fx),
             TimerFired t => OnTimer(s, t.Key, fx),
             Received r => OnMessage(s, r.From, r.Message, fx),
             BadFrame b => Reject(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
             ShutdownRequested => OnShutdown(s, fx),
-            _ => s,
+            _ => s,   // HealthSample: Observe has taken it
         };
-        return fx.With(next);
+        var effects = fx.ToSeq();
+        var health = next.Health.Track(input.NowUs, effects);
+        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects);
     }
 
     static SeedState Reject(SeedState s, EffectList fx, string line) { fx.Warn(line); return s; }
@@ -95,6 +97,9 @@ public static partial class SeedReducer
     static SeedState OnMessage(SeedState s, NodeId from, Message m, EffectList fx)
     {
         var fromSeed = s.Config.IsSeed(from);
+        // Any frame from a peer this seed is probing answers the probe: proof of life, whatever the frame.
+        if (m is not (ProbeAck or Leave) && s.Probes.Find(from).Case is Peers.PendingProbe<BallotRef> probing)
+            s = ResolveProbe(s, from, dead: false, $"it sent {Wire.TypeName(m)} {Peers.Probing.Elapsed(probing.StartedUs, s.NowUs)} after the PROBE", fx);
         return m switch
         {
             RegisterRequest when fromSeed => Reject(s, fx, $"REGISTER_REQUEST from seed {from} ignored: seeds do not register as peers"),

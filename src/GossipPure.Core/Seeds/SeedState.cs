@@ -20,6 +20,9 @@ public sealed record SeedState(
     /// <summary>The time of the input being handled.</summary>
     public long NowUs { get; init; }
 
+    /// <summary>How late this seed itself is (see <see cref="Core.Health"/>).</summary>
+    public Health Health { get; init; } = Health.Zero;
+
     /// <summary>Removal votes in progress, keyed by the suspect.</summary>
     public HashMap<NodeId, DeathRecord> Deaths { get; init; } = HashMap<NodeId, DeathRecord>();
 
@@ -86,4 +89,8 @@ public sealed record DeathRecord(
     HashSet<NodeId> Yes,
     HashSet<NodeId> No,
     HashSet<NodeId> Reporters,
-    string LastEvidence);
+    string LastEvidence)
+{
+    /// <summary>When the vote was decided (set when the suspect was found alive: reports are merged for a while after).</summary>
+    public long DecidedUs { get; init; }
+}

@@ -29,6 +29,9 @@ public sealed class NodeRunner<TState> : ILoopHandler
     NodeLog? log;
     InputRecorder? recorder;
     NodeMetrics? metrics;
+    // Own lateness (timer ticks against their monotonic due times, inputs' wait in the inbox), handed to the core as
+    // HealthSample inputs (issue 12; Core/Health.cs decides what it means).
+    readonly HealthMeter healthMeter = new();
     int exitCode;
     long lastNowUs;
 
@@ -139,6 +142,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
         // Inputs are stamped where they arise (a socket, a timer); the reducer sees time go forward only.
         if (input.NowUs < lastNowUs) input = input with { NowUs = lastNowUs };
         lastNowUs = input.NowUs;
+        if (healthMeter.Taken(input) is { } sample) loop!.Post(sample);
         var result = step(state, input);
         state = result.State;
         recorder!.Append(input, result.Effects);
@@ -154,7 +158,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
                 case Connect c: transport!.Connect(c.To); break;
                 case Disconnect d: transport!.Disconnect(d.Node); break;
                 case PingHost p: _ = Icmp.EchoAsync(p.Ip, loop!.Post); break;
-                case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); break;
+                case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); healthMeter.TimerSet(t.Key, t.DelayMs); break;
                 case CancelTimer t: loop!.CancelTimer(t.Key); break;
                 case Log l: log!.Write(l.Level, l.Text); OnLog?.Invoke(l.Level, l.Text); break;
                 case Stop stop: exitCode = stop.ExitCode; running = false; break;

@@ -1389,6 +1389,11 @@ public static class JsonCodec
                     });
                     w.WriteString("detail", p.Detail);
                     break;
+                case HealthSample h:
+                    w.WriteString("input", "health");
+                    w.WriteNumber("timer_late_ms", h.TimerLateMs);
+                    w.WriteNumber("inbox_age_ms", h.InboxAgeMs);
+                    break;
                 default:
                     throw new ArgumentException($"JsonCodec cannot encode a {input.GetType().Name}", nameof(input));
             }
@@ -1430,6 +1435,7 @@ public static class JsonCodec
                 "bad_frame" => new BadFrame(t, f.String("remote", MaxInputStringChars), f.String("reason", MaxInputStringChars)),
                 "shutdown" => new ShutdownRequested(t),
                 "ping_result" => new PingResult(t, f.String("ip", MaxStringChars), f.Outcome("outcome"), f.String("detail", MaxInputStringChars)),
+                "health" => new HealthSample(t, f.Long("timer_late_ms"), f.Long("inbox_age_ms")),
                 _ => throw new DecodeError($"unknown input kind {Quote(kind)}"),
             };
             error = null;

@@ -46,8 +46,8 @@ public static class Cases
 
 /// <summary>
 /// 1–7 seeds, 3–10 peers, latency, loss and duplication, and up to four faults, each one of: a peer crash, a peer
-/// hang that resumes, a peer crash and restart, a seed crash and restart (a new process: a second Started), and a
-/// partition that heals. <see cref="Kinds"/> names them (the properties print the distribution).
+/// hang that resumes, a peer crash and restart, a seed crash and restart (a new process: a second Started), a CPU stall
+/// of a peer or a seed (late timers, moving health scores), and a partition that heals. <see cref="Kinds"/> names them (the properties print the distribution).
 /// </summary>
 public sealed record DeterminismCase(ulong Seed, int SeedCount, int Peers, int LatencyMaxMs, int LossPercent, int DupPercent, int FaultCount)
 {
@@ -61,7 +61,7 @@ public sealed record DeterminismCase(ulong Seed, int SeedCount, int Peers, int L
         from faults in Gen.Choose(0, 4)
         select new DeterminismCase(seed, seeds, peers, lat, loss, dup, faults));
 
-    public enum FaultKind { PeerCrash, PeerHang, PeerRestart, SeedRestart, Partition }
+    public enum FaultKind { PeerCrash, PeerHang, PeerRestart, SeedRestart, Stall, Partition }
 
     (Seq<Fault> Faults, Seq<FaultKind> Kinds, Rng Rng) Draw()
     {
@@ -74,7 +74,7 @@ public sealed record DeterminismCase(ulong Seed, int SeedCount, int Peers, int L
         {
             var at = Cases.PickUs(ref rng, 5 * Cases.Second, 15 * Cases.Second);
             var back = at + Cases.PickUs(ref rng, 500_000, 4 * Cases.Second);
-            var kind = (FaultKind)Cases.Pick(ref rng, 5);
+            var kind = (FaultKind)Cases.Pick(ref rng, 6);
             var peer = peers[Cases.Pick(ref rng, peers.Length)];
             kinds = kinds.Add(kind);
             switch (kind)
@@ -85,6 +85,11 @@ public sealed record DeterminismCase(ulong Seed, int SeedCount, int Peers, int L
                 case FaultKind.SeedRestart:
                     var seed = seeds[Cases.Pick(ref rng, seeds.Length)];
                     faults = faults.Add(new Crash(seed, at)).Add(new Restart(seed, back));
+                    break;
+                case FaultKind.Stall:
+                    // CPU starvation of a peer or a seed: late timers move its health score, which replay must reproduce.
+                    var starved = Cases.Pick(ref rng, 2) == 0 ? peer : seeds[Cases.Pick(ref rng, seeds.Length)];
+                    faults = faults.Add(new Stall(starved, at, Cases.PickUs(ref rng, 100_000, 2_000_000)));
                     break;
                 default:
                     var all = seeds.Concat(peers).ToArray();
