@@ -393,7 +393,7 @@ public sealed class BenchRunner
             ["start_spacing_ms"] = Math.Round(load.StartSpacingMs, 3),
         };
         if (Sample("pss_mb_per_node").Count > 0) figures["pss_mb_per_node"] = P("pss_mb_per_node", 0.5);   // --processes only
-        File.WriteAllText(path, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
+        JsonFigures.Write(path, figures);   // no reflection: the native build writes it too
         Console.WriteLine($"figures written to {path}");
     }
 
