@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 using Xunit;
 
@@ -122,6 +124,56 @@ public sealed class NativeProcessTests
         Assert.Equal(0, await diagrams.WaitForExit(Bound));
         Assert.StartsWith("digraph", File.ReadAllText(Path.Combine(lab.Dir, "registration.dot")).TrimStart());
         Assert.StartsWith("digraph", File.ReadAllText(Path.Combine(lab.Dir, "suspicion.dot")).TrimStart());
+    }
+
+    /// <summary>
+    /// Concatenating two LanguageExt Seqs starts a generic cycle on which the NativeAOT compiler's IL scanner stops
+    /// (specs/aot.md); `dotnet publish` would say so after minutes, this says it in a second, naming the method.
+    /// </summary>
+    [Fact]
+    public void Our_assemblies_concatenate_no_LanguageExt_Seqs()
+    {
+        var dir = Path.GetDirectoryName(GossipProgram.Dll)!;
+        var offences = new List<string>();
+        foreach (var file in new[] { "gossip.dll", "GossipPure.Core.dll", "GossipPure.Shell.dll", "GossipPure.Simulation.dll" })
+        {
+            using var pe = new PEReader(File.OpenRead(Path.Combine(dir, file)));
+            var md = pe.GetMetadataReader();
+            string Name(EntityHandle h) => h.Kind switch
+            {
+                HandleKind.TypeReference => md.GetString(md.GetTypeReference((TypeReferenceHandle)h).Namespace) + "." + md.GetString(md.GetTypeReference((TypeReferenceHandle)h).Name),
+                HandleKind.TypeSpecification => GenericOf((TypeSpecificationHandle)h),
+                _ => "",
+            };
+            string GenericOf(TypeSpecificationHandle h)
+            {
+                var blob = md.GetBlobReader(md.GetTypeSpecification(h).Signature);
+                if (blob.ReadSignatureTypeCode() != SignatureTypeCode.GenericTypeInstance) return "";
+                blob.ReadSignatureTypeCode();   // class or value type
+                return Name(blob.ReadTypeHandle());
+            }
+            var concatenations = new HashSet<int>();
+            foreach (var h in md.MemberReferences)
+            {
+                var m = md.GetMemberReference(h);
+                var (name, parent) = (md.GetString(m.Name), Name(m.Parent));
+                if (parent is "LanguageExt.Seq`1" && name is "Concat" or "op_Addition" or "Append"
+                    || parent is "LanguageExt.Seq" or "LanguageExt.Prelude" && name is "append" or "concat")
+                    concatenations.Add(System.Reflection.Metadata.Ecma335.MetadataTokens.GetToken(h));
+            }
+            foreach (var def in md.MethodDefinitions.Select(md.GetMethodDefinition).Where(d => d.RelativeVirtualAddress != 0))
+            {
+                var il = pe.GetMethodBody(def.RelativeVirtualAddress).GetILReader();
+                var bytes = il.ReadBytes(il.Length);
+                for (var i = 0; i + 4 < bytes.Length; i++)
+                    if (bytes[i] is 0x28 or 0x6F && concatenations.Contains(BitConverter.ToInt32(bytes, i + 1)))
+                    {
+                        offences.Add($"{file}: {md.GetString(md.GetTypeDefinition(def.GetDeclaringType()).Name)}.{md.GetString(def.Name)}");
+                        break;
+                    }
+            }
+        }
+        Assert.True(offences.Count == 0, "concatenation of LanguageExt Seqs (use Enumerable.Concat or arrays; specs/aot.md) in: " + string.Join(", ", offences));
     }
 
     /// <summary>The first of <paramref name="n"/> consecutive free loopback ports (cluster numbers its peers from one).</summary>
