@@ -154,7 +154,7 @@ public sealed class Simulation
         seedCount = scenario.Seeds;
         SeedIds = scenario.SeedIds;
         PeerIds = scenario.PeerIds;
-        ids = SeedIds.Concat(PeerIds).ToArray();
+        ids = [.. SeedIds, .. PeerIds];   // not Seq.Concat: it stops the NativeAOT compiler (specs/aot.md)
         var n = ids.Length;
         configs = new NodeConfig[n];
         seeds = new SeedState[seedCount];

@@ -108,11 +108,12 @@ public sealed class GossipProcess : IDisposable
 
     /// <summary>
     /// Runs <c>gossip</c> behind <paramref name="launcher"/> (e.g. <c>ip netns exec &lt;ns&gt;</c>, which becomes the
-    /// program itself), named <paramref name="name"/> in timeouts (default: its arguments).
+    /// program itself), named <paramref name="name"/> in timeouts (default: its arguments). <paramref name="program"/>
+    /// is the command that is <c>gossip</c> (default: <c>dotnet gossip.dll</c>; the native tests give the native binary).
     /// </summary>
-    public GossipProcess(string workDir, string[] launcher, string[] args, string? name = null)
+    public GossipProcess(string workDir, string[] launcher, string[] args, string? name = null, string[]? program = null)
     {
-        string[] command = [.. launcher, "dotnet", GossipProgram.Dll, .. args];
+        string[] command = [.. launcher, .. program ?? ["dotnet", GossipProgram.Dll], .. args];
         var psi = new ProcessStartInfo(command[0]) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

@@ -7,8 +7,14 @@ public sealed class Network : IDisposable
 
     readonly List<GossipProcess> started = new();
 
-    public Network(int seeds, int peers, params string[] peerArgs)
+    readonly string[]? program;
+
+    public Network(int seeds, int peers, params string[] peerArgs) : this(null, seeds, peers, peerArgs) { }
+
+    /// <summary>A network whose nodes run <paramref name="program"/> (null: <c>dotnet gossip.dll</c>).</summary>
+    public Network(string[]? program, int seeds, int peers, params string[] peerArgs)
     {
+        this.program = program;
         Lab = new Lab(seeds);
         Seeds = Lab.Seeds.ToDictionary(s => s.Port, s => StartSeed(s.Port));
         PeerPorts = FreePorts.Take(peers).ToList();
@@ -22,14 +28,14 @@ public sealed class Network : IDisposable
 
     public GossipProcess StartSeed(int port)
     {
-        var p = new GossipProcess(Lab.Dir, "seed", "127.0.0.1", port.ToString(), "--config", Lab.ConfigPath, "--log-dir", Lab.Dir);
+        var p = new GossipProcess(Lab.Dir, [], ["seed", "127.0.0.1", port.ToString(), "--config", Lab.ConfigPath, "--log-dir", Lab.Dir], program: program);
         started.Add(p);
         return p;
     }
 
     public GossipProcess StartPeer(int port, params string[] args)
     {
-        var p = new GossipProcess(Lab.Dir, new[] { "peer", "127.0.0.1", port.ToString(), "--config", Lab.ConfigPath, "--log-dir", Lab.Dir }.Concat(args).ToArray());
+        var p = new GossipProcess(Lab.Dir, [], ["peer", "127.0.0.1", port.ToString(), "--config", Lab.ConfigPath, "--log-dir", Lab.Dir, .. args], program: program);
         started.Add(p);
         return p;
     }

@@ -79,7 +79,9 @@ public static class NodeCommands
         var json = o.Format(settings) == LogFormat.Json;
         var live = !settings.Get(o.Plain) && !json && LiveView.CanRun();
         var nodes = new List<HostedNode>();
-        foreach (var (role, id) in seedList.Select(s => (Role.Seed, s)).Concat(peerIds.Select(p => (Role.Peer, p))))
+        // Plain LINQ, not Seq.Concat: a LanguageExt concatenation of a value-type element (here a tuple) makes the
+        // NativeAOT compiler's IL scanner stop (specs/aot.md).
+        foreach (var (role, id) in seedList.AsEnumerable().Select(s => (Role.Seed, s)).Concat(peerIds.Select(p => (Role.Peer, p))))
         {
             var (node, nodeError) = Node(o, settings, role, id, seedList, $"[{(role == Role.Seed ? "seed" : "peer")} {id.Port}] ", console: !live);
             if (node is null) return Fail(nodeError!);

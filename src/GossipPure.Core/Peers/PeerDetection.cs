@@ -95,7 +95,7 @@ public static partial class PeerReducer
         var (fromNeighbours, rng) = s.Rng.Sample(neighbours, o.Witnesses);
         var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.Neighbours.Contains(n) && !s.Det.IsDead(n)).OrderBy(n => n).ToArray());
         var (fromOthers, rng2) = rng.Sample(others, o.Witnesses - fromNeighbours.Count);
-        var witnesses = fromNeighbours + fromOthers;
+        var witnesses = toSeq(fromNeighbours.AsEnumerable().Concat(fromOthers).ToArray());   // not Seq + Seq: that stops the NativeAOT compiler (specs/aot.md)
         s = s with { Rng = rng2 };
         w = WatchOf(s, x);
 

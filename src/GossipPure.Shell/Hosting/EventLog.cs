@@ -5,6 +5,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using GossipPure.Core;
 using GossipPure.Shell.Wire;
 using LanguageExt;
@@ -22,12 +23,14 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
     /// Every option, in declaration order, as (JSON name, property). The list follows <see cref="ProtocolOptions"/>
     /// as it grows, so an option added there is recorded without touching this file; its JSON name is the snake_case
     /// of the property name (<c>GossipIntervalMs</c> → <c>gossip_interval_ms</c>), the names format 1 wrote.
+    /// The list comes from System.Text.Json's source generator (<see cref="OptionsMetadata"/>), which keeps the
+    /// declaration order on every runtime; the native (NativeAOT) build has no metadata tokens to sort by.
     /// </summary>
     public static readonly IReadOnlyList<(string Name, PropertyInfo Property)> Options =
-        typeof(ProtocolOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanRead && p.CanWrite && p.GetIndexParameters().Length == 0)
-            .OrderBy(p => p.MetadataToken)
-            .Select(p => (JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name), p))
+        OptionsMetadata.Default.ProtocolOptions.Properties
+            .Select(j => (j.Name, Property: j.AttributeProvider as PropertyInfo
+                ?? throw new InvalidOperationException($"option '{j.Name}' is not a property of {nameof(ProtocolOptions)}")))
+            .Where(o => o.Property.CanRead && o.Property.CanWrite && o.Property.GetIndexParameters().Length == 0)
             .ToList();
 
     static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -154,6 +157,11 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
 
     sealed class HeaderError(string message) : Exception(message);
 }
+
+/// <summary>Compile-time metadata of <see cref="ProtocolOptions"/>: its properties, their snake_case names and order.</summary>
+[JsonSerializable(typeof(ProtocolOptions))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+sealed partial class OptionsMetadata : JsonSerializerContext;
 
 /// <summary>One recorded step: the input the reducer took and (format 2) the effects it produced.</summary>
 public sealed record EventLogStep(long Step, int Line, Input Input, Option<Seq<Effect>> Effects);
