@@ -22,6 +22,30 @@ public sealed class MembershipTests
         return w;
     }
 
+    /// <summary>
+    /// A peer that crashes right after it registered, before any neighbour linked to it, is reported by nobody: only
+    /// the seeds' own connections to it break. A seed then asks the seeds itself (they probe before they vote); a
+    /// weak sign (a timeout) or an address that is not a registered peer starts nothing.
+    /// </summary>
+    [Fact]
+    public void A_registered_peer_whose_connection_to_a_seed_breaks_is_put_to_the_seeds_vote()
+    {
+        var w = Registered(incarnation: 5);
+        var seed = w.SeedIds[0];
+        var weak = w.Step(seed, new Disconnected(w.NowUs + 1, P, "no frame within 10s: timed out"));
+        Assert.DoesNotContain(weak, e => e is Send { Message: DeadProposal });
+        var stranger = w.Step(seed, new Disconnected(w.NowUs + 2, World.PeerId(7), "connection reset by the remote"));
+        Assert.DoesNotContain(stranger, e => e is Send { Message: DeadProposal });
+
+        var broken = w.Step(seed, new Disconnected(w.NowUs + 3, P, "connection reset by the remote"));
+        var proposals = broken.OfType<Send>().Where(e => e.Message is DeadProposal { Suspect: var x } && x == P).Select(e => e.To).ToList();
+        Assert.Equal(w.SeedIds.Filter(id => id != seed).OrderBy(n => n), proposals.OrderBy(n => n));
+        Assert.Contains(broken, e => e is Send { Message: Probe } s && s.To == P);   // the seed probes before its own vote
+        // A second break while the vote runs starts no second one.
+        var again = w.Step(seed, new Disconnected(w.NowUs + 4, P, "connection reset by the remote"));
+        Assert.DoesNotContain(again, e => e is Send { Message: DeadProposal });
+    }
+
     static DeadConfirmed Removal(World w, long incarnation) =>
         new(P, toSeq([w.SeedIds[0], w.SeedIds[1]]), "crashed", None, incarnation);
 

@@ -56,7 +56,7 @@ public static partial class SeedReducer
             // Found alive moments ago: the reporter gets that answer, and no new vote starts (a storm of reports about
             // one node costs one vote per DeadHoldoffMs, not one per report).
             fx.Add(new Log(LogLevel.Debug, $"DEAD_REPORT about {x} from {reporter} merged: the seeds found it alive {(s.NowUs - rejected.DecidedUs) / 1000}ms ago ({rejected.LastEvidence})"));
-            fx.Send(reporter, new DeadRejected(x, rejected.LastEvidence));
+            if (reporter != s.Config.Self) fx.Send(reporter, new DeadRejected(x, rejected.LastEvidence));
             return s;
         }
         var c = s.Config;
@@ -109,6 +109,20 @@ public static partial class SeedReducer
     /// A dial to a probed peer failed: refused or reset is strong evidence, a yes vote even from a late seed; a
     /// timeout is only silence, judged like an unanswered PROBE (a late seed abstains).
     /// </summary>
+    /// <summary>
+    /// A registered peer's connection to this seed broke with strong evidence (reset, refused, closed). A peer that
+    /// crashes before any neighbour linked to it would otherwise never be reported by anyone and stay on every seed's
+    /// list, handed out in peer lists. So the seed asks the seeds itself, as for a report: every seed probes before it
+    /// votes, and a live peer is found alive and stays. A peer that said LEAVE is removed by that already.
+    /// </summary>
+    static SeedState OnPeerConnectionLost(SeedState s, NodeId node, string reason, EffectList fx)
+    {
+        if (!s.Peers.ContainsKey(node) || s.Left.Contains(node) || ConnectionEvidence.IsWeak(reason)) return s;
+        if (s.Deaths.Find(node).Map(d => d.Phase == RegPhase.Proposed).IfNone(false)) return s;   // a vote is under way
+        fx.Info($"Connection from registered peer {node} lost ({reason}): asking the seeds whether it is alive");
+        return ProposeRemoval(s, node, "crashed", s.Config.Self, fx);
+    }
+
     static SeedState OnPeerUnreachable(SeedState s, NodeId node, string reason, string evidence, EffectList fx)
     {
         if (s.Probes.Find(node).Case is not PendingProbe<BallotRef> p) return s;
@@ -160,7 +174,7 @@ public static partial class SeedReducer
         {
             fx.Add(new CancelTimer(DeathTimer(x)));
             fx.Warn($"DEAD_REJECTED {x}: {d.No.Count}/{c.Seeds.Count} seeds found it alive ({evidence}); it stays");
-            foreach (var r in d.Reporters.Filter(r => r != x).OrderBy(r => r)) fx.Send(r, new DeadRejected(x, evidence));
+            foreach (var r in d.Reporters.Filter(r => r != x && r != c.Self).OrderBy(r => r)) fx.Send(r, new DeadRejected(x, evidence));
             return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumImpossible).IfNone(RegPhase.Rejected), DecidedUs = s.NowUs }) };
         }
         return s;
