@@ -115,6 +115,11 @@ public static partial class SeedReducer
     /// list, handed out in peer lists. So the seed asks the seeds itself, as for a report: every seed probes before it
     /// votes, and a live peer is found alive and stays. A peer that said LEAVE is removed by that already.
     /// </summary>
+    static SeedState OnPeerDisconnected(SeedState s, NodeId node, string reason, EffectList fx) =>
+        // While this seed probes the node, its connection breaking answers the probe as a refused dial would (a PROBE
+        // written into the dying connection would otherwise wait for the next attempt).
+        s.Probes.ContainsKey(node) ? OnPeerUnreachable(s, node, reason, $"connection lost ({reason})", fx) : OnPeerConnectionLost(s, node, reason, fx);
+
     static SeedState OnPeerConnectionLost(SeedState s, NodeId node, string reason, EffectList fx)
     {
         if (!s.Peers.ContainsKey(node) || s.Left.Contains(node) || ConnectionEvidence.IsWeak(reason)) return s;

@@ -23,7 +23,7 @@ public static partial class SeedReducer
             Disconnected d when s.Config.IsSeed(d.Node) => OnSeedLost(s, d.Node, $"connection closed ({d.Reason})", fx),
             ConnectFailed f when s.Config.IsSeed(f.Node) => OnSeedLost(s, f.Node, f.Reason, fx),
             ConnectFailed f => OnPeerUnreachable(s, f.Node, f.Reason, $"cannot connect ({f.Reason})", fx),
-            Disconnected d => OnPeerConnectionLost(s, d.Node, d.Reason, fx),
+            Disconnected d => OnPeerDisconnected(s, d.Node, d.Reason, fx),
             TimerFired t => OnTimer(s, t.Key, fx),
             Received r => OnMessage(s, r.From, r.Message, fx),
             BadFrame b => Reject(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
