@@ -92,6 +92,11 @@ public sealed class NodeRunner<TState> : ILoopHandler
         var loop = this.loop = new NodeLoop(Scheduler, this);
         // The transport's own notices (refused frames, key reloads) come from its threads: written out at once.
         var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow);
+        // Started goes into the inbox before the socket listens: an input the transport posts (a connection accepted at
+        // once) must come after it, or the reducer, not yet started, would drop it (seen: a seed that never learned
+        // that another seed had connected, and a seed mesh that never completed).
+        var randomSeed = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
+        loop.Post(new Started(Clock.NowUs(), randomSeed));
         try
         {
             transport.Listen();
@@ -101,10 +106,8 @@ public sealed class NodeRunner<TState> : ILoopHandler
             log.WriteNow(Core.LogLevel.Error, $"Cannot listen on {config.Self}: {BindError(e)}");
             return 1;
         }
-        var randomSeed = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
         using var recorder = this.recorder = new InputRecorder(EventsPath, role, config, randomSeed);
         using var metrics = this.metrics = new NodeMetrics(role, config.Self, () => loop.Queued);
-        loop.Post(new Started(Clock.NowUs(), randomSeed));
         using var onShutdown = shutdown.Register(() => loop.Post(new ShutdownRequested(Clock.NowUs())));
         loop.Start();
         try
