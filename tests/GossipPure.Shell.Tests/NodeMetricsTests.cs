@@ -187,16 +187,7 @@ public sealed class NodeMetricsTests
         var ports = new List<int>(n);
         var port = 8000 + Random.Shared.Next(0, 2000);
         for (var tried = 0; ports.Count < n && tried < 2000; tried++, port = port >= 9999 ? 8000 : port + 1)
-        {
-            try
-            {
-                var l = new TcpListener(IPAddress.Loopback, port);
-                l.Start();
-                l.Stop();
-                ports.Add(port);
-            }
-            catch (SocketException) { }
-        }
+            if (Net.LoopbackPorts.IsFree(port)) ports.Add(port);
         return ports.Count == n ? ports : throw new InvalidOperationException($"only {ports.Count} of {n} free ports in 8000–9999");
     }
 

@@ -252,50 +252,9 @@ public sealed class BenchRunner
         Say($"dissemination: {count} messages, median {Stats.Quantile(ms, 0.5):0.000} ms to the last of {peers.Count(p => p.Alive) - 1} peers");
     }
 
-    /// <summary>
-    /// Takes the next <paramref name="count"/> messages made by live peers (from now on) and waits, for each, for its
-    /// first receipt at every other live peer; returns made → last receipt for each, in ms.
-    /// </summary>
-    async Task<List<double>> Disseminate(int count, CancellationToken ct)
-    {
-        var live = peers.Where(p => p.Alive).ToList();
-        while (made.Reader.TryRead(out _)) { }
-        var measuring = new List<Task<double>>();
-        var bodies = new List<(string Body, List<IBenchNode> To)>();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        stop.CancelAfter(bound);
-        try
-        {
-            while (measuring.Count < count)
-            {
-                var (origin, at, body) = await made.Reader.ReadAsync(stop.Token);
-                if (!origin.Alive) continue;
-                var to = live.Where(p => p != origin && p.Alive).ToList();
-                bodies.Add((body, to));
-                measuring.Add(Delivered(to, at, body));
-            }
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new TimeoutException($"no {count} messages made within {bound.TotalSeconds:0}s");
-        }
-        try { return (await Bounded(Task.WhenAll(measuring), "delivery of every message to every live peer", ct)).ToList(); }
-        catch (TimeoutException)
-        {
-            // Name the peers that missed a message: they are where to look.
-            var (body, to) = bodies.First(b => b.To.Any(p => !p.Log.Receipt(b.Body).IsCompleted));
-            var missed = to.Where(p => !p.Log.Receipt(body).IsCompleted).Select(p => p.Port).ToList();
-            foreach (var p in live) p.Log.ForgetReceiptWaiters();
-            throw new TimeoutException($"'{body}' reached only {to.Count - missed.Count} of {to.Count} peers within {bound.TotalSeconds:0}s " +
-                $"(missing at {string.Join(", ", missed.Take(10))}{(missed.Count > 10 ? ", …" : "")})");
-        }
-
-        static async Task<double> Delivered(IEnumerable<IBenchNode> at, DateTime madeAt, string body)
-        {
-            var receipts = await Task.WhenAll(at.Select(p => p.Log.Receipt(body)));
-            return receipts.Length == 0 ? 0 : (receipts.Max() - madeAt).TotalMilliseconds;
-        }
-    }
+    /// <summary>Made → last receipt of the next <paramref name="count"/> messages, in ms (<see cref="Dissemination"/>).</summary>
+    Task<List<double>> Disseminate(int count, CancellationToken ct) =>
+        Dissemination.Measure(peers, made.Reader, count, bound, Bounded, ct);
 
     /// <summary>Kills (or freezes) a random peer; returns ms from the signal to DEAD_CONFIRMED at the last live node.</summary>
     async Task<double> Fail(bool freeze, CancellationToken ct)
@@ -406,15 +365,7 @@ public sealed class BenchRunner
         var port = low + Random.Shared.Next(0, high - low);
         for (var tried = 0; ports.Count < n && tried < high - low; tried++, port = port >= high ? low : port + 1)
         {
-            if (taken?.Contains(port) == true) continue;
-            try
-            {
-                var l = new TcpListener(IPAddress.Loopback, port);
-                l.Start();
-                l.Stop();
-                ports.Add(port);
-            }
-            catch (SocketException) { }
+            if (taken?.Contains(port) != true && Shell.Net.LoopbackPorts.IsFree(port)) ports.Add(port);
         }
         if (ports.Count < n) throw new TimeoutException($"only {ports.Count} of {n} free ports in {low}–{high}");
         return ports;
