@@ -238,6 +238,13 @@ public sealed class TopologyTests
         using var net = new Network(seeds: 3, peers: 4, "--gossip-count", "0");
         await Task.WhenAll(net.Peers.Values.Select(p => p.WaitForLine(l => l.Contains("Registered;"), Network.Bound, "registration")));
         var victim = net.PeerPorts[1];
+        // The event file is written out per handled batch (specs/node-loop.md): a kill -9 in the very batch that
+        // registered would leave a file without the registration. Kill once the file has it, as the drawing needs.
+        var victimEvents = Path.Combine(net.Lab.Dir, $"events_peer_{victim}.jsonl");
+        var deadline = DateTime.UtcNow + Network.Bound;
+        bool Flushed() => File.Exists(victimEvents) && File.ReadAllText(victimEvents).Contains("Registered;");
+        while (!Flushed() && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(Flushed(), $"{victimEvents} never recorded the registration");
         net.Peers[victim].Signal(9);
         await net.WaitForDeadConfirmedEverywhere(victim, Network.Bound, victim);
         var live = net.PeerPorts.Where(p => p != victim).Select(Network.Id).ToHashSet();
