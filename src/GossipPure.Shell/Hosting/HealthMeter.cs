@@ -6,9 +6,9 @@ namespace GossipPure.Shell.Hosting;
 
 /// <summary>
 /// Measures how late this node itself is and hands it to the core as a <see cref="HealthSample"/> (the core decides
-/// what it means; see Core/Health.cs). Two measures: how late a timer's tick is taken from the inbox, against its due
-/// time on the monotonic clock (immune to wall-clock steps), and how long an input waited in the inbox between its
-/// stamp and being taken. The core also derives timer lateness from its own due times; this adds the inbox age and a
+/// what it means; see Core/Health.cs). Two measures: how late a timer's tick was handled, as the node loop measures it
+/// against the timer's due time on the monotonic clock (<see cref="TimerLate"/>; immune to wall-clock steps), and how
+/// long an input waited in the inbox between its stamp and being taken. The core also derives timer lateness from its own due times; this adds the inbox age and a
 /// clock that cannot jump.
 /// <para>
 /// Reporting, not judging: lateness under <see cref="FloorMs"/> is not reported (a quiet node sends no samples, so its
@@ -25,11 +25,10 @@ public sealed class HealthMeter(Func<long>? monotonicMs = null, Func<long>? wall
 
     readonly Func<long> monoMs = monotonicMs ?? (() => Stopwatch.GetTimestamp() * 1000 / Stopwatch.Frequency);
     readonly Func<long> nowUs = wallUs ?? Clock.NowUs;
-    readonly Dictionary<string, long> dueMs = new(StringComparer.Ordinal);
     long worstTimerLateMs, worstInboxAgeMs, lastSentMs = long.MinValue / 2;
 
-    /// <summary>The loop set (or reset) a timer.</summary>
-    public void TimerSet(string key, long delayMs) => dueMs[key] = monoMs() + Math.Max(0, delayMs);
+    /// <summary>The loop is handling a timer <paramref name="lateMs"/> after it was due (the loop's own measure).</summary>
+    public void TimerLate(long lateMs) => worstTimerLateMs = Math.Max(worstTimerLateMs, lateMs);
 
     /// <summary>
     /// The loop took <paramref name="input"/> from the inbox and is about to step it. Returns the sample to step next,
@@ -41,9 +40,8 @@ public sealed class HealthMeter(Func<long>? monotonicMs = null, Func<long>? wall
         {
             case HealthSample:
                 return null;   // a sample's own wait is not news
-            case TimerFired t when dueMs.Remove(t.Key, out var due):
-                worstTimerLateMs = Math.Max(worstTimerLateMs, monoMs() - due);
-                break;
+            case TimerFired:
+                break;   // its lateness came with TimerLate
             default:
                 worstInboxAgeMs = Math.Max(worstInboxAgeMs, (nowUs() - input.NowUs) / 1000);
                 break;

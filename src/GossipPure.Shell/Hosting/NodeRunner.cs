@@ -129,6 +129,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
     bool ILoopHandler.HandleTimer(string key, long latenessUs)
     {
         Health?.TimerFired(key, latenessUs);
+        healthMeter.TimerLate(latenessUs / 1000);
         return Handle(new TimerFired(Clock.NowUs(), key));
     }
 
@@ -161,7 +162,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
                 case Connect c: transport!.Connect(c.To); break;
                 case Disconnect d: transport!.Disconnect(d.Node); break;
                 case PingHost p: _ = Icmp.EchoAsync(p.Ip, loop!.Post); break;
-                case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); healthMeter.TimerSet(t.Key, t.DelayMs); break;
+                case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); break;
                 case CancelTimer t: loop!.CancelTimer(t.Key); break;
                 case Log l: log!.Write(l.Level, l.Text); OnLog?.Invoke(l.Level, l.Text); break;
                 case Stop stop: exitCode = stop.ExitCode; running = false; break;
