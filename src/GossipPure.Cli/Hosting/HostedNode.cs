@@ -7,8 +7,8 @@ using GossipPure.Shell.Net;
 
 namespace GossipPure.Cli.Hosting;
 
-/// <summary>A log line a node wrote, as the live view receives it.</summary>
-public sealed record NodeLine(DateTime At, HostedNode Node, Core.LogLevel Level, string Text);
+/// <summary>An event a node emitted, as the live view receives it.</summary>
+public sealed record NodeLine(DateTime At, HostedNode Node, NodeEvent Event);
 
 /// <summary>
 /// One seed or peer run by the host: the shell's <see cref="NodeRunner{TState}"/>, plus what an observer may read
@@ -46,7 +46,7 @@ public sealed class HostedNode
     /// <summary>Set when this node was crashed or frozen on purpose (from the live view).</summary>
     public string? Fault { get; private set; }
 
-    /// <summary>Where the node's log lines go as they are written (called on the node's own loop: keep it cheap).</summary>
+    /// <summary>Where the node's events go as they are emitted (called on the node's own loop: keep it cheap).</summary>
     public ConcurrentQueue<NodeLine>? Lines { get; set; }
 
     public static HostedNode Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null)
@@ -55,7 +55,7 @@ public sealed class HostedNode
         var runner = new NodeRunner<SeedState>(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files)
         {
             Network = network ?? TransportOptions.Default,
-            OnLog = (level, text) => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, level, text)),
+            OnEvent = e => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, e)),
         };
         self = new HostedNode(Role.Seed, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, runner.Crash, runner.Freeze);
         return self;
@@ -67,7 +67,7 @@ public sealed class HostedNode
         var runner = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files)
         {
             Network = network ?? TransportOptions.Default,
-            OnLog = (level, text) => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, level, text)),
+            OnEvent = e => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, e)),
         };
         self = new HostedNode(Role.Peer, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, runner.Crash, runner.Freeze);
         return self;

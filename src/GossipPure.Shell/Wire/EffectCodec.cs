@@ -13,7 +13,7 @@ namespace GossipPure.Shell.Wire;
 /// The JSON form of every <see cref="Effect"/>: the <c>fx</c> list of an event-log step (format 2), so a replay can
 /// check that the reducer still decides what it decided in the run. One object per effect, its kind in <c>fx</c>:
 /// <code>
-/// {"fx":"send","to":"127.0.0.1:6002","msg":{...}}      {"fx":"log","level":"info","text":"..."}
+/// {"fx":"send","to":"127.0.0.1:6002","msg":{...}}      {"fx":"event","kind":"Suspected","event":{...}} (EventJson)
 /// {"fx":"timer","key":"gossip","delay_ms":5000}         {"fx":"cancel_timer","key":"witness:127.0.0.1:6001"}
 /// {"fx":"connect","to":"127.0.0.1:5011"}                {"fx":"disconnect","node":"127.0.0.1:6001"}
 /// {"fx":"ping","ip":"127.0.0.1"}                        {"fx":"stop","code":0}
@@ -96,10 +96,11 @@ public static class EffectCodec
                 w.WritePropertyName("msg");
                 JsonCodec.WriteMessageTo(w, s.Message);
                 break;
-            case Log l:
-                w.WriteString("fx", "log");
-                w.WriteString("level", LevelName(l.Level));
-                w.WriteString("text", l.Text);
+            case NodeEvent e:
+                w.WriteString("fx", "event");
+                w.WriteString("kind", Hosting.EventJson.KindOf(e));
+                w.WritePropertyName("event");
+                Hosting.EventJson.Write(w, e);
                 break;
             case SetTimer t:
                 w.WriteString("fx", "timer");
@@ -230,7 +231,8 @@ public static class EffectCodec
         return kind switch
         {
             "send" => new Send(f.Address("to"), ReadMessage(f.Property("msg"), $"{path} 'send': field 'msg'")),
-            "log" => new Log(f.Level("level"), f.String("text", MaxLogTextChars)),
+            "event" => Hosting.EventJson.TryRead(f.String("kind", JsonCodec.MaxStringChars), f.Property("event"), out var e, out var why)
+                ? e : throw new EffectError($"{path} 'event': {why}"),
             "timer" => new SetTimer(f.String("key", JsonCodec.MaxInputStringChars), f.Long("delay_ms")),
             "cancel_timer" => new CancelTimer(f.String("key", JsonCodec.MaxInputStringChars)),
             "connect" => new Connect(f.Address("to")),
