@@ -101,7 +101,13 @@ public static class Why
         RegisterCommitted c when c.Peer == x => ($"registered with {c.Voters.Count}/{c.Seeds} votes ({Nodes(c.Voters)}); proposal {c.ProposalId}", Mark.Context),
         CommitLearned c when c.Peer == x => ($"registered (learned from {c.From}, voters {Nodes(c.Voters)})", Mark.Context),
         DeadReportReceived r when r.Suspect == x => ($"{r.Reporter} reported it dead: {r.Report}", Mark.Reported),
-        DeadReportIgnored r when r.Suspect == x => ($"a report from {r.Reporter} not taken ({r.Why})", Mark.Context),
+        DeadReportIgnored r when r.Suspect == x => ($"a report from {r.Reporter} not taken: {r.Why switch
+        {
+            ReportIgnoredBecause.SuspectNotListed => "it was no longer on the peer list",
+            ReportIgnoredBecause.AboutItself => "a node cannot report itself",
+            ReportIgnoredBecause.ReporterRemoved => "the reporter was itself removed",
+            _ => "the reporter is not registered",
+        }}", Mark.Context),
         DeadReportMerged m when m.Suspect == x => ($"a report from {m.Reporter} merged: found alive {m.AliveAgoMs}ms before ({m.Evidence})", Mark.Context),
         LeaveReceived l when l.Peer == x => ("it said LEAVE: it is shutting down", Mark.Context),
         PeerConnectionLost c when c.Peer == x => ($"its connection to this seed broke ({c.Reason}): the seeds are asked", Mark.Suspected),
