@@ -230,7 +230,7 @@ public sealed class CrashReplayTests
         int At(string what) => chain.ToList().FindIndex(l => Regex.IsMatch(l, @"^  #\d+ \d\d:\d\d:\d\d\.\d{6}  " + what));
         var suspect = At("suspected it on (strong|weak) evidence: ");
         var report = At($"reported it dead to 1 seeds: Dead Node:127\\.0\\.0\\.1:{victim}:");
-        var purge = At($@"confirmed dead by 1/1 seeds \(voters {Regex.Escape(Network.Id(net.Seeds.Keys.Single()))}; reason crashed; incarnation \d+; told by .*\): purged");
+        var purge = At($@"confirmed dead by 1/1 seeds \(voters {Regex.Escape(Network.Id(net.Seeds.Keys.Single()))}; reason crashed; incarnation \d+; told by .*\); purged here");
         Assert.True(suspect > 0 && report > suspect && purge > report, "the chain is evidence → report → confirmation → purge:\n" + string.Join('\n', chain));
         Assert.Equal($"so: {Network.Id(victim)} was suspected, reported, confirmed dead and purged at peer {Network.Id(watcher)}.", chain[^1]);
 

@@ -155,3 +155,40 @@ public class EventTextTests
         return dir?.FullName ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
     }
 }
+
+/// <summary>The JSON log (CLEF) carries each event's kind and fields beside its line; the text file keeps the line.</summary>
+public class NodeLogEventTests
+{
+    [Fact]
+    public void A_json_log_names_the_event_and_its_fields_and_the_text_file_keeps_the_line()
+    {
+        var dir = Directory.CreateTempSubdirectory("gossip-nodelog-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "outputfile_peer_6001.txt");
+            var e = new Purged(new NodeId("127.0.0.1", 6002), "crashed", 42, Seq1(new NodeId("127.0.0.1", 5011)), 3, new NodeId("127.0.0.1", 5011), true, 2);
+            using (var log = new NodeLog(path, null, console: false, LogFormat.Json, "127.0.0.1:6001", "peer"))
+            {
+                log.Write(e);
+                log.Flush();
+            }
+            Assert.EndsWith(" WARNING: " + EventText.Render(e).Line, Assert.Single(File.ReadAllLines(path)));
+            using var clef = JsonDocument.Parse(Assert.Single(File.ReadAllLines(Path.ChangeExtension(path, ".clef"))));
+            var root = clef.RootElement;
+            Assert.Equal(EventText.Render(e).Line, root.GetProperty("@m").GetString());
+            Assert.Equal("Purged", root.GetProperty("event").GetString());
+            var fields = root.GetProperty("fields");
+            Assert.Equal("127.0.0.1:6002", fields.GetProperty("node").GetString());
+            Assert.Equal(42, fields.GetProperty("incarnation").GetInt64());
+            Assert.Equal("127.0.0.1:5011", fields.GetProperty("voters")[0].GetString());
+            Assert.True(fields.GetProperty("was_neighbour").GetBoolean());
+            // The fields read back as the event itself.
+            Assert.True(EventJson.TryRead("Purged", fields, out var back, out var error), error);
+            Assert.Equal(e, back);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
