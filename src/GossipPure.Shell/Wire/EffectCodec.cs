@@ -24,8 +24,6 @@ namespace GossipPure.Shell.Wire;
 /// </summary>
 public static class EffectCodec
 {
-    /// <summary>Longest log text accepted, in UTF-16 characters (a log line may list a whole peer list).</summary>
-    public const int MaxLogTextChars = 1024 * 1024;
     /// <summary>Most effects in one step (a step of a seed with 100,000 peers stays below it).</summary>
     public const int MaxEffects = 1_000_000;
 
@@ -132,16 +130,6 @@ public static class EffectCodec
         }
         w.WriteEndObject();
     }
-
-    /// <summary>The level as the event log writes it: debug, info, warning, error.</summary>
-    public static string LevelName(Core.LogLevel level) => level switch
-    {
-        Core.LogLevel.Debug => "debug",
-        Core.LogLevel.Info => "info",
-        Core.LogLevel.Warning => "warning",
-        Core.LogLevel.Error => "error",
-        _ => throw new ArgumentException($"EffectCodec cannot encode log level {level}", nameof(level)),
-    };
 
     // ---- Decoding -----------------------------------------------------------------------------------------
 
@@ -291,15 +279,6 @@ public static class EffectCodec
             var text = String(name, JsonCodec.MaxStringChars);
             return JsonCodec.TryParseAddress(text, out var id) ? id : throw new EffectError($"{owner}: field '{name}': '{Short(text)}' is not IP:Port");
         }
-
-        public Core.LogLevel Level(string name) => String(name, JsonCodec.MaxStringChars) switch
-        {
-            "debug" => Core.LogLevel.Debug,
-            "info" => Core.LogLevel.Info,
-            "warning" => Core.LogLevel.Warning,
-            "error" => Core.LogLevel.Error,
-            var other => throw new EffectError($"{owner}: field '{name}': '{Short(other)}' is not debug, info, warning or error"),
-        };
     }
 
     /// <summary>A value from the file, cut short and made one line for an error message.</summary>
