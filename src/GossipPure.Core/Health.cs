@@ -70,13 +70,6 @@ public sealed record Health(int Score, long ChangedUs, HashMap<string, long> Due
         return h with { Score = score, ChangedUs = input.NowUs };
     }
 
-    static string Describe(Input input, long lateMs) => input switch
-    {
-        TimerFired t => $"timer '{t.Key}' fired {lateMs}ms late",
-        HealthSample s => $"timers {s.TimerLateMs}ms late, oldest queued input {s.InboxAgeMs}ms old",
-        _ => $"{lateMs}ms late",
-    };
-
     /// <summary>After the step: remembers when each timer it set is due, forgets the cancelled ones.</summary>
     public Health Track(long nowUs, Seq<Effect> effects)
     {
