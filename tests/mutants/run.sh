@@ -36,7 +36,7 @@ mutants=(
   # Bridging: a seed links a cut-off part of the overlay back.
   "no-bridge|src/GossipPure.Core/Seeds/SeedOverlay.cs|s/fx.Send\(head, new Bridge\(target\)\);/{}/|tests/GossipPure.Core.Tests|FullyQualifiedName~NetworkConnectivityProperties"
   # Seed probe retries: under loss one unanswered PROBE is no proof of death.
-  "single-seed-probe|src/GossipPure.Core/NodeConfig.cs|s/public int SeedProbeAttempts \{ get; init; \} = 3;/public int SeedProbeAttempts { get; init; } = 1;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Lying_peers_cannot_get_a_live_peer_removed_under_loss_up_to_5_percent"
+  "single-seed-probe|src/GossipPure.Core/NodeConfig.cs|s/public int SeedProbeAttempts \{ get; init; \} = 3;/public int SeedProbeAttempts { get; init; } = 1;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Under_2_percent_loss_lost_probes_almost_never_remove_a_live_peer"
   # The suspicion machine: no transition beyond the drawn table.
   "suspicion-extra-transition|src/GossipPure.Core/Peers/Suspicion.cs|s/\.Permit\(SuspicionTrigger.Refuted, SuspicionPhase.Alive\)/.Permit(SuspicionTrigger.Refuted, SuspicionPhase.Alive).Permit(SuspicionTrigger.Evidence, SuspicionPhase.Dead)/|tests/GossipPure.Core.Tests|FullyQualifiedName~MachineModelProperties|FullyQualifiedName~SuspicionMachineTests|FullyQualifiedName~DiagramTests"
   # Replay: a recorded effect that differs from the replayed one is reported.

@@ -50,6 +50,19 @@ public sealed class World
         Step(id, new Started(Tick(), 0));
     }
 
+    /// <summary>
+    /// A seed crashes and a new process starts at its address: the old state, its timers and every message in flight
+    /// to it are gone (they travelled on the connections that died with it).
+    /// </summary>
+    public void RestartSeed(NodeId id)
+    {
+        if (!Seeds.ContainsKey(id)) throw new InvalidOperationException($"{id} is not a seed of the world");
+        InFlight.RemoveAll(e => e.To == id);
+        Timers.RemoveWhere(t => t.Node == id);
+        Seeds[id] = SeedState.Initial(ConfigFor(id));
+        Step(id, new Started(Tick(), 0));
+    }
+
     public void StartPeer(NodeId id, ulong randomSeed)
     {
         Peers.Add(id, PeerState.Initial(ConfigFor(id)));

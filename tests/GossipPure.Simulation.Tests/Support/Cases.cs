@@ -131,21 +131,22 @@ public sealed record DeterminismCase(ulong Seed, int SeedCount, int Peers, int L
 /// DEAD_PROPOSAL, DEAD_VOTE yes (guessing the honest seeds' proposal ids) and DEAD_CONFIRMED certificates naming
 /// fewer than a quorum of distinct seeds.
 /// </summary>
-public sealed record AccusationCase(ulong Seed, int Peers, int LatencyMaxMs, int LossPermille, int DupPercent, int LyingPeers, int LyingSeeds, int Accusations)
+public sealed record AccusationCase(ulong Seed, int SeedCount, int Peers, int LatencyMaxMs, int LossPermille, int DupPercent, int LyingPeers, int LyingSeeds, int Accusations)
 {
-    public const int SeedCount = 3;
     public const long RunUs = 40 * Cases.Second;
 
+    /// <summary>1–7 seeds; with lying seeds 2–7, so a minority of one or more liars exists beside an honest seed.</summary>
     public static Gen<AccusationCase> Gen(int maxLossPermille, bool lyingSeeds) =>
         from seed in Cases.Seeds
+        from n in FsCheck.Fluent.Gen.Choose(lyingSeeds ? 2 : 1, 7)
         from peers in FsCheck.Fluent.Gen.Choose(5, 12)
         from lat in FsCheck.Fluent.Gen.Choose(1, 100)
         from loss in FsCheck.Fluent.Gen.Choose(0, maxLossPermille)
         from dup in FsCheck.Fluent.Gen.Choose(0, 20)
         from liars in FsCheck.Fluent.Gen.Choose(1, (peers - 1) / 2)
-        from liarSeeds in lyingSeeds ? FsCheck.Fluent.Gen.Choose(1, Quorum.Of(SeedCount) - 1) : FsCheck.Fluent.Gen.Constant(0)
+        from liarSeeds in lyingSeeds ? FsCheck.Fluent.Gen.Choose(1, Quorum.Of(n) - 1) : FsCheck.Fluent.Gen.Constant(0)
         from accusations in FsCheck.Fluent.Gen.Choose(0, 300)
-        select new AccusationCase(seed, peers, lat, loss, dup, liars, liarSeeds, accusations);
+        select new AccusationCase(seed, n, peers, lat, loss, dup, liars, liarSeeds, accusations);
 
     public Seq<NodeId> LiarPeers => toSeq(Pick().Liars);
     public Seq<NodeId> LiarSeeds => toSeq(Enumerable.Range(SeedCount - LyingSeeds, LyingSeeds).Select(Addresses.Seed).ToArray());
