@@ -26,6 +26,12 @@ public static partial class SeedReducer
             }
             return Reject(s, fx, $"DEAD_REPORT from {reporter} ignored: not a registered peer");
         }
+        // Removed already: the reporter missed the certificate (every copy lost), so it gets it again.
+        foreach (var tomb in s.Removed.Find(r.Suspect))
+        {
+            fx.Send(reporter, tomb);
+            return Reject(s, fx, $"DEAD_REPORT about removed {r.Suspect} from {reporter}: DEAD_CONFIRMED sent to it again");
+        }
         if (!s.Peers.ContainsKey(r.Suspect))
             return Reject(s, fx, $"DEAD_REPORT about {r.Suspect} ignored: it is not in the peer list");
         if (r.Suspect == reporter)

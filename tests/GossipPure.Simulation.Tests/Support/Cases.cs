@@ -248,19 +248,23 @@ public sealed record AccusationCase(ulong Seed, int SeedCount, int Peers, int La
 
 // ---- (c) Liveness ----------------------------------------------------------------------------------------------
 
-/// <summary>One peer crashes or hangs; optionally a minority seed crashes too (a quorum stays up).</summary>
-public sealed record DeathCase(ulong Seed, int Peers, int LatencyMaxMs, int DupPercent, int LossPermille, bool Hang, int Victim, int FaultAtMs, bool SeedCrash)
+/// <summary>
+/// One peer crashes or hangs, with 1–7 seeds; optionally (with 3 or more seeds) a minority of them crashes too, so a
+/// quorum stays up.
+/// </summary>
+public sealed record DeathCase(ulong Seed, int SeedCount, int Peers, int LatencyMaxMs, int DupPercent, int LossPermille, bool Hang, int Victim, int FaultAtMs, int SeedCrashes)
 {
     public static Gen<DeathCase> Gen(bool hang, int maxLossPermille) =>
         from seed in Cases.Seeds
+        from n in FsCheck.Fluent.Gen.Choose(1, 7)
         from peers in FsCheck.Fluent.Gen.Choose(4, 15)
         from lat in FsCheck.Fluent.Gen.Choose(1, 100)
         from dup in FsCheck.Fluent.Gen.Choose(0, 20)
         from loss in FsCheck.Fluent.Gen.Choose(0, maxLossPermille)
         from victim in FsCheck.Fluent.Gen.Choose(0, peers - 1)
         from at in FsCheck.Fluent.Gen.Choose(8_000, 20_000)
-        from seedCrash in FsCheck.Fluent.Gen.Elements(true, false)
-        select new DeathCase(seed, peers, lat, dup, loss, hang, victim, at, seedCrash);
+        from seedCrashes in FsCheck.Fluent.Gen.Frequency((1, FsCheck.Fluent.Gen.Constant(0)), (1, FsCheck.Fluent.Gen.Choose(0, n - Quorum.Of(n))))
+        select new DeathCase(seed, n, peers, lat, dup, loss, hang, victim, at, seedCrashes);
 
     public NodeId VictimId => Addresses.Peer(Victim);
     public long FaultUs => FaultAtMs * 1000L;
@@ -269,10 +273,12 @@ public sealed record DeathCase(ulong Seed, int Peers, int LatencyMaxMs, int DupP
     {
         var rng = new Rng(Seed ^ 0x11FE);
         var faults = Seq1(Hang ? (Fault)new Hang(VictimId, FaultUs) : new Crash(VictimId, FaultUs));
-        if (SeedCrash) faults = faults.Add(new Crash(Addresses.Seed(Cases.Pick(ref rng, 3)), Cases.PickUs(ref rng, 3 * Cases.Second, FaultUs + 2 * Cases.Second)));
+        (var crashed, rng) = rng.Sample(toSeq(Enumerable.Range(0, SeedCount).Select(Addresses.Seed).ToArray()), SeedCrashes);
+        foreach (var s in crashed.OrderBy(s => s))
+            faults = faults.Add(new Crash(s, Cases.PickUs(ref rng, 3 * Cases.Second, FaultUs + 2 * Cases.Second)));
         return new Scenario
         {
-            Seeds = 3, Peers = Peers, Seed = Seed,
+            Seeds = SeedCount, Peers = Peers, Seed = Seed,
             LatencyMinUs = 500, LatencyMaxUs = LatencyMaxMs * 1000L,
             LossPercent = LossPermille / 10.0, DuplicatePercent = DupPercent,
             PeerStartsUs = Cases.Starts(ref rng, Peers, 2 * Cases.Second),
