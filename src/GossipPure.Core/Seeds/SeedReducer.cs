@@ -99,8 +99,8 @@ public static partial class SeedReducer
     {
         var fromSeed = s.Config.IsSeed(from);
         // Any frame from a peer this seed is probing answers the probe: proof of life, whatever the frame.
-        if (m is not (ProbeAck or Leave) && s.Probes.Find(from).Case is Peers.PendingProbe<BallotRef> probing)
-            s = ResolveProbe(s, from, dead: false, $"it sent {Wire.TypeName(m)} {Peers.Probing.Elapsed(probing.StartedUs, s.NowUs)} after the PROBE", fx);
+        if (m is not (ProbeAck or Leave) && s.Probes.Find(from).Case is PendingProbe<BallotRef> probing)
+            s = ResolveProbe(s, from, dead: false, $"it sent {Wire.TypeName(m)} {Probing.Elapsed(probing.StartedUs, s.NowUs)} after the PROBE", fx);
         return m switch
         {
             RegisterRequest when fromSeed => Reject(s, fx, $"REGISTER_REQUEST from seed {from} ignored: seeds do not register as peers"),

@@ -27,7 +27,7 @@ public sealed record SeedState(
     public HashMap<NodeId, DeathRecord> Deaths { get; init; } = HashMap<NodeId, DeathRecord>();
 
     /// <summary>Probes this seed runs before it votes, with the votes waiting on each.</summary>
-    public HashMap<NodeId, Peers.PendingProbe<BallotRef>> Probes { get; init; } = HashMap<NodeId, Peers.PendingProbe<BallotRef>>();
+    public HashMap<NodeId, PendingProbe<BallotRef>> Probes { get; init; } = HashMap<NodeId, PendingProbe<BallotRef>>();
 
     public long NextNonce { get; init; } = 1;
 
