@@ -18,9 +18,9 @@ public sealed record Disconnect(NodeId Node) : Effect;
 public sealed record PingHost(string Ip) : Effect;
 
 /// <summary>Fire <see cref="TimerFired"/> with <paramref name="Key"/> after the delay; replaces a timer with that key.</summary>
-public sealed record SetTimer(string Key, long DelayMs) : Effect;
+public sealed record SetTimer(TimerKey Key, long DelayMs) : Effect;
 
-public sealed record CancelTimer(string Key) : Effect;
+public sealed record CancelTimer(TimerKey Key) : Effect;
 
 /// <summary>A line for the node's output file; the shell adds the local time.</summary>
 public sealed record Log(LogLevel Level, string Text) : Effect;
@@ -45,7 +45,7 @@ public sealed class EffectList
     public EffectList Error(string text) => Add(new Log(LogLevel.Error, text));
     public EffectList Send(NodeId to, Message m) => Add(new Send(to, m));
     public EffectList SendAll(Seq<NodeId> to, Message m) { foreach (var n in to) Items.Add(new Send(n, m)); return this; }
-    public EffectList Timer(string key, long delayMs) => Add(new SetTimer(key, delayMs));
+    public EffectList Timer(TimerKey key, long delayMs) => Add(new SetTimer(key, delayMs));
 
     static readonly Seq<Effect> Empty = toSeq(System.Array.Empty<Effect>());
 

@@ -59,7 +59,7 @@ public sealed class Simulation
         public Input? Notice;
         public Conn? Conn;
         public int Hop;
-        public string? Key;
+        public TimerKey? Key;
         public long Gen;
         public Fault? Fault;
         public bool Arrived;
@@ -110,7 +110,7 @@ public sealed class Simulation
     readonly SeedState[] seeds;
     readonly PeerState[] peers;
     readonly NodeStatus[] status;
-    readonly Dictionary<string, long>[] timers;
+    readonly Dictionary<TimerKey, long>[] timers;
     readonly List<Event>[] held;
     readonly bool[] stalled;
     readonly List<LogLine>[] logs;
@@ -160,7 +160,7 @@ public sealed class Simulation
         seeds = new SeedState[seedCount];
         peers = new PeerState[scenario.Peers];
         status = new NodeStatus[n];
-        timers = new Dictionary<string, long>[n];
+        timers = new Dictionary<TimerKey, long>[n];
         held = new List<Event>[n];
         stalled = new bool[n];
         logs = new List<LogLine>[n];
@@ -177,7 +177,7 @@ public sealed class Simulation
                 i < seedCount || scenario.Gossips(i - seedCount) ? scenario.Options : scenario.Options with { GossipCount = 0 });
             if (i < seedCount) seeds[i] = SeedState.Initial(configs[i]);
             else peers[i - seedCount] = PeerState.Initial(configs[i]);
-            timers[i] = new Dictionary<string, long>(StringComparer.Ordinal);
+            timers[i] = new Dictionary<TimerKey, long>();
             held[i] = new List<Event>();
             logs[i] = new List<LogLine>();
             linked[i] = new IndexSet();

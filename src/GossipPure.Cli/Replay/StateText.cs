@@ -94,7 +94,7 @@ public static class StateText
         var timers = effects.OfType<SetTimer>().ToList();
         if (timers.Count > 0) parts.Add($"{Count(timers.Count, "timer")} ({Listed(timers.Select(t => $"{t.Key} {t.DelayMs}ms"))})");
         var cancels = effects.OfType<CancelTimer>().ToList();
-        if (cancels.Count > 0) parts.Add($"{Count(cancels.Count, "cancel")} ({Listed(cancels.Select(c => c.Key))})");
+        if (cancels.Count > 0) parts.Add($"{Count(cancels.Count, "cancel")} ({Listed(cancels.Select(c => c.Key.ToString()))})");
         var connects = effects.OfType<Connect>().ToList();
         if (connects.Count > 0) parts.Add($"connect {Listed(connects.Select(c => c.To.ToString()))}");
         var disconnects = effects.OfType<Disconnect>().ToList();

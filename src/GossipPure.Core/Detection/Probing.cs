@@ -6,7 +6,7 @@ public sealed record PendingProbe<TWaiter>(long Nonce, long StartedUs, Seq<TWait
 /// <summary>Probing, shared by peers (witnesses) and seeds (before they vote).</summary>
 public static class Probing
 {
-    public static string Timer(NodeId target) => $"probe:{target}";
+    public static TimerKey Timer(NodeId target) => new TimerKey.Probe(target);
 
     /// <summary>
     /// Starts a probe of <paramref name="target"/> (<paramref name="attempts"/> PROBEs within the probe timeout in all),

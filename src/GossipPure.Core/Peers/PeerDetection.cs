@@ -7,12 +7,12 @@ namespace GossipPure.Core.Peers;
 /// </summary>
 public static partial class PeerReducer
 {
-    public const string HeartbeatTimer = "heartbeat";
-    public const string SilenceTimer = "silence";
-    public const string PingTimer = "ping";
-    public const string DegreeTimer = "degree";
-    static string WitnessTimer(NodeId n) => $"witness:{n}";
-    static string ReportTimer(NodeId n) => $"report:{n}";
+    public static readonly TimerKey HeartbeatTimer = new TimerKey.HeartbeatRound();
+    public static readonly TimerKey SilenceTimer = new TimerKey.SilenceCheck();
+    public static readonly TimerKey PingTimer = new TimerKey.PingRound();
+    public static readonly TimerKey DegreeTimer = new TimerKey.DegreeReport();
+    static TimerKey WitnessTimer(NodeId n) => new TimerKey.Witness(n);
+    static TimerKey ReportTimer(NodeId n) => new TimerKey.Report(n);
 
     static void StartDetectionTimers(ProtocolOptions o, EffectList fx)
     {
@@ -30,8 +30,6 @@ public static partial class PeerReducer
 
     /// <summary>Silence is checked four times per heartbeat interval, so a hung neighbour is caught soon after the limit.</summary>
     static long SilenceCheckMs(ProtocolOptions o) => Math.Max(1, o.HeartbeatIntervalMs / 4);
-
-    static NodeId TimerTarget(string key) => NodeId.Parse(key[(key.IndexOf(':') + 1)..]);
 
     static Watch WatchOf(PeerState s, NodeId n) => s.Det.Watches.Find(n).IfNone(() => Watch.AliveSince(s.NowUs));
 
@@ -142,9 +140,8 @@ public static partial class PeerReducer
         return s;
     }
 
-    static PeerState OnWitnessTimeout(PeerState s, string key, EffectList fx)
+    static PeerState OnWitnessTimeout(PeerState s, NodeId x, EffectList fx)
     {
-        var x = TimerTarget(key);
         var w = WatchOf(s, x);
         if (w.Phase != SuspicionPhase.Confirming) return s;
         // The wait stretches with this peer's own lateness, counted from when the round started.
@@ -179,9 +176,8 @@ public static partial class PeerReducer
     static long ReportBackoffMs(ProtocolOptions o, int resent) =>
         Math.Min(Math.Max(o.ReportRetryMs, o.ReportRetryMaxMs), o.ReportRetryMs << Math.Min(resent, 20));
 
-    static PeerState OnReportTimer(PeerState s, string key, EffectList fx)
+    static PeerState OnReportTimer(PeerState s, NodeId x, EffectList fx)
     {
-        var x = TimerTarget(key);
         var w = WatchOf(s, x);
         if (w.Phase != SuspicionPhase.Reported) return s;
         var report = ReportString(s, x);
@@ -258,9 +254,8 @@ public static partial class PeerReducer
         return s with { Det = s.Det with { Probes = table, NextNonce = s.Det.NextNonce + 1 } };
     }
 
-    static PeerState OnProbeTimeout(PeerState s, string key, EffectList fx)
+    static PeerState OnProbeTimeout(PeerState s, NodeId x, EffectList fx)
     {
-        var x = TimerTarget(key);
         if (s.Det.Probes.Find(x).Case is not PendingProbe<NodeId> p) return s;
         // The window stretches with this peer's own lateness, counted from the PROBE.
         var windowMs = s.Health.Stretch(s.Config.Options.ProbeTimeoutMs);

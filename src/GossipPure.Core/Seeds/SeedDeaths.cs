@@ -10,7 +10,7 @@ namespace GossipPure.Core.Seeds;
 /// </summary>
 public static partial class SeedReducer
 {
-    public static string DeathTimer(NodeId suspect) => $"death:{suspect}";
+    public static TimerKey DeathTimer(NodeId suspect) => new TimerKey.Death(suspect);
 
     static SeedState OnDeadReport(SeedState s, NodeId reporter, DeadReport r, EffectList fx)
     {
@@ -226,29 +226,27 @@ public static partial class SeedReducer
         return s;
     }
 
-    static SeedState OnDeathTimer(SeedState s, string key, EffectList fx)
+    static SeedState OnProbeTimer(SeedState s, NodeId target, EffectList fx)
     {
-        if (key.StartsWith("probe:", StringComparison.Ordinal))
+        var o = s.Config.Options;
+        var retried = Probing.Retry(s.Probes, target, o.SeedProbeAttempts, o, fx);
+        if (retried.Case is HashMap<NodeId, PendingProbe<BallotRef>> table) return s with { Probes = table };
+        if (s.Probes.Find(target).Case is not PendingProbe<BallotRef> p) return s;
+        // "No answer" is weak evidence: judged over a window stretched by this seed's own lateness...
+        var windowMs = s.Health.Stretch(o.ProbeTimeoutMs);
+        var leftMs = windowMs - (s.NowUs - p.StartedUs) / 1000;
+        if (leftMs > 0)
         {
-            var target = NodeId.Parse(key["probe:".Length..]);
-            var o = s.Config.Options;
-            var retried = Probing.Retry(s.Probes, target, o.SeedProbeAttempts, o, fx);
-            if (retried.Case is HashMap<NodeId, PendingProbe<BallotRef>> table) return s with { Probes = table };
-            if (s.Probes.Find(target).Case is not PendingProbe<BallotRef> p) return s;
-            // "No answer" is weak evidence: judged over a window stretched by this seed's own lateness...
-            var windowMs = s.Health.Stretch(o.ProbeTimeoutMs);
-            var leftMs = windowMs - (s.NowUs - p.StartedUs) / 1000;
-            if (leftMs > 0)
-            {
-                fx.Timer(Probing.Timer(target), leftMs);
-                return s;
-            }
-            // ...and a seed that is itself late casts no yes vote on it: it abstains (a refused connection still counts).
-            if (s.Health.IsLate) return Abstain(s, target, p, windowMs, fx);
-            return ResolveProbe(s, target, dead: true, $"no answer to {o.SeedProbeAttempts} PROBEs within {windowMs}ms", fx);
+            fx.Timer(Probing.Timer(target), leftMs);
+            return s;
         }
-        if (!key.StartsWith("death:", StringComparison.Ordinal)) return s;
-        var x = NodeId.Parse(key["death:".Length..]);
+        // ...and a seed that is itself late casts no yes vote on it: it abstains (a refused connection still counts).
+        if (s.Health.IsLate) return Abstain(s, target, p, windowMs, fx);
+        return ResolveProbe(s, target, dead: true, $"no answer to {o.SeedProbeAttempts} PROBEs within {windowMs}ms", fx);
+    }
+
+    static SeedState OnDeathTimer(SeedState s, NodeId x, EffectList fx)
+    {
         var found = s.Deaths.Find(x).Filter(d => d.Phase == RegPhase.Proposed);
         if (found.IsNone) return s;
         var d = found.IfNone(() => throw new InvalidOperationException());

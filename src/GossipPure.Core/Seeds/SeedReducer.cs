@@ -7,9 +7,9 @@ namespace GossipPure.Core.Seeds;
 /// </summary>
 public static partial class SeedReducer
 {
-    public static string ProposalTimer(NodeId peer) => $"proposal:{peer}";
-    public static string ReconnectTimer(NodeId seed) => $"reconnect:{seed}";
-    public const string SyncTimer = "sync";
+    public static TimerKey ProposalTimer(NodeId peer) => new TimerKey.Proposal(peer);
+    public static TimerKey ReconnectTimer(NodeId seed) => new TimerKey.Reconnect(seed);
+    public static readonly TimerKey SyncTimer = new TimerKey.SyncRound();
 
     public static Step<SeedState> Step(SeedState s, Input input)
     {
@@ -84,15 +84,18 @@ public static partial class SeedReducer
         return s with { SeedsUp = s.SeedsUp.Remove(seed), SeedsDown = s.SeedsDown.TryAdd(seed) };
     }
 
-    static SeedState OnTimer(SeedState s, string key, EffectList fx)
+    static SeedState OnTimer(SeedState s, TimerKey key, EffectList fx)
     {
-        if (key == OverlayTimer) return OnOverlayTimer(s, fx);
-        if (key == SyncTimer) return OnSyncTimer(s, fx);
-        foreach (var seed in s.Config.OtherSeeds)
-            if (key == ReconnectTimer(seed)) { fx.Add(new Connect(seed)); return s; }
-        foreach (var reg in s.Registrations.Values)
-            if (key == ProposalTimer(reg.Peer)) return OnProposalTimeout(s, reg, fx);
-        return OnDeathTimer(s, key, fx);
+        switch (key)
+        {
+            case TimerKey.OverlayCheck: return OnOverlayTimer(s, fx);
+            case TimerKey.SyncRound: return OnSyncTimer(s, fx);
+            case TimerKey.Reconnect r when s.Config.OtherSeeds.Contains(r.Seed): fx.Add(new Connect(r.Seed)); return s;
+            case TimerKey.Proposal p when s.Registrations.Find(p.Peer).Case is RegistrationRecord reg: return OnProposalTimeout(s, reg, fx);
+            case TimerKey.Probe p: return OnProbeTimer(s, p.Target, fx);
+            case TimerKey.Death d: return OnDeathTimer(s, d.Suspect, fx);
+            default: return s;
+        }
     }
 
     static SeedState OnMessage(SeedState s, NodeId from, Message m, EffectList fx)
