@@ -9,6 +9,9 @@ public enum NodeStatus { NotStarted, Up, Hung, Crashed, Stopped }
 /// <summary>One reducer step: when, which node, what went in, what came out. <paramref name="Index"/> counts from 0.</summary>
 public sealed record TraceStep(long Index, long TimeUs, NodeId Node, Input Input, Seq<Effect> Effects)
 {
+    /// <summary>The state-machine transitions the step fired (not part of the trace text or its hash).</summary>
+    public Seq<Transition> Transitions { get; init; } = Seq<Transition>();
+
     public override string ToString() => TraceText.Step(TimeUs, Node, Input, Effects).TrimEnd('\n');
 }
 
@@ -363,11 +366,13 @@ public sealed class Simulation
     void Step(int node, Input input, Event? cause)
     {
         Seq<Effect> effects;
+        Seq<Transition> transitions;
         if (node < seedCount)
         {
             var next = SeedReducer.Step(seeds[node], input);
             seeds[node] = next.State;
             effects = next.Effects;
+            transitions = next.Transitions;
         }
         else
         {
@@ -376,10 +381,11 @@ public sealed class Simulation
             var next = PeerReducer.Step(before, input);
             peers[p] = next.State;
             effects = next.Effects;
+            transitions = next.Transitions;
             Track(p, before, next.State, input, effects, cause);
         }
 
-        var step = new TraceStep(steps++, NowUs, ids[node], input, effects);
+        var step = new TraceStep(steps++, NowUs, ids[node], input, effects) { Transitions = transitions };
         HashStep(step);
         if (sc.KeepTrace) trace.Add(step);
         observe?.Invoke(step, this);

@@ -271,7 +271,9 @@ public sealed class HealthTests
         public LanguageExt.Seq<Effect> Step(Func<long, Input> input, long afterUs = 1_000)
         {
             Now += afterUs;
-            var next = SeedReducer.Step(State, input(Now));
+            var i = input(Now);
+            var next = SeedReducer.Step(State, i);
+            Support.MachineAudit.Check(State.Config.Self, i, State, next.State, next.Effects, next.Transitions);
             State = next.State;
             return next.Effects;
         }
@@ -358,7 +360,7 @@ public sealed class HealthTests
         var (id, _) = s.Report();
         foreach (var voter in PeerHarness.SeedIds.Skip(1))
             s.Step(now => new Received(now, voter, new DeadVote(OneSeed.X, id!, false, "answered PROBE in 1ms")));
-        Assert.Equal(RegPhase.Rejected, s.State.Deaths[OneSeed.X].Phase);
+        Assert.Equal(DeathPhase.Rejected, s.State.Deaths[OneSeed.X].Phase);
 
         var (again, fx) = s.Report();
         Assert.Null(again);

@@ -37,7 +37,7 @@ public static partial class PeerReducer
         };
         var effects = fx.ToSeq();
         var health = next.Health.Track(input.NowUs, effects);
-        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects);
+        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects) { Transitions = fx.Transitions() };
     }
 
     static PeerState Warn(PeerState s, EffectList fx, string line) { fx.Warn(line); return s; }
@@ -225,6 +225,8 @@ public static partial class PeerReducer
         // A newer incarnation than any removed one: it (re)joined. Remember it, so a late removal of an older run
         // of this address does not drop this one.
         s = s with { Det = s.Det with { Dead = s.Det.Dead.Remove(from), Incarnations = s.Det.Incarnations.AddOrUpdate(from, incarnation) } };
+        foreach (var dead in s.Det.Watches.Find(from).Filter(w => w.Phase == SuspicionPhase.Dead))   // the dead run's watch ends: this run is watched afresh
+            if (Suspicion.Machine.Fire(dead.Phase, SuspicionTrigger.Rejoined, from, fx, out var alive)) s = SetWatch(s, from, Watch.AliveSince(s.NowUs) with { Phase = alive });
         if (s.Neighbours.Contains(from)) return s;
         s = s with
         {

@@ -25,12 +25,14 @@ public enum SuspicionTrigger
     SeedsRejected,
     /// <summary>DEAD_CONFIRMED arrived with a valid quorum certificate.</summary>
     DeadConfirmed,
+    /// <summary>A newer incarnation of the dead node's address linked to this peer: it is watched afresh.</summary>
+    Rejoined,
 }
 
 /// <summary>
 /// The suspicion state machine, one per watched neighbour. As with registration, the machine only says which
-/// transitions exist; it is built afresh over a local variable for each transition and has no entry or exit
-/// actions. The peer reducer derives the effects.
+/// transitions exist (its table is built once, see <see cref="Machine{TState, TTrigger}"/>) and has no entry or exit
+/// actions. The peer reducer fires the triggers and derives the effects; every phase a watch takes is a destination.
 /// </summary>
 public static class Suspicion
 {
@@ -39,13 +41,11 @@ public static class Suspicion
         var m = new StateMachine<SuspicionPhase, SuspicionTrigger>(read, write);
         m.Configure(SuspicionPhase.Alive)
             .Permit(SuspicionTrigger.Evidence, SuspicionPhase.Suspected)
-            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead)
-            .Ignore(SuspicionTrigger.ProvenAlive);
+            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead);
+        // Suspected lasts within one step: the evidence goes to witnesses or straight to the seeds.
         m.Configure(SuspicionPhase.Suspected)
             .Permit(SuspicionTrigger.AskWitnesses, SuspicionPhase.Confirming)
-            .Permit(SuspicionTrigger.NoWitnesses, SuspicionPhase.Reported)
-            .Permit(SuspicionTrigger.ProvenAlive, SuspicionPhase.Alive)
-            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead);
+            .Permit(SuspicionTrigger.NoWitnesses, SuspicionPhase.Reported);
         m.Configure(SuspicionPhase.Confirming)
             .Permit(SuspicionTrigger.Confirmed, SuspicionPhase.Reported)
             .Permit(SuspicionTrigger.Inconclusive, SuspicionPhase.Reported)
@@ -57,13 +57,17 @@ public static class Suspicion
             .Permit(SuspicionTrigger.SeedsRejected, SuspicionPhase.Alive)
             .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead);
         m.Configure(SuspicionPhase.Dead)
-            .Ignore(SuspicionTrigger.DeadConfirmed);
+            .Permit(SuspicionTrigger.Rejoined, SuspicionPhase.Alive);
         return m;
     }
 
-    public static Option<SuspicionPhase> Fire(SuspicionPhase from, SuspicionTrigger trigger) => Machines.Fire(Configure, from, trigger);
+    /// <summary>The table, built once and shared (it is read-only).</summary>
+    public static readonly Machine<SuspicionPhase, SuspicionTrigger> Machine = new("suspicion", SuspicionPhase.Alive, Configure);
 
-    public static string ToDot() => Machines.ToDot<SuspicionPhase, SuspicionTrigger>(Configure, SuspicionPhase.Alive);
+    /// <summary>The phase after <paramref name="trigger"/>, or None when the machine does not allow it; fires nothing.</summary>
+    public static Option<SuspicionPhase> Fire(SuspicionPhase from, SuspicionTrigger trigger) => Machine.Next(from, trigger);
+
+    public static string ToDot() => Machine.ToDot();
 }
 
 /// <summary>One watched neighbour: when it was last heard from, and the suspicion round if there is one.</summary>

@@ -44,13 +44,13 @@ public static partial class SeedReducer
     static SeedState ProposeRemoval(SeedState s, NodeId x, string reason, NodeId reporter, EffectList fx)
     {
         var existing = s.Deaths.Find(x);
-        if (existing.Map(d => d.Phase == RegPhase.Proposed).IfNone(false))
+        if (existing.Map(d => d.Phase == DeathPhase.Proposed).IfNone(false))
         {
             // One decision per suspect: a report while a vote is under way joins it.
             var d = existing.IfNone(() => throw new InvalidOperationException());
             return s with { Deaths = s.Deaths.SetItem(x, d with { Reporters = d.Reporters.TryAdd(reporter) }) };
         }
-        if (existing.Case is DeathRecord { Phase: RegPhase.Rejected } rejected && reason != "left"
+        if (existing.Case is DeathRecord { Phase: DeathPhase.Rejected } rejected && reason != "left"
             && s.NowUs - rejected.DecidedUs < s.Config.Options.DeadHoldoffMs * 1000)
         {
             // Found alive moments ago: the reporter gets that answer, and no new vote starts (a storm of reports about
@@ -62,7 +62,7 @@ public static partial class SeedReducer
         var c = s.Config;
         var seq = s.ProposalSeq + 1;
         var id = $"d{c.Self.Port}-{seq}";
-        var phase = Registration.Fire(existing.Map(d => d.Phase).IfNone(RegPhase.Requested), RegTrigger.Propose).IfNone(RegPhase.Proposed);
+        if (!DeathVote.Machine.Fire(existing.Map(d => d.Phase).IfNone(DeathVote.Machine.Initial), DeathTrigger.Propose, x, fx, out var phase)) return s;
         var incarnation = s.Peers.Find(x).Map(r => r.Incarnation).IfNone(0);
         var record = new DeathRecord(x, phase, id, reason, incarnation, HashSet<NodeId>(), HashSet<NodeId>(), HashSet(reporter), "");
         s = s with { ProposalSeq = seq, Deaths = s.Deaths.AddOrUpdate(x, record) };
@@ -123,7 +123,7 @@ public static partial class SeedReducer
     static SeedState OnPeerConnectionLost(SeedState s, NodeId node, string reason, EffectList fx)
     {
         if (!s.Peers.ContainsKey(node) || s.Left.Contains(node) || ConnectionEvidence.IsWeak(reason)) return s;
-        if (s.Deaths.Find(node).Map(d => d.Phase == RegPhase.Proposed).IfNone(false)) return s;   // a vote is under way
+        if (s.Deaths.Find(node).Map(d => d.Phase == DeathPhase.Proposed).IfNone(false)) return s;   // a vote is under way
         fx.Info($"Connection from registered peer {node} lost ({reason}): asking the seeds whether it is alive");
         return ProposeRemoval(s, node, "crashed", s.Config.Self, fx);
     }
@@ -159,7 +159,7 @@ public static partial class SeedReducer
 
     static SeedState TallyDeath(SeedState s, NodeId voter, NodeId x, string proposalId, bool yes, string evidence, EffectList fx)
     {
-        var found = s.Deaths.Find(x).Filter(d => d.ProposalId == proposalId && d.Phase == RegPhase.Proposed);
+        var found = s.Deaths.Find(x).Filter(d => d.ProposalId == proposalId && d.Phase == DeathPhase.Proposed);
         if (found.IsNone) return s;   // late or stray: that proposal is decided or gone
         var d = found.IfNone(() => throw new InvalidOperationException());
         d = yes ? d with { Yes = d.Yes.TryAdd(voter), LastEvidence = evidence } : d with { No = d.No.TryAdd(voter), LastEvidence = evidence };
@@ -168,19 +168,21 @@ public static partial class SeedReducer
         s = s with { Deaths = s.Deaths.SetItem(x, d) };
         if (d.Yes.Count >= c.Quorum)
         {
+            if (!DeathVote.Machine.Fire(d.Phase, DeathTrigger.QuorumReached, x, fx, out var confirmedPhase)) return s;
             var voters = toSeq(d.Yes.OrderBy(n => n).ToArray());
             fx.Add(new CancelTimer(DeathTimer(x)));
-            s = s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumReached).IfNone(RegPhase.Committed) }) };
+            s = s with { Deaths = s.Deaths.SetItem(x, d with { Phase = confirmedPhase }) };
             var confirmed = new DeadConfirmed(x, voters, d.Reason, Rendezvous(s, x), d.Incarnation);
             fx.SendAll(c.OtherSeeds, confirmed);
             return Remove(Tombstone(s, confirmed), confirmed, $"with {voters.Count}/{c.Seeds.Count} votes ({string.Join(", ", voters)}); proposal {proposalId}", fx);
         }
         if (d.No.Count > c.Seeds.Count - c.Quorum)
         {
+            if (!DeathVote.Machine.Fire(d.Phase, DeathTrigger.QuorumImpossible, x, fx, out var rejectedPhase)) return s;
             fx.Add(new CancelTimer(DeathTimer(x)));
             fx.Warn($"DEAD_REJECTED {x}: {d.No.Count}/{c.Seeds.Count} seeds found it alive ({evidence}); it stays");
             foreach (var r in d.Reporters.Filter(r => r != x && r != c.Self).OrderBy(r => r)) fx.Send(r, new DeadRejected(x, evidence));
-            return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumImpossible).IfNone(RegPhase.Rejected), DecidedUs = s.NowUs }) };
+            return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = rejectedPhase, DecidedUs = s.NowUs }) };
         }
         return s;
     }
@@ -210,6 +212,9 @@ public static partial class SeedReducer
     static SeedState Remove(SeedState s, DeadConfirmed c, string how, EffectList fx)
     {
         var x = c.Node;
+        // A vote still open (or lost or timed out) here is decided by the certificate; the record then leaves the table.
+        foreach (var d in s.Deaths.Find(x).Filter(d => DeathVote.Machine.CanFire(d.Phase, DeathTrigger.ConfirmObserved)))
+            DeathVote.Machine.Fire(d.Phase, DeathTrigger.ConfirmObserved, x, fx, out _);
         s = s with
         {
             Peers = s.Peers.Remove(x),
@@ -247,11 +252,12 @@ public static partial class SeedReducer
 
     static SeedState OnDeathTimer(SeedState s, NodeId x, EffectList fx)
     {
-        var found = s.Deaths.Find(x).Filter(d => d.Phase == RegPhase.Proposed);
+        var found = s.Deaths.Find(x).Filter(d => d.Phase == DeathPhase.Proposed);
         if (found.IsNone) return s;
         var d = found.IfNone(() => throw new InvalidOperationException());
         var c = s.Config;
         fx.Warn($"DEAD_TIMEOUT {d.ProposalId} for {x}: {d.Yes.Count}/{c.Seeds.Count} yes votes, quorum {c.Quorum} not reached; no quorum of seeds is reachable, waiting for the next report");
-        return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.Expire).IfNone(RegPhase.TimedOut) }) };
+        if (!DeathVote.Machine.Fire(d.Phase, DeathTrigger.Expire, x, fx, out var timedOut)) return s;
+        return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = timedOut }) };
     }
 }

@@ -32,7 +32,7 @@ public static partial class SeedReducer
         };
         var effects = fx.ToSeq();
         var health = next.Health.Track(input.NowUs, effects);
-        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects);
+        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects) { Transitions = fx.Transitions() };
     }
 
     static SeedState Reject(SeedState s, EffectList fx, string line) { fx.Warn(line); return s; }
@@ -160,7 +160,7 @@ public static partial class SeedReducer
         var c = s.Config;
         var seq = s.ProposalSeq + 1;
         var id = $"{c.Self.Port}-{seq}";
-        var phase = Registration.Fire(reg.Phase, RegTrigger.Propose).IfNone(reg.Phase);
+        if (!Registration.Machine.Fire(reg.Phase, RegTrigger.Propose, reg.Peer, fx, out var phase)) return s;
         var no = Judge(s, reg.Peer, reg.Incarnation);
         reg = reg with
         {
@@ -210,11 +210,11 @@ public static partial class SeedReducer
         }
         if (reg.No.Count > c.Seeds.Count - c.Quorum)
         {
+            if (!Registration.Machine.Fire(reg.Phase, RegTrigger.QuorumImpossible, reg.Peer, fx, out var phase)) return s;
             var reason = reg.LastNoReason ?? "refused";
             fx.Warn($"REGISTER_REJECTED {reg.Peer}: {reg.No.Count}/{c.Seeds.Count} seeds voted no ({reason})");
             fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
             foreach (var w in reg.Waiting) fx.Send(w, new RegisterRejected(reason));
-            var phase = Registration.Fire(reg.Phase, RegTrigger.QuorumImpossible).IfNone(reg.Phase);
             return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase, Waiting = HashSet<NodeId>() }) };
         }
         return s;
@@ -224,7 +224,7 @@ public static partial class SeedReducer
     static SeedState Committed(SeedState s, RegistrationRecord reg, RegTrigger how, RegisterCommit commit, EffectList fx)
     {
         // The machine must allow the step; the record then leaves the table (Committed is final).
-        _ = Registration.Fire(reg.Phase, how).IfNone(() => throw new InvalidOperationException($"{reg.Phase} cannot take {how}"));
+        if (!Registration.Machine.Fire(reg.Phase, how, reg.Peer, fx, out _)) return s;
         fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
         s = s with
         {
@@ -282,11 +282,10 @@ public static partial class SeedReducer
 
     static SeedState OnProposalTimeout(SeedState s, RegistrationRecord reg, EffectList fx)
     {
-        var phase = Registration.Fire(reg.Phase, RegTrigger.Expire);
-        if (phase.IsNone) return s;
+        if (!Registration.Machine.Fire(reg.Phase, RegTrigger.Expire, reg.Peer, fx, out var phase)) return s;
         var c = s.Config;
         fx.Warn($"REGISTER_TIMEOUT {reg.ProposalId} for {reg.Peer}: {reg.Yes.Count}/{c.Seeds.Count} yes votes, quorum {c.Quorum} not reached; no quorum of seeds is reachable, the peer will retry");
-        return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase.IfNone(reg.Phase), Waiting = HashSet<NodeId>() }) };
+        return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase, Waiting = HashSet<NodeId>() }) };
     }
 
     static SeedState OnPeerListRequest(SeedState s, NodeId from, EffectList fx) =>

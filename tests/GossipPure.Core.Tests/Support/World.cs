@@ -31,6 +31,8 @@ public sealed class World
     public SortedSet<(NodeId Node, TimerKey Key)> Timers { get; } =
         new(Comparer<(NodeId Node, TimerKey Key)>.Create((a, b) => a.Node.CompareTo(b.Node) is var c and not 0 ? c : string.CompareOrdinal(a.Key.ToString(), b.Key.ToString())));
     public List<StepRecord> Trace { get; } = new();
+    /// <summary>Every state-machine transition the steps fired, in order.</summary>
+    public List<Transition> Fired { get; } = new();
     /// <summary>Called after every step, with the step; an invariant check that throws fails the test there.</summary>
     public Action<StepRecord>? Observe { get; set; }
     public long NowUs { get; private set; } = 1_700_000_000_000_000;
@@ -68,12 +70,16 @@ public sealed class World
             var next = SeedReducer.Step(seed, input);
             Seeds[node] = next.State;
             effects = next.Effects;
+            MachineAudit.Check(node, input, seed, next.State, effects, next.Transitions);
+            Fired.AddRange(next.Transitions);
         }
         else if (Peers.TryGetValue(node, out var peer))
         {
             var next = PeerReducer.Step(peer, input);
             Peers[node] = next.State;
             effects = next.Effects;
+            MachineAudit.Check(node, input, peer, next.State, effects, next.Transitions);
+            Fired.AddRange(next.Transitions);
         }
         else throw new InvalidOperationException($"{node} is not in the world");
 
