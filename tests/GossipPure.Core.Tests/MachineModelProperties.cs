@@ -58,6 +58,22 @@ public sealed class MachineModelProperties
 
     // ---- The seed reducers against the tables ---------------------------------------------------------------
 
+    [Fact]
+    public void A_removal_vote_no_quorum_answers_times_out_by_its_transition()
+    {
+        var w = new World(3);   // audited: a phase set without its transition fails here
+        var s0 = w.SeedIds[0];
+        w.StartSeed(s0);
+        var (x, a) = (World.PeerId(0), World.PeerId(1));
+        var quorum = toSeq([w.SeedIds[1], w.SeedIds[2]]);
+        w.Inject(w.SeedIds[1], s0, new RegisterCommit(x, quorum, 1));
+        w.Inject(w.SeedIds[1], s0, new RegisterCommit(a, quorum, 1));
+        w.Inject(a, s0, new DeadReport(x, "Dead Node:…"));
+        w.Fire(s0, SeedReducer.DeathTimer(x));
+        Assert.Equal(DeathPhase.TimedOut, w.Seeds[s0].Deaths[x].Phase);
+        Assert.Equal(new Transition("death-vote", x.ToString(), "Proposed", "Expire", "TimedOut"), w.Fired[^1]);
+    }
+
     public abstract record Op;
     public sealed record Register(int Peer, int Seed) : Op;
     public sealed record Report(int Reporter, int Suspect, int Seed) : Op;
