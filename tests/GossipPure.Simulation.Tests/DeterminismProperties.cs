@@ -103,6 +103,7 @@ public sealed class DeterminismProperties
             }
             var next = step(state, t.Input);
             Assert.True(t.Effects.SequenceEqual(next.Effects), $"{id}: step {t.Index} ({t.Input.GetType().Name}) gave other effects on replay");
+            GossipPure.Core.Tests.Support.MachineAudit.Check(id, t.Input, state, next.State!, next.Effects, next.Transitions);   // phases only by transitions, none refused
             state = next.State;
         }
         return state;
