@@ -84,7 +84,7 @@ public sealed class SeedRun
         foreach (var e in step.Effects)
         {
             if (e is Send { Message: RegisterVote { Yes: true } v }) YesFor(v.Peer).Add(step.Node);
-            if (e is SetTimer t && t.Key.StartsWith("proposal:", StringComparison.Ordinal))
+            if (e is SetTimer { Key: TimerKey.Proposal } t)
                 foreach (var p in Requested.Where(p => SeedReducer.ProposalTimer(p) == t.Key)) YesFor(p).Add(step.Node);   // own vote: peers here are never seed addresses
         }
         var quorum = World.Quorum;
