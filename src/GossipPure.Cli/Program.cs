@@ -13,14 +13,15 @@ foreach (var command in NodeCommands.Create(nodeOptions)) root.Subcommands.Add(c
 root.Subcommands.Add(GossipPure.Cli.Bench.BenchCommand.Create());
 
 var outOption = new Option<string>("--out") { Description = "Folder for the .dot files", DefaultValueFactory = _ => "specs" };
-var diagrams = new Command("diagrams", "Write the registration and suspicion state machines as Graphviz DOT (the machines' own export)") { outOption };
+var diagrams = new Command("diagrams", "Write the registration, death-vote and suspicion state machines as Graphviz DOT (the machines' own export)") { outOption };
 diagrams.SetAction(pr =>
 {
     var dir = pr.GetValue(outOption)!;
     Directory.CreateDirectory(dir);
     File.WriteAllText(Path.Combine(dir, "registration.dot"), GossipPure.Core.Seeds.Registration.ToDot());
     File.WriteAllText(Path.Combine(dir, "suspicion.dot"), GossipPure.Core.Peers.Suspicion.ToDot());
-    Console.WriteLine($"wrote {Path.Combine(dir, "registration.dot")} and {Path.Combine(dir, "suspicion.dot")}");
+    File.WriteAllText(Path.Combine(dir, "death-vote.dot"), GossipPure.Core.Seeds.DeathVote.ToDot());
+    Console.WriteLine($"wrote {Path.Combine(dir, "registration.dot")}, {Path.Combine(dir, "suspicion.dot")} and {Path.Combine(dir, "death-vote.dot")}");
     return 0;
 });
 root.Subcommands.Add(diagrams);

@@ -18,15 +18,19 @@ public sealed record Disconnect(NodeId Node) : Effect;
 public sealed record PingHost(string Ip) : Effect;
 
 /// <summary>Fire <see cref="TimerFired"/> with <paramref name="Key"/> after the delay; replaces a timer with that key.</summary>
-public sealed record SetTimer(string Key, long DelayMs) : Effect;
+public sealed record SetTimer(TimerKey Key, long DelayMs) : Effect;
 
-public sealed record CancelTimer(string Key) : Effect;
+public sealed record CancelTimer(TimerKey Key) : Effect;
 
 /// <summary>Close every connection, flush, and exit the process (or the hosted node) with this code.</summary>
 public sealed record Stop(int ExitCode) : Effect;
 
 /// <summary>A reducer's result: the next state and what to do.</summary>
-public readonly record struct Step<TState>(TState State, Seq<Effect> Effects);
+public readonly record struct Step<TState>(TState State, Seq<Effect> Effects)
+{
+    /// <summary>The state-machine transitions the step fired, in order (tests check them; the shell does not need them).</summary>
+    public Seq<Transition> Transitions { get; init; } = Seq<Transition>();
+}
 
 /// <summary>An append-only list of effects, local to one step.</summary>
 public sealed class EffectList
@@ -39,10 +43,17 @@ public sealed class EffectList
     public EffectList Add(Effect e) { Items.Add(e); return this; }
     public EffectList Send(NodeId to, Message m) => Add(new Send(to, m));
     public EffectList SendAll(Seq<NodeId> to, Message m) { foreach (var n in to) Items.Add(new Send(n, m)); return this; }
-    public EffectList Timer(string key, long delayMs) => Add(new SetTimer(key, delayMs));
+    public EffectList Timer(TimerKey key, long delayMs) => Add(new SetTimer(key, delayMs));
+
+    System.Collections.Generic.List<Transition>? taken;
+
+    /// <summary>Notes a transition a machine fired in this step (see <see cref="Machine{TState, TTrigger}.Fire"/>).</summary>
+    public void Took(Transition t) => (taken ??= new(2)).Add(t);
+
+    public Seq<Transition> Transitions() => taken is null ? Seq<Transition>() : toSeq(taken.ToArray());
 
     static readonly Seq<Effect> Empty = toSeq(System.Array.Empty<Effect>());
 
     public Seq<Effect> ToSeq() => items is null || items.Count == 0 ? Empty : toSeq(items.ToArray());
-    public Step<T> With<T>(T state) => new(state, ToSeq());
+    public Step<T> With<T>(T state) => new(state, ToSeq()) { Transitions = Transitions() };
 }

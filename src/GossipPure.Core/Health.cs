@@ -21,9 +21,9 @@ namespace GossipPure.Core;
 /// <param name="Score">0 = on time; the windows are stretched ×(1 + Score).</param>
 /// <param name="ChangedUs">When the score last changed (the decay counts from there).</param>
 /// <param name="DueUs">The due time of every timer this node has set and not yet seen fire or cancelled.</param>
-public sealed record Health(int Score, long ChangedUs, HashMap<string, long> DueUs)
+public sealed record Health(int Score, long ChangedUs, HashMap<TimerKey, long> DueUs)
 {
-    public static readonly Health Zero = new(0, 0, HashMap<string, long>());
+    public static readonly Health Zero = new(0, 0, HashMap<TimerKey, long>());
 
     /// <summary>True while this node is itself late: it does not accuse on silence or timeouts.</summary>
     public bool IsLate => Score > 0;

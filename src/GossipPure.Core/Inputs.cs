@@ -22,7 +22,7 @@ public sealed record Disconnected(long NowUs, NodeId Node, string Reason) : Inpu
 public sealed record ConnectFailed(long NowUs, NodeId Node, string Reason) : Input(NowUs);
 
 /// <summary>A timer the reducer set has fired.</summary>
-public sealed record TimerFired(long NowUs, string Key) : Input(NowUs);
+public sealed record TimerFired(long NowUs, TimerKey Key) : Input(NowUs);
 
 /// <summary>A connection sent something that is not a valid frame; the shell dropped that connection.</summary>
 public sealed record BadFrame(long NowUs, string Remote, string Reason) : Input(NowUs);

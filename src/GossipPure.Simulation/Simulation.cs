@@ -9,6 +9,9 @@ public enum NodeStatus { NotStarted, Up, Hung, Crashed, Stopped }
 /// <summary>One reducer step: when, which node, what went in, what came out. <paramref name="Index"/> counts from 0.</summary>
 public sealed record TraceStep(long Index, long TimeUs, NodeId Node, Input Input, Seq<Effect> Effects)
 {
+    /// <summary>The state-machine transitions the step fired (not part of the trace text or its hash).</summary>
+    public Seq<Transition> Transitions { get; init; } = Seq<Transition>();
+
     public override string ToString() => TraceText.Step(TimeUs, Node, Input, Effects).TrimEnd('\n');
 }
 
@@ -59,7 +62,7 @@ public sealed class Simulation
         public Input? Notice;
         public Conn? Conn;
         public int Hop;
-        public string? Key;
+        public TimerKey? Key;
         public long Gen;
         public Fault? Fault;
         public bool Arrived;
@@ -110,7 +113,7 @@ public sealed class Simulation
     readonly SeedState[] seeds;
     readonly PeerState[] peers;
     readonly NodeStatus[] status;
-    readonly Dictionary<string, long>[] timers;
+    readonly Dictionary<TimerKey, long>[] timers;
     readonly List<Event>[] held;
     readonly bool[] stalled;
     readonly List<LogLine>[] logs;
@@ -160,7 +163,7 @@ public sealed class Simulation
         seeds = new SeedState[seedCount];
         peers = new PeerState[scenario.Peers];
         status = new NodeStatus[n];
-        timers = new Dictionary<string, long>[n];
+        timers = new Dictionary<TimerKey, long>[n];
         held = new List<Event>[n];
         stalled = new bool[n];
         logs = new List<LogLine>[n];
@@ -177,7 +180,7 @@ public sealed class Simulation
                 i < seedCount || scenario.Gossips(i - seedCount) ? scenario.Options : scenario.Options with { GossipCount = 0 });
             if (i < seedCount) seeds[i] = SeedState.Initial(configs[i]);
             else peers[i - seedCount] = PeerState.Initial(configs[i]);
-            timers[i] = new Dictionary<string, long>(StringComparer.Ordinal);
+            timers[i] = new Dictionary<TimerKey, long>();
             held[i] = new List<Event>();
             logs[i] = new List<LogLine>();
             linked[i] = new IndexSet();
@@ -363,11 +366,13 @@ public sealed class Simulation
     void Step(int node, Input input, Event? cause)
     {
         Seq<Effect> effects;
+        Seq<Transition> transitions;
         if (node < seedCount)
         {
             var next = SeedReducer.Step(seeds[node], input);
             seeds[node] = next.State;
             effects = next.Effects;
+            transitions = next.Transitions;
         }
         else
         {
@@ -376,10 +381,11 @@ public sealed class Simulation
             var next = PeerReducer.Step(before, input);
             peers[p] = next.State;
             effects = next.Effects;
+            transitions = next.Transitions;
             Track(p, before, next.State, input, effects, cause);
         }
 
-        var step = new TraceStep(steps++, NowUs, ids[node], input, effects);
+        var step = new TraceStep(steps++, NowUs, ids[node], input, effects) { Transitions = transitions };
         HashStep(step);
         if (sc.KeepTrace) trace.Add(step);
         observe?.Invoke(step, this);

@@ -43,7 +43,7 @@ public static class TraceText
             case Connected c: sb.Append("Connected ").Append(c.Node); break;
             case Disconnected d: sb.Append("Disconnected ").Append(d.Node).Append(" (").Append(d.Reason).Append(')'); break;
             case ConnectFailed f: sb.Append("ConnectFailed ").Append(f.Node).Append(" (").Append(f.Reason).Append(')'); break;
-            case TimerFired t: sb.Append("TimerFired ").Append(t.Key); break;
+            case TimerFired t: sb.Append("TimerFired ").Append(t.Key.ToString()); break;
             case BadFrame b: sb.Append("BadFrame ").Append(b.Remote).Append(" (").Append(b.Reason).Append(')'); break;
             case ShutdownRequested: sb.Append("ShutdownRequested"); break;
             case PingResult p: sb.Append("PingResult ").Append(p.Ip).Append(' ').Append(p.Outcome.ToString()).Append(" (").Append(p.Detail).Append(')'); break;
@@ -60,8 +60,8 @@ public static class TraceText
             case Connect c: sb.Append("Connect ").Append(c.To); break;
             case Disconnect d: sb.Append("Disconnect ").Append(d.Node); break;
             case PingHost p: sb.Append("PingHost ").Append(p.Ip); break;
-            case SetTimer t: sb.Append("SetTimer ").Append(t.Key).Append(' ').Append(t.DelayMs).Append("ms"); break;
-            case CancelTimer t: sb.Append("CancelTimer ").Append(t.Key); break;
+            case SetTimer t: sb.Append("SetTimer ").Append(t.Key.ToString()).Append(' ').Append(t.DelayMs).Append("ms"); break;
+            case CancelTimer t: sb.Append("CancelTimer ").Append(t.Key.ToString()); break;
             case NodeEvent e: sb.Append("Event ").Append(e.ToString()); break;
             case Stop s: sb.Append("Stop ").Append(s.ExitCode); break;
             default: sb.Append(effect.GetType().Name).Append(' ').Append(effect.ToString()); break;

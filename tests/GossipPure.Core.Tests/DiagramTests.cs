@@ -12,13 +12,13 @@ public sealed class DiagramTests
         return dir?.FullName ?? throw new InvalidOperationException("GossipPure.sln not found");
     }
 
-    public static TheoryData<string> Machines() => new() { "registration", "suspicion" };
+    public static TheoryData<string> Machines() => new() { "registration", "suspicion", "death-vote" };
 
     [Theory]
     [MemberData(nameof(Machines))]
     public void The_diagram_in_specs_is_the_machine(string name)
     {
-        var exported = name == "registration" ? Registration.ToDot() : Suspicion.ToDot();
+        var exported = name switch { "registration" => Registration.ToDot(), "suspicion" => Suspicion.ToDot(), _ => DeathVote.ToDot() };
         var path = Path.Combine(Specs, $"{name}.dot");
         Assert.True(File.Exists(path), $"{path} is missing: run `dotnet run --project src/GossipPure.Cli -- diagrams --out specs`");
         Assert.True(exported.ReplaceLineEndings() == File.ReadAllText(path).ReplaceLineEndings(),

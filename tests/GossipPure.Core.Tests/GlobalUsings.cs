@@ -5,4 +5,5 @@ global using static LanguageExt.Prelude;
 global using GossipPure.Core;
 global using GossipPure.Core.Peers;
 global using GossipPure.Core.Seeds;
+global using GossipPure.Core.Detection;
 global using Xunit;

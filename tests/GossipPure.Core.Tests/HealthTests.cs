@@ -19,34 +19,34 @@ public sealed class HealthTests
     public void A_late_timer_raises_the_score_by_its_lateness_and_timely_ones_lower_it_one_step_a_second()
     {
         var fx = new EffectList();
-        var h = Health.Zero.Track(T0, Fx(new SetTimer("heartbeat", 1000)));
-        h = h.Observe(new TimerFired(T0 + 1_600_000, "heartbeat"), O, fx);   // 600 ms late: 600 / 250 → 2
+        var h = Health.Zero.Track(T0, Fx(new SetTimer(new TimerKey.HeartbeatRound(), 1000)));
+        h = h.Observe(new TimerFired(T0 + 1_600_000, new TimerKey.HeartbeatRound()), O, fx);   // 600 ms late: 600 / 250 → 2
         Assert.Equal(2, h.Score);
         Assert.Equal(3, h.Factor);
         Assert.Equal(900, h.Stretch(300));
-        Assert.False(h.DueUs.ContainsKey("heartbeat"));   // a fired timer is forgotten until it is set again
+        Assert.False(h.DueUs.ContainsKey(new TimerKey.HeartbeatRound()));   // a fired timer is forgotten until it is set again
 
         // Many timers held by one stall fire together: the worst lateness holds, it is not added up.
-        h = h.Track(T0 + 1_600_000, Fx(new SetTimer("a", 0), new SetTimer("b", 0)));
-        h = h.Observe(new TimerFired(T0 + 2_100_000, "a"), O, fx);
-        h = h.Observe(new TimerFired(T0 + 2_100_000, "b"), O, fx);
+        h = h.Track(T0 + 1_600_000, Fx(new SetTimer(new TimerKey.GossipRound(), 0), new SetTimer(new TimerKey.PingRound(), 0)));
+        h = h.Observe(new TimerFired(T0 + 2_100_000, new TimerKey.GossipRound()), O, fx);
+        h = h.Observe(new TimerFired(T0 + 2_100_000, new TimerKey.PingRound()), O, fx);
         Assert.Equal(2, h.Score);
 
         // On time: down one step, at most once per HealthDecayMs.
-        h = h.Track(T0 + 2_100_000, Fx(new SetTimer("heartbeat", 1000)));
-        h = h.Observe(new TimerFired(T0 + 3_100_000, "heartbeat"), O, fx);
+        h = h.Track(T0 + 2_100_000, Fx(new SetTimer(new TimerKey.HeartbeatRound(), 1000)));
+        h = h.Observe(new TimerFired(T0 + 3_100_000, new TimerKey.HeartbeatRound()), O, fx);
         Assert.Equal(1, h.Score);
-        h = h.Track(T0 + 3_100_000, Fx(new SetTimer("silence", 250)));
-        h = h.Observe(new TimerFired(T0 + 3_350_000, "silence"), O, fx);
+        h = h.Track(T0 + 3_100_000, Fx(new SetTimer(new TimerKey.SilenceCheck(), 250)));
+        h = h.Observe(new TimerFired(T0 + 3_350_000, new TimerKey.SilenceCheck()), O, fx);
         Assert.Equal(1, h.Score);   // only 250 ms since the last change
-        h = h.Track(T0 + 3_350_000, Fx(new SetTimer("heartbeat", 1000)));
-        h = h.Observe(new TimerFired(T0 + 4_350_000, "heartbeat"), O, fx);
+        h = h.Track(T0 + 3_350_000, Fx(new SetTimer(new TimerKey.HeartbeatRound(), 1000)));
+        h = h.Observe(new TimerFired(T0 + 4_350_000, new TimerKey.HeartbeatRound()), O, fx);
         Assert.Equal(0, h.Score);
 
         // One line per change, none otherwise.
         var events = fx.ToSeq().Filter(e => e is HealthWorse or HealthBetter).ToList();
         Assert.Equal(3, events.Count);
-        Assert.Equal(new HealthWorse(2, 8, 600, "heartbeat", 0, 0), events[0]);
+        Assert.Equal(new HealthWorse(2, 8, 600, TimerKey.Parse("heartbeat"), 0, 0), events[0]);
         Assert.Equal(1, Assert.IsType<HealthBetter>(events[1]).Score);
         Assert.Equal(0, Assert.IsType<HealthBetter>(events[2]).Score);
     }
@@ -70,8 +70,8 @@ public sealed class HealthTests
         var fx = new EffectList();
         var h = Health.Zero.Observe(new HealthSample(T0, 0, 10_000), O, fx);
         Assert.Equal(O.HealthMax, h.Score);
-        h = h.Track(T0, Fx(new SetTimer("x", 5), new CancelTimer("x")));
-        Assert.False(h.DueUs.ContainsKey("x"));
+        h = h.Track(T0, Fx(new SetTimer(new TimerKey.DegreeReport(), 5), new CancelTimer(new TimerKey.DegreeReport())));
+        Assert.False(h.DueUs.ContainsKey(new TimerKey.DegreeReport()));
         Assert.Same(h, h.Track(T0, Fx(new ShuttingDown())));
     }
 
@@ -112,7 +112,7 @@ public sealed class HealthTests
         p.Advance(3_500_000);   // the process was starved: its silence check fires 3.25 s late
         var fx = p.Step(now => new TimerFired(now, PeerReducer.SilenceTimer));
         Assert.True(p.State.Health.IsLate);
-        Assert.Contains(fx, e => e is HealthWorse { Score: 8, Max: 8, Timer: "silence" });
+        Assert.Contains(fx, e => e is HealthWorse { Score: 8, Max: 8 } w && w.Timer == TimerKey.Parse("silence"));
         Assert.DoesNotContain(fx, e => e is Suspected);
         Assert.DoesNotContain(fx, e => e is Send { Message: SuspectRequest or DeadReport });
     }
@@ -198,20 +198,20 @@ public sealed class HealthTests
         var p = Registered();
         var x = PeerHarness.Other(0);
         var fx = p.Step(now => new Disconnected(now, x, "connection reset"));
-        var delays = new List<long> { fx.OfType<SetTimer>().Single(t => t.Key == $"report:{x}").DelayMs };
+        var delays = new List<long> { fx.OfType<SetTimer>().Single(t => t.Key == new TimerKey.Report(x)).DelayMs };
         for (var i = 0; i < 5; i++)
         {
             p.Advance(delays[^1] * 1000);
-            fx = p.Step(now => new TimerFired(now, $"report:{x}"));
+            fx = p.Step(now => new TimerFired(now, new TimerKey.Report(x)));
             Assert.Equal(3, fx.Count(e => e is Send { Message: DeadReport }));
-            delays.Add(fx.OfType<SetTimer>().Single(t => t.Key == $"report:{x}").DelayMs);
+            delays.Add(fx.OfType<SetTimer>().Single(t => t.Key == new TimerKey.Report(x)).DelayMs);
         }
         Assert.Equal([2000L, 4000, 8000, 16000, 16000, 16000], delays);
 
         fx = p.Step(now => new Received(now, x, new Heartbeat()));
-        Assert.Contains(fx, e => e is CancelTimer { Key: var k } && k == $"report:{x}");
+        Assert.Contains(fx, e => e is CancelTimer { Key: var k } && k == new TimerKey.Report(x));
         Assert.Contains(fx, e => e is SuspicionDropped d && d == new SuspicionDropped(x, DropCause.SentAMessage));
-        fx = p.Step(now => new TimerFired(now, $"report:{x}"));   // a stale firing sends nothing
+        fx = p.Step(now => new TimerFired(now, new TimerKey.Report(x)));   // a stale firing sends nothing
         Assert.DoesNotContain(fx, e => e is Send { Message: DeadReport });
     }
 
@@ -271,7 +271,9 @@ public sealed class HealthTests
         public LanguageExt.Seq<Effect> Step(Func<long, Input> input, long afterUs = 1_000)
         {
             Now += afterUs;
-            var next = SeedReducer.Step(State, input(Now));
+            var i = input(Now);
+            var next = SeedReducer.Step(State, i);
+            Support.MachineAudit.Check(State.Config.Self, i, State, next.State, next.Effects, next.Transitions);
             State = next.State;
             return next.Effects;
         }
@@ -358,7 +360,7 @@ public sealed class HealthTests
         var (id, _) = s.Report();
         foreach (var voter in PeerHarness.SeedIds.Skip(1))
             s.Step(now => new Received(now, voter, new DeadVote(OneSeed.X, id!, false, "answered PROBE in 1ms")));
-        Assert.Equal(RegPhase.Rejected, s.State.Deaths[OneSeed.X].Phase);
+        Assert.Equal(DeathPhase.Rejected, s.State.Deaths[OneSeed.X].Phase);
 
         var (again, fx) = s.Report();
         Assert.Null(again);

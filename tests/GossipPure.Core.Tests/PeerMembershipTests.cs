@@ -72,7 +72,7 @@ public sealed class PeerMembershipTests
     {
         var h = Registered();
         var first = Assert.Single(h.Step(now => new Received(now, Stranger, new LinkRequest(5))).OfType<Send>(), s => s.Message is MemberQuery);
-        var retry = h.Step(now => new TimerFired(now, PeerReducer.MemberTimerPrefix + Stranger));
+        var retry = h.Step(now => new TimerFired(now, new TimerKey.Member(Stranger)));
         var second = Assert.Single(retry.OfType<Send>(), s => s.Message is MemberQuery);
         Assert.NotEqual(first.To, second.To);
         // A late answer from a seed that was asked still counts.

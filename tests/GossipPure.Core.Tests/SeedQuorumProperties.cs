@@ -14,15 +14,20 @@ public sealed class SeedQuorumProperties
 {
     [Property(MaxTest = 300)]
     public Property No_peer_enters_a_peer_list_without_a_quorum_of_real_yes_votes() =>
-        Prop.ForAll(SeedScripts.Lossy, c => { new SeedRun(c).Play(); });
+        Prop.ForAll(SeedScripts.Lossy, c => Shape(new SeedRun(c).Play()));
 
     [Property(MaxTest = 200)]
     public Property Without_loss_every_requested_peer_is_committed_at_every_seed() =>
-        Prop.ForAll(SeedScripts.Lossless, c => new SeedRun(c).Play().AssertAllCommittedEverywhere());
+        Prop.ForAll(SeedScripts.Lossless, c =>
+        {
+            var run = new SeedRun(c).Play();
+            run.AssertAllCommittedEverywhere();
+            return Shape(run);
+        });
 
     [Property(MaxTest = 300)]
     public Property A_minority_of_colluding_seeds_cannot_force_a_commit() =>
-        Prop.ForAll(SeedScripts.Colluding, c => { new SeedRun(c).Play(); });
+        Prop.ForAll(SeedScripts.Colluding, c => Shape(new SeedRun(c).Play()));
 
     [Property(MaxTest = 200)]
     public Property Forgeries_by_a_minority_do_not_stop_honest_seeds_committing_real_peers() =>
@@ -31,7 +36,22 @@ public sealed class SeedQuorumProperties
             var run = new SeedRun(c);
             Assert.True(run.Honest >= Quorum.Of(c.SeedCount), $"the generator made {c.Colluders} colluders of {c.SeedCount}: the honest seeds are no quorum");
             run.Play().AssertAllCommittedEverywhere();
+            return Shape(run);
         });
+
+    /// <summary>What the cases covered, printed with the result: seed counts, restarts, later incarnations, commits.</summary>
+    static Property Shape(SeedRun run)
+    {
+        var c = run.Case;
+        var committed = run.World.Seeds.Values.Any(s => !s.Peers.IsEmpty);
+        return true.ToProperty()
+            .Collect($"{c.SeedCount} seeds")
+            .Classify(c.Ops.Any(o => o is RestartOp), "a seed restarted")
+            .Classify(c.Ops.Any(o => o is RequestOp { Incarnation: > 1 }), "a later incarnation asked")
+            .Classify(run.World.Seeds.Values.Any(s => s.Peers.Values.Any(r => r.Incarnation > 1)), "a later incarnation committed")
+            .Classify(c.Ops.Any(o => o is ForgeOp), "a forgery")
+            .Classify(!committed, "nothing committed");
+    }
 
     /// <summary>The forged-commit check itself must bite: an honest seed shown a colluders-only certificate keeps its list.</summary>
     [Theory]

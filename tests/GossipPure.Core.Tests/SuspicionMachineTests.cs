@@ -29,7 +29,7 @@ public sealed class SuspicionMachineTests
     [InlineData(SuspicionPhase.Reported, SuspicionTrigger.SeedsRejected, SuspicionPhase.Alive)]
     [InlineData(SuspicionPhase.Reported, SuspicionTrigger.ProvenAlive, SuspicionPhase.Alive)]
     [InlineData(SuspicionPhase.Reported, SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead)]
-    [InlineData(SuspicionPhase.Alive, SuspicionTrigger.ProvenAlive, SuspicionPhase.Alive)]
+    [InlineData(SuspicionPhase.Dead, SuspicionTrigger.Rejoined, SuspicionPhase.Alive)]
     public void Allowed_transitions(SuspicionPhase from, SuspicionTrigger trigger, SuspicionPhase to) =>
         Assert.Equal(Some(to), Suspicion.Fire(from, trigger));
 
@@ -40,6 +40,9 @@ public sealed class SuspicionMachineTests
     [InlineData(SuspicionPhase.Reported, SuspicionTrigger.Evidence)]
     [InlineData(SuspicionPhase.Dead, SuspicionTrigger.ProvenAlive)]       // the dead do not come back here: a new incarnation does
     [InlineData(SuspicionPhase.Dead, SuspicionTrigger.Evidence)]
+    [InlineData(SuspicionPhase.Dead, SuspicionTrigger.DeadConfirmed)]     // the reducer drops a repeated confirmation before the machine
+    [InlineData(SuspicionPhase.Alive, SuspicionTrigger.ProvenAlive)]      // nothing to prove: the reducer only revives suspects
+    [InlineData(SuspicionPhase.Alive, SuspicionTrigger.Rejoined)]
     public void Forbidden_transitions(SuspicionPhase from, SuspicionTrigger trigger) =>
         Assert.True(Suspicion.Fire(from, trigger).IsNone);
 }

@@ -13,8 +13,8 @@ public sealed class EffectCodecTests
         from to in Generators.Address select (Effect)new Connect(to),
         from n in Generators.Address select (Effect)new Disconnect(n),
         from ip in Generators.Address.Select(a => a.Ip) select (Effect)new PingHost(ip),
-        from k in Generators.AnyText from d in Generators.Incarnation select (Effect)new SetTimer(k, d),
-        from k in Generators.AnyText select (Effect)new CancelTimer(k),
+        from k in Generators.AnyTimerKey from d in Generators.Incarnation select (Effect)new SetTimer(k, d),
+        from k in Generators.AnyTimerKey select (Effect)new CancelTimer(k),
         from e in Gen.Elements(EventGolden.Cases.Select(c => c.Event).ToArray())
         from text in Generators.AnyText
         select (Effect)(e is Suspected s ? s with { Evidence = text } : e),
@@ -35,10 +35,10 @@ public sealed class EffectCodecTests
         new Disconnect(P),
         new PingHost("10.1.2.3"),
         new PingHost("::1"),
-        new SetTimer("gossip", 5000),
-        new SetTimer("witness:10.1.2.3:6001", 0),
-        new SetTimer("", -1),
-        new CancelTimer("report:10.1.2.3:6001"),
+        new SetTimer(TimerKey.Parse("gossip"), 5000),
+        new SetTimer(TimerKey.Parse("witness:10.1.2.3:6001"), 0),
+        new SetTimer(TimerKey.Parse("sync"), -1),
+        new CancelTimer(TimerKey.Parse("report:10.1.2.3:6001")),
         new PeerListReceived(A, Seq<PeerEntry>(), false),
         new GossipReceived(A, "x", P),
         new Suspected(P, "connection broken (closed by remote)", true),
@@ -94,8 +94,8 @@ public sealed class EffectCodecTests
             EffectCodec.Encode(new Send(P, new SuspectRequest(A))));
         Assert.Equal("""{"fx":"event","kind":"Registered","event":{"lists":2,"peers":5}}""", EffectCodec.Encode(new Registered(2, 5)));
         Assert.Equal("""{"fx":"event","kind":"Suspected","event":{"node":"10.1.2.3:6001","evidence":"x","strong":false}}""", EffectCodec.Encode(new Suspected(P, "x", false)));
-        Assert.Equal("""{"fx":"timer","key":"gossip","delay_ms":5000}""", EffectCodec.Encode(new SetTimer("gossip", 5000)));
-        Assert.Equal("""{"fx":"cancel_timer","key":"witness:10.1.2.3:6001"}""", EffectCodec.Encode(new CancelTimer("witness:10.1.2.3:6001")));
+        Assert.Equal("""{"fx":"timer","key":"gossip","delay_ms":5000}""", EffectCodec.Encode(new SetTimer(TimerKey.Parse("gossip"), 5000)));
+        Assert.Equal("""{"fx":"cancel_timer","key":"witness:10.1.2.3:6001"}""", EffectCodec.Encode(new CancelTimer(TimerKey.Parse("witness:10.1.2.3:6001"))));
         Assert.Equal("""{"fx":"connect","to":"127.0.0.1:5011"}""", EffectCodec.Encode(new Connect(A)));
         Assert.Equal("""{"fx":"disconnect","node":"10.1.2.3:6001"}""", EffectCodec.Encode(new Disconnect(P)));
         Assert.Equal("""{"fx":"ping","ip":"10.1.2.3"}""", EffectCodec.Encode(new PingHost("10.1.2.3")));
@@ -128,7 +128,7 @@ public sealed class EffectCodecTests
         Assert.True(EffectCodec.TryDecodeStep("""{"step":6,"t":1732520000123456,"input":"timer","key":"gossip"}""",
             out var step, out var input, out var effects, out var error), error);
         Assert.Equal(6, step);
-        Assert.Equal(new TimerFired(T, "gossip"), input);
+        Assert.Equal(new TimerFired(T, TimerKey.Parse("gossip")), input);
         Assert.True(effects.IsNone);
     }
 
@@ -145,6 +145,8 @@ public sealed class EffectCodecTests
     [InlineData("""{"fx":"timer","key":"gossip"}""", "effect 'timer': field 'delay_ms' missing or not a 64-bit integer")]
     [InlineData("""{"fx":"timer","key":"gossip","delay_ms":1.5}""", "effect 'timer': field 'delay_ms' missing or not a 64-bit integer")]
     [InlineData("""{"fx":"cancel_timer"}""", "effect 'cancel_timer': field 'key' missing or not a string")]
+    [InlineData("""{"fx":"timer","key":"k","delay_ms":1}""", "effect 'timer': field 'key' is not a timer key")]
+    [InlineData("""{"fx":"cancel_timer","key":"probe:nowhere"}""", "effect 'cancel_timer': field 'key' is not a timer key")]
     [InlineData("""{"fx":"connect","to":5}""", "effect 'connect': field 'to' missing or not a string")]
     [InlineData("""{"fx":"disconnect","to":"127.0.0.1:5011"}""", "effect 'disconnect': field 'node' missing or not a string")]
     [InlineData("""{"fx":"ping"}""", "effect 'ping': field 'ip' missing or not a string")]
@@ -159,7 +161,7 @@ public sealed class EffectCodecTests
 
     [Theory]
     [InlineData("""{"step":1,"t":2,"input":"shutdown","fx":{}}""", "field 'fx' is not an array")]
-    [InlineData("""{"step":1,"t":2,"input":"shutdown","fx":[{"fx":"stop","code":0},{"fx":"timer","key":"k"}]}""", "fx[1] 'timer': field 'delay_ms' missing or not a 64-bit integer")]
+    [InlineData("""{"step":1,"t":2,"input":"shutdown","fx":[{"fx":"stop","code":0},{"fx":"timer","key":"gossip"}]}""", "fx[1] 'timer': field 'delay_ms' missing or not a 64-bit integer")]
     [InlineData("""{"step":1,"t":2,"input":"exploded","fx":[]}""", "unknown input kind 'exploded'")]
     public void Bad_step_lines_are_rejected_with_a_named_error(string line, string expected)
     {

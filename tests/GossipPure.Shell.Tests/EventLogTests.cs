@@ -19,10 +19,10 @@ public sealed class EventLogTests
 
     static readonly (Input Input, Seq<Effect> Effects)[] Steps =
     [
-        (new Started(T, 42), toSeq(new Effect[] { new NodeStarted(Role.Peer, Self, 3, 2), new Send(Seeds[0], new RegisterRequest(T)), new SetTimer("register", 250) })),
+        (new Started(T, 42), toSeq(new Effect[] { new NodeStarted(Role.Peer, Self, 3, 2), new Send(Seeds[0], new RegisterRequest(T)), new SetTimer(TimerKey.Parse("register"), 250) })),
         (new Connected(T + 1, Seeds[0]), Seq<Effect>()),
-        (new Received(T + 2, Seeds[0], new PeerList(Seq<PeerEntry>())), Seq<Effect>(new Registered(1, 0), new CancelTimer("register"))),
-        (new TimerFired(T + 3, "gossip"), Seq1<Effect>(new GossipMade(Self, "1.0:127.0.0.1:1", 0))),
+        (new Received(T + 2, Seeds[0], new PeerList(Seq<PeerEntry>())), Seq<Effect>(new Registered(1, 0), new CancelTimer(TimerKey.Parse("register")))),
+        (new TimerFired(T + 3, TimerKey.Parse("gossip")), Seq1<Effect>(new GossipMade(Self, "1.0:127.0.0.1:1", 0))),
         (new ShutdownRequested(T + 4), Seq<Effect>(new ShuttingDown(), new Stop(0))),
     ];
 
@@ -206,7 +206,7 @@ public sealed class EventLogTests
     [Fact]
     public void An_undecodable_last_line_is_reported_and_skipped()
     {
-        var log = Read(File([Header(), .. StepLines[..2], """{"step":3,"t":5,"input":"timer","key":"gossip","fx":[{"fx":"timer","key":"g"}]}"""]));
+        var log = Read(File([Header(), .. StepLines[..2], """{"step":3,"t":5,"input":"timer","key":"gossip","fx":[{"fx":"timer","key":"gossip"}]}"""]));
         Assert.Equal(2, log.Steps.Count);
         var torn = Assert.IsType<TornLine>(log.Torn.Case);
         Assert.Equal(4, torn.Line);

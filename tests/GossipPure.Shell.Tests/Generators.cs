@@ -53,6 +53,18 @@ public static class Generators
     public static Gen<string> NonEmptyText => Text.Where(s => s.Length > 0);
 
     /// <summary>Text an event-log line may carry outside a message: control characters allowed.</summary>
+    /// <summary>Any timer key, of every kind.</summary>
+    public static Gen<TimerKey> AnyTimerKey =>
+        Gen.OneOf(
+            Gen.Elements<TimerKey>(new TimerKey.RegisterRetry(), new TimerKey.GossipRound(), new TimerKey.HeartbeatRound(), new TimerKey.SilenceCheck(),
+                new TimerKey.PingRound(), new TimerKey.DegreeReport(), new TimerKey.OverlayCheck(), new TimerKey.SyncRound()),
+            from n in Address from k in Gen.Choose(0, 6)
+            select k switch
+            {
+                0 => (TimerKey)new TimerKey.Witness(n), 1 => new TimerKey.Report(n), 2 => new TimerKey.Member(n), 3 => new TimerKey.Probe(n),
+                4 => new TimerKey.Reconnect(n), 5 => new TimerKey.Proposal(n), _ => new TimerKey.Death(n),
+            });
+
     public static Gen<string> AnyText => TextOf(Gen.Elements(Fragments.Concat(["\n", "\r", "\t", "\u0001", "\u007f", "\u2028"])), 40);
 
     static Gen<Seq<T>> SeqOf<T>(Gen<T> item, int max) =>
@@ -116,7 +128,7 @@ public static class Generators
         from t in AnyLong from n in Address select (Input)new Connected(t, n),
         from t in AnyLong from n in Address from r in AnyText select (Input)new Disconnected(t, n, r),
         from t in AnyLong from n in Address from r in AnyText select (Input)new ConnectFailed(t, n, r),
-        from t in AnyLong from k in AnyText select (Input)new TimerFired(t, k),
+        from t in AnyLong from k in AnyTimerKey select (Input)new TimerFired(t, k),
         from t in AnyLong from remote in AnyText from r in AnyText select (Input)new BadFrame(t, remote, r),
         AnyLong.Select(t => (Input)new ShutdownRequested(t)),
         from t in AnyLong

@@ -17,7 +17,7 @@ public sealed class HealthMeterTests
         mono += 1010;
         wall += 1_010_000;
         m.TimerLate(10);   // the loop handles the tick 10 ms after it was due
-        Assert.Null(m.Taken(new TimerFired(wall, "heartbeat")));
+        Assert.Null(m.Taken(new TimerFired(wall, TimerKey.Parse("heartbeat"))));
         Assert.Null(m.Taken(new Received(wall - 5_000, new NodeId("127.0.0.1", 1), new Heartbeat())));   // waited 5 ms
     }
 
@@ -28,7 +28,7 @@ public sealed class HealthMeterTests
         mono += 1700;
         wall += 1_700_000;
         m.TimerLate(700);   // the loop handles the tick 700 ms after its due time
-        var s = Assert.IsType<HealthSample>(m.Taken(new TimerFired(wall, "heartbeat")));
+        var s = Assert.IsType<HealthSample>(m.Taken(new TimerFired(wall, TimerKey.Parse("heartbeat"))));
         Assert.Equal(700, s.TimerLateMs);
         Assert.Equal(0, s.InboxAgeMs);
         Assert.Equal(wall, s.NowUs);

@@ -37,7 +37,7 @@ public sealed class InputCodecTests
         new Connected(T, A),
         new Disconnected(T, A, "connection reset"),
         new ConnectFailed(T, new NodeId("::1", 5011), "connection refused"),
-        new TimerFired(T, "proposal:10.1.2.3:6001"),
+        new TimerFired(T, TimerKey.Parse("proposal:10.1.2.3:6001")),
         new BadFrame(T, "127.0.0.1:40000", "frame length 4294967295 exceeds the 1048576-byte limit"),
         new BadFrame(-1, "", "multi\nline\treason"),
         new ShutdownRequested(0),
@@ -92,7 +92,7 @@ public sealed class InputCodecTests
         Assert.Equal("""{"step":5,"t":1732520000123456,"input":"connect_failed","node":"127.0.0.1:5011","reason":"connection refused"}""",
             JsonCodec.EncodeInput(5, new ConnectFailed(T, A, "connection refused")));
         Assert.Equal("""{"step":6,"t":1732520000123456,"input":"timer","key":"gossip"}""",
-            JsonCodec.EncodeInput(6, new TimerFired(T, "gossip")));
+            JsonCodec.EncodeInput(6, new TimerFired(T, TimerKey.Parse("gossip"))));
         Assert.Equal("""{"step":7,"t":1732520000123456,"input":"bad_frame","remote":"127.0.0.1:40000","reason":"r"}""",
             JsonCodec.EncodeInput(7, new BadFrame(T, "127.0.0.1:40000", "r")));
         Assert.Equal("""{"step":8,"t":1732520000123456,"input":"shutdown"}""",
@@ -108,6 +108,7 @@ public sealed class InputCodecTests
     [InlineData("[]", "event is not a JSON object (got an array)")]
     [InlineData("""{"step":1,"t":2}""", "event: field 'input' missing or not a string")]
     [InlineData("""{"step":1,"t":2,"input":"exploded"}""", "unknown input kind 'exploded'")]
+    [InlineData("""{"step":1,"t":2,"input":"timer","key":"probe:nowhere"}""", "field 'key' is not a timer key")]
     [InlineData("""{"t":2,"input":"shutdown"}""", "event 'shutdown': field 'step' missing or not a 64-bit integer")]
     [InlineData("""{"step":-1,"t":2,"input":"shutdown"}""", "event 'shutdown': field 'step' is negative (-1)")]
     [InlineData("""{"step":1,"input":"shutdown"}""", "event 'shutdown': field 't' missing or not a 64-bit integer")]

@@ -7,6 +7,15 @@ public class NodeLoopTests
 {
     static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);   // only to catch hangs
 
+    /// <summary>Timer keys by a short name (the loop keys its timers by value, as the core's records compare).</summary>
+    static readonly Dictionary<string, TimerKey> Keys = new()
+    {
+        ["a"] = new TimerKey.GossipRound(), ["b"] = new TimerKey.PingRound(), ["c"] = new TimerKey.Witness(new NodeId("127.0.0.1", 1)),
+        ["gone"] = new TimerKey.DegreeReport(), ["last"] = new TimerKey.HeartbeatRound(), ["t"] = new TimerKey.RegisterRetry(),
+    };
+
+    static TimerKey K(string name) => Keys[name];
+
     /// <summary>Records what the loop hands it, and on which thread.</summary>
     sealed class Recorder : ILoopHandler
     {
@@ -25,10 +34,10 @@ public class NodeLoopTests
 
         public bool Handle(object item) => Note((string)item);
 
-        public bool HandleTimer(string key, long latenessUs)
+        public bool HandleTimer(TimerKey key, long latenessUs)
         {
             Lateness.Enqueue(latenessUs);
-            return Note("timer:" + key);
+            return Note("timer:" + Keys.Single(k => k.Value == key).Key);
         }
 
         bool Note(string s)
@@ -54,13 +63,13 @@ public class NodeLoopTests
         h.OnItem = s =>
         {
             if (s != "go") return;
-            loop.SetTimer("b", 60);
-            loop.SetTimer("a", 20);
-            loop.SetTimer("c", 40);
-            loop.SetTimer("c", 80);       // replaces the first "c"
-            loop.SetTimer("gone", 30);
-            loop.CancelTimer("gone");
-            loop.SetTimer("last", 150);
+            loop.SetTimer(K("b"), 60);
+            loop.SetTimer(K("a"), 20);
+            loop.SetTimer(new TimerKey.Witness(new NodeId("127.0.0.1", 1)), 40);
+            loop.SetTimer(K("c"), 80);       // replaces the first "c"
+            loop.SetTimer(K("gone"), 30);
+            loop.CancelTimer(K("gone"));
+            loop.SetTimer(K("last"), 150);
         };
         loop.Post("go");
         loop.Start();
@@ -80,9 +89,9 @@ public class NodeLoopTests
         {
             switch (s)
             {
-                case "start": loop.SetTimer("t", 1); break;
+                case "start": loop.SetTimer(K("t"), 1); break;
                 case "block": gate.Wait(Bound); break;
-                case "cancel": loop.CancelTimer("t"); break;
+                case "cancel": loop.CancelTimer(K("t")); break;
             }
         };
         loop.Post("start");

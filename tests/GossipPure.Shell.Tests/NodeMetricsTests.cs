@@ -137,7 +137,7 @@ public sealed class NodeMetricsTests
         using (var metrics = new NodeMetrics(Role.Peer, self, () => 0))
         {
             metrics.Observe(new Started(T - 2_000_000, 1), Fx());
-            metrics.Observe(new TimerFired(T - 500_000, "register"), Fx(new Registered(2, 1)));
+            metrics.Observe(new TimerFired(T - 500_000, TimerKey.Parse("register")), Fx(new Registered(2, 1)));
             metrics.Observe(new Received(T + 2_500, other, gossip), Fx(new GossipReceived(other, gossip.Body, other)));
             metrics.Observe(new Received(T + 9_000, other, gossip), Fx(), duplicates: 1);   // the peer counted a repeat
             metrics.Observe(new Disconnected(T + 10_000, other, "closed"), Fx(

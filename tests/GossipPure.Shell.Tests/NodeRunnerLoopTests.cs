@@ -14,14 +14,14 @@ public sealed class NodeRunnerLoopTests
 
     sealed class Health : ILoopHealthObserver
     {
-        public readonly ConcurrentQueue<(string Key, long LatenessUs)> Timers = new();
+        public readonly ConcurrentQueue<(TimerKey Key, long LatenessUs)> Timers = new();
         public int Batches;
         public void BatchStarting(int queued, long oldestAgeUs)
         {
             Assert.True(queued >= 1 && oldestAgeUs >= 0);
             Interlocked.Increment(ref Batches);
         }
-        public void TimerFired(string key, long latenessUs) => Timers.Enqueue((key, latenessUs));
+        public void TimerFired(TimerKey key, long latenessUs) => Timers.Enqueue((key, latenessUs));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public sealed class NetworkModelTests
         // Held inputs are handled at the resume, in the order they arrived: heartbeats, its own timers.
         var atResume = At(r, P0).Where(t => t.TimeUs == 12 * S).ToArray();
         Assert.Contains(atResume, t => t.Input is Received { Message: Heartbeat });
-        Assert.Contains(atResume, t => t.Input is TimerFired { Key: "heartbeat" });
+        Assert.Contains(atResume, t => t.Input is TimerFired { Key: TimerKey.HeartbeatRound });
         // Nobody's dial or send to it failed: the kernel accepted.
         Assert.DoesNotContain(r.Trace, t => t.TimeUs >= 10 * S && t.TimeUs < 12 * S && t.Input is ConnectFailed f && f.Node == P0);
         Assert.Contains(r.Trace, t => t.TimeUs > 10 * S && t.TimeUs < 12 * S && t.Input is PingResult { Outcome: PingOutcome.Reply } p && p.Ip == P0.Ip);
@@ -74,12 +74,12 @@ public sealed class NetworkModelTests
     public void Timers_fire_on_time_replace_each_other_and_stay_cancelled()
     {
         var r = Simulator.Run(Small());
-        var beats = At(r, P0).Where(t => t.Input is TimerFired { Key: "heartbeat" }).Select(t => t.TimeUs).ToArray();
+        var beats = At(r, P0).Where(t => t.Input is TimerFired { Key: TimerKey.HeartbeatRound }).Select(t => t.TimeUs).ToArray();
         Assert.True(beats.Length > 10);
         Assert.All(beats.Zip(beats.Skip(1), (a, b) => b - a), gap => Assert.Equal(1_000_000, gap));
         // The registration timer is cancelled once registered, so it never fires after that.
         var registered = r.RegisteredUs[P0];
-        Assert.DoesNotContain(At(r, P0), t => t.TimeUs > registered && t.Input is TimerFired { Key: "register" });
+        Assert.DoesNotContain(At(r, P0), t => t.TimeUs > registered && t.Input is TimerFired { Key: TimerKey.RegisterRetry });
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class RegistrationConsistencyProperties
     /// <summary>
     /// Under light loss every registered peer ends on every seed's list. This once failed: REGISTER_COMMIT went to the
     /// other seeds once and SEED_SYNC only when two seeds (re)connected, so a seed that missed the commit never listed
-    /// the peer (e.g. <c>new DeathCase(5325610696514542755, 15, 48, 1, 2, true, 14, 16167, false)</c>). It holds since
+    /// the peer (e.g. <c>new DeathCase(5325610696514542755, 3, 15, 48, 1, 2, true, 14, 16167, 0)</c>). It holds since
     /// every seed sends SEED_SYNC to every other seed each <c>SeedSyncMs</c> (anti-entropy).
     /// </summary>
     [Property(MaxTest = 200)]

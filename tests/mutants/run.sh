@@ -21,7 +21,10 @@ mutants=(
   'removed-peer-never-rejoins|src/GossipPure.Core/Peers/PeerDetection.cs|s/(static PeerState Rejoin\(PeerState s, NodeId seed, DeadConfirmed dc, EffectList fx\)\s*\{)/$1 if (dc.Incarnation > -1) return s;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~HealingProperties'
   "nondeterministic-rng|src/GossipPure.Core/Peers/PeerReducer.cs|s/Rng = new Rng\(st.RandomSeed\)/Rng = new Rng(st.RandomSeed ^ (ulong)System.Diagnostics.Stopwatch.GetTimestamp())/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~DeterminismProperties.Same_scenario"
   "no-health-stretch|src/GossipPure.Core/Health.cs|s/var target = lateMs > unit \?/var target = lateMs > unit \&\& unit < 0 ?/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~OverloadProperties.Stalled_nodes"
-  "machine-extra-transition|src/GossipPure.Core/Seeds/Registration.cs|s/\.Permit\(RegTrigger.QuorumImpossible, RegPhase.Rejected\);/.Permit(RegTrigger.QuorumImpossible, RegPhase.Rejected).Permit(RegTrigger.QuorumReached, RegPhase.Committed);/|tests/GossipPure.Core.Tests|FullyQualifiedName~MachineModelProperties|FullyQualifiedName~RegistrationMachineTests"
+  "machine-extra-transition|src/GossipPure.Core/Seeds/Registration.cs|s/\.Permit\(RegTrigger.Propose, RegPhase.Proposed\)\s*\.Permit\(RegTrigger.CommitObserved, RegPhase.Committed\);/.Permit(RegTrigger.Propose, RegPhase.Proposed).Permit(RegTrigger.CommitObserved, RegPhase.Committed).Permit(RegTrigger.QuorumReached, RegPhase.Committed);/|tests/GossipPure.Core.Tests|FullyQualifiedName~MachineModelProperties|FullyQualifiedName~RegistrationMachineTests|FullyQualifiedName~DiagramTests"
+  # The machines decide: a phase set by hand, without firing its transition, is caught by the audit of every step.
+  "death-phase-set-by-hand|src/GossipPure.Core/Seeds/SeedDeaths.cs|s/if \(!DeathVote\.Machine\.Fire\(d\.Phase, DeathTrigger\.Expire, x, fx, out var timedOut\)\) return s;/var timedOut = DeathPhase.TimedOut;/|tests/GossipPure.Core.Tests|FullyQualifiedName~MachineModelProperties"
+  "confirming-set-by-hand|src/GossipPure.Core/Peers/PeerDetection.cs|s/if \(!Suspicion\.Machine\.Fire\(w\.Phase, SuspicionTrigger\.AskWitnesses, x, fx, out var confirming\)\) return SetWatch\(s, x, w\);/var confirming = SuspicionPhase.Confirming;/|tests/GossipPure.Core.Tests|FullyQualifiedName~HealthTests"
   # Certificates: a quorum counts distinct seeds of config.csv only.
   "quorum-counts-repeated-voters|src/GossipPure.Core/Quorum.cs|s/var distinct = toHashSet\(voters.Filter\(members.Contains\)\);/var distinct = voters.Filter(members.Contains);/|tests/GossipPure.Core.Tests|FullyQualifiedName~SeedQuorumProperties"
   "quorum-counts-strangers|src/GossipPure.Core/Quorum.cs|s/var distinct = toHashSet\(voters.Filter\(members.Contains\)\);/var distinct = toHashSet(voters);/|tests/GossipPure.Core.Tests|FullyQualifiedName~SeedQuorumProperties"
@@ -38,11 +41,13 @@ mutants=(
   # Bridging: a seed links a cut-off part of the overlay back.
   "no-bridge|src/GossipPure.Core/Seeds/SeedOverlay.cs|s/fx.Send\(head, new Bridge\(target\)\);/{}/|tests/GossipPure.Core.Tests|FullyQualifiedName~NetworkConnectivityProperties"
   # Seed probe retries: under loss one unanswered PROBE is no proof of death.
-  "single-seed-probe|src/GossipPure.Core/NodeConfig.cs|s/public int SeedProbeAttempts \{ get; init; \} = 3;/public int SeedProbeAttempts { get; init; } = 1;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Lying_peers_cannot_get_a_live_peer_removed_under_loss_up_to_5_percent"
+  "single-seed-probe|src/GossipPure.Core/NodeConfig.cs|s/public int SeedProbeAttempts \{ get; init; \} = 3;/public int SeedProbeAttempts { get; init; } = 1;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Under_2_percent_loss_lost_probes_almost_never_remove_a_live_peer"
   # The suspicion machine: no transition beyond the drawn table.
   "suspicion-extra-transition|src/GossipPure.Core/Peers/Suspicion.cs|s/\.Permit\(SuspicionTrigger.Refuted, SuspicionPhase.Alive\)/.Permit(SuspicionTrigger.Refuted, SuspicionPhase.Alive).Permit(SuspicionTrigger.Evidence, SuspicionPhase.Dead)/|tests/GossipPure.Core.Tests|FullyQualifiedName~MachineModelProperties|FullyQualifiedName~SuspicionMachineTests|FullyQualifiedName~DiagramTests"
   # Replay: a recorded effect that differs from the replayed one is reported.
   "replay-blind|src/GossipPure.Cli/Replay/Replayer.cs|s/!recorded.Equals\(result.Effects\)/false \&\& !recorded.Equals(result.Effects)/|tests/GossipPure.Integration.Tests|FullyQualifiedName~ReplayTests.A_tampered_effect_is_caught_at_its_step"
+  # A report about a peer the seeds removed already gets the certificate back (its copies may all have been lost).
+  "no-certificate-resend|src/GossipPure.Core/Seeds/SeedDeaths.cs|s/foreach \(var tomb in s.Removed.Find\(r.Suspect\)\)/foreach (var tomb in s.Removed.Find(r.Suspect).Filter(_ => false))/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~LivenessProperties.A_neighbour_that_lost_every_DEAD_CONFIRMED_gets_it_again_when_it_reports"
   # Purity: the core reads no clock.
   'core-reads-the-clock|src/GossipPure.Core/Rng.cs|s/(public readonly record struct Rng\(ulong State\)\n\{)/$1\n    public static long Wall() => System.DateTime.UtcNow.Ticks;/|tests/GossipPure.Core.Tests|FullyQualifiedName~PurityTests'
 )

@@ -94,7 +94,7 @@ public static class StateText
         var timers = effects.OfType<SetTimer>().ToList();
         if (timers.Count > 0) parts.Add($"{Count(timers.Count, "timer")} ({Listed(timers.Select(t => $"{t.Key} {t.DelayMs}ms"))})");
         var cancels = effects.OfType<CancelTimer>().ToList();
-        if (cancels.Count > 0) parts.Add($"{Count(cancels.Count, "cancel")} ({Listed(cancels.Select(c => c.Key))})");
+        if (cancels.Count > 0) parts.Add($"{Count(cancels.Count, "cancel")} ({Listed(cancels.Select(c => c.Key.ToString()))})");
         var connects = effects.OfType<Connect>().ToList();
         if (connects.Count > 0) parts.Add($"connect {Listed(connects.Select(c => c.To.ToString()))}");
         var disconnects = effects.OfType<Disconnect>().ToList();
@@ -131,7 +131,7 @@ public static class StateText
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"{Phase(s.Phase)}, degree {s.Neighbours.Count}, known {s.Known.Count}, seen {s.Seen.Count}");
-        var suspects = s.Det.Watches.Filter(w => w.Phase != SuspicionPhase.Alive).ToSeq().OrderBy(kv => kv.Key).ToList();
+        var suspects = s.Det.Watches.Filter(w => w.IsSuspected).ToSeq().OrderBy(kv => kv.Key).ToList();
         if (suspects.Count > 0)
             sb.Append(", suspects: ").AppendJoin(", ", suspects.Select(kv => $"{kv.Key} {Phase(kv.Value.Phase)}"));
         if (!s.Det.Dead.IsEmpty) sb.Append(CultureInfo.InvariantCulture, $", dead {s.Det.Dead.Count}");
@@ -191,6 +191,8 @@ public static class StateText
     // ---- Seed ---------------------------------------------------------------------------------------------
 
     static bool InProgress(RegPhase p) => p is RegPhase.Requested or RegPhase.Proposed or RegPhase.TimedOut;
+
+    static bool InProgress(DeathPhase p) => p is DeathPhase.Reported or DeathPhase.Proposed or DeathPhase.TimedOut;
 
     public static string SeedSummary(SeedState s)
     {

@@ -109,6 +109,7 @@ public static class Why
         DeadReportIgnored r when r.Suspect == x => ($"a report from {r.Reporter} not taken: {r.Why switch
         {
             ReportIgnoredBecause.SuspectNotListed => "it was no longer on the peer list",
+            ReportIgnoredBecause.SuspectRemoved => "it was removed already; its certificate was sent to the reporter again",
             ReportIgnoredBecause.AboutItself => "a node cannot report itself",
             ReportIgnoredBecause.ReporterRemoved => "the reporter was itself removed",
             _ => "the reporter is not registered",

@@ -24,7 +24,7 @@ public sealed record ConfirmationIgnored(NodeId Node, NodeId From, int Voters, i
 /// The node found itself late and raised its health score: <paramref name="Timer"/> names the late timer (or null:
 /// a sample of the loop's lateness, <paramref name="TimerLateMs"/> and <paramref name="InboxAgeMs"/>).
 /// </summary>
-public sealed record HealthWorse(int Score, int Max, long LateMs, string? Timer, long TimerLateMs, long InboxAgeMs) : NodeEvent;
+public sealed record HealthWorse(int Score, int Max, long LateMs, TimerKey? Timer, long TimerLateMs, long InboxAgeMs) : NodeEvent;
 
 /// <summary>On time for <paramref name="DecayMs"/>: the health score went down one step.</summary>
 public sealed record HealthBetter(int Score, int Max, long DecayMs) : NodeEvent;

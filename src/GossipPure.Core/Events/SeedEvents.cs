@@ -50,7 +50,8 @@ public sealed record DegreeUpdateIgnored(NodeId From) : NodeEvent;
 /// <summary>A DEAD_REPORT arrived: <paramref name="Report"/> is the reporter's own line (<c>Dead Node:…</c>).</summary>
 public sealed record DeadReportReceived(NodeId Reporter, NodeId Suspect, string Report) : NodeEvent;
 
-public enum ReportIgnoredBecause { ReporterRemoved, ReporterNotRegistered, SuspectNotListed, AboutItself }
+/// <summary>Why a DEAD_REPORT starts no vote; <c>SuspectRemoved</c>: the suspect was removed already, and the reporter gets its DEAD_CONFIRMED again.</summary>
+public enum ReportIgnoredBecause { ReporterRemoved, ReporterNotRegistered, SuspectNotListed, AboutItself, SuspectRemoved }
 
 public sealed record DeadReportIgnored(NodeId Reporter, NodeId Suspect, ReportIgnoredBecause Why) : NodeEvent;
 

@@ -7,12 +7,12 @@ namespace GossipPure.Core.Peers;
 /// </summary>
 public static partial class PeerReducer
 {
-    public const string HeartbeatTimer = "heartbeat";
-    public const string SilenceTimer = "silence";
-    public const string PingTimer = "ping";
-    public const string DegreeTimer = "degree";
-    static string WitnessTimer(NodeId n) => $"witness:{n}";
-    static string ReportTimer(NodeId n) => $"report:{n}";
+    public static readonly TimerKey HeartbeatTimer = new TimerKey.HeartbeatRound();
+    public static readonly TimerKey SilenceTimer = new TimerKey.SilenceCheck();
+    public static readonly TimerKey PingTimer = new TimerKey.PingRound();
+    public static readonly TimerKey DegreeTimer = new TimerKey.DegreeReport();
+    static TimerKey WitnessTimer(NodeId n) => new TimerKey.Witness(n);
+    static TimerKey ReportTimer(NodeId n) => new TimerKey.Report(n);
 
     static void StartDetectionTimers(ProtocolOptions o, EffectList fx)
     {
@@ -30,8 +30,6 @@ public static partial class PeerReducer
 
     /// <summary>Silence is checked four times per heartbeat interval, so a hung neighbour is caught soon after the limit.</summary>
     static long SilenceCheckMs(ProtocolOptions o) => Math.Max(1, o.HeartbeatIntervalMs / 4);
-
-    static NodeId TimerTarget(string key) => NodeId.Parse(key[(key.IndexOf(':') + 1)..]);
 
     static Watch WatchOf(PeerState s, NodeId n) => s.Det.Watches.Find(n).IfNone(() => Watch.AliveSince(s.NowUs));
 
@@ -80,10 +78,10 @@ public static partial class PeerReducer
         var o = s.Config.Options;
         var w = WatchOf(s, x);
         if (strength == Evidence.Weak && s.Health.IsLate) return s;   // this peer's own lateness, most likely: no accusation
-        var suspected = Suspicion.Fire(w.Phase, SuspicionTrigger.Evidence);
-        if (suspected.IsNone) return s;
+        if (!Suspicion.Machine.CanFire(w.Phase, SuspicionTrigger.Evidence)) return s;   // under suspicion already
+        if (!Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.Evidence, x, fx, out var suspected)) return s;
         fx.Add(new Suspected(x, evidence, strength == Evidence.Strong));
-        w = w with { Phase = SuspicionPhase.Suspected, Evidence = evidence, Confirms = HashSet<NodeId>(), Denials = HashSet<NodeId>(), SinceUs = s.NowUs, Reports = 0 };
+        w = w with { Phase = suspected, Evidence = evidence, Confirms = HashSet<NodeId>(), Denials = HashSet<NodeId>(), SinceUs = s.NowUs, Reports = 0 };
         // Suspected is not cut off: gossip and heartbeats still go to x. But gossip must not hang on a neighbour that
         // may be gone, so the minimum degree is made up from the peers not under suspicion while the decision is pending.
         s = TopUp(SetWatch(s, x, w), x, fx);
@@ -105,7 +103,8 @@ public static partial class PeerReducer
             return Report(SetWatch(s, x, w), x, SuspicionTrigger.NoWitnesses, fx);
         }
         var needed = witnesses.Count / 2 + 1;
-        w = w with { Phase = SuspicionPhase.Confirming, Witnesses = toHashSet(witnesses), Needed = needed };
+        if (!Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.AskWitnesses, x, fx, out var confirming)) return SetWatch(s, x, w);
+        w = w with { Phase = confirming, Witnesses = toHashSet(witnesses), Needed = needed };
         fx.Add(new WitnessesAsked(x, witnesses, needed));
         fx.SendAll(witnesses, new SuspectRequest(x));
         fx.Timer(WitnessTimer(x), s.Health.Stretch(o.WitnessTimeoutMs));
@@ -142,9 +141,8 @@ public static partial class PeerReducer
         return s;
     }
 
-    static PeerState OnWitnessTimeout(PeerState s, string key, EffectList fx)
+    static PeerState OnWitnessTimeout(PeerState s, NodeId x, EffectList fx)
     {
-        var x = TimerTarget(key);
         var w = WatchOf(s, x);
         if (w.Phase != SuspicionPhase.Confirming) return s;
         // The wait stretches with this peer's own lateness, counted from when the round started.
@@ -165,23 +163,21 @@ public static partial class PeerReducer
     static PeerState Report(PeerState s, NodeId x, SuspicionTrigger how, EffectList fx)
     {
         var w = WatchOf(s, x);
-        var phase = Suspicion.Fire(w.Phase, how);
-        if (phase.IsNone) return s;
+        if (!Suspicion.Machine.Fire(w.Phase, how, x, fx, out var reported)) return s;
         var report = ReportString(s, x);
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new DeadReported(x, s.Config.Seeds.Count, report));
         fx.SendAll(s.Config.Seeds, new DeadReport(x, report));
         fx.Timer(ReportTimer(x), ReportBackoffMs(s.Config.Options, 0));
-        return SetWatch(s, x, w with { Phase = SuspicionPhase.Reported, Reports = 1 });
+        return SetWatch(s, x, w with { Phase = reported, Reports = 1 });
     }
 
     /// <summary>Back-pressure: the k-th re-send of an undecided report waits ReportRetryMs·2^k, at most ReportRetryMaxMs.</summary>
     static long ReportBackoffMs(ProtocolOptions o, int resent) =>
         Math.Min(Math.Max(o.ReportRetryMs, o.ReportRetryMaxMs), o.ReportRetryMs << Math.Min(resent, 20));
 
-    static PeerState OnReportTimer(PeerState s, string key, EffectList fx)
+    static PeerState OnReportTimer(PeerState s, NodeId x, EffectList fx)
     {
-        var x = TimerTarget(key);
         var w = WatchOf(s, x);
         if (w.Phase != SuspicionPhase.Reported) return s;
         var report = ReportString(s, x);
@@ -196,11 +192,11 @@ public static partial class PeerReducer
     static PeerState Revive(PeerState s, NodeId x, SuspicionTrigger how, SuspicionDropped why, EffectList fx)
     {
         var w = WatchOf(s, x);
-        if (Suspicion.Fire(w.Phase, how).IsNone) return s;
+        if (!Suspicion.Machine.Fire(w.Phase, how, x, fx, out var alive)) return s;
         fx.Add(why);
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new CancelTimer(ReportTimer(x)));
-        s = SetWatch(s, x, Watch.AliveSince(s.NowUs));
+        s = SetWatch(s, x, Watch.AliveSince(s.NowUs) with { Phase = alive });
         if (s.Neighbours.Contains(x))
         {
             fx.Send(x, new LinkRequest(s.Incarnation));
@@ -210,6 +206,7 @@ public static partial class PeerReducer
     }
 
     static PeerState OnDeadRejected(PeerState s, NodeId seed, DeadRejected r, EffectList fx) =>
+        !Suspicion.Machine.CanFire(WatchOf(s, r.Suspect).Phase, SuspicionTrigger.SeedsRejected) ? s :   // this peer's report was answered already
         Revive(s, r.Suspect, SuspicionTrigger.SeedsRejected, new SuspicionDropped(r.Suspect, DropCause.SeedsFoundItAlive, Reason: r.Reason, Seed: seed), fx);
 
     // ---- Witness side: probes -------------------------------------------------------------------------------
@@ -258,9 +255,8 @@ public static partial class PeerReducer
         return s with { Det = s.Det with { Probes = table, NextNonce = s.Det.NextNonce + 1 } };
     }
 
-    static PeerState OnProbeTimeout(PeerState s, string key, EffectList fx)
+    static PeerState OnProbeTimeout(PeerState s, NodeId x, EffectList fx)
     {
-        var x = TimerTarget(key);
         if (s.Det.Probes.Find(x).Case is not PendingProbe<NodeId> p) return s;
         // The window stretches with this peer's own lateness, counted from the PROBE.
         var windowMs = s.Health.Stretch(s.Config.Options.ProbeTimeoutMs);
@@ -389,11 +385,15 @@ public static partial class PeerReducer
         // A decision ends the questions: answer whoever waits on a probe of x, but open no suspicion round of its own.
         if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", strength: null, fx);
         var wasNeighbour = s.Neighbours.Contains(x);
+        // The watch enters Dead and stays (with the incarnation in Dead) until a newer incarnation links.
+        var watches = s.Det.Watches;
+        foreach (var w in watches.Find(x).Filter(w => Suspicion.Machine.CanFire(w.Phase, SuspicionTrigger.DeadConfirmed)))
+            if (Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.DeadConfirmed, x, fx, out var dead)) watches = watches.SetItem(x, w with { Phase = dead });
         s = s with
         {
             Neighbours = s.Neighbours.Remove(x),
             Known = s.Known.Remove(x),
-            Det = s.Det with { Watches = s.Det.Watches.Remove(x), Dead = s.Det.Dead.AddOrUpdate(x, dc.Incarnation), Incarnations = s.Det.Incarnations.Remove(x) },
+            Det = s.Det with { Watches = watches, Dead = s.Det.Dead.AddOrUpdate(x, dc.Incarnation), Incarnations = s.Det.Incarnations.Remove(x) },
         };
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new CancelTimer(ReportTimer(x)));

@@ -15,7 +15,7 @@ public sealed record PendingMember(HashSet<NodeId> Asked, Que<Message> Held);
 /// </summary>
 public static partial class PeerReducer
 {
-    public const string MemberTimerPrefix = "member:";
+    static TimerKey MemberTimer(NodeId n) => new TimerKey.Member(n);
     /// <summary>Messages held per unverified sender; later ones are dropped.</summary>
     public const int HeldLimit = 256;
     /// <summary>Unverified senders looked up at once; more are dropped until one is settled.</summary>
@@ -56,20 +56,19 @@ public static partial class PeerReducer
         if (untried.IsEmpty)
         {
             fx.Add(new StrangerRefused(x, p.Asked.Count, p.Held.Count));
-            fx.Add(new CancelTimer(MemberTimerPrefix + x));
+            fx.Add(new CancelTimer(MemberTimer(x)));
             return s with { Pending = s.Pending.Remove(x) };
         }
         var (pick, rng) = s.Rng.Sample(untried, 1);
         var seed = pick.Head;
         fx.Add(new MemberQuerySent(x, seed, why, message, answeredBy));
         fx.Send(seed, new MemberQuery(x));
-        fx.Timer(MemberTimerPrefix + x, s.Config.Options.ProbeTimeoutMs * 3);
+        fx.Timer(MemberTimer(x), s.Config.Options.ProbeTimeoutMs * 3);
         return s with { Rng = rng, Pending = s.Pending.SetItem(x, p with { Asked = p.Asked.TryAdd(seed) }) };
     }
 
-    static PeerState OnMemberTimer(PeerState s, string key, EffectList fx)
+    static PeerState OnMemberTimer(PeerState s, NodeId x, EffectList fx)
     {
-        var x = NodeId.Parse(key[MemberTimerPrefix.Length..]);
         return s.Pending.ContainsKey(x) ? AskSeed(s, x, QueryBecause.NoAnswer, null, null, fx) : s;
     }
 
@@ -77,7 +76,7 @@ public static partial class PeerReducer
     {
         if (s.Pending.Find(a.Node).Case is not PendingMember p || !p.Asked.Contains(seed)) return s;
         if (!a.Member) return AskSeed(s, a.Node, QueryBecause.NotOnList, null, seed, fx);
-        fx.Add(new CancelTimer(MemberTimerPrefix + a.Node));
+        fx.Add(new CancelTimer(MemberTimer(a.Node)));
         fx.Add(new MemberConfirmed(seed, a.Node, a.Incarnation, p.Held.Count));
         s = s with
         {

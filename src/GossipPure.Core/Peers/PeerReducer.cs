@@ -8,8 +8,8 @@ namespace GossipPure.Core.Peers;
 /// </summary>
 public static partial class PeerReducer
 {
-    public const string RegisterTimer = "register";
-    public const string GossipTimer = "gossip";
+    public static readonly TimerKey RegisterTimer = new TimerKey.RegisterRetry();
+    public static readonly TimerKey GossipTimer = new TimerKey.GossipRound();
 
     public static Step<PeerState> Step(PeerState s, Input input)
     {
@@ -37,7 +37,7 @@ public static partial class PeerReducer
         };
         var effects = fx.ToSeq();
         var health = next.Health.Track(input.NowUs, effects);
-        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects);
+        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects) { Transitions = fx.Transitions() };
     }
 
     static PeerState Warn(PeerState s, EffectList fx, NodeEvent e) { fx.Add(e); return s; }
@@ -224,6 +224,8 @@ public static partial class PeerReducer
         // A newer incarnation than any removed one: it (re)joined. Remember it, so a late removal of an older run
         // of this address does not drop this one.
         s = s with { Det = s.Det with { Dead = s.Det.Dead.Remove(from), Incarnations = s.Det.Incarnations.AddOrUpdate(from, incarnation) } };
+        foreach (var dead in s.Det.Watches.Find(from).Filter(w => w.Phase == SuspicionPhase.Dead))   // the dead run's watch ends: this run is watched afresh
+            if (Suspicion.Machine.Fire(dead.Phase, SuspicionTrigger.Rejoined, from, fx, out var alive)) s = SetWatch(s, from, Watch.AliveSince(s.NowUs) with { Phase = alive });
         if (s.Neighbours.Contains(from)) return s;
         s = s with
         {
@@ -243,16 +245,16 @@ public static partial class PeerReducer
 
     static PeerState OnTimer(PeerState s, TimerFired t, EffectList fx) => t.Key switch
     {
-        RegisterTimer => OnRegisterTimer(s, fx),
-        GossipTimer => MakeGossip(s, t.NowUs, fx),
-        HeartbeatTimer => OnHeartbeatTimer(s, fx),
-        SilenceTimer => OnSilenceTimer(s, fx),
-        PingTimer => OnPingTimer(s, fx),
-        DegreeTimer => OnDegreeTimer(s, fx),
-        var key when key.StartsWith("probe:", StringComparison.Ordinal) => OnProbeTimeout(s, key, fx),
-        var key when key.StartsWith("witness:", StringComparison.Ordinal) => OnWitnessTimeout(s, key, fx),
-        var key when key.StartsWith("report:", StringComparison.Ordinal) => OnReportTimer(s, key, fx),
-        var key when key.StartsWith(MemberTimerPrefix, StringComparison.Ordinal) => OnMemberTimer(s, key, fx),
+        TimerKey.RegisterRetry => OnRegisterTimer(s, fx),
+        TimerKey.GossipRound => MakeGossip(s, t.NowUs, fx),
+        TimerKey.HeartbeatRound => OnHeartbeatTimer(s, fx),
+        TimerKey.SilenceCheck => OnSilenceTimer(s, fx),
+        TimerKey.PingRound => OnPingTimer(s, fx),
+        TimerKey.DegreeReport => OnDegreeTimer(s, fx),
+        TimerKey.Probe p => OnProbeTimeout(s, p.Target, fx),
+        TimerKey.Witness w => OnWitnessTimeout(s, w.Suspect, fx),
+        TimerKey.Report r => OnReportTimer(s, r.Suspect, fx),
+        TimerKey.Member m => OnMemberTimer(s, m.Node, fx),
         _ => s,
     };
 

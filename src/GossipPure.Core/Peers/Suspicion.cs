@@ -25,12 +25,14 @@ public enum SuspicionTrigger
     SeedsRejected,
     /// <summary>DEAD_CONFIRMED arrived with a valid quorum certificate.</summary>
     DeadConfirmed,
+    /// <summary>A newer incarnation of the dead node's address linked to this peer: it is watched afresh.</summary>
+    Rejoined,
 }
 
 /// <summary>
 /// The suspicion state machine, one per watched neighbour. As with registration, the machine only says which
-/// transitions exist; it is built afresh over a local variable for each transition and has no entry or exit
-/// actions. The peer reducer derives the effects.
+/// transitions exist (its table is built once, see <see cref="Machine{TState, TTrigger}"/>) and has no entry or exit
+/// actions. The peer reducer fires the triggers and derives the effects; every phase a watch takes is a destination.
 /// </summary>
 public static class Suspicion
 {
@@ -39,13 +41,11 @@ public static class Suspicion
         var m = new StateMachine<SuspicionPhase, SuspicionTrigger>(read, write);
         m.Configure(SuspicionPhase.Alive)
             .Permit(SuspicionTrigger.Evidence, SuspicionPhase.Suspected)
-            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead)
-            .Ignore(SuspicionTrigger.ProvenAlive);
+            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead);
+        // Suspected lasts within one step: the evidence goes to witnesses or straight to the seeds.
         m.Configure(SuspicionPhase.Suspected)
             .Permit(SuspicionTrigger.AskWitnesses, SuspicionPhase.Confirming)
-            .Permit(SuspicionTrigger.NoWitnesses, SuspicionPhase.Reported)
-            .Permit(SuspicionTrigger.ProvenAlive, SuspicionPhase.Alive)
-            .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead);
+            .Permit(SuspicionTrigger.NoWitnesses, SuspicionPhase.Reported);
         m.Configure(SuspicionPhase.Confirming)
             .Permit(SuspicionTrigger.Confirmed, SuspicionPhase.Reported)
             .Permit(SuspicionTrigger.Inconclusive, SuspicionPhase.Reported)
@@ -57,13 +57,17 @@ public static class Suspicion
             .Permit(SuspicionTrigger.SeedsRejected, SuspicionPhase.Alive)
             .Permit(SuspicionTrigger.DeadConfirmed, SuspicionPhase.Dead);
         m.Configure(SuspicionPhase.Dead)
-            .Ignore(SuspicionTrigger.DeadConfirmed);
+            .Permit(SuspicionTrigger.Rejoined, SuspicionPhase.Alive);
         return m;
     }
 
-    public static Option<SuspicionPhase> Fire(SuspicionPhase from, SuspicionTrigger trigger) => Machines.Fire(Configure, from, trigger);
+    /// <summary>The table, built once and shared (it is read-only).</summary>
+    public static readonly Machine<SuspicionPhase, SuspicionTrigger> Machine = new("suspicion", SuspicionPhase.Alive, Configure);
 
-    public static string ToDot() => Machines.ToDot<SuspicionPhase, SuspicionTrigger>(Configure, SuspicionPhase.Alive);
+    /// <summary>The phase after <paramref name="trigger"/>, or None when the machine does not allow it; fires nothing.</summary>
+    public static Option<SuspicionPhase> Fire(SuspicionPhase from, SuspicionTrigger trigger) => Machine.Next(from, trigger);
+
+    public static string ToDot() => Machine.ToDot();
 }
 
 /// <summary>One watched neighbour: when it was last heard from, and the suspicion round if there is one.</summary>
@@ -86,48 +90,6 @@ public sealed record Watch(
     public int Reports { get; init; }
 
     public bool IsSuspected => Phase is SuspicionPhase.Suspected or SuspicionPhase.Confirming or SuspicionPhase.Reported;
-}
-
-/// <summary>A PROBE this node sent and is waiting on, with whoever waits for its outcome.</summary>
-public sealed record PendingProbe<TWaiter>(long Nonce, long StartedUs, Seq<TWaiter> Waiting, int AttemptsLeft = 0);
-
-/// <summary>Probing, shared by peers (witnesses) and seeds (before they vote).</summary>
-public static class Probing
-{
-    public static string Timer(NodeId target) => $"probe:{target}";
-
-    /// <summary>
-    /// Starts a probe of <paramref name="target"/> (<paramref name="attempts"/> PROBEs within the probe timeout in all),
-    /// or joins the one under way.
-    /// </summary>
-    public static HashMap<NodeId, PendingProbe<T>> Start<T>(
-        HashMap<NodeId, PendingProbe<T>> table, NodeId target, T waiter, long nonce, long nowUs, ProtocolOptions o, EffectList fx, int attempts = 1, long? timeoutMs = null) =>
-        table.Find(target).Match(
-            p => table.SetItem(target, p with { Waiting = p.Waiting.Add(waiter) }),
-            () =>
-            {
-                fx.Send(target, new Probe(nonce));
-                fx.Timer(Timer(target), AttemptMs(timeoutMs ?? o.ProbeTimeoutMs, attempts));
-                return table.Add(target, new PendingProbe<T>(nonce, nowUs, Seq1(waiter), attempts - 1));
-            });
-
-    static long AttemptMs(long timeoutMs, int attempts) => Math.Max(1, timeoutMs / Math.Max(1, attempts));
-
-    /// <summary>
-    /// The probe timer fired: with attempts left, the PROBE goes again (same nonce, so a late answer to any still
-    /// counts) and the probe stays pending; without, None — the silence is the verdict.
-    /// </summary>
-    public static Option<HashMap<NodeId, PendingProbe<T>>> Retry<T>(
-        HashMap<NodeId, PendingProbe<T>> table, NodeId target, int attempts, ProtocolOptions o, EffectList fx) =>
-        table.Find(target).Filter(p => p.AttemptsLeft > 0).Map(p =>
-        {
-            fx.Send(target, new Probe(p.Nonce));
-            fx.Timer(Timer(target), AttemptMs(o.ProbeTimeoutMs, attempts));
-            return table.SetItem(target, p with { AttemptsLeft = p.AttemptsLeft - 1 });
-        });
-
-    public static string Elapsed(long fromUs, long toUs) =>
-        $"{(toUs - fromUs) / 1000.0:0.###}ms";
 }
 
 /// <summary>Everything a peer knows about the liveness of others.</summary>

@@ -20,9 +20,9 @@ public enum RegTrigger
 }
 
 /// <summary>
-/// The registration state machine. The machine is built afresh over a local variable for each transition and
-/// has no entry or exit actions: it only says which transitions exist. Effects are decided by the seed
-/// reducer from the (old, new) phase pair. <see cref="Configure"/> is shared with the diagram export.
+/// The registration state machine. Its table is built once (see <see cref="Machine{TState, TTrigger}"/>) and it has
+/// no entry or exit actions: it only says which transitions exist. The seed reducer fires the triggers and decides
+/// the effects. <see cref="Configure"/> is shared with the diagram export.
 /// </summary>
 public static class Registration
 {
@@ -31,8 +31,7 @@ public static class Registration
         var m = new StateMachine<RegPhase, RegTrigger>(read, write);
         m.Configure(RegPhase.Requested)
             .Permit(RegTrigger.Propose, RegPhase.Proposed)
-            .Permit(RegTrigger.CommitObserved, RegPhase.Committed)
-            .Permit(RegTrigger.QuorumImpossible, RegPhase.Rejected);
+            .Permit(RegTrigger.CommitObserved, RegPhase.Committed);
         m.Configure(RegPhase.Proposed)
             .Permit(RegTrigger.QuorumReached, RegPhase.Committed)
             .Permit(RegTrigger.CommitObserved, RegPhase.Committed)
@@ -44,16 +43,18 @@ public static class Registration
         m.Configure(RegPhase.Rejected)
             .Permit(RegTrigger.Propose, RegPhase.Proposed)
             .Permit(RegTrigger.CommitObserved, RegPhase.Committed);
-        m.Configure(RegPhase.Committed)
-            .Ignore(RegTrigger.CommitObserved);
+        m.Configure(RegPhase.Committed);   // final: the record leaves the table
         return m;
     }
 
     /// <summary>The phase after <paramref name="trigger"/>, or None when the machine does not allow it.</summary>
-    public static Option<RegPhase> Fire(RegPhase from, RegTrigger trigger) => Machines.Fire(Configure, from, trigger);
+    public static Option<RegPhase> Fire(RegPhase from, RegTrigger trigger) => Machine.Next(from, trigger);
+
+    /// <summary>The table, built once and shared (it is read-only).</summary>
+    public static readonly Machine<RegPhase, RegTrigger> Machine = new("registration", RegPhase.Requested, Configure);
 
     /// <summary>The diagram of the machine in Graphviz DOT, for specs/.</summary>
-    public static string ToDot() => Machines.ToDot<RegPhase, RegTrigger>(Configure, RegPhase.Requested);
+    public static string ToDot() => Machine.ToDot();
 }
 
 /// <summary>One peer's registration as this seed sees it; only the phase enum is machine state.</summary>

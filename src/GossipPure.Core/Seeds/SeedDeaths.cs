@@ -10,7 +10,7 @@ namespace GossipPure.Core.Seeds;
 /// </summary>
 public static partial class SeedReducer
 {
-    public static string DeathTimer(NodeId suspect) => $"death:{suspect}";
+    public static TimerKey DeathTimer(NodeId suspect) => new TimerKey.Death(suspect);
 
     static SeedState OnDeadReport(SeedState s, NodeId reporter, DeadReport r, EffectList fx)
     {
@@ -25,6 +25,12 @@ public static partial class SeedReducer
                 return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.ReporterRemoved));
             }
             return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.ReporterNotRegistered));
+        }
+        // Removed already: the reporter missed the certificate (every copy lost), so it gets it again.
+        foreach (var tomb in s.Removed.Find(r.Suspect))
+        {
+            fx.Send(reporter, tomb);
+            return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.SuspectRemoved));
         }
         if (!s.Peers.ContainsKey(r.Suspect))
             return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.SuspectNotListed));
@@ -44,13 +50,13 @@ public static partial class SeedReducer
     static SeedState ProposeRemoval(SeedState s, NodeId x, string reason, NodeId reporter, EffectList fx)
     {
         var existing = s.Deaths.Find(x);
-        if (existing.Map(d => d.Phase == RegPhase.Proposed).IfNone(false))
+        if (existing.Map(d => d.Phase == DeathPhase.Proposed).IfNone(false))
         {
             // One decision per suspect: a report while a vote is under way joins it.
             var d = existing.IfNone(() => throw new InvalidOperationException());
             return s with { Deaths = s.Deaths.SetItem(x, d with { Reporters = d.Reporters.TryAdd(reporter) }) };
         }
-        if (existing.Case is DeathRecord { Phase: RegPhase.Rejected } rejected && !DeathReasons.IsDeparture(reason)
+        if (existing.Case is DeathRecord { Phase: DeathPhase.Rejected } rejected && !DeathReasons.IsDeparture(reason)
             && s.NowUs - rejected.DecidedUs < s.Config.Options.DeadHoldoffMs * 1000)
         {
             // Found alive moments ago: the reporter gets that answer, and no new vote starts (a storm of reports about
@@ -62,7 +68,7 @@ public static partial class SeedReducer
         var c = s.Config;
         var seq = s.ProposalSeq + 1;
         var id = $"d{c.Self.Port}-{seq}";
-        var phase = Registration.Fire(existing.Map(d => d.Phase).IfNone(RegPhase.Requested), RegTrigger.Propose).IfNone(RegPhase.Proposed);
+        if (!DeathVote.Machine.Fire(existing.Map(d => d.Phase).IfNone(DeathVote.Machine.Initial), DeathTrigger.Propose, x, fx, out var phase)) return s;
         var incarnation = s.Peers.Find(x).Map(r => r.Incarnation).IfNone(0);
         var record = new DeathRecord(x, phase, id, reason, incarnation, HashSet<NodeId>(), HashSet<NodeId>(), HashSet(reporter), "");
         s = s with { ProposalSeq = seq, Deaths = s.Deaths.AddOrUpdate(x, record) };
@@ -123,7 +129,7 @@ public static partial class SeedReducer
     static SeedState OnPeerConnectionLost(SeedState s, NodeId node, string reason, EffectList fx)
     {
         if (!s.Peers.ContainsKey(node) || s.Left.Contains(node) || ConnectionEvidence.IsWeak(reason)) return s;
-        if (s.Deaths.Find(node).Map(d => d.Phase == RegPhase.Proposed).IfNone(false)) return s;   // a vote is under way
+        if (s.Deaths.Find(node).Map(d => d.Phase == DeathPhase.Proposed).IfNone(false)) return s;   // a vote is under way
         fx.Add(new PeerConnectionLost(node, reason));
         return ProposeRemoval(s, node, DeathReasons.Crashed, s.Config.Self, fx);
     }
@@ -159,7 +165,7 @@ public static partial class SeedReducer
 
     static SeedState TallyDeath(SeedState s, NodeId voter, NodeId x, string proposalId, bool yes, string evidence, EffectList fx)
     {
-        var found = s.Deaths.Find(x).Filter(d => d.ProposalId == proposalId && d.Phase == RegPhase.Proposed);
+        var found = s.Deaths.Find(x).Filter(d => d.ProposalId == proposalId && d.Phase == DeathPhase.Proposed);
         if (found.IsNone) return s;   // late or stray: that proposal is decided or gone
         var d = found.IfNone(() => throw new InvalidOperationException());
         d = yes ? d with { Yes = d.Yes.TryAdd(voter), LastEvidence = evidence } : d with { No = d.No.TryAdd(voter), LastEvidence = evidence };
@@ -168,19 +174,21 @@ public static partial class SeedReducer
         s = s with { Deaths = s.Deaths.SetItem(x, d) };
         if (d.Yes.Count >= c.Quorum)
         {
+            if (!DeathVote.Machine.Fire(d.Phase, DeathTrigger.QuorumReached, x, fx, out var confirmedPhase)) return s;
             var voters = toSeq(d.Yes.OrderBy(n => n).ToArray());
             fx.Add(new CancelTimer(DeathTimer(x)));
-            s = s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumReached).IfNone(RegPhase.Committed) }) };
+            s = s with { Deaths = s.Deaths.SetItem(x, d with { Phase = confirmedPhase }) };
             var confirmed = new DeadConfirmed(x, voters, d.Reason, Rendezvous(s, x), d.Incarnation);
             fx.SendAll(c.OtherSeeds, confirmed);
             return Remove(Tombstone(s, confirmed), confirmed, RemovedBy.Vote, proposalId, null, fx);
         }
         if (d.No.Count > c.Seeds.Count - c.Quorum)
         {
+            if (!DeathVote.Machine.Fire(d.Phase, DeathTrigger.QuorumImpossible, x, fx, out var rejectedPhase)) return s;
             fx.Add(new CancelTimer(DeathTimer(x)));
             fx.Add(new DeadVotedDown(x, d.No.Count, c.Seeds.Count, evidence));
             foreach (var r in d.Reporters.Filter(r => r != x && r != c.Self).OrderBy(r => r)) fx.Send(r, new DeadRejected(x, evidence));
-            return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.QuorumImpossible).IfNone(RegPhase.Rejected), DecidedUs = s.NowUs }) };
+            return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = rejectedPhase, DecidedUs = s.NowUs }) };
         }
         return s;
     }
@@ -210,6 +218,9 @@ public static partial class SeedReducer
     static SeedState Remove(SeedState s, DeadConfirmed c, RemovedBy how, string? proposalId, NodeId? from, EffectList fx)
     {
         var x = c.Node;
+        // A vote still open (or lost or timed out) here is decided by the certificate; the record then leaves the table.
+        foreach (var d in s.Deaths.Find(x).Filter(d => DeathVote.Machine.CanFire(d.Phase, DeathTrigger.ConfirmObserved)))
+            DeathVote.Machine.Fire(d.Phase, DeathTrigger.ConfirmObserved, x, fx, out _);
         s = s with
         {
             Peers = s.Peers.Remove(x),
@@ -226,34 +237,33 @@ public static partial class SeedReducer
         return s;
     }
 
-    static SeedState OnDeathTimer(SeedState s, string key, EffectList fx)
+    static SeedState OnProbeTimer(SeedState s, NodeId target, EffectList fx)
     {
-        if (key.StartsWith("probe:", StringComparison.Ordinal))
+        var o = s.Config.Options;
+        var retried = Probing.Retry(s.Probes, target, o.SeedProbeAttempts, o, fx);
+        if (retried.Case is HashMap<NodeId, PendingProbe<BallotRef>> table) return s with { Probes = table };
+        if (s.Probes.Find(target).Case is not PendingProbe<BallotRef> p) return s;
+        // "No answer" is weak evidence: judged over a window stretched by this seed's own lateness...
+        var windowMs = s.Health.Stretch(o.ProbeTimeoutMs);
+        var leftMs = windowMs - (s.NowUs - p.StartedUs) / 1000;
+        if (leftMs > 0)
         {
-            var target = NodeId.Parse(key["probe:".Length..]);
-            var o = s.Config.Options;
-            var retried = Probing.Retry(s.Probes, target, o.SeedProbeAttempts, o, fx);
-            if (retried.Case is HashMap<NodeId, PendingProbe<BallotRef>> table) return s with { Probes = table };
-            if (s.Probes.Find(target).Case is not PendingProbe<BallotRef> p) return s;
-            // "No answer" is weak evidence: judged over a window stretched by this seed's own lateness...
-            var windowMs = s.Health.Stretch(o.ProbeTimeoutMs);
-            var leftMs = windowMs - (s.NowUs - p.StartedUs) / 1000;
-            if (leftMs > 0)
-            {
-                fx.Timer(Probing.Timer(target), leftMs);
-                return s;
-            }
-            // ...and a seed that is itself late casts no yes vote on it: it abstains (a refused connection still counts).
-            if (s.Health.IsLate) return Abstain(s, target, p, windowMs, fx);
-            return ResolveProbe(s, target, dead: true, $"no answer to {o.SeedProbeAttempts} PROBEs within {windowMs}ms", fx);
+            fx.Timer(Probing.Timer(target), leftMs);
+            return s;
         }
-        if (!key.StartsWith("death:", StringComparison.Ordinal)) return s;
-        var x = NodeId.Parse(key["death:".Length..]);
-        var found = s.Deaths.Find(x).Filter(d => d.Phase == RegPhase.Proposed);
+        // ...and a seed that is itself late casts no yes vote on it: it abstains (a refused connection still counts).
+        if (s.Health.IsLate) return Abstain(s, target, p, windowMs, fx);
+        return ResolveProbe(s, target, dead: true, $"no answer to {o.SeedProbeAttempts} PROBEs within {windowMs}ms", fx);
+    }
+
+    static SeedState OnDeathTimer(SeedState s, NodeId x, EffectList fx)
+    {
+        var found = s.Deaths.Find(x).Filter(d => d.Phase == DeathPhase.Proposed);
         if (found.IsNone) return s;
         var d = found.IfNone(() => throw new InvalidOperationException());
         var c = s.Config;
         fx.Add(new DeadTimedOut(d.ProposalId, x, d.Yes.Count, c.Seeds.Count, c.Quorum));
-        return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = Registration.Fire(d.Phase, RegTrigger.Expire).IfNone(RegPhase.TimedOut) }) };
+        if (!DeathVote.Machine.Fire(d.Phase, DeathTrigger.Expire, x, fx, out var timedOut)) return s;
+        return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = timedOut }) };
     }
 }

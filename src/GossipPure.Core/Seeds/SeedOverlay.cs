@@ -8,7 +8,7 @@ namespace GossipPure.Core.Seeds;
 /// </summary>
 public static partial class SeedReducer
 {
-    public const string OverlayTimer = "overlay";
+    public static readonly TimerKey OverlayTimer = new TimerKey.OverlayCheck();
 
     static SeedState OnOverlayTimer(SeedState s, EffectList fx)
     {

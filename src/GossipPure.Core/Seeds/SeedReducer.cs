@@ -7,9 +7,9 @@ namespace GossipPure.Core.Seeds;
 /// </summary>
 public static partial class SeedReducer
 {
-    public static string ProposalTimer(NodeId peer) => $"proposal:{peer}";
-    public static string ReconnectTimer(NodeId seed) => $"reconnect:{seed}";
-    public const string SyncTimer = "sync";
+    public static TimerKey ProposalTimer(NodeId peer) => new TimerKey.Proposal(peer);
+    public static TimerKey ReconnectTimer(NodeId seed) => new TimerKey.Reconnect(seed);
+    public static readonly TimerKey SyncTimer = new TimerKey.SyncRound();
 
     public static Step<SeedState> Step(SeedState s, Input input)
     {
@@ -32,7 +32,7 @@ public static partial class SeedReducer
         };
         var effects = fx.ToSeq();
         var health = next.Health.Track(input.NowUs, effects);
-        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects);
+        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects) { Transitions = fx.Transitions() };
     }
 
     static SeedState Reject(SeedState s, EffectList fx, NodeEvent e) { fx.Add(e); return s; }
@@ -84,23 +84,26 @@ public static partial class SeedReducer
         return s with { SeedsUp = s.SeedsUp.Remove(seed), SeedsDown = s.SeedsDown.TryAdd(seed) };
     }
 
-    static SeedState OnTimer(SeedState s, string key, EffectList fx)
+    static SeedState OnTimer(SeedState s, TimerKey key, EffectList fx)
     {
-        if (key == OverlayTimer) return OnOverlayTimer(s, fx);
-        if (key == SyncTimer) return OnSyncTimer(s, fx);
-        foreach (var seed in s.Config.OtherSeeds)
-            if (key == ReconnectTimer(seed)) { fx.Add(new Connect(seed)); return s; }
-        foreach (var reg in s.Registrations.Values)
-            if (key == ProposalTimer(reg.Peer)) return OnProposalTimeout(s, reg, fx);
-        return OnDeathTimer(s, key, fx);
+        switch (key)
+        {
+            case TimerKey.OverlayCheck: return OnOverlayTimer(s, fx);
+            case TimerKey.SyncRound: return OnSyncTimer(s, fx);
+            case TimerKey.Reconnect r when s.Config.OtherSeeds.Contains(r.Seed): fx.Add(new Connect(r.Seed)); return s;
+            case TimerKey.Proposal p when s.Registrations.Find(p.Peer).Case is RegistrationRecord reg: return OnProposalTimeout(s, reg, fx);
+            case TimerKey.Probe p: return OnProbeTimer(s, p.Target, fx);
+            case TimerKey.Death d: return OnDeathTimer(s, d.Suspect, fx);
+            default: return s;
+        }
     }
 
     static SeedState OnMessage(SeedState s, NodeId from, Message m, EffectList fx)
     {
         var fromSeed = s.Config.IsSeed(from);
         // Any frame from a peer this seed is probing answers the probe: proof of life, whatever the frame.
-        if (m is not (ProbeAck or Leave) && s.Probes.Find(from).Case is Peers.PendingProbe<BallotRef> probing)
-            s = ResolveProbe(s, from, dead: false, $"it sent {Wire.TypeName(m)} {Peers.Probing.Elapsed(probing.StartedUs, s.NowUs)} after the PROBE", fx);
+        if (m is not (ProbeAck or Leave) && s.Probes.Find(from).Case is PendingProbe<BallotRef> probing)
+            s = ResolveProbe(s, from, dead: false, $"it sent {Wire.TypeName(m)} {Probing.Elapsed(probing.StartedUs, s.NowUs)} after the PROBE", fx);
         return m switch
         {
             RegisterRequest when fromSeed => Reject(s, fx, new MessageIgnored(Wire.TypeName(m), from, IgnoredBecause.SeedsDoNotRegister)),
@@ -157,7 +160,7 @@ public static partial class SeedReducer
         var c = s.Config;
         var seq = s.ProposalSeq + 1;
         var id = $"{c.Self.Port}-{seq}";
-        var phase = Registration.Fire(reg.Phase, RegTrigger.Propose).IfNone(reg.Phase);
+        if (!Registration.Machine.Fire(reg.Phase, RegTrigger.Propose, reg.Peer, fx, out var phase)) return s;
         var no = Judge(s, reg.Peer, reg.Incarnation);
         reg = reg with
         {
@@ -207,11 +210,11 @@ public static partial class SeedReducer
         }
         if (reg.No.Count > c.Seeds.Count - c.Quorum)
         {
+            if (!Registration.Machine.Fire(reg.Phase, RegTrigger.QuorumImpossible, reg.Peer, fx, out var phase)) return s;
             var reason = reg.LastNoReason ?? "refused";
             fx.Add(new RegisterVotedDown(reg.Peer, reg.No.Count, c.Seeds.Count, reason));
             fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
             foreach (var w in reg.Waiting) fx.Send(w, new RegisterRejected(reason));
-            var phase = Registration.Fire(reg.Phase, RegTrigger.QuorumImpossible).IfNone(reg.Phase);
             return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase, Waiting = HashSet<NodeId>() }) };
         }
         return s;
@@ -221,7 +224,7 @@ public static partial class SeedReducer
     static SeedState Committed(SeedState s, RegistrationRecord reg, RegTrigger how, RegisterCommit commit, EffectList fx)
     {
         // The machine must allow the step; the record then leaves the table (Committed is final).
-        _ = Registration.Fire(reg.Phase, how).IfNone(() => throw new InvalidOperationException($"{reg.Phase} cannot take {how}"));
+        if (!Registration.Machine.Fire(reg.Phase, how, reg.Peer, fx, out _)) return s;
         fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
         s = s with
         {
@@ -276,11 +279,10 @@ public static partial class SeedReducer
 
     static SeedState OnProposalTimeout(SeedState s, RegistrationRecord reg, EffectList fx)
     {
-        var phase = Registration.Fire(reg.Phase, RegTrigger.Expire);
-        if (phase.IsNone) return s;
+        if (!Registration.Machine.Fire(reg.Phase, RegTrigger.Expire, reg.Peer, fx, out var phase)) return s;
         var c = s.Config;
         fx.Add(new RegisterTimedOut(reg.ProposalId, reg.Peer, reg.Yes.Count, c.Seeds.Count, c.Quorum));
-        return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase.IfNone(reg.Phase), Waiting = HashSet<NodeId>() }) };
+        return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase, Waiting = HashSet<NodeId>() }) };
     }
 
     static SeedState OnPeerListRequest(SeedState s, NodeId from, EffectList fx) =>

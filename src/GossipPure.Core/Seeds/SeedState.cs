@@ -27,7 +27,7 @@ public sealed record SeedState(
     public HashMap<NodeId, DeathRecord> Deaths { get; init; } = HashMap<NodeId, DeathRecord>();
 
     /// <summary>Probes this seed runs before it votes, with the votes waiting on each.</summary>
-    public HashMap<NodeId, Peers.PendingProbe<BallotRef>> Probes { get; init; } = HashMap<NodeId, Peers.PendingProbe<BallotRef>>();
+    public HashMap<NodeId, PendingProbe<BallotRef>> Probes { get; init; } = HashMap<NodeId, PendingProbe<BallotRef>>();
 
     public long NextNonce { get; init; } = 1;
 
@@ -79,10 +79,10 @@ public sealed record SeedState(
 /// <summary>A vote this seed owes: on <paramref name="ProposalId"/>, to <paramref name="Proposer"/> (itself for its own).</summary>
 public readonly record struct BallotRef(NodeId Proposer, string ProposalId);
 
-/// <summary>One removal vote at its proposing seed; the phase is the same machine as a registration's.</summary>
+/// <summary>One removal vote at its proposing seed; only the phase enum is machine state (see <see cref="DeathVote"/>).</summary>
 public sealed record DeathRecord(
     NodeId Suspect,
-    RegPhase Phase,
+    DeathPhase Phase,
     string ProposalId,
     string Reason,
     long Incarnation,

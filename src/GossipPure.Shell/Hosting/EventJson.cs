@@ -149,6 +149,15 @@ sealed class NodeIdJsonConverter : JsonConverter<NodeId>
     public override void Write(Utf8JsonWriter writer, NodeId value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
 }
 
+/// <summary>A timer key as its stored text (<see cref="TimerKey.ToString"/>).</summary>
+sealed class TimerKeyJsonConverter : JsonConverter<TimerKey>
+{
+    public override TimerKey Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        TimerKey.TryParse(reader.GetString(), out var key) ? key : throw new JsonException($"'{reader.GetString()}' is not a timer key");
+
+    public override void Write(Utf8JsonWriter writer, TimerKey value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+}
+
 /// <summary>A list of addresses as a JSON array.</summary>
 sealed class NodeIdSeqJsonConverter : JsonConverter<Seq<NodeId>>
 {
@@ -211,7 +220,7 @@ sealed class PeerEntrySeqJsonConverter : JsonConverter<Seq<PeerEntry>>
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    Converters = [typeof(NodeIdJsonConverter), typeof(NodeIdSeqJsonConverter), typeof(PeerEntrySeqJsonConverter)])]
+    Converters = [typeof(NodeIdJsonConverter), typeof(TimerKeyJsonConverter), typeof(NodeIdSeqJsonConverter), typeof(PeerEntrySeqJsonConverter)])]
 [JsonSerializable(typeof(BridgeReceived))]
 [JsonSerializable(typeof(CommitIgnored))]
 [JsonSerializable(typeof(CommitLearned))]

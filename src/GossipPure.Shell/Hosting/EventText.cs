@@ -63,6 +63,7 @@ public static class EventText
             ReportIgnoredBecause.ReporterRemoved => $"DEAD_REPORT from removed {x.Reporter} ignored: DEAD_CONFIRMED sent to it again",
             ReportIgnoredBecause.ReporterNotRegistered => $"DEAD_REPORT from {x.Reporter} ignored: not a registered peer",
             ReportIgnoredBecause.SuspectNotListed => $"DEAD_REPORT about {x.Suspect} ignored: it is not in the peer list",
+            ReportIgnoredBecause.SuspectRemoved => $"DEAD_REPORT about removed {x.Suspect} from {x.Reporter}: DEAD_CONFIRMED sent to it again",
             _ => $"DEAD_REPORT from {x.Reporter} about itself ignored",
         }),
         LeaveReceived x => Info($"LEAVE from {x.Peer}: it is shutting down"),

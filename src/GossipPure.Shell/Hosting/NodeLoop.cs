@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using GossipPure.Core;
 
 namespace GossipPure.Shell.Hosting;
 
@@ -12,7 +13,7 @@ public interface ILoopHandler
     bool Handle(object item);
 
     /// <summary>Handles the timer <paramref name="key"/>, which fired <paramref name="latenessUs"/> after it was due; false when the node has stopped.</summary>
-    bool HandleTimer(string key, long latenessUs);
+    bool HandleTimer(TimerKey key, long latenessUs);
 
     /// <summary>A batch is about to start: <paramref name="queued"/> items wait, the oldest for <paramref name="oldestAgeUs"/>.</summary>
     void BatchStarting(int queued, long oldestAgeUs);
@@ -154,10 +155,10 @@ sealed class LoopThread
 }
 
 /// <summary>A timer in a loop thread's heap. Cancelling marks it; it is dropped when it comes due.</summary>
-sealed class LoopTimer(NodeLoop owner, string key, long dueTicks)
+sealed class LoopTimer(NodeLoop owner, TimerKey key, long dueTicks)
 {
     public NodeLoop Owner { get; } = owner;
-    public string Key { get; } = key;
+    public TimerKey Key { get; } = key;
     public long DueTicks { get; } = dueTicks;
     public long FiredTicks;
     public bool Cancelled;
@@ -173,7 +174,7 @@ public sealed class NodeLoop
     readonly record struct Posted(object Item, long PostedTicks);
 
     readonly ConcurrentQueue<Posted> inbox = new();
-    readonly Dictionary<string, LoopTimer> timers = new(StringComparer.Ordinal);
+    readonly Dictionary<TimerKey, LoopTimer> timers = new();
     readonly LoopScheduler scheduler;
     readonly ILoopHandler handler;
     readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -218,7 +219,7 @@ public sealed class NodeLoop
     }
 
     /// <summary>Sets (or replaces) the timer <paramref name="key"/>; its input comes <paramref name="delayMs"/> from now. Loop thread only.</summary>
-    public void SetTimer(string key, long delayMs)
+    public void SetTimer(TimerKey key, long delayMs)
     {
         CancelTimer(key);
         var due = Stopwatch.GetTimestamp() + Math.Max(0, delayMs) * Stopwatch.Frequency / 1000;
@@ -228,7 +229,7 @@ public sealed class NodeLoop
     }
 
     /// <summary>Cancels the timer <paramref name="key"/>, also when it fired and its input still waits. Loop thread only.</summary>
-    public void CancelTimer(string key)
+    public void CancelTimer(TimerKey key)
     {
         if (!timers.Remove(key, out var t)) return;
         t.Cancelled = true;

@@ -126,7 +126,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
 
     void ILoopHandler.BatchStarting(int queued, long oldestAgeUs) => Health?.BatchStarting(queued, oldestAgeUs);
 
-    bool ILoopHandler.HandleTimer(string key, long latenessUs)
+    bool ILoopHandler.HandleTimer(TimerKey key, long latenessUs)
     {
         Health?.TimerFired(key, latenessUs);
         healthMeter.TimerLate(latenessUs / 1000);
@@ -191,7 +191,7 @@ public interface ILoopHealthObserver
     void BatchStarting(int queued, long oldestAgeUs);
 
     /// <summary>The timer <paramref name="key"/> is handled <paramref name="latenessUs"/> after it was due (monotonic).</summary>
-    void TimerFired(string key, long latenessUs);
+    void TimerFired(TimerKey key, long latenessUs);
 }
 
 /// <summary>Builds the runner for a seed or a peer.</summary>

@@ -102,12 +102,12 @@ public static class EffectCodec
                 break;
             case SetTimer t:
                 w.WriteString("fx", "timer");
-                w.WriteString("key", t.Key);
+                w.WriteString("key", t.Key.ToString());
                 w.WriteNumber("delay_ms", t.DelayMs);
                 break;
             case CancelTimer c:
                 w.WriteString("fx", "cancel_timer");
-                w.WriteString("key", c.Key);
+                w.WriteString("key", c.Key.ToString());
                 break;
             case Connect c:
                 w.WriteString("fx", "connect");
@@ -221,8 +221,8 @@ public static class EffectCodec
             "send" => new Send(f.Address("to"), ReadMessage(f.Property("msg"), $"{path} 'send': field 'msg'")),
             "event" => Hosting.EventJson.TryRead(f.String("kind", JsonCodec.MaxStringChars), f.Property("event"), out var e, out var why)
                 ? e : throw new EffectError($"{path} 'event': {why}"),
-            "timer" => new SetTimer(f.String("key", JsonCodec.MaxInputStringChars), f.Long("delay_ms")),
-            "cancel_timer" => new CancelTimer(f.String("key", JsonCodec.MaxInputStringChars)),
+            "timer" => new SetTimer(TimerKey.TryParse(f.String("key", JsonCodec.MaxInputStringChars), out var key) ? key : throw new EffectError($"{path} 'timer': field 'key' is not a timer key"), f.Long("delay_ms")),
+            "cancel_timer" => new CancelTimer(TimerKey.TryParse(f.String("key", JsonCodec.MaxInputStringChars), out var cancelled) ? cancelled : throw new EffectError($"{path} 'cancel_timer': field 'key' is not a timer key")),
             "connect" => new Connect(f.Address("to")),
             "disconnect" => new Disconnect(f.Address("node")),
             "ping" => new PingHost(f.String("ip", JsonCodec.MaxStringChars)),

@@ -1367,7 +1367,7 @@ public static class JsonCodec
                     break;
                 case TimerFired t:
                     w.WriteString("input", "timer");
-                    w.WriteString("key", t.Key);
+                    w.WriteString("key", t.Key.ToString());
                     break;
                 case BadFrame b:
                     w.WriteString("input", "bad_frame");
@@ -1431,7 +1431,7 @@ public static class JsonCodec
                 "connected" => new Connected(t, f.Address("node")),
                 "disconnected" => new Disconnected(t, f.Address("node"), f.String("reason", MaxInputStringChars)),
                 "connect_failed" => new ConnectFailed(t, f.Address("node"), f.String("reason", MaxInputStringChars)),
-                "timer" => new TimerFired(t, f.String("key", MaxInputStringChars)),
+                "timer" => new TimerFired(t, TimerKey.TryParse(f.String("key", MaxInputStringChars), out var key) ? key : throw new DecodeError("field 'key' is not a timer key")),
                 "bad_frame" => new BadFrame(t, f.String("remote", MaxInputStringChars), f.String("reason", MaxInputStringChars)),
                 "shutdown" => new ShutdownRequested(t),
                 "ping_result" => new PingResult(t, f.String("ip", MaxStringChars), f.Outcome("outcome"), f.String("detail", MaxInputStringChars)),

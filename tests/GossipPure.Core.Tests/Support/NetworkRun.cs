@@ -28,8 +28,8 @@ public sealed class NetworkRun
     /// so gossip and failure-detection timers (heartbeat, silence, ping, probes) never fire here; the seeds' overlay
     /// check is fired by <see cref="Settle"/> a bounded number of times (it re-arms itself for ever).
     /// </summary>
-    static bool IsJoinTimer(string key) =>
-        key == PeerReducer.RegisterTimer || key.StartsWith("proposal:", StringComparison.Ordinal);
+    static bool IsJoinTimer(TimerKey key) =>
+        key == PeerReducer.RegisterTimer || key is TimerKey.Proposal;
 
     /// <summary>How many rounds of the seeds' overlay check <see cref="Settle"/> runs once joining is done.</summary>
     public const int OverlayChecks = 4;

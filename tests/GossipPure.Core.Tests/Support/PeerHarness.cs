@@ -10,6 +10,8 @@ public sealed class PeerHarness
 
     public PeerState State { get; private set; }
     public List<(PeerState Before, Input Input, LanguageExt.Seq<Effect> Effects, PeerState After)> Trace { get; } = new();
+    /// <summary>Every state-machine transition the steps fired, in order.</summary>
+    public List<Transition> Fired { get; } = new();
     long nowUs = 1_700_000_000_000_000;
 
     public PeerHarness(ProtocolOptions? options = null) =>
@@ -32,6 +34,8 @@ public sealed class PeerHarness
         var before = State;
         var i = input(nowUs);
         var next = PeerReducer.Step(before, i);
+        MachineAudit.Check(before.Config.Self, i, before, next.State, next.Effects, next.Transitions);
+        Fired.AddRange(next.Transitions);
         State = next.State;
         Trace.Add((before, i, next.Effects, next.State));
         return next.Effects;

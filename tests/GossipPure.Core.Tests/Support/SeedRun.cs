@@ -44,8 +44,9 @@ public sealed class SeedRun
             case RequestOp r:
                 var peer = World.PeerId(r.Peer);
                 Requested.Add(peer);
-                w.Inject(peer, HonestSeed(r.Seed), new RegisterRequest(1));
+                w.Inject(peer, HonestSeed(r.Seed), new RegisterRequest(r.Incarnation));
                 break;
+            case RestartOp s: w.RestartSeed(HonestSeed(s.Seed)); break;
             case DeliverOp d when w.InFlight.Count > 0: w.Deliver(w.InFlight[d.Pick % w.InFlight.Count]); break;
             case DuplicateOp d when w.InFlight.Count > 0: w.Deliver(w.InFlight[d.Pick % w.InFlight.Count], duplicate: true); break;
             case DropOp d when w.InFlight.Count > 0: w.Drop(w.InFlight[d.Pick % w.InFlight.Count]); break;
@@ -83,7 +84,7 @@ public sealed class SeedRun
         foreach (var e in step.Effects)
         {
             if (e is Send { Message: RegisterVote { Yes: true } v }) YesFor(v.Peer).Add(step.Node);
-            if (e is SetTimer t && t.Key.StartsWith("proposal:", StringComparison.Ordinal))
+            if (e is SetTimer { Key: TimerKey.Proposal } t)
                 foreach (var p in Requested.Where(p => SeedReducer.ProposalTimer(p) == t.Key)) YesFor(p).Add(step.Node);   // own vote: peers here are never seed addresses
         }
         var quorum = World.Quorum;

@@ -5,8 +5,19 @@ namespace GossipPure.Core.Tests.Support;
 
 /// <summary>One scripted event in a world of seeds. Picks are taken modulo what is available at that moment.</summary>
 public abstract record SeedOp;
-/// <summary>Scripted peer <c>Peer</c> sends REGISTER_REQUEST to seed <c>Seed</c>.</summary>
-public sealed record RequestOp(int Peer, int Seed) : SeedOp { public override string ToString() => $"Request(p{Peer}->s{Seed})"; }
+/// <summary>
+/// Scripted peer <c>Peer</c> sends REGISTER_REQUEST to seed <c>Seed</c> as incarnation <c>Incarnation</c> (a peer that
+/// restarted asks again with a later one; a late copy of an earlier request may still arrive).
+/// </summary>
+public sealed record RequestOp(int Peer, int Seed, long Incarnation = 1) : SeedOp
+{
+    public override string ToString() => $"Request(p{Peer}->s{Seed}, inc {Incarnation})";
+}
+/// <summary>
+/// Honest seed <c>Seed</c> crashes and starts again as a new process: its state, its timers and the messages in flight
+/// to it are gone; it relearns the committed peers from the others' SEED_SYNC.
+/// </summary>
+public sealed record RestartOp(int Seed) : SeedOp { public override string ToString() => $"Restart(s{Seed})"; }
 public sealed record DeliverOp(int Pick) : SeedOp { public override string ToString() => $"Deliver({Pick})"; }
 public sealed record DropOp(int Pick) : SeedOp { public override string ToString() => $"Drop({Pick})"; }
 public sealed record DuplicateOp(int Pick) : SeedOp { public override string ToString() => $"Duplicate({Pick})"; }
@@ -47,7 +58,9 @@ public static class SeedScripts
         var pick = Gen.Choose(0, 999);
         var ops = new List<(int, Gen<SeedOp>)>
         {
-            (3, from p in Gen.Choose(0, peers - 1) from s in Gen.Choose(0, n - 1) select (SeedOp)new RequestOp(p, s)),
+            (3, from p in Gen.Choose(0, peers - 1) from s in Gen.Choose(0, n - 1)
+                from inc in Gen.Frequency((6, Gen.Constant(1L)), (2, Gen.Constant(2L)), (1, Gen.Constant(3L)))
+                select (SeedOp)new RequestOp(p, s, inc)),
             (12, pick.Select(i => (SeedOp)new DeliverOp(i))),
             (2, pick.Select(i => (SeedOp)new DuplicateOp(i))),
         };
@@ -56,6 +69,7 @@ public static class SeedScripts
             ops.Add((2, pick.Select(i => (SeedOp)new DropOp(i))));
             ops.Add((1, pick.Select(i => (SeedOp)new FireOp(i))));
             ops.Add((1, from a in Gen.Choose(0, n - 1) from b in Gen.Choose(0, n - 1) select (SeedOp)new ReconnectOp(a, b)));
+            ops.Add((1, Gen.Choose(0, n - 1).Select(i => (SeedOp)new RestartOp(i))));
         }
         if (colluders > 0)
         {
@@ -92,7 +106,7 @@ public static class SeedScripts
         }
     }
 
-    /// <summary>Any order, loss, duplication, timeouts and reconnections.</summary>
+    /// <summary>Any order, loss, duplication, timeouts, reconnections and seed restarts.</summary>
     public static Arbitrary<SeedCase> Lossy => Arb.From(Case(1, lossy: true, collude: false), Shrink);
     /// <summary>Any order and duplication, nothing lost, no timer fires.</summary>
     public static Arbitrary<SeedCase> Lossless => Arb.From(Case(1, lossy: false, collude: false), Shrink);

@@ -28,8 +28,11 @@ public sealed class World
     public List<Envelope> InFlight { get; } = new();
     public List<Envelope> Outbox { get; } = new();
     /// <summary>Timers set and neither cancelled nor fired yet. Delays are ignored: the test picks what fires.</summary>
-    public SortedSet<(NodeId Node, string Key)> Timers { get; } = new();
+    public SortedSet<(NodeId Node, TimerKey Key)> Timers { get; } =
+        new(Comparer<(NodeId Node, TimerKey Key)>.Create((a, b) => a.Node.CompareTo(b.Node) is var c and not 0 ? c : string.CompareOrdinal(a.Key.ToString(), b.Key.ToString())));
     public List<StepRecord> Trace { get; } = new();
+    /// <summary>Every state-machine transition the steps fired, in order.</summary>
+    public List<Transition> Fired { get; } = new();
     /// <summary>Called after every step, with the step; an invariant check that throws fails the test there.</summary>
     public Action<StepRecord>? Observe { get; set; }
     public long NowUs { get; private set; } = 1_700_000_000_000_000;
@@ -50,6 +53,19 @@ public sealed class World
         Step(id, new Started(Tick(), 0));
     }
 
+    /// <summary>
+    /// A seed crashes and a new process starts at its address: the old state, its timers and every message in flight
+    /// to it are gone (they travelled on the connections that died with it).
+    /// </summary>
+    public void RestartSeed(NodeId id)
+    {
+        if (!Seeds.ContainsKey(id)) throw new InvalidOperationException($"{id} is not a seed of the world");
+        InFlight.RemoveAll(e => e.To == id);
+        Timers.RemoveWhere(t => t.Node == id);
+        Seeds[id] = SeedState.Initial(ConfigFor(id));
+        Step(id, new Started(Tick(), 0));
+    }
+
     public void StartPeer(NodeId id, ulong randomSeed)
     {
         Peers.Add(id, PeerState.Initial(ConfigFor(id)));
@@ -67,12 +83,16 @@ public sealed class World
             var next = SeedReducer.Step(seed, input);
             Seeds[node] = next.State;
             effects = next.Effects;
+            MachineAudit.Check(node, input, seed, next.State, effects, next.Transitions);
+            Fired.AddRange(next.Transitions);
         }
         else if (Peers.TryGetValue(node, out var peer))
         {
             var next = PeerReducer.Step(peer, input);
             Peers[node] = next.State;
             effects = next.Effects;
+            MachineAudit.Check(node, input, peer, next.State, effects, next.Transitions);
+            Fired.AddRange(next.Transitions);
         }
         else throw new InvalidOperationException($"{node} is not in the world");
 
@@ -108,7 +128,7 @@ public sealed class World
     /// <summary>A message from outside the world (a scripted peer, a forging seed) arrives at <paramref name="to"/>.</summary>
     public Seq<Effect> Inject(NodeId from, NodeId to, Message m) => Step(to, new Received(Tick(), from, m));
 
-    public void Fire(NodeId node, string key)
+    public void Fire(NodeId node, TimerKey key)
     {
         Timers.Remove((node, key));
         Step(node, new TimerFired(Tick(), key));

@@ -131,21 +131,22 @@ public sealed record DeterminismCase(ulong Seed, int SeedCount, int Peers, int L
 /// DEAD_PROPOSAL, DEAD_VOTE yes (guessing the honest seeds' proposal ids) and DEAD_CONFIRMED certificates naming
 /// fewer than a quorum of distinct seeds.
 /// </summary>
-public sealed record AccusationCase(ulong Seed, int Peers, int LatencyMaxMs, int LossPermille, int DupPercent, int LyingPeers, int LyingSeeds, int Accusations)
+public sealed record AccusationCase(ulong Seed, int SeedCount, int Peers, int LatencyMaxMs, int LossPermille, int DupPercent, int LyingPeers, int LyingSeeds, int Accusations)
 {
-    public const int SeedCount = 3;
     public const long RunUs = 40 * Cases.Second;
 
+    /// <summary>1–7 seeds; with lying seeds 2–7, so a minority of one or more liars exists beside an honest seed.</summary>
     public static Gen<AccusationCase> Gen(int maxLossPermille, bool lyingSeeds) =>
         from seed in Cases.Seeds
+        from n in FsCheck.Fluent.Gen.Choose(lyingSeeds ? 2 : 1, 7)
         from peers in FsCheck.Fluent.Gen.Choose(5, 12)
         from lat in FsCheck.Fluent.Gen.Choose(1, 100)
         from loss in FsCheck.Fluent.Gen.Choose(0, maxLossPermille)
         from dup in FsCheck.Fluent.Gen.Choose(0, 20)
         from liars in FsCheck.Fluent.Gen.Choose(1, (peers - 1) / 2)
-        from liarSeeds in lyingSeeds ? FsCheck.Fluent.Gen.Choose(1, Quorum.Of(SeedCount) - 1) : FsCheck.Fluent.Gen.Constant(0)
+        from liarSeeds in lyingSeeds ? FsCheck.Fluent.Gen.Choose(1, Quorum.Of(n) - 1) : FsCheck.Fluent.Gen.Constant(0)
         from accusations in FsCheck.Fluent.Gen.Choose(0, 300)
-        select new AccusationCase(seed, peers, lat, loss, dup, liars, liarSeeds, accusations);
+        select new AccusationCase(seed, n, peers, lat, loss, dup, liars, liarSeeds, accusations);
 
     public Seq<NodeId> LiarPeers => toSeq(Pick().Liars);
     public Seq<NodeId> LiarSeeds => toSeq(Enumerable.Range(SeedCount - LyingSeeds, LyingSeeds).Select(Addresses.Seed).ToArray());
@@ -247,19 +248,23 @@ public sealed record AccusationCase(ulong Seed, int Peers, int LatencyMaxMs, int
 
 // ---- (c) Liveness ----------------------------------------------------------------------------------------------
 
-/// <summary>One peer crashes or hangs; optionally a minority seed crashes too (a quorum stays up).</summary>
-public sealed record DeathCase(ulong Seed, int Peers, int LatencyMaxMs, int DupPercent, int LossPermille, bool Hang, int Victim, int FaultAtMs, bool SeedCrash)
+/// <summary>
+/// One peer crashes or hangs, with 1–7 seeds; optionally (with 3 or more seeds) a minority of them crashes too, so a
+/// quorum stays up.
+/// </summary>
+public sealed record DeathCase(ulong Seed, int SeedCount, int Peers, int LatencyMaxMs, int DupPercent, int LossPermille, bool Hang, int Victim, int FaultAtMs, int SeedCrashes)
 {
     public static Gen<DeathCase> Gen(bool hang, int maxLossPermille) =>
         from seed in Cases.Seeds
+        from n in FsCheck.Fluent.Gen.Choose(1, 7)
         from peers in FsCheck.Fluent.Gen.Choose(4, 15)
         from lat in FsCheck.Fluent.Gen.Choose(1, 100)
         from dup in FsCheck.Fluent.Gen.Choose(0, 20)
         from loss in FsCheck.Fluent.Gen.Choose(0, maxLossPermille)
         from victim in FsCheck.Fluent.Gen.Choose(0, peers - 1)
         from at in FsCheck.Fluent.Gen.Choose(8_000, 20_000)
-        from seedCrash in FsCheck.Fluent.Gen.Elements(true, false)
-        select new DeathCase(seed, peers, lat, dup, loss, hang, victim, at, seedCrash);
+        from seedCrashes in FsCheck.Fluent.Gen.Frequency((1, FsCheck.Fluent.Gen.Constant(0)), (1, FsCheck.Fluent.Gen.Choose(0, n - Quorum.Of(n))))
+        select new DeathCase(seed, n, peers, lat, dup, loss, hang, victim, at, seedCrashes);
 
     public NodeId VictimId => Addresses.Peer(Victim);
     public long FaultUs => FaultAtMs * 1000L;
@@ -268,10 +273,12 @@ public sealed record DeathCase(ulong Seed, int Peers, int LatencyMaxMs, int DupP
     {
         var rng = new Rng(Seed ^ 0x11FE);
         var faults = Seq1(Hang ? (Fault)new Hang(VictimId, FaultUs) : new Crash(VictimId, FaultUs));
-        if (SeedCrash) faults = faults.Add(new Crash(Addresses.Seed(Cases.Pick(ref rng, 3)), Cases.PickUs(ref rng, 3 * Cases.Second, FaultUs + 2 * Cases.Second)));
+        (var crashed, rng) = rng.Sample(toSeq(Enumerable.Range(0, SeedCount).Select(Addresses.Seed).ToArray()), SeedCrashes);
+        foreach (var s in crashed.OrderBy(s => s))
+            faults = faults.Add(new Crash(s, Cases.PickUs(ref rng, 3 * Cases.Second, FaultUs + 2 * Cases.Second)));
         return new Scenario
         {
-            Seeds = 3, Peers = Peers, Seed = Seed,
+            Seeds = SeedCount, Peers = Peers, Seed = Seed,
             LatencyMinUs = 500, LatencyMaxUs = LatencyMaxMs * 1000L,
             LossPercent = LossPermille / 10.0, DuplicatePercent = DupPercent,
             PeerStartsUs = Cases.Starts(ref rng, Peers, 2 * Cases.Second),

@@ -19,9 +19,10 @@ public static class Checks
     /// No live, never-faulted peer is removed anywhere: no node logs its DEAD_CONFIRMED, every honest seed still lists
     /// it at the end and holds no tombstone for it.
     /// </summary>
-    public static void NoFalseDeath(object @case, SimResult r, Seq<NodeId> honestSeeds, Seq<NodeId> protectedPeers)
+    public static void NoFalseDeath(object @case, SimResult r, Seq<NodeId> honestSeeds, Seq<NodeId> protectedPeers,
+        IReadOnlyCollection<NodeId>? allowRemovalOf = null)
     {
-        var falseRemovals = r.FalseRemovals();
+        var falseRemovals = r.FalseRemovals().Where(f => allowRemovalOf is null || !allowRemovalOf.Contains(f.Dead)).ToList();
         if (falseRemovals.Count > 0)
         {
             var first = falseRemovals[0];

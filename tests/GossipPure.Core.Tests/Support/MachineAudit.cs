@@ -1,0 +1,98 @@
+namespace GossipPure.Core.Tests.Support;
+
+/// <summary>
+/// Checks one reducer step against the state machines' tables, from outside the reducers: every phase a record holds
+/// after the step is where the transitions the step fired for it lead (no phase set by hand), every fired transition
+/// is a row of its machine's table, and no trigger was refused. Shared by the Core tests' world (every step of every
+/// scripted run) and the simulator's tests (which also collect the transitions taken, for coverage).
+/// Linked into GossipPure.Simulation.Tests.
+/// </summary>
+public static class MachineAudit
+{
+    /// <summary>A transition as a machine's diagram draws it (no subject).</summary>
+    public readonly record struct Edge(string Machine, string From, string Trigger, string To)
+    {
+        public override string ToString() => $"{Machine}: {From} --{Trigger}--> {To}";
+    }
+
+    sealed record Spec(string Name, string Initial, Stateless.Reflection.StateMachineInfo Info, IReadOnlyList<Edge> Edges);
+
+    static Spec Of<TState, TTrigger>(Machine<TState, TTrigger> m) where TState : struct, Enum where TTrigger : struct, Enum
+    {
+        var info = m.Info();
+        var edges = new List<Edge>();
+        foreach (var st in info.States)
+        {
+            foreach (var t in st.FixedTransitions)
+                edges.Add(new(m.Name, st.UnderlyingState.ToString()!, t.Trigger.UnderlyingTrigger.ToString()!, t.DestinationState.UnderlyingState.ToString()!));
+            foreach (var t in st.IgnoredTriggers)
+                edges.Add(new(m.Name, st.UnderlyingState.ToString()!, t.Trigger.UnderlyingTrigger.ToString()!, st.UnderlyingState.ToString()!));
+        }
+        return new(m.Name, m.Initial.ToString(), info, edges);
+    }
+
+    static readonly Spec[] Specs = [Of(Registration.Machine), Of(DeathVote.Machine), Of(Suspicion.Machine)];
+
+    /// <summary>Every machine's name, every state its configuration knows, and every transition it draws (from GetInfo()).</summary>
+    public static IEnumerable<(string Machine, string Initial, IReadOnlyList<string> States, IReadOnlyList<Edge> Edges)> Machines() =>
+        Specs.Select(s => (s.Name, s.Initial, (IReadOnlyList<string>)s.Info.States.Select(st => st.UnderlyingState.ToString()!).ToList(), s.Edges));
+
+    static readonly System.Collections.Generic.HashSet<Edge> Drawn = Specs.SelectMany(s => s.Edges).ToHashSet();
+    static readonly Dictionary<string, string> Initial = Specs.ToDictionary(s => s.Name, s => s.Initial);
+
+    public static Edge EdgeOf(Transition t) => new(t.Machine, t.From, t.Trigger, t.To);
+
+    /// <summary>The phase of every machine record in a node's state: (machine, subject) → phase.</summary>
+    public static Dictionary<(string Machine, string Subject), string> Phases(object? state)
+    {
+        var phases = new Dictionary<(string, string), string>();
+        switch (state)
+        {
+            case PeerState p:
+                foreach (var (n, w) in p.Det.Watches) phases[(Suspicion.Machine.Name, n.ToString())] = w.Phase.ToString();
+                break;
+            case SeedState s:
+                foreach (var (n, r) in s.Registrations) phases[(Registration.Machine.Name, n.ToString())] = r.Phase.ToString();
+                foreach (var (n, d) in s.Deaths) phases[(DeathVote.Machine.Name, n.ToString())] = d.Phase.ToString();
+                break;
+        }
+        return phases;
+    }
+
+    /// <summary>What is wrong with one step (empty: nothing).</summary>
+    public static List<string> Problems(object? before, object after, LanguageExt.Seq<Effect> effects, LanguageExt.Seq<Transition> fired)
+    {
+        var problems = new List<string>();
+        foreach (var r in effects.OfType<TransitionRefused>())
+            problems.Add($"{r.Machine} refused {r.Trigger} from {r.From} ({r.Subject})");
+        foreach (var t in fired)
+            if (!Drawn.Contains(EdgeOf(t))) problems.Add($"fired {EdgeOf(t)}, which the machine does not draw");
+        var was = Phases(before);
+        foreach (var ((machine, subject), phase) in Phases(after))
+        {
+            var chain = fired.Filter(t => t.Machine == machine && t.Subject == subject).ToList();
+            var start = was.TryGetValue((machine, subject), out var p) ? p : null;
+            if (chain.Count == 0)
+            {
+                if (phase != (start ?? Initial[machine]))
+                    problems.Add($"{machine} of {subject}: {start ?? "(new)"} became {phase} without a transition");
+                continue;
+            }
+            if (chain[0].From != start && chain[0].From != Initial[machine])
+                problems.Add($"{machine} of {subject}: was {start ?? "(new)"}, but the first transition fired from {chain[0].From}");
+            for (var i = 1; i < chain.Count; i++)
+                if (chain[i].From != chain[i - 1].To && chain[i].From != Initial[machine])
+                    problems.Add($"{machine} of {subject}: {EdgeOf(chain[i - 1])} then {EdgeOf(chain[i])}");
+            if (chain[^1].To != phase)
+                problems.Add($"{machine} of {subject}: the transitions end in {chain[^1].To}, the state holds {phase}");
+        }
+        return problems;
+    }
+
+    /// <summary>Fails the test (an assertion) when the step broke a machine rule.</summary>
+    public static void Check(NodeId node, Input input, object? before, object after, LanguageExt.Seq<Effect> effects, LanguageExt.Seq<Transition> fired)
+    {
+        var problems = Problems(before, after, effects, fired);
+        Assert.True(problems.Count == 0, $"step of {node} on {input.GetType().Name}: {string.Join("; ", problems)}");
+    }
+}
