@@ -287,7 +287,7 @@ public static class EffectCodec
         public NodeId Address(string name)
         {
             var text = String(name, JsonCodec.MaxStringChars);
-            return JsonCodec.TryParseAddress(text, out var id) ? id : throw new EffectError($"{owner}: field '{name}': '{Short(text)}' is not IP:Port");
+            return NodeId.TryParse(text, out var id) ? id : throw new EffectError($"{owner}: field '{name}': '{Short(text)}' is not IP:Port");
         }
 
         public Core.LogLevel Level(string name) => String(name, JsonCodec.MaxStringChars) switch

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -36,9 +34,6 @@ public static class JsonCodec
     public const int MaxBodyChars = 64 * 1024;
     /// <summary>Longest of any other string in a message (addresses, proposal ids, reasons, the type).</summary>
     public const int MaxStringChars = 1024;
-    /// <summary>Longest IP part of an address: the longest IPv6 text form (45 characters, as in
-    /// <c>0000:0000:0000:0000:0000:ffff:255.255.255.255</c>). No valid address has a longer one.</summary>
-    public const int MaxIpChars = 45;
     /// <summary>Most items in one array (peer list entries, voters, commits).</summary>
     public const int MaxArrayItems = 100_000;
     /// <summary>Longest string field of an event-log line outside its message (reasons, timer keys, remotes).</summary>
@@ -1016,7 +1011,7 @@ public static class JsonCodec
                     Span<char> text = utf8.Length <= 64 ? stackalloc char[64] : stackalloc char[MaxStringChars];
                     text = text[..utf8.Length];
                     Ascii.ToUtf16(utf8, text, out _);
-                    if (TryParseAddress(text, out var ipStart, out var ipLength, out var port))
+                    if (NodeId.TryParse(text, out var ipStart, out var ipLength, out var port))
                     {
                         id = new NodeId(IpString(text.Slice(ipStart, ipLength)), port);
                         error = null;
@@ -1503,123 +1498,10 @@ public static class JsonCodec
             if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.String)
                 throw new DecodeError($"{owner}: field '{name}' missing or not a string");
             var text = el.GetString()!;
-            if (text.Length > MaxStringChars || !TryParseAddress(text, out var id))
+            if (text.Length > MaxStringChars || !NodeId.TryParse(text, out var id))
                 throw new DecodeError($"{owner}: field '{name}': {Quote(text)} is not IP:Port");
             return id;
         }
-    }
-
-    // ---- Addresses ----------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// <c>ip:port</c> or <c>[v6]:port</c> where ip is a dotted quad or an IPv6 address (the forms config.csv accepts)
-    /// and port is 1–65535.
-    /// </summary>
-    public static bool TryParseAddress(string? text, out NodeId id)
-    {
-        if (text is not null && TryParseAddress(text.AsSpan(), out var ipStart, out var ipLength, out var port))
-        {
-            id = new NodeId(text.Substring(ipStart, ipLength), port);
-            return true;
-        }
-        id = null!;
-        return false;
-    }
-
-    /// <summary>
-    /// The rules of <see cref="NodeId.TryParse"/> (the text after the last colon is the port, digits only; brackets
-    /// around the IP are dropped) and then an IP check, on characters: where the IP is and the port.
-    /// </summary>
-    static bool TryParseAddress(ReadOnlySpan<char> text, out int ipStart, out int ipLength, out int port)
-    {
-        ipStart = ipLength = port = 0;
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || colon == text.Length - 1) return false;
-        foreach (var ch in text[(colon + 1)..])
-        {
-            if (!char.IsAsciiDigit(ch)) return false;
-            port = port * 10 + (ch - '0');
-            if (port > 65535) return false;
-        }
-        if (port < 1) return false;
-        var ip = text[..colon];
-        if (ip.Length >= 2 && ip[0] == '[' && ip[^1] == ']')
-        {
-            ipStart = 1;
-            ip = ip[1..^1];
-        }
-        ipLength = ip.Length;
-        return ip.Length is > 0 and <= MaxIpChars && IsIp(ip);
-    }
-
-    static bool IsIp(ReadOnlySpan<char> ip)
-    {
-        if (!ip.Contains(':')) return IsIPv4(ip);
-        foreach (var ch in ip)
-            if (!char.IsAsciiHexDigit(ch) && ch is not (':' or '.')) return false;
-        // An IPv4 tail (::ffff:10.0.0.1) is rare enough to leave to the framework (which allocates while it checks).
-        if (ip.Contains('.')) return IPAddress.TryParse(ip, out var a) && a.AddressFamily == AddressFamily.InterNetworkV6;
-        return IsIPv6Groups(ip);
-    }
-
-    /// <summary>Four dot-separated decimal octets of 1–3 digits, each at most 255.</summary>
-    static bool IsIPv4(ReadOnlySpan<char> ip)
-    {
-        var octets = 0;
-        var value = 0;
-        var digits = 0;
-        foreach (var ch in ip)
-        {
-            if (ch == '.')
-            {
-                if (digits == 0 || ++octets > 3) return false;
-                value = digits = 0;
-            }
-            else if (char.IsAsciiDigit(ch))
-            {
-                if (++digits > 3) return false;
-                value = value * 10 + (ch - '0');
-                if (value > 255) return false;
-            }
-            else return false;
-        }
-        return octets == 3 && digits > 0;
-    }
-
-    /// <summary>
-    /// An IPv6 address of hex groups only: eight groups of 1–4 hex digits separated by colons, or fewer around one
-    /// <c>::</c> that stands for at least one zero group. (Agrees with <see cref="IPAddress.TryParse(string, out IPAddress)"/>
-    /// on such text; a test compares the two.)
-    /// </summary>
-    static bool IsIPv6Groups(ReadOnlySpan<char> ip)
-    {
-        var i = 0;
-        var groups = 0;
-        var compressed = false;
-        if (ip.StartsWith("::"))
-        {
-            compressed = true;
-            i = 2;
-            if (i == ip.Length) return true;
-        }
-        while (true)
-        {
-            var start = i;
-            while (i < ip.Length && char.IsAsciiHexDigit(ip[i])) i++;
-            if (i - start is 0 or > 4) return false;
-            groups++;
-            if (i == ip.Length) break;
-            i++;   // the colon
-            if (i == ip.Length) return false;
-            if (ip[i] == ':')
-            {
-                if (compressed) return false;
-                compressed = true;
-                i++;
-                if (i == ip.Length) break;
-            }
-        }
-        return compressed ? groups <= 7 : groups == 8;
     }
 
     // ---- Errors -------------------------------------------------------------------------------------------
