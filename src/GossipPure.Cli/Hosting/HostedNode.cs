@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using GossipPure.Cli.Bench;
 using GossipPure.Core;
 using GossipPure.Core.Peers;
 using GossipPure.Core.Seeds;
@@ -52,24 +53,28 @@ public sealed class HostedNode
     public static HostedNode Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null)
     {
         HostedNode? self = null;
+        var signals = new NodeSignals();
         var runner = new NodeRunner<SeedState>(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files)
         {
             Network = network ?? TransportOptions.Default,
             OnLog = (level, text) => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, level, text)),
+            Signals = signals,
         };
-        self = new HostedNode(Role.Seed, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, runner.Crash, runner.Freeze);
+        self = new HostedNode(Role.Seed, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, signals.Kill, signals.Stop);
         return self;
     }
 
     public static HostedNode Peer(NodeConfig config, NodeFiles files, TransportOptions? network = null)
     {
         HostedNode? self = null;
+        var signals = new NodeSignals();
         var runner = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files)
         {
             Network = network ?? TransportOptions.Default,
             OnLog = (level, text) => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, level, text)),
+            Signals = signals,
         };
-        self = new HostedNode(Role.Peer, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, runner.Crash, runner.Freeze);
+        self = new HostedNode(Role.Peer, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, signals.Kill, signals.Stop);
         return self;
     }
 
