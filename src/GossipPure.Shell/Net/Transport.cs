@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using GossipPure.Core;
 using GossipPure.Shell.Security;
 using GossipPure.Shell.Wire;
@@ -16,7 +15,7 @@ namespace GossipPure.Shell.Net;
 /// Everything a remote can make it do is bounded (<see cref="TransportLimits"/>); whatever it refuses or drops is
 /// one line (a <see cref="BadFrame"/> input, or a notice), and the lines about one address are rate-limited.
 /// </summary>
-public sealed partial class Transport : IAsyncDisposable
+public sealed class Transport : IAsyncDisposable
 {
     public const int ConnectTimeoutMs = 2000;
     /// <summary>The first frame of an accepted connection is a HELLO or a handshake frame: small.</summary>

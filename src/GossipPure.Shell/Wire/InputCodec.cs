@@ -9,14 +9,6 @@ namespace GossipPure.Shell.Wire;
 // The event-log records: one line per input, its message (if any) by the wire's rules.
 public static partial class JsonCodec
 {
-    static readonly JsonDocumentOptions DocumentOptions = new()
-    {
-        MaxDepth = MaxDepth,
-        AllowTrailingCommas = false,
-        CommentHandling = JsonCommentHandling.Disallow,
-        AllowDuplicateProperties = false,
-    };
-
     // ---- Inputs -------------------------------------------------------------------------------------------
 
     /// <summary>
@@ -48,14 +40,10 @@ public static partial class JsonCodec
                     WriteAddress(w, P.Node, c.Node);
                     break;
                 case Disconnected d:
-                    w.WriteString("input", "disconnected");
-                    WriteAddress(w, P.Node, d.Node);
-                    w.WriteString("reason", d.Reason);
+                    WriteNodeAndReason(w, "disconnected", d.Node, d.Reason);
                     break;
                 case ConnectFailed cf:
-                    w.WriteString("input", "connect_failed");
-                    WriteAddress(w, P.Node, cf.Node);
-                    w.WriteString("reason", cf.Reason);
+                    WriteNodeAndReason(w, "connect_failed", cf.Node, cf.Reason);
                     break;
                 case TimerFired t:
                     w.WriteString("input", "timer");
@@ -99,6 +87,16 @@ public static partial class JsonCodec
         }
     }
 
+    static PingOutcome Outcome(Fields f, string name) =>
+        f.OneOf(name, [("reply", PingOutcome.Reply), ("no_reply", PingOutcome.NoReply), ("unavailable", PingOutcome.Unavailable)]);
+
+    static void WriteNodeAndReason(Utf8JsonWriter w, string kind, NodeId node, string reason)
+    {
+        w.WriteString("input", kind);
+        WriteAddress(w, P.Node, node);
+        w.WriteString("reason", reason);
+    }
+
     /// <summary>Decodes one event-log line written by <see cref="EncodeInput"/>. Never throws.</summary>
     public static bool TryDecodeInput(string line, out long step, [NotNullWhen(true)] out Input? input, [NotNullWhen(false)] out string? error)
     {
@@ -126,7 +124,7 @@ public static partial class JsonCodec
                 "timer" => new TimerFired(t, f.String("key", MaxInputStringChars)),
                 "bad_frame" => new BadFrame(t, f.String("remote", MaxInputStringChars), f.String("reason", MaxInputStringChars)),
                 "shutdown" => new ShutdownRequested(t),
-                "ping_result" => new PingResult(t, f.String("ip", MaxStringChars), f.Outcome("outcome"), f.String("detail", MaxInputStringChars)),
+                "ping_result" => new PingResult(t, f.String("ip", MaxStringChars), Outcome(f, "outcome"), f.String("detail", MaxInputStringChars)),
                 "health" => new HealthSample(t, f.Long("timer_late_ms"), f.Long("inbox_age_ms")),
                 _ => throw new DecodeError($"unknown input kind {Quote(kind)}"),
             };
@@ -139,65 +137,6 @@ public static partial class JsonCodec
             input = null;
             error = reason;
             return false;
-        }
-    }
-
-    /// <summary>
-    /// Reads the fields of one event-log object; every failure is a <see cref="DecodeError"/> naming the field.
-    /// Event-log strings are the node's own words and may hold any character (messages inside obey the wire's rules).
-    /// </summary>
-    readonly struct Fields(JsonElement obj, string owner)
-    {
-        public JsonElement Property(string name) =>
-            obj.TryGetProperty(name, out var el) ? el : throw new DecodeError($"{owner}: field '{name}' missing");
-
-        public string String(string name, int maxChars)
-        {
-            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.String)
-                throw new DecodeError($"{owner}: field '{name}' missing or not a string");
-            var s = el.GetString()!;
-            return s.Length <= maxChars
-                ? s
-                : throw new DecodeError($"{owner}: field '{name}' is {s.Length} characters long, over the {maxChars}-character limit");
-        }
-
-        public long Long(string name)
-        {
-            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.Number || !el.TryGetInt64(out var v))
-                throw new DecodeError($"{owner}: field '{name}' missing or not a 64-bit integer");
-            return v;
-        }
-
-        public long NonNegativeLong(string name)
-        {
-            var v = Long(name);
-            return v >= 0 ? v : throw new DecodeError($"{owner}: field '{name}' is negative ({v})");
-        }
-
-        public ulong UInt64String(string name)
-        {
-            var s = String(name, 32);
-            return ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
-                ? v
-                : throw new DecodeError($"{owner}: field '{name}': {Quote(s)} is not an unsigned 64-bit integer");
-        }
-
-        public PingOutcome Outcome(string name) => String(name, MaxStringChars) switch
-        {
-            "reply" => PingOutcome.Reply,
-            "no_reply" => PingOutcome.NoReply,
-            "unavailable" => PingOutcome.Unavailable,
-            var other => throw new DecodeError($"{owner}: field '{name}': {Quote(other)} is not reply, no_reply or unavailable"),
-        };
-
-        public NodeId Address(string name)
-        {
-            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.String)
-                throw new DecodeError($"{owner}: field '{name}' missing or not a string");
-            var text = el.GetString()!;
-            if (text.Length > MaxStringChars || !NodeId.TryParse(text, out var id))
-                throw new DecodeError($"{owner}: field '{name}': {Quote(text)} is not IP:Port");
-            return id;
         }
     }
 }

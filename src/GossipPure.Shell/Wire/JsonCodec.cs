@@ -55,6 +55,23 @@ public static partial class JsonCodec
         SkipValidation = true,
     };
 
+    /// <summary>How the message reader (JsonReader.cs) reads a payload.</summary>
+    static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        MaxDepth = MaxDepth,
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+    };
+
+    /// <summary>How an event-log line (InputCodec.cs) is parsed: as strictly as a payload.</summary>
+    static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = MaxDepth,
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowDuplicateProperties = false,
+    };
+
 
     // ---- Names --------------------------------------------------------------------------------------------
 

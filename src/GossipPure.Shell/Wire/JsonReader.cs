@@ -12,13 +12,6 @@ namespace GossipPure.Shell.Wire;
 // kind MessageTable declares for it; and the error lines every JsonCodec reader shares.
 public static partial class JsonCodec
 {
-    static readonly JsonReaderOptions ReaderOptions = new()
-    {
-        MaxDepth = MaxDepth,
-        AllowTrailingCommas = false,
-        CommentHandling = JsonCommentHandling.Disallow,
-    };
-
     // ---- What a decode holds per field ----------------------------------------------------------------------
 
     /// <summary>Whether a field of an object was met, and its error if it was bad (its value is in <see cref="FieldValues"/>).</summary>
@@ -717,6 +710,75 @@ public static partial class JsonCodec
             if (buffer is not null) ArrayPool<T>.Shared.Return(buffer, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
             buffer = null;
             stored = 0;
+        }
+    }
+
+    // ---- Records of the event log --------------------------------------------------------------------------
+
+    /// <summary>
+    /// Reads the fields of one object of an event-log line (an input, an effect, the header); every failure is a
+    /// <see cref="DecodeError"/> naming the field. Event-log strings are the node's own words and may hold any
+    /// character (messages inside obey the wire's rules).
+    /// </summary>
+    internal readonly struct Fields(JsonElement obj, string owner)
+    {
+        public JsonElement Property(string name) =>
+            obj.TryGetProperty(name, out var el) ? el : throw new DecodeError($"{owner}: field '{name}' missing");
+
+        public string String(string name, int maxChars)
+        {
+            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.String)
+                throw new DecodeError($"{owner}: field '{name}' missing or not a string");
+            var s = el.GetString()!;
+            return s.Length <= maxChars
+                ? s
+                : throw new DecodeError($"{owner}: field '{name}' is {s.Length} characters long, over the {maxChars}-character limit");
+        }
+
+        public long Long(string name) => Integer(name, 64);
+
+        public int Int(string name) => (int)Integer(name, 32);
+
+        /// <summary>An integer of at most <paramref name="bits"/> bits (32 or 64).</summary>
+        long Integer(string name, int bits)
+        {
+            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.Number || !el.TryGetInt64(out var v)
+                || (bits == 32 && v is < int.MinValue or > int.MaxValue))
+                throw new DecodeError($"{owner}: field '{name}' missing or not a {bits}-bit integer");
+            return v;
+        }
+
+        public long NonNegativeLong(string name)
+        {
+            var v = Long(name);
+            return v >= 0 ? v : throw new DecodeError($"{owner}: field '{name}' is negative ({v})");
+        }
+
+        public ulong UInt64String(string name)
+        {
+            var s = String(name, 32);
+            return ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+                ? v
+                : throw new DecodeError($"{owner}: field '{name}': {Quote(s)} is not an unsigned 64-bit integer");
+        }
+
+        /// <summary>One of a few words, each standing for a value; the error lists them.</summary>
+        public T OneOf<T>(string name, ReadOnlySpan<(string Word, T Value)> choices)
+        {
+            var text = String(name, MaxStringChars);
+            foreach (var (word, value) in choices)
+                if (text == word) return value;
+            var words = new string[choices.Length];
+            for (var i = 0; i < words.Length; i++) words[i] = choices[i].Word;
+            throw new DecodeError($"{owner}: field '{name}': {Quote(text)} is not {string.Join(", ", words[..^1])} or {words[^1]}");
+        }
+
+        public NodeId Address(string name)
+        {
+            var text = String(name, int.MaxValue);
+            if (text.Length > MaxStringChars || !NodeId.TryParse(text, out var id))
+                throw new DecodeError($"{owner}: field '{name}': {Quote(text)} is not IP:Port");
+            return id;
         }
     }
 
