@@ -60,13 +60,7 @@ public static partial class JsonCodec
                 case PingResult p:
                     w.WriteString("input", "ping_result");
                     w.WriteString("ip", p.Ip);
-                    w.WriteString("outcome", p.Outcome switch
-                    {
-                        PingOutcome.Reply => "reply",
-                        PingOutcome.NoReply => "no_reply",
-                        PingOutcome.Unavailable => "unavailable",
-                        var o => throw new ArgumentException($"JsonCodec cannot encode ping outcome {o}", nameof(input)),
-                    });
+                    w.WriteString("outcome", OutcomeWord(p.Outcome));
                     w.WriteString("detail", p.Detail);
                     break;
                 case HealthSample h:
@@ -87,8 +81,14 @@ public static partial class JsonCodec
         }
     }
 
-    static PingOutcome Outcome(Fields f, string name) =>
-        f.OneOf(name, [("reply", PingOutcome.Reply), ("no_reply", PingOutcome.NoReply), ("unavailable", PingOutcome.Unavailable)]);
+    /// <summary>A ping's outcomes as the event log writes them.</summary>
+    static readonly (string Word, PingOutcome Value)[] Outcomes =
+        [("reply", PingOutcome.Reply), ("no_reply", PingOutcome.NoReply), ("unavailable", PingOutcome.Unavailable)];
+
+    static string OutcomeWord(PingOutcome o) =>
+        Array.Find(Outcomes, c => c.Value == o).Word ?? throw new ArgumentException($"JsonCodec cannot encode ping outcome {o}", nameof(o));
+
+    static PingOutcome Outcome(Fields f, string name) => f.OneOf<PingOutcome>(name, Outcomes);
 
     static void WriteNodeAndReason(Utf8JsonWriter w, string kind, NodeId node, string reason)
     {

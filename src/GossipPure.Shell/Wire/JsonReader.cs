@@ -369,97 +369,69 @@ public static partial class JsonCodec
         /// <summary>Reads the string under the reader as text of its field's kind.</summary>
         void ReadText(Field f, ref FieldValue v, ref SlotState s, Where at)
         {
-            var escaped = r.ValueIsEscaped;
-            var rawLength = r.ValueSpan.Length;
-            byte[]? rented = null;
-            try
+            using var text = Utf8Of();
+            if (text.Error is not null)
             {
-                Span<byte> scratch = !escaped ? default : rawLength <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(rawLength));
-                var n = 0;
-                if (escaped && !TryUnescape(scratch, out n, out s.Error)) return;
-                ReadOnlySpan<byte> utf8 = escaped ? scratch[..n] : r.ValueSpan;
-                if (!escaped && !Utf8.IsValid(utf8))
-                {
-                    s.Error = InvalidUtf8;
-                    return;
-                }
-                var chars = Ascii.IsValid(utf8) ? utf8.Length : Encoding.UTF8.GetCharCount(utf8);
-                if (chars > f.MaxChars)
-                {
-                    s.Error = Problem(at, $"is {chars} characters long, over the {f.MaxChars}-character limit");
-                    return;
-                }
-                var control = FindControl(utf8);
-                if (control >= 0)
-                {
-                    s.Error = Problem(at, $"contains a control or line-break character (U+{control:X4})");
-                    return;
-                }
-                switch (f.Kind)
-                {
-                    case FieldKind.Role:
-                        if (utf8.SequenceEqual("seed"u8)) v.Number = 0;
-                        else if (utf8.SequenceEqual("peer"u8)) v.Number = 1;
-                        else
-                        {
-                            s.Error = $"{owner}: field '{at}': {Quote(Encoding.UTF8.GetString(utf8))} is neither \"seed\" nor \"peer\"";
-                            return;
-                        }
-                        break;
-                    case FieldKind.Id when utf8.IsEmpty:
-                        s.Error = Problem(at, "is empty");
+                s.Error = text.Error;
+                return;
+            }
+            var utf8 = text.Utf8;
+            var chars = Ascii.IsValid(utf8) ? utf8.Length : Encoding.UTF8.GetCharCount(utf8);
+            if (chars > f.MaxChars)
+            {
+                s.Error = Problem(at, $"is {chars} characters long, over the {f.MaxChars}-character limit");
+                return;
+            }
+            var control = FindControl(utf8);
+            if (control >= 0)
+            {
+                s.Error = Problem(at, $"contains a control or line-break character (U+{control:X4})");
+                return;
+            }
+            switch (f.Kind)
+            {
+                case FieldKind.Role:
+                    if (utf8.SequenceEqual("seed"u8)) v.Number = 0;
+                    else if (utf8.SequenceEqual("peer"u8)) v.Number = 1;
+                    else
+                    {
+                        s.Error = $"{owner}: field '{at}': {Quote(Encoding.UTF8.GetString(utf8))} is neither \"seed\" nor \"peer\"";
                         return;
-                    default:
-                        v.Text = Encoding.UTF8.GetString(utf8);
-                        break;
-                }
-                s.Present = true;
+                    }
+                    break;
+                case FieldKind.Id when utf8.IsEmpty:
+                    s.Error = Problem(at, "is empty");
+                    return;
+                default:
+                    v.Text = Encoding.UTF8.GetString(utf8);
+                    break;
             }
-            finally
-            {
-                if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-            }
+            s.Present = true;
         }
 
         /// <summary>Reads the string under the reader as an address; false and the error when it is not one.</summary>
         bool ReadAddress(Where at, out NodeId id, out string? error)
         {
             id = null!;
-            var escaped = r.ValueIsEscaped;
-            var rawLength = r.ValueSpan.Length;
-            byte[]? rented = null;
-            try
+            using var raw = Utf8Of();
+            if ((error = raw.Error) is not null) return false;
+            var utf8 = raw.Utf8;
+            // Every character of a valid address is ASCII, so a longer text or a non-ASCII one is not one.
+            if (utf8.Length <= MaxStringChars && Ascii.IsValid(utf8))
             {
-                Span<byte> scratch = !escaped ? default : rawLength <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(rawLength));
-                var n = 0;
-                if (escaped && !TryUnescape(scratch, out n, out error)) return false;
-                ReadOnlySpan<byte> utf8 = escaped ? scratch[..n] : r.ValueSpan;
-                if (!escaped && !Utf8.IsValid(utf8))
+                // Longer than 64 only with a port written with many leading zeros, which is still a port.
+                Span<char> text = utf8.Length <= 64 ? stackalloc char[64] : stackalloc char[MaxStringChars];
+                text = text[..utf8.Length];
+                Ascii.ToUtf16(utf8, text, out _);
+                if (NodeId.TryParse(text, out var ipStart, out var ipLength, out var port))
                 {
-                    error = InvalidUtf8;
-                    return false;
+                    id = new NodeId(IpString(text.Slice(ipStart, ipLength)), port);
+                    error = null;
+                    return true;
                 }
-                // Every character of a valid address is ASCII, so a longer text or a non-ASCII one is not one.
-                if (utf8.Length <= MaxStringChars && Ascii.IsValid(utf8))
-                {
-                    // Longer than 64 only with a port written with many leading zeros, which is still a port.
-                    Span<char> text = utf8.Length <= 64 ? stackalloc char[64] : stackalloc char[MaxStringChars];
-                    text = text[..utf8.Length];
-                    Ascii.ToUtf16(utf8, text, out _);
-                    if (NodeId.TryParse(text, out var ipStart, out var ipLength, out var port))
-                    {
-                        id = new NodeId(IpString(text.Slice(ipStart, ipLength)), port);
-                        error = null;
-                        return true;
-                    }
-                }
-                error = $"{owner}: field '{at}': {Quote(Encoding.UTF8.GetString(utf8[..Math.Min(utf8.Length, QuotedBytes)]))} is not IP:Port";
-                return false;
             }
-            finally
-            {
-                if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-            }
+            error = $"{owner}: field '{at}': {Quote(Encoding.UTF8.GetString(utf8[..Math.Min(utf8.Length, QuotedBytes)]))} is not IP:Port";
+            return false;
         }
 
         /// <summary>An IP string equal to <paramref name="ip"/>: one made earlier in this decode, or a new one.</summary>
@@ -480,6 +452,19 @@ public static partial class JsonCodec
             return s;
         }
 
+        /// <summary>
+        /// The UTF-8 of the string under the reader, checked: where it lies in the payload, or, when it has escapes
+        /// (rare: quotes, backslashes, control characters), unescaped into an array from the pool. Dispose it to give
+        /// the array back.
+        /// </summary>
+        StringUtf8 Utf8Of()
+        {
+            if (!r.ValueIsEscaped)
+                return Utf8.IsValid(r.ValueSpan) ? new(r.ValueSpan, null, null) : new(default, InvalidUtf8, null);
+            var rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, r.ValueSpan.Length));
+            return TryUnescape(rented, out var n, out var error) ? new(rented.AsSpan(0, n), null, rented) : new(default, error, rented);
+        }
+
         /// <summary>Unescapes the string under the reader into <paramref name="into"/> (as long as its raw text), checking its UTF-8 and escapes.</summary>
         bool TryUnescape(scoped Span<byte> into, out int length, out string? error)
         {
@@ -495,6 +480,18 @@ public static partial class JsonCodec
                 error = "malformed JSON: " + Brief(e.Message);
                 return false;
             }
+        }
+    }
+
+    /// <summary>The checked UTF-8 of a string token, or the error it has; holds a pooled array until disposed.</summary>
+    readonly ref struct StringUtf8(ReadOnlySpan<byte> utf8, string? error, byte[]? rented)
+    {
+        public readonly ReadOnlySpan<byte> Utf8 = utf8;
+        public readonly string? Error = error;
+
+        public void Dispose()
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
@@ -786,13 +783,14 @@ public static partial class JsonCodec
 
     sealed class DecodeError(string message) : Exception(message);
 
+    /// <summary>What a parsed value is, in the words of <see cref="KindOf"/> (the value of an event-log line that is not an object).</summary>
     static string KindName(JsonValueKind k) => k switch
     {
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
+        JsonValueKind.Array => KindOf(JsonTokenType.StartArray),
+        JsonValueKind.String => KindOf(JsonTokenType.String),
+        JsonValueKind.Number => KindOf(JsonTokenType.Number),
+        JsonValueKind.True or JsonValueKind.False => KindOf(JsonTokenType.True),
+        JsonValueKind.Null => KindOf(JsonTokenType.Null),
         _ => k.ToString(),
     };
 
