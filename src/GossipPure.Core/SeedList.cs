@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace GossipPure.Core;
 
 /// <summary>Parses config.csv: one <c>IP,Port</c> a line; n, the number of seeds, is the number of lines.</summary>
@@ -18,9 +16,9 @@ public static class SeedList
             if (parts.Length != 2)
                 return $"{source} line {i + 1}: '{line}' is not of the form IP,Port";
             var ip = parts[0].Trim();
-            if (!LooksLikeIp(ip))
+            if (!NodeId.IsIp(ip))
                 return $"{source} line {i + 1}: '{ip}' is not an IP address";
-            if (!int.TryParse(parts[1].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            if (!NodeId.TryParsePort(parts[1].Trim(), out var port))
                 return $"{source} line {i + 1}: '{parts[1].Trim()}' is not a port (1-65535)";
             var id = new NodeId(ip, port);
             if (seeds.Contains(id))
@@ -29,14 +27,5 @@ public static class SeedList
         }
         if (seeds.Count == 0) return $"{source} lists no seeds";
         return toSeq(seeds.ToArray());
-    }
-
-    /// <summary>A textual check (dotted quad or IPv6 hex groups); the shell resolves it for real when it binds.</summary>
-    static bool LooksLikeIp(string ip)
-    {
-        if (ip.Contains(':')) return ip.All(ch => Uri.IsHexDigit(ch) || ch is ':' or '.');
-        var octets = ip.Split('.');
-        return octets.Length == 4 && octets.All(o =>
-            o.Length is > 0 and <= 3 && o.All(char.IsAsciiDigit) && int.Parse(o, CultureInfo.InvariantCulture) <= 255);
     }
 }

@@ -49,24 +49,34 @@ public sealed record NetworkStats
 /// </summary>
 public sealed class Simulation
 {
-    enum Kind { Start, Deliver, Timer, Notice, Inject, Fault, DialFailed }
-
-    /// <summary>One scheduled event. <see cref="Arrived"/> marks an event held by a hung node: the network is behind it.</summary>
-    sealed class Event
+    /// <summary>
+    /// One scheduled event for <see cref="Node"/> (-1: for no node), a record per kind. <see cref="Arrived"/> marks an
+    /// event held by a hung node: the network is behind it.
+    /// </summary>
+    abstract record Event(int Node)
     {
-        public Kind Kind;
-        public int Node;
-        public int From = -1;
-        public NodeId FromId = null!;
-        public Message? Message;
-        public Input? Notice;
-        public Conn? Conn;
-        public int Hop;
-        public TimerKey? Key;
-        public long Gen;
-        public Fault? Fault;
-        public bool Arrived;
+        public bool Arrived { get; set; }
     }
+
+    /// <summary>The node starts (or not, if it has already).</summary>
+    sealed record StartEvent(int Node) : Event(Node);
+
+    /// <summary>A message sent by node <paramref name="From"/> arrives on <paramref name="Conn"/>, <paramref name="Hop"/> hops from its origin (a gossip's).</summary>
+    sealed record DeliverEvent(int Node, int From, Message Message, Conn Conn, int Hop) : Event(Node);
+
+    /// <summary>A timer is due, unless it was set again (<paramref name="Gen"/> is not the current one) or cancelled.</summary>
+    sealed record TimerEvent(int Node, TimerKey Key, long Gen) : Event(Node);
+
+    /// <summary>A notice from the node's kernel (connected, disconnected, a ping's result, a shutdown request); none on an aborted connection.</summary>
+    sealed record NoticeEvent(int Node, Input Notice, Conn? Conn = null) : Event(Node);
+
+    /// <summary>A message the scenario injects, from an address that need not be a node.</summary>
+    sealed record InjectEvent(int Node, NodeId From, Message Message) : Event(Node);
+
+    sealed record FaultEvent(int Node, Fault Fault) : Event(Node);
+
+    /// <summary>The node's dial of <paramref name="To"/> failed: counted, then a notice like any other.</summary>
+    sealed record DialFailedEvent(int Node, int To, Input Notice) : Event(Node);
 
     /// <summary>One connection between two nodes (either may have dialled); aborted ones lose what is in flight.</summary>
     sealed class Conn
@@ -186,16 +196,16 @@ public sealed class Simulation
             linked[i] = new IndexSet();
         }
 
-        for (var i = 0; i < seedCount; i++) Schedule(0, new Event { Kind = Kind.Start, Node = i });
-        for (var p = 0; p < scenario.Peers; p++) Schedule(scenario.PeerStartUs(p), new Event { Kind = Kind.Start, Node = seedCount + p });
+        for (var i = 0; i < seedCount; i++) Schedule(0, new StartEvent(i));
+        for (var p = 0; p < scenario.Peers; p++) Schedule(scenario.PeerStartUs(p), new StartEvent(seedCount + p));
         foreach (var f in scenario.Faults)
         {
             if (f is Partition part)
                 partitions.Add((Indices(part.SideA), Indices(part.SideB), part.FromUs, part.ToUs));
-            Schedule(f.AtUs, new Event { Kind = Kind.Fault, Fault = f, Node = f is Partition ? -1 : IndexOf(NodeOf(f)) });
+            Schedule(f.AtUs, new FaultEvent(f is Partition ? -1 : IndexOf(NodeOf(f)), f));
         }
         foreach (var inj in scenario.Injections)
-            Schedule(inj.AtUs, new Event { Kind = Kind.Inject, Node = IndexOf(inj.To), FromId = inj.From, Message = inj.Message });
+            Schedule(inj.AtUs, new InjectEvent(IndexOf(inj.To), inj.From, inj.Message));
     }
 
     static NodeId NodeOf(Fault f) => f switch
@@ -243,84 +253,85 @@ public sealed class Simulation
 
     void Handle(Event ev)
     {
-        switch (ev.Kind)
+        switch (ev)
         {
-            case Kind.Start:
+            case StartEvent:
                 if (status[ev.Node] != NodeStatus.NotStarted) return;
                 status[ev.Node] = NodeStatus.Up;
                 Step(ev.Node, new Started(Abs(NowUs), NextSeed()), null);
                 return;
 
-            case Kind.Fault:
-                ApplyFault(ev.Fault!);
+            case FaultEvent f:
+                ApplyFault(f.Fault);
                 return;
 
-            case Kind.Timer:
+            case TimerEvent t:
                 {
-                    var table = timers[ev.Node];
-                    if (!table.TryGetValue(ev.Key!, out var gen) || gen != ev.Gen) return;   // replaced or cancelled
-                    if (status[ev.Node] == NodeStatus.Hung) { held[ev.Node].Add(ev); return; }
-                    if (status[ev.Node] != NodeStatus.Up) return;
-                    table.Remove(ev.Key!);
-                    Step(ev.Node, new TimerFired(Abs(NowUs), ev.Key!), null);
+                    var table = timers[t.Node];
+                    if (!table.TryGetValue(t.Key, out var gen) || gen != t.Gen) return;   // replaced or cancelled
+                    if (status[t.Node] == NodeStatus.Hung) { held[t.Node].Add(t); return; }
+                    if (status[t.Node] != NodeStatus.Up) return;
+                    table.Remove(t.Key);
+                    Step(t.Node, new TimerFired(Abs(NowUs), t.Key), null);
                     return;
                 }
 
-            case Kind.DialFailed:
-                diallingPairs.Remove(Directed(ev.Node, ev.From));
+            case DialFailedEvent d:
+                diallingPairs.Remove(Directed(d.Node, d.To));
                 Network.ConnectFailures++;
-                Notify(ev);
+                Notify(d.Node, d.Notice, null);
                 return;
 
-            case Kind.Notice:
-                if (ev.Conn is { Aborted: true } && !ev.Arrived) return;
-                Notify(ev);
+            case NoticeEvent n:
+                if (n.Conn is { Aborted: true } && !n.Arrived) return;
+                Notify(n.Node, n.Notice, n);
                 return;
 
-            case Kind.Inject:
-                if (!ev.Arrived) Network.Injected++;
-                Receive(ev);
+            case InjectEvent i:
+                if (!i.Arrived) Network.Injected++;
+                Receive(i, i.From, i.Message);
                 return;
 
-            case Kind.Deliver:
-                if (!ev.Arrived)
+            case DeliverEvent d:
+                if (!d.Arrived)
                 {
-                    if (ev.Conn!.Aborted) { Network.Dropped++; return; }
-                    if (IsCut(ev.From, ev.Node)) { Network.Cut++; return; }
+                    if (d.Conn.Aborted) { Network.Dropped++; return; }
+                    if (IsCut(d.From, d.Node)) { Network.Cut++; return; }
                 }
-                Receive(ev);
+                Receive(d, ids[d.From], d.Message);
                 return;
         }
     }
 
-    void Notify(Event ev)
+    /// <summary>Hands a notice to an up node, or holds it for a hung one (<paramref name="ev"/>: the event that carried it, held as it is).</summary>
+    void Notify(int node, Input notice, NoticeEvent? ev)
     {
-        switch (status[ev.Node])
+        switch (status[node])
         {
-            case NodeStatus.Up: Step(ev.Node, ev.Notice! with { NowUs = Abs(NowUs) }, null); return;
+            case NodeStatus.Up: Step(node, notice with { NowUs = Abs(NowUs) }, null); return;
             case NodeStatus.Hung:
                 // Held as a plain notice: a dial's failure is counted and forgotten now, not again at the resume.
-                ev.Kind = Kind.Notice;
-                ev.Arrived = true;
-                held[ev.Node].Add(ev);
+                var kept = ev ?? new NoticeEvent(node, notice);
+                kept.Arrived = true;
+                held[node].Add(kept);
                 return;
         }
     }
 
-    void Receive(Event ev)
+    void Receive(Event ev, NodeId from, Message message)
     {
         switch (status[ev.Node])
         {
             case NodeStatus.Up:
-                if (ev.Kind == Kind.Deliver) Network.Delivered++;
-                Step(ev.Node, new Received(Abs(NowUs), ev.From >= 0 ? ids[ev.From] : ev.FromId, ev.Message!), ev);
+                if (ev is DeliverEvent) Network.Delivered++;
+                Step(ev.Node, new Received(Abs(NowUs), from, message), ev);
                 return;
             case NodeStatus.Hung:
                 ev.Arrived = true;
                 held[ev.Node].Add(ev);
                 return;
             default:
-                if (ev.Kind == Kind.Deliver) Network.Dropped++;
+                if (ev is DeliverEvent) Network.Dropped++;
                 return;
         }
     }
@@ -402,7 +413,7 @@ public sealed class Simulation
                     {
                         var gen = ++timerGen;
                         timers[node][t.Key] = gen;
-                        Schedule(NowUs + Math.Max(0, t.DelayMs) * 1000, new Event { Kind = Kind.Timer, Node = node, Key = t.Key, Gen = gen });
+                        Schedule(NowUs + Math.Max(0, t.DelayMs) * 1000, new TimerEvent(node, t.Key, gen));
                         break;
                     }
                 case CancelTimer t: timers[node].Remove(t.Key); break;
@@ -447,7 +458,7 @@ public sealed class Simulation
             if (t.FirstUs[p] < 0)
             {
                 t.FirstUs[p] = NowUs;
-                t.Hops[p] = cause?.Hop ?? 1;
+                t.Hops[p] = cause switch { DeliverEvent d => d.Hop, null => 1, _ => 0 };
             }
         }
         else if (after.FirstTime > before.FirstTime)
@@ -509,11 +520,11 @@ public sealed class Simulation
         if (IsCut(from, to)) { Network.Cut++; return; }
         if (Chance(sc.LossPercent)) { Network.Lost++; return; }
         var hop = m is Gossip g && gossip.TryGetValue(g, out var t) && from >= seedCount ? Math.Max(0, t.Hops[from - seedCount]) + 1 : 0;
-        Schedule(Arrival(conn, from, to), new Event { Kind = Kind.Deliver, Node = to, From = from, Message = m, Conn = conn, Hop = hop });
+        Schedule(Arrival(conn, from, to), new DeliverEvent(to, from, m, conn, hop));
         if (Chance(sc.DuplicatePercent))
         {
             Network.Duplicated++;
-            Schedule(Arrival(conn, from, to), new Event { Kind = Kind.Deliver, Node = to, From = from, Message = m, Conn = conn, Hop = hop });
+            Schedule(Arrival(conn, from, to), new DeliverEvent(to, from, m, conn, hop));
         }
     }
 
@@ -547,7 +558,7 @@ public sealed class Simulation
         {
             diallingPairs.Add(key);
             var (delay, reason) = down ? (Latency() + Latency(), "connection refused") : (sc.ConnectTimeoutUs, "connection timed out");
-            Schedule(NowUs + delay, new Event { Kind = Kind.DialFailed, Node = from, From = to, Notice = new ConnectFailed(0, ids[to], reason) });
+            Schedule(NowUs + delay, new DialFailedEvent(from, to, new ConnectFailed(0, ids[to], reason)));
             return null;
         }
         var conn = new Conn { ReadyUs = NowUs + Latency() };
@@ -555,8 +566,8 @@ public sealed class Simulation
         linked[from].Add(to);
         linked[to].Add(from);
         Network.Connections++;
-        Schedule(conn.ReadyUs, new Event { Kind = Kind.Notice, Node = from, Notice = new Connected(0, ids[to]), Conn = conn });
-        Schedule(conn.ReadyUs, new Event { Kind = Kind.Notice, Node = to, Notice = new Connected(0, ids[from]), Conn = conn });
+        Schedule(conn.ReadyUs, new NoticeEvent(from, new Connected(0, ids[to]), conn));
+        Schedule(conn.ReadyUs, new NoticeEvent(to, new Connected(0, ids[from]), conn));
         return conn;
     }
 
@@ -568,7 +579,7 @@ public sealed class Simulation
         linked[a].Remove(b);
         linked[b].Remove(a);
         if (notify >= 0 && !IsCut(a, b))
-            Schedule(NowUs + delayUs, new Event { Kind = Kind.Notice, Node = notify, Notice = new Disconnected(0, ids[notify == a ? b : a], reason) });
+            Schedule(NowUs + delayUs, new NoticeEvent(notify, new Disconnected(0, ids[notify == a ? b : a], reason)));
     }
 
     /// <summary>The node closes its connections to <paramref name="xId"/> (abortively); the other end sees them reset.</summary>
@@ -587,7 +598,7 @@ public sealed class Simulation
         var (delay, result) = answers
             ? (Latency() + Latency(), (Input)new PingResult(0, ip, PingOutcome.Reply, "echo reply"))
             : (sc.PingTimeoutUs, new PingResult(0, ip, PingOutcome.NoReply, "TimedOut"));
-        Schedule(NowUs + delay, new Event { Kind = Kind.Notice, Node = node, Notice = result });
+        Schedule(NowUs + delay, new NoticeEvent(node, result));
     }
 
     // ---- Faults -----------------------------------------------------------------------------------------------
@@ -621,7 +632,7 @@ public sealed class Simulation
                     if (status[i] != NodeStatus.Up) return;
                     status[i] = NodeStatus.Hung;
                     stalled[i] = true;
-                    Schedule(NowUs + Math.Max(0, st.ForUs), new Event { Kind = Kind.Fault, Fault = new StallEnd(st.Node, NowUs + Math.Max(0, st.ForUs)), Node = i });
+                    Schedule(NowUs + Math.Max(0, st.ForUs), new FaultEvent(i, new StallEnd(st.Node, NowUs + Math.Max(0, st.ForUs))));
                     break;
                 }
             case StallEnd e:
@@ -648,7 +659,7 @@ public sealed class Simulation
                     var i = IndexOf(s.Node);
                     if (status[i] is not (NodeStatus.Up or NodeStatus.Hung)) return;
                     Impair(i);
-                    Notify(new Event { Kind = Kind.Notice, Node = i, Notice = new ShutdownRequested(0) });
+                    Notify(i, new ShutdownRequested(0), null);
                     break;
                 }
             case Partition p:
@@ -667,7 +678,7 @@ public sealed class Simulation
         status[i] = NodeStatus.Up;
         var waiting = held[i].ToArray();
         held[i].Clear();
-        if (timersFirst) waiting = waiting.Where(ev => ev.Kind == Kind.Timer).Concat(waiting.Where(ev => ev.Kind != Kind.Timer)).ToArray();
+        if (timersFirst) waiting = waiting.Where(ev => ev is TimerEvent).Concat(waiting.Where(ev => ev is not TimerEvent)).ToArray();
         foreach (var ev in waiting) Schedule(NowUs, ev);
     }
 

@@ -68,62 +68,55 @@ public static class TraceText
         }
     }
 
+    /// <summary>The wire name, then each field <see cref="MessageTable"/> declares, in order (see <see cref="TraceFields{TSink}"/>).</summary>
     internal static void AppendMessage<TSink>(TSink sb, Message message) where TSink : ITextSink
     {
         sb.Append(Wire.TypeName(message));
-        switch (message)
+        if (MessageTable.Of(message) is not { } kind)
         {
-            case Hello h: sb.Append(' ').Append(h.From).Append(' ').Append(h.Role.ToString()); break;
-            case RegisterRequest r: sb.Append(' ').Append(r.Incarnation); break;
-            case RegisterProposal p: sb.Append(' ').Append(p.Peer).Append(' ').Append(p.ProposalId).Append(' ').Append(p.Incarnation); break;
-            case RegisterVote v: sb.Append(' ').Append(v.Peer).Append(' ').Append(v.ProposalId).Append(v.Yes ? " yes" : " no").Append(' ').Append(v.Reason ?? "-"); break;
-            case RegisterCommit c: AppendCommit(sb, c); break;
-            case RegisterRejected r: sb.Append(' ').Append(r.Reason); break;
-            case PeerList l:
-                sb.Append(" [");
-                foreach (var e in l.Peers) sb.Append(e.Node).Append('/').Append(e.Degree).Append(',');
-                sb.Append(']');
-                break;
-            case DegreeUpdate d: sb.Append(' '); AppendIds(sb, d.Neighbours); break;
-            case SeedSync sync:
-                sb.Append(" commits=[");
-                foreach (var c in sync.Commits) { AppendCommit(sb, c); sb.Append(','); }
-                sb.Append("] removals=[");
-                foreach (var d in sync.Removals) { AppendConfirmed(sb, d); sb.Append(','); }
-                sb.Append(']');
-                break;
-            case Bridge b: sb.Append(' ').Append(b.Target); break;
-            case LinkRequest l: sb.Append(' ').Append(l.Incarnation); break;
-            case Gossip g: sb.Append(' ').Append(g.Origin).Append(' ').Append(g.Body); break;
-            case Heartbeat: break;
-            case Probe p: sb.Append(' ').Append(p.Nonce); break;
-            case ProbeAck a: sb.Append(' ').Append(a.Nonce); break;
-            case SuspectRequest q: sb.Append(' ').Append(q.Suspect); break;
-            case SuspectResponse r: sb.Append(' ').Append(r.Suspect).Append(r.Dead ? " dead " : " alive ").Append(r.Evidence); break;
-            case DeadReport r: sb.Append(' ').Append(r.Suspect).Append(' ').Append(r.Report); break;
-            case DeadProposal p: sb.Append(' ').Append(p.Suspect).Append(' ').Append(p.ProposalId).Append(' ').Append(p.Reason).Append(' ').Append(p.Incarnation); break;
-            case DeadVote v: sb.Append(' ').Append(v.Suspect).Append(' ').Append(v.ProposalId).Append(v.Yes ? " yes " : " no ").Append(v.Evidence); break;
-            case DeadConfirmed c: AppendConfirmed(sb, c); break;
-            case DeadRejected r: sb.Append(' ').Append(r.Suspect).Append(' ').Append(r.Reason); break;
-            case Leave: break;
-            case MemberQuery q: sb.Append(' ').Append(q.Node); break;
-            case MemberAnswer a: sb.Append(' ').Append(a.Node).Append(a.Member ? " member " : " stranger ").Append(a.Incarnation); break;
-            default: sb.Append(' ').Append(message.ToString()); break;
+            sb.Append(' ').Append(message.ToString());
+            return;
         }
+        var fields = new TraceFields<TSink>(sb, kind.Shape);
+        kind.Visit(message, ref fields);
     }
 
-    static void AppendCommit<TSink>(TSink sb, RegisterCommit c) where TSink : ITextSink
+    /// <summary>
+    /// The trace text of a record's fields: each after the shape's separator (a space for messages, commits and
+    /// removals; <c>/</c> between a peer entry's node and degree), a boolean as its words, an absent value as
+    /// <c>-</c>, addresses as <c>[a,b]</c>, objects as <c>[item,item,]</c> (after <c>name=</c> where the field says so).
+    /// </summary>
+    struct TraceFields<TSink>(TSink sb, Shape shape) : IFieldVisitor where TSink : ITextSink
     {
-        sb.Append(' ').Append(c.Peer).Append(' ');
-        AppendIds(sb, c.Voters);
-        sb.Append(' ').Append(c.Incarnation);
-    }
+        bool first = true;
 
-    static void AppendConfirmed<TSink>(TSink sb, DeadConfirmed c) where TSink : ITextSink
-    {
-        sb.Append(' ').Append(c.Node).Append(' ');
-        AppendIds(sb, c.Voters);
-        sb.Append(' ').Append(c.Reason).Append(' '); if (c.Rendezvous.Case is NodeId r) sb.Append(r); else sb.Append('-'); sb.Append(' ').Append(c.Incarnation);
+        void Before(Field f)
+        {
+            if (!first || shape.TraceLeading) sb.Append(shape.TraceSeparator);
+            first = false;
+            if (f.TraceNamed) sb.Append(f.Name).Append('=');
+        }
+
+        public void Address(Field f, NodeId value) { Before(f); sb.Append(value); }
+        public void OptionalAddress(Field f, NodeId? value) { Before(f); if (value is null) sb.Append('-'); else sb.Append(value); }
+        public void Role(Field f, Role value) { Before(f); sb.Append(value.ToString()); }
+        public void Number(Field f, long value) { Before(f); sb.Append(value); }
+        public void Bool(Field f, bool value) { Before(f); sb.Append(value ? f.TrueWord : f.FalseWord); }
+        public void Text(Field f, string? value) { Before(f); sb.Append(value ?? "-"); }
+        public void Addresses(Field f, Seq<NodeId> value) { Before(f); AppendIds(sb, value); }
+
+        public void Objects<T>(Field f, Seq<T> items, Shape<T> itemShape)
+        {
+            Before(f);
+            sb.Append('[');
+            foreach (var item in items)
+            {
+                var fields = new TraceFields<TSink>(sb, itemShape);
+                itemShape.Visit(item, ref fields);
+                sb.Append(',');
+            }
+            sb.Append(']');
+        }
     }
 
     static void AppendIds<TSink>(TSink sb, Seq<NodeId> ids) where TSink : ITextSink

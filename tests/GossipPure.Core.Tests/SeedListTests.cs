@@ -42,12 +42,23 @@ public sealed class SeedListTests
     [InlineData("300.0.0.1,5001", "'300.0.0.1' is not an IP address")]
     [InlineData("127.0.0,5001", "'127.0.0' is not an IP address")]
     [InlineData("localhost,5001", "'localhost' is not an IP address")]
+    [InlineData(":::,5001", "':::' is not an IP address")]
+    [InlineData("1.2.3,5001", "'1.2.3' is not an IP address")]
+    [InlineData("010.0.0.1,5001", "'010.0.0.1' is not an IP address")]
+    [InlineData("1::2::3,5001", "'1::2::3' is not an IP address")]
     [InlineData("127.0.0.1,5001,7", "is not of the form IP,Port")]
     public void Malformed_addresses_are_rejected(string line, string why)
     {
         var e = Error("127.0.0.1,4000\n" + line);
         Assert.StartsWith("config.csv line 2:", e, StringComparison.Ordinal);
         Assert.Contains(why, e, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_spellings_of_one_IPv6_address_are_one_seed()
+    {
+        Assert.Equal([new NodeId("::1", 7000)], Seeds("0::1,7000"));
+        Assert.Equal("config.csv line 2: seed [::1]:7000 is listed twice", Error("::1,7000\n0:0:0:0:0:0:0:1,7000\n"));
     }
 
     [Fact]

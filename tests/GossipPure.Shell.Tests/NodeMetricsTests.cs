@@ -38,6 +38,7 @@ public sealed class NodeMetricsTests
         var runs = new List<Task<int>>();
         var seedNodes = new List<NodeRunner<SeedState>>();
         var peerNodes = new List<NodeRunner<PeerState>>();
+        var victim = new Kill9();
         try
         {
             foreach (var s in seeds)
@@ -57,7 +58,7 @@ public sealed class NodeMetricsTests
                     firstTimeLines.AddOrUpdate(p, 1, (_, n) => n + 1);
                     heard[p].TrySetResult();
                 }
-                var node = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, new NodeFiles(dir, null, Console: false)) { OnEvent = OnEvent };
+                var node = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, new NodeFiles(dir, null, Console: false)) { OnEvent = OnEvent, Signals = p == peers[0] ? victim : null };
                 peerNodes.Add(node);
                 runs.Add(Task.Run(() => node.RunAsync(stop.Token)));
             }
@@ -70,7 +71,7 @@ public sealed class NodeMetricsTests
             // A crash (as kill -9): its neighbours suspect it, the seeds remove it, every survivor purges it. The wait
             // reads the nodes' states, not their log lines, so the counters below are checked against the protocol's
             // own outcome, not against the wording they are derived from.
-            peerNodes[0].Crash();
+            victim.Kill();
             var deadline = DateTime.UtcNow + Bound;
             bool Gone() => seedNodes.All(n => !n.State.Peers.ContainsKey(peers[0])) && peerNodes.Skip(1).All(n => !n.State.Known.ContainsKey(peers[0]));
             while (!Gone() && DateTime.UtcNow < deadline) await Task.Delay(20);
@@ -224,5 +225,22 @@ public sealed class NodeMetricsTests
         }
 
         public void Dispose() => Listener.Dispose();
+    }
+
+    /// <summary><c>kill -9</c> of a node hosted in the test's process: it stops at once and its connections are reset.</summary>
+    sealed class Kill9 : INodeSignals
+    {
+        volatile bool killed;
+        volatile Action? reset;
+
+        public bool Killed => killed;
+        public bool Stopped => false;
+        public void Attach(Action wakeLoop, Action resetConnections) => reset = resetConnections + wakeLoop;
+
+        public void Kill()
+        {
+            killed = true;
+            reset?.Invoke();
+        }
     }
 }

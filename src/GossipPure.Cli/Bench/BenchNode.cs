@@ -131,6 +131,7 @@ sealed class InProcNode : IBenchNode
         Role = role == Core.Role.Seed ? "seed" : "peer";
         Port = config.Self.Port;
         var files = new NodeFiles(dir, null, Console: false);
+        var signals = new NodeSignals();
         void OnEvent(NodeEvent e)
         {
             if (forward is null) Log.Add(DateTime.Now, e);
@@ -138,13 +139,13 @@ sealed class InProcNode : IBenchNode
         }
         if (role == Core.Role.Seed)
         {
-            var r = new NodeRunner<Core.Seeds.SeedState>(role, config, Core.Seeds.SeedState.Initial(config), Core.Seeds.SeedReducer.Step, files) { OnEvent = OnEvent };
-            (crash, freeze, run) = (r.Crash, r.Freeze, Task.Run(() => r.RunAsync(stop.Token)));
+            var r = new NodeRunner<Core.Seeds.SeedState>(role, config, Core.Seeds.SeedState.Initial(config), Core.Seeds.SeedReducer.Step, files) { OnEvent = OnEvent, Signals = signals };
+            (crash, freeze, run) = (signals.Kill, signals.Stop, Task.Run(() => r.RunAsync(stop.Token)));
         }
         else
         {
-            var r = new NodeRunner<Core.Peers.PeerState>(role, config, Core.Peers.PeerState.Initial(config), Core.Peers.PeerReducer.Step, files) { OnEvent = OnEvent };
-            (crash, freeze, run) = (r.Crash, r.Freeze, Task.Run(() => r.RunAsync(stop.Token)));
+            var r = new NodeRunner<Core.Peers.PeerState>(role, config, Core.Peers.PeerState.Initial(config), Core.Peers.PeerReducer.Step, files) { OnEvent = OnEvent, Signals = signals };
+            (crash, freeze, run) = (signals.Kill, signals.Stop, Task.Run(() => r.RunAsync(stop.Token)));
         }
     }
 

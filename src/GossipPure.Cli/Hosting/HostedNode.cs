@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using GossipPure.Cli.Bench;
 using GossipPure.Core;
 using GossipPure.Core.Peers;
 using GossipPure.Core.Seeds;
@@ -49,27 +50,24 @@ public sealed class HostedNode
     /// <summary>Where the node's events go as they are emitted (called on the node's own loop: keep it cheap).</summary>
     public ConcurrentQueue<NodeLine>? Lines { get; set; }
 
-    public static HostedNode Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null)
-    {
-        HostedNode? self = null;
-        var runner = new NodeRunner<SeedState>(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files)
-        {
-            Network = network ?? TransportOptions.Default,
-            OnEvent = e => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, e)),
-        };
-        self = new HostedNode(Role.Seed, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, runner.Crash, runner.Freeze);
-        return self;
-    }
+    public static HostedNode Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null) =>
+        Create(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files, network);
 
-    public static HostedNode Peer(NodeConfig config, NodeFiles files, TransportOptions? network = null)
+    public static HostedNode Peer(NodeConfig config, NodeFiles files, TransportOptions? network = null) =>
+        Create(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files, network);
+
+    static HostedNode Create<TState>(Role role, NodeConfig config, TState initial, Func<TState, Input, Step<TState>> step, NodeFiles files,
+        TransportOptions? network)
     {
         HostedNode? self = null;
-        var runner = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files)
+        var signals = new NodeSignals();
+        var runner = new NodeRunner<TState>(role, config, initial, step, files)
         {
             Network = network ?? TransportOptions.Default,
             OnEvent = e => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, e)),
+            Signals = signals,
         };
-        self = new HostedNode(Role.Peer, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, runner.Crash, runner.Freeze);
+        self = new HostedNode(role, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, signals.Kill, signals.Stop);
         return self;
     }
 

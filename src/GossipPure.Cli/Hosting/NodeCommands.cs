@@ -47,7 +47,7 @@ public static class NodeCommands
             return exit;
         var ip = pr.GetValue(ipArgument)!;
         var port = pr.GetValue(portArgument);
-        if (!System.Net.IPAddress.TryParse(ip, out _)) return Fail($"'{ip}' is not an IP address");
+        if (!NodeId.IsIp(ip)) return Fail($"'{ip}' is not an IP address");
         if (port is < 1 or > 65535) return Fail($"port {port} is out of range (1-65535)");
         var self = new NodeId(ip, port);
         var isListed = seedList.Exists(s => s == self);
@@ -67,7 +67,7 @@ public static class NodeCommands
         var count = settings.Get(o.Peers);
         var basePort = settings.Get(o.PeerBasePort);
         var peerIp = settings.Get(o.PeerIp);
-        if (!System.Net.IPAddress.TryParse(peerIp, out _)) return Fail($"--peer-ip: '{peerIp}' is not an IP address");
+        if (!NodeId.IsIp(peerIp)) return Fail($"--peer-ip: '{peerIp}' is not an IP address");
         if (basePort + count - 1 > 65535) return Fail($"--peers {count} from port {basePort} runs past port 65535");
         var logDir = settings.Get(o.LogDir);
         var peerIds = Enumerable.Range(basePort, count).Select(p => new NodeId(peerIp, p)).ToList();

@@ -139,7 +139,7 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
             : throw new HeaderError($"header: field '{name}' missing or not a string");
 
     static NodeId Address(string text, string field) =>
-        JsonCodec.TryParseAddress(text, out var id) ? id : throw new HeaderError($"header: field '{field}': '{text}' is not IP:Port");
+        NodeId.TryParse(text, out var id) ? id : throw new HeaderError($"header: field '{field}': '{text}' is not IP:Port");
 
     static object OptionValue(JsonElement el, PropertyInfo p, string name)
     {

@@ -22,8 +22,6 @@ public sealed class NodeRunner<TState> : ILoopHandler
     readonly Func<TState, Input, Step<TState>> step;
     readonly NodeFiles files;
     TState state;
-    volatile bool crashed;
-    volatile bool frozen;
     NodeLoop? loop;
     Transport? transport;
     NodeLog? log;
@@ -64,22 +62,8 @@ public sealed class NodeRunner<TState> : ILoopHandler
     /// <summary>Queues an input for the node (any thread); nothing happens before <see cref="RunAsync"/>.</summary>
     public void Post(Input input) => loop?.Post(input);
 
-    /// <summary>
-    /// Simulates <c>kill -9</c> of a hosted node: it stops at once, says nothing, and its connections are reset
-    /// (as the kernel does for a killed process). For benches that host many nodes in one process.
-    /// </summary>
-    public void Crash()
-    {
-        crashed = true;
-        transport?.Reset();
-        loop?.Wake();   // also a frozen one: it sees the flag at once
-    }
-
-    /// <summary>
-    /// Simulates <c>kill -STOP</c>: the node stops handling anything, while its sockets stay open and the
-    /// kernel-side behaviour (accepting, buffering) goes on.
-    /// </summary>
-    public void Freeze() => frozen = true;
+    /// <summary><c>kill -9</c> and <c>kill -STOP</c> of this node alone, when a host runs many in one process (none by default).</summary>
+    public INodeSignals? Signals { get; init; }
 
     string RoleName => role == Role.Seed ? "seed" : "peer";
     public string LogPath => Path.Combine(files.LogDir, $"outputfile_{RoleName}_{config.Self.Port}.txt");
@@ -92,6 +76,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
         var loop = this.loop = new NodeLoop(Scheduler, this);
         // The transport's own notices (refused frames, key reloads) come from its threads: written out at once.
         var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow);
+        Signals?.Attach(loop.Wake, transport.Reset);
         // Started goes into the inbox before the socket listens: an input the transport posts (a connection accepted at
         // once) must come after it, or the reducer, not yet started, would drop it (seen: a seed that never learned
         // that another seed had connected, and a seed mesh that never completed).
@@ -121,8 +106,8 @@ public sealed class NodeRunner<TState> : ILoopHandler
         return exitCode;
     }
 
-    bool ILoopHandler.Frozen => frozen;
-    bool ILoopHandler.Crashed => crashed;
+    bool ILoopHandler.Frozen => Signals?.Stopped == true;
+    bool ILoopHandler.Crashed => Signals?.Killed == true;
 
     void ILoopHandler.BatchStarting(int queued, long oldestAgeUs) => Health?.BatchStarting(queued, oldestAgeUs);
 

@@ -215,7 +215,7 @@ public static class EffectCodec
         if (!el.TryGetProperty("fx", out var kindEl) || kindEl.ValueKind != JsonValueKind.String)
             throw new EffectError($"{path}: field 'fx' missing or not a string");
         var kind = kindEl.GetString()!;
-        var f = new EffectFields(el, $"{path} '{Short(kind)}'");
+        var f = new JsonCodec.Fields(el, $"{path} '{Short(kind)}'");
         return kind switch
         {
             "send" => new Send(f.Address("to"), ReadMessage(f.Property("msg"), $"{path} 'send': field 'msg'")),
@@ -241,43 +241,6 @@ public static class EffectCodec
         catch (Exception e) when (e is not EffectError)
         {
             throw new EffectError($"{where}: {JsonCodec.DecodeFailure(e)}");
-        }
-    }
-
-    /// <summary>The fields of one effect object; every failure names the effect and the field.</summary>
-    readonly struct EffectFields(JsonElement obj, string owner)
-    {
-        public JsonElement Property(string name) =>
-            obj.TryGetProperty(name, out var el) ? el : throw new EffectError($"{owner}: field '{name}' missing");
-
-        public string String(string name, int maxChars)
-        {
-            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.String)
-                throw new EffectError($"{owner}: field '{name}' missing or not a string");
-            var s = el.GetString()!;
-            return s.Length <= maxChars
-                ? s
-                : throw new EffectError($"{owner}: field '{name}' is {s.Length} characters long, over the {maxChars}-character limit");
-        }
-
-        public long Long(string name)
-        {
-            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.Number || !el.TryGetInt64(out var v))
-                throw new EffectError($"{owner}: field '{name}' missing or not a 64-bit integer");
-            return v;
-        }
-
-        public int Int(string name)
-        {
-            if (!obj.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.Number || !el.TryGetInt32(out var v))
-                throw new EffectError($"{owner}: field '{name}' missing or not a 32-bit integer");
-            return v;
-        }
-
-        public NodeId Address(string name)
-        {
-            var text = String(name, JsonCodec.MaxStringChars);
-            return JsonCodec.TryParseAddress(text, out var id) ? id : throw new EffectError($"{owner}: field '{name}': '{Short(text)}' is not IP:Port");
         }
     }
 

@@ -1,0 +1,142 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using GossipPure.Core;
+
+namespace GossipPure.Shell.Wire;
+
+// The event-log records: one line per input, its message (if any) by the wire's rules.
+public static partial class JsonCodec
+{
+    // ---- Inputs -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// One line of the event log: <c>{"step":3,"t":1732520000123456,"input":"received","from":"127.0.0.1:5011","msg":{...}}</c>.
+    /// </summary>
+    public static string EncodeInput(long step, Input input)
+    {
+        var scratch = EncodeBuffer.Rent();
+        try
+        {
+            var w = scratch.Writer;
+            w.WriteStartObject();
+            w.WriteNumber("step", step);
+            w.WriteNumber("t", input.NowUs);
+            switch (input)
+            {
+                case Started s:
+                    w.WriteString("input", "started");
+                    w.WriteString("seed", s.RandomSeed.ToString(CultureInfo.InvariantCulture));
+                    break;
+                case Received r:
+                    w.WriteString("input", "received");
+                    WriteAddress(w, P.From, r.From);
+                    w.WritePropertyName("msg");
+                    WriteMessage(w, r.Message);
+                    break;
+                case Connected c:
+                    w.WriteString("input", "connected");
+                    WriteAddress(w, P.Node, c.Node);
+                    break;
+                case Disconnected d:
+                    WriteNodeAndReason(w, "disconnected", d.Node, d.Reason);
+                    break;
+                case ConnectFailed cf:
+                    WriteNodeAndReason(w, "connect_failed", cf.Node, cf.Reason);
+                    break;
+                case TimerFired t:
+                    w.WriteString("input", "timer");
+                    w.WriteString("key", t.Key.ToString());
+                    break;
+                case BadFrame b:
+                    w.WriteString("input", "bad_frame");
+                    w.WriteString("remote", b.Remote);
+                    w.WriteString("reason", b.Reason);
+                    break;
+                case ShutdownRequested:
+                    w.WriteString("input", "shutdown");
+                    break;
+                case PingResult p:
+                    w.WriteString("input", "ping_result");
+                    w.WriteString("ip", p.Ip);
+                    w.WriteString("outcome", OutcomeWord(p.Outcome));
+                    w.WriteString("detail", p.Detail);
+                    break;
+                case HealthSample h:
+                    w.WriteString("input", "health");
+                    w.WriteNumber("timer_late_ms", h.TimerLateMs);
+                    w.WriteNumber("inbox_age_ms", h.InboxAgeMs);
+                    break;
+                default:
+                    throw new ArgumentException($"JsonCodec cannot encode a {input.GetType().Name}", nameof(input));
+            }
+            w.WriteEndObject();
+            w.Flush();
+            return Encoding.UTF8.GetString(scratch.Buffer.WrittenSpan);
+        }
+        finally
+        {
+            EncodeBuffer.Return(scratch);
+        }
+    }
+
+    /// <summary>A ping's outcomes as the event log writes them.</summary>
+    static readonly (string Word, PingOutcome Value)[] Outcomes =
+        [("reply", PingOutcome.Reply), ("no_reply", PingOutcome.NoReply), ("unavailable", PingOutcome.Unavailable)];
+
+    static string OutcomeWord(PingOutcome o) =>
+        Array.Find(Outcomes, c => c.Value == o).Word ?? throw new ArgumentException($"JsonCodec cannot encode ping outcome {o}", nameof(o));
+
+    static PingOutcome Outcome(Fields f, string name) => f.OneOf<PingOutcome>(name, Outcomes);
+
+    static void WriteNodeAndReason(Utf8JsonWriter w, string kind, NodeId node, string reason)
+    {
+        w.WriteString("input", kind);
+        WriteAddress(w, P.Node, node);
+        w.WriteString("reason", reason);
+    }
+
+    /// <summary>Decodes one event-log line written by <see cref="EncodeInput"/>. Never throws.</summary>
+    public static bool TryDecodeInput(string line, out long step, [NotNullWhen(true)] out Input? input, [NotNullWhen(false)] out string? error)
+    {
+        step = 0;
+        input = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(line ?? "", DocumentOptions);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new DecodeError($"event is not a JSON object (got {KindName(root.ValueKind)})");
+            if (!root.TryGetProperty("input", out var kindEl) || kindEl.ValueKind != JsonValueKind.String)
+                throw new DecodeError("event: field 'input' missing or not a string");
+            var kind = kindEl.GetString()!;
+            var f = new Fields(root, $"event '{Sanitize(kind)}'");
+            step = f.NonNegativeLong("step");
+            var t = f.Long("t");
+            input = kind switch
+            {
+                "started" => new Started(t, f.UInt64String("seed")),
+                "received" => new Received(t, f.Address("from"), ReadMessage(f.Property("msg"), "event 'received': field 'msg'")),
+                "connected" => new Connected(t, f.Address("node")),
+                "disconnected" => new Disconnected(t, f.Address("node"), f.String("reason", MaxInputStringChars)),
+                "connect_failed" => new ConnectFailed(t, f.Address("node"), f.String("reason", MaxInputStringChars)),
+                "timer" => new TimerFired(t, TimerKey.TryParse(f.String("key", MaxInputStringChars), out var key) ? key : throw new DecodeError("field 'key' is not a timer key")),
+                "bad_frame" => new BadFrame(t, f.String("remote", MaxInputStringChars), f.String("reason", MaxInputStringChars)),
+                "shutdown" => new ShutdownRequested(t),
+                "ping_result" => new PingResult(t, f.String("ip", MaxStringChars), Outcome(f, "outcome"), f.String("detail", MaxInputStringChars)),
+                "health" => new HealthSample(t, f.Long("timer_late_ms"), f.Long("inbox_age_ms")),
+                _ => throw new DecodeError($"unknown input kind {Quote(kind)}"),
+            };
+            error = null;
+            return true;
+        }
+        catch (Exception e) when (Failure(e) is { } reason)
+        {
+            step = 0;
+            input = null;
+            error = reason;
+            return false;
+        }
+    }
+}
