@@ -22,9 +22,6 @@ public sealed record SetTimer(TimerKey Key, long DelayMs) : Effect;
 
 public sealed record CancelTimer(TimerKey Key) : Effect;
 
-/// <summary>A line for the node's output file; the shell adds the local time.</summary>
-public sealed record Log(LogLevel Level, string Text) : Effect;
-
 /// <summary>Close every connection, flush, and exit the process (or the hosted node) with this code.</summary>
 public sealed record Stop(int ExitCode) : Effect;
 
@@ -44,9 +41,6 @@ public sealed class EffectList
     System.Collections.Generic.List<Effect> Items => items ??= new(8);
 
     public EffectList Add(Effect e) { Items.Add(e); return this; }
-    public EffectList Info(string text) => Add(new Log(LogLevel.Info, text));
-    public EffectList Warn(string text) => Add(new Log(LogLevel.Warning, text));
-    public EffectList Error(string text) => Add(new Log(LogLevel.Error, text));
     public EffectList Send(NodeId to, Message m) => Add(new Send(to, m));
     public EffectList SendAll(Seq<NodeId> to, Message m) { foreach (var n in to) Items.Add(new Send(n, m)); return this; }
     public EffectList Timer(TimerKey key, long delayMs) => Add(new SetTimer(key, delayMs));

@@ -59,25 +59,16 @@ public sealed record Health(int Score, long ChangedUs, HashMap<TimerKey, long> D
         var target = lateMs > unit ? (int)Math.Min(o.HealthMax, lateMs / unit) : 0;
         if (target > h.Score)
         {
-            fx.Warn($"Health {target}/{o.HealthMax}: this node is late ({Describe(input, lateMs)}); its windows are stretched ×{1 + target} and it accuses no one on silence or timeouts");
+            fx.Add(input is HealthSample hs ? new HealthWorse(target, o.HealthMax, lateMs, null, hs.TimerLateMs, hs.InboxAgeMs) : new HealthWorse(target, o.HealthMax, lateMs, (input as TimerFired)?.Key, 0, 0));
             return h with { Score = target, ChangedUs = input.NowUs };
         }
         if (target == h.Score && target > 0) return h with { ChangedUs = input.NowUs };   // as late as ever: the decay waits
         // Less late than the score says (or on time): down one step, at most once per HealthDecayMs.
         if (h.Score == 0 || input.NowUs - h.ChangedUs < o.HealthDecayMs * 1000) return h;
         var score = h.Score - 1;
-        fx.Info(score == 0
-            ? $"Health 0/{o.HealthMax}: on time again; windows back to normal"
-            : $"Health {score}/{o.HealthMax}: on time for {o.HealthDecayMs}ms; windows stretched ×{1 + score}");
+        fx.Add(new HealthBetter(score, o.HealthMax, o.HealthDecayMs));
         return h with { Score = score, ChangedUs = input.NowUs };
     }
-
-    static string Describe(Input input, long lateMs) => input switch
-    {
-        TimerFired t => $"timer '{t.Key}' fired {lateMs}ms late",
-        HealthSample s => $"timers {s.TimerLateMs}ms late, oldest queued input {s.InboxAgeMs}ms old",
-        _ => $"{lateMs}ms late",
-    };
 
     /// <summary>After the step: remembers when each timer it set is due, forgets the cancelled ones.</summary>
     public Health Track(long nowUs, Seq<Effect> effects)

@@ -62,8 +62,8 @@ public sealed record Scenario
 
     /// <summary>Keep every step in <see cref="SimResult.Trace"/> (the hash is computed either way).</summary>
     public bool KeepTrace { get; init; } = true;
-    /// <summary>Log effects below this level are not kept in <see cref="SimResult.Logs"/> (they still count in the hash).</summary>
-    public LogLevel KeepLogsFrom { get; init; } = LogLevel.Debug;
+    /// <summary>Only the events this keeps are kept in <see cref="SimResult.Logs"/> (all when null; all count in the hash).</summary>
+    public Func<NodeEvent, bool>? KeepEvents { get; init; }
     /// <summary>Keep no log lines at all (large runs); metrics do not need them.</summary>
     public bool KeepLogs { get; init; } = true;
     /// <summary>A run that takes more steps than this stops with an exception (a livelock, or a far too large scenario).</summary>

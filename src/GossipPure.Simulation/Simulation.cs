@@ -15,13 +15,13 @@ public sealed record TraceStep(long Index, long TimeUs, NodeId Node, Input Input
     public override string ToString() => TraceText.Step(TimeUs, Node, Input, Effects).TrimEnd('\n');
 }
 
-/// <summary>A log effect, stamped with the virtual time of the step that made it.</summary>
-public sealed record LogLine(long TimeUs, LogLevel Level, string Text)
+/// <summary>An event a node emitted, stamped with the virtual time of the step that made it.</summary>
+public sealed record LogLine(long TimeUs, NodeEvent Event)
 {
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{TimeUs / 1e6:0.000000} {Level.ToString().ToUpperInvariant()}: {Text}");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{TimeUs / 1e6:0.000000} {Event}");
 }
 
-/// <summary>A node logged <c>DEAD_CONFIRMED &lt;Dead&gt; (&lt;reason&gt;…</c>: it removed (seed) or purged (peer) that node.</summary>
+/// <summary>A node removed (seed: <see cref="PeerRemoved"/>) or purged (peer: <see cref="Purged"/>) that node.</summary>
 public sealed record Confirmation(long TimeUs, NodeId At, NodeId Dead, string Reason);
 
 /// <summary>What the network did with the messages; every count is over the whole run.</summary>
@@ -417,7 +417,7 @@ public sealed class Simulation
                         break;
                     }
                 case CancelTimer t: timers[node].Remove(t.Key); break;
-                case Log l: OnLog(node, l); break;
+                case NodeEvent ev: OnEvent(node, ev); break;
                 case Stop: StopNode(node); break;
             }
         }
@@ -445,8 +445,8 @@ public sealed class Simulation
             // The message made is named by the line the peer logs for it.
             foreach (var e in effects)
             {
-                if (e is not Log { Text: var text } || !GossipLines.TryReadMade(text, out var body)) continue;
-                var t = TrackOf(new Gossip(ids[seedCount + p], body));
+                if (e is not GossipMade made) continue;
+                var t = TrackOf(new Gossip(made.Origin, made.Body));
                 if (t.MadeUs < 0) t.MadeUs = NowUs;
                 t.FirstUs[p] = NowUs;
                 t.Hops[p] = 0;
@@ -464,11 +464,11 @@ public sealed class Simulation
         else if (after.FirstTime > before.FirstTime)
         {
             // Gossip held while its sender's membership was checked, taken now (the input is the seed's answer):
-            // named by its first-time lines.
+            // named by its first-time events.
             foreach (var e in effects)
             {
-                if (e is not Log { Text: var text } || !GossipLines.TryReadFirstTime(text, out var g)) continue;
-                var t = TrackOf(g);
+                if (e is not GossipReceived g) continue;
+                var t = TrackOf(new Gossip(g.Origin, g.Body));
                 if (t.FirstUs[p] >= 0) continue;
                 t.FirstUs[p] = NowUs;
                 t.Hops[p] = Math.Max(1, t.Hops.Max() + 1);   // its path is not known: counted as one more than the longest
@@ -485,19 +485,15 @@ public sealed class Simulation
         return t;
     }
 
-    void OnLog(int node, Log l)
+    void OnEvent(int node, NodeEvent e)
     {
-        if (sc.KeepLogs && l.Level >= sc.KeepLogsFrom) logs[node].Add(new LogLine(NowUs, l.Level, l.Text));
-        // "DEAD_CONFIRMED <node> (<reason>...": the removal (seed) or purge (peer); other DEAD_CONFIRMED lines are refusals.
-        const string tag = "DEAD_CONFIRMED ";
-        if (l.Level != LogLevel.Warning || !l.Text.StartsWith(tag, StringComparison.Ordinal)) return;
-        var rest = l.Text.AsSpan(tag.Length);
-        var space = rest.IndexOf(' ');
-        if (space <= 0 || space + 1 >= rest.Length || rest[space + 1] != '(') return;
-        if (!NodeId.TryParse(rest[..space].ToString(), out var dead)) return;
-        var reason = rest[(space + 2)..];
-        var end = reason.IndexOfAny(')', ';');
-        confirmations.Add(new Confirmation(NowUs, ids[node], dead, (end >= 0 ? reason[..end] : reason).ToString()));
+        if (sc.KeepLogs && (sc.KeepEvents is null || sc.KeepEvents(e))) logs[node].Add(new LogLine(NowUs, e));
+        // The removal (seed) or purge (peer): the simulator's verdicts count these.
+        switch (e)
+        {
+            case PeerRemoved r: confirmations.Add(new Confirmation(NowUs, ids[node], r.Node, r.Reason)); break;
+            case Purged r: confirmations.Add(new Confirmation(NowUs, ids[node], r.Node, r.Reason)); break;
+        }
     }
 
     // ---- The network ------------------------------------------------------------------------------------------

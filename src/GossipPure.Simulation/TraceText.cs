@@ -62,7 +62,7 @@ public static class TraceText
             case PingHost p: sb.Append("PingHost ").Append(p.Ip); break;
             case SetTimer t: sb.Append("SetTimer ").Append(t.Key.ToString()).Append(' ').Append(t.DelayMs).Append("ms"); break;
             case CancelTimer t: sb.Append("CancelTimer ").Append(t.Key.ToString()); break;
-            case Log l: sb.Append("Log ").Append(l.Level.ToString()).Append(' ').Append(l.Text); break;
+            case NodeEvent e: sb.Append("Event ").Append(e.ToString()); break;
             case Stop s: sb.Append("Stop ").Append(s.ExitCode); break;
             default: sb.Append(effect.GetType().Name).Append(' ').Append(effect.ToString()); break;
         }

@@ -89,19 +89,3 @@ public class SeenSetTests
     public void A_body_without_a_timestamp_is_refused(string body) =>
         Assert.False(Peers.PeerReducer.TryParseTimestamp(body, out _));
 }
-
-public class GossipLinesTests
-{
-    [Theory]
-    [InlineData("1700000000.000001:127.0.0.1:1")]
-    [InlineData("odd ' body' from x origin y ' (sent to 3 neighbours)")]
-    public void The_gossip_lines_read_back_what_they_were_made_from(string body)
-    {
-        var g = new Gossip(new NodeId("127.0.0.1", 6001), body);
-        Assert.True(Peers.GossipLines.TryReadMade(Peers.GossipLines.Made(g, 7), out var made));
-        Assert.Equal(body, made);
-        Assert.True(Peers.GossipLines.TryReadFirstTime(Peers.GossipLines.FirstTime(g, new NodeId("::1", 6002)), out var first));
-        Assert.Equal(g, first);
-        Assert.False(Peers.GossipLines.TryReadFirstTime("GOSSIP made: 'x' (sent to 1 neighbours)", out _));
-    }
-}

@@ -53,10 +53,7 @@ public sealed class GossipOnceProperties
     }
 
     static bool IsFirstTimeLog(Effect e, Gossip g) =>
-        e is Log { Level: LogLevel.Info } l
-        && l.Text.StartsWith("GOSSIP received (first time)", StringComparison.Ordinal)
-        && l.Text.Contains($"'{g.Body}'", StringComparison.Ordinal)
-        && l.Text.EndsWith($"origin {g.Origin}", StringComparison.Ordinal);
+        e is GossipReceived r && r.Body == g.Body && r.Origin == g.Origin;
 
     static void Run(GossipCase c)
     {

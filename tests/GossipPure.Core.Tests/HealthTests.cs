@@ -44,11 +44,11 @@ public sealed class HealthTests
         Assert.Equal(0, h.Score);
 
         // One line per change, none otherwise.
-        var lines = fx.ToSeq().OfType<Log>().Select(l => l.Text).ToList();
-        Assert.Equal(3, lines.Count);
-        Assert.StartsWith("Health 2/8: this node is late (timer 'heartbeat' fired 600ms late)", lines[0]);
-        Assert.StartsWith("Health 1/8", lines[1]);
-        Assert.StartsWith("Health 0/8: on time again", lines[2]);
+        var events = fx.ToSeq().Filter(e => e is HealthWorse or HealthBetter).ToList();
+        Assert.Equal(3, events.Count);
+        Assert.Equal(new HealthWorse(2, 8, 600, TimerKey.Parse("heartbeat"), 0, 0), events[0]);
+        Assert.Equal(1, Assert.IsType<HealthBetter>(events[1]).Score);
+        Assert.Equal(0, Assert.IsType<HealthBetter>(events[2]).Score);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class HealthTests
         Assert.Equal(O.HealthMax, h.Score);
         h = h.Track(T0, Fx(new SetTimer(new TimerKey.DegreeReport(), 5), new CancelTimer(new TimerKey.DegreeReport())));
         Assert.False(h.DueUs.ContainsKey(new TimerKey.DegreeReport()));
-        Assert.Same(h, h.Track(T0, Fx(new Log(LogLevel.Info, "nothing about timers"))));
+        Assert.Same(h, h.Track(T0, Fx(new ShuttingDown())));
     }
 
     // ---- The peer ----------------------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ public sealed class HealthTests
     {
         var p = Registered();
         var fx = QuietFor(p, 3500);
-        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith("SUSPECT ") && t.Contains("no heartbeat") && t.Contains("weak evidence"));
+        Assert.Contains(fx, e => e is Suspected { Strong: false } x && x.Evidence.StartsWith("no heartbeat"));
         Assert.Equal(0, p.State.Health.Score);
     }
 
@@ -112,8 +112,8 @@ public sealed class HealthTests
         p.Advance(3_500_000);   // the process was starved: its silence check fires 3.25 s late
         var fx = p.Step(now => new TimerFired(now, PeerReducer.SilenceTimer));
         Assert.True(p.State.Health.IsLate);
-        Assert.Contains(fx, e => e is Log { Level: LogLevel.Warning, Text: var t } && t.StartsWith("Health 8/8: this node is late (timer 'silence' fired"));
-        Assert.DoesNotContain(fx, e => e is Log { Text: var t } && t.StartsWith("SUSPECT "));
+        Assert.Contains(fx, e => e is HealthWorse { Score: 8, Max: 8 } w && w.Timer == TimerKey.Parse("silence"));
+        Assert.DoesNotContain(fx, e => e is Suspected);
         Assert.DoesNotContain(fx, e => e is Send { Message: SuspectRequest or DeadReport });
     }
 
@@ -125,7 +125,7 @@ public sealed class HealthTests
         Assert.True(p.State.Health.IsLate);
         var x = PeerHarness.Other(0);
         var fx = p.Step(now => new Disconnected(now, x, "connection reset"));
-        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"SUSPECT {x}: connection broken") && t.Contains("strong evidence"));
+        Assert.Contains(fx, e => e is Suspected { Strong: true } s && s.Node == x && s.Evidence.StartsWith("connection broken"));
         Assert.Equal(3, fx.Count(e => e is Send { Message: DeadReport }));
         Assert.DoesNotContain(fx, e => e is Send { Message: SuspectRequest });
     }
@@ -139,11 +139,11 @@ public sealed class HealthTests
         var x = PeerHarness.Other(0);
         var late = Registered();
         late.Step(now => new HealthSample(now, 3000, 0));
-        Assert.DoesNotContain(late.Step(now => new ConnectFailed(now, x, reason)), e => e is Log { Text: var t } && t.StartsWith("SUSPECT "));
+        Assert.DoesNotContain(late.Step(now => new ConnectFailed(now, x, reason)), e => e is Suspected);
 
         var onTime = Registered();
         var fx = onTime.Step(now => new ConnectFailed(now, x, reason));
-        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"SUSPECT {x}: cannot connect ({reason}); weak evidence: asking witnesses"));
+        Assert.Contains(fx, e => e is Suspected { Strong: false } s && s.Node == x && s.Evidence == $"cannot connect ({reason})");
         Assert.Contains(fx, e => e is Send { Message: SuspectRequest });
     }
 
@@ -162,7 +162,7 @@ public sealed class HealthTests
         p.Advance(5_000_000);
         fx = p.Step(now => new TimerFired(now, Probing.Timer(x)));
         Assert.DoesNotContain(fx, e => e is Send { Message: SuspectResponse });
-        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"SUSPECT_RESPONSE about {x} withheld"));
+        Assert.Contains(fx, e => e is WitnessWithheld w && w.Node == x);
         Assert.False(p.State.Det.Probes.ContainsKey(x));
     }
 
@@ -186,9 +186,9 @@ public sealed class HealthTests
         var seeds = PeerHarness.SeedIds;
         var fx = p.Step(now => new Received(now, seeds[0], new DeadConfirmed(x, toSeq([seeds[0], seeds[1]]), "crashed", None, 1)));
         Assert.DoesNotContain(fx, e => e is Send { Message: SuspectRequest or DeadReport });
-        Assert.DoesNotContain(fx, e => e is Log { Text: var t } && t.StartsWith("SUSPECT "));
+        Assert.DoesNotContain(fx, e => e is Suspected);
         Assert.Contains(fx, e => e is Send { Message: SuspectResponse { Dead: true } } s && s.To == asker);
-        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"DEAD_CONFIRMED {x}") && t.Contains("purged"));
+        Assert.Contains(fx, e => e is Purged p && p.Node == x);
         Assert.DoesNotContain(x, p.State.Neighbours);
     }
 
@@ -210,7 +210,7 @@ public sealed class HealthTests
 
         fx = p.Step(now => new Received(now, x, new Heartbeat()));
         Assert.Contains(fx, e => e is CancelTimer { Key: var k } && k == new TimerKey.Report(x));
-        Assert.Contains(fx, e => e is Log { Text: var t } && t == $"Suspicion of {x} dropped: it sent a message");
+        Assert.Contains(fx, e => e is SuspicionDropped d && d == new SuspicionDropped(x, DropCause.SentAMessage));
         fx = p.Step(now => new TimerFired(now, new TimerKey.Report(x)));   // a stale firing sends nothing
         Assert.DoesNotContain(fx, e => e is Send { Message: DeadReport });
     }
@@ -306,7 +306,7 @@ public sealed class HealthTests
         var (id, _) = s.Report();
         Assert.NotNull(id);
         var fx = s.ProbeToTheEnd();
-        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"DEAD_VOTE yes on {id} for {OneSeed.X} from {OneSeed.Self} (no answer to 3 PROBEs within 300ms)"));
+        Assert.Contains(fx, e => e is DeadVoteCounted { Yes: true } v && v.ProposalId == id && v.Suspect == OneSeed.X && v.Voter == OneSeed.Self && v.Evidence == "no answer to 3 PROBEs within 300ms");
     }
 
     [Fact]
@@ -317,8 +317,8 @@ public sealed class HealthTests
         Assert.True(s.State.Health.IsLate);
         var (id, _) = s.Report();
         var fx = s.ProbeToTheEnd();
-        Assert.DoesNotContain(fx, e => e is Log { Text: var t } && t.StartsWith("DEAD_VOTE yes"));
-        Assert.Contains(fx, e => e is Log { Level: LogLevel.Warning, Text: var t } && t.StartsWith($"DEAD_VOTE withheld on {id} for {OneSeed.X}: no answer to PROBE within"));
+        Assert.DoesNotContain(fx, e => e is DeadVoteCounted { Yes: true } or DeadVoteSent { Yes: true });
+        Assert.Contains(fx, e => e is DeadVoteWithheld w && w.ProposalId == id && w.Suspect == OneSeed.X);
         Assert.Empty(s.State.Deaths[OneSeed.X].Yes);
     }
 
@@ -329,7 +329,7 @@ public sealed class HealthTests
         s.Step(now => new HealthSample(now, 2500, 0));
         var (id, _) = s.Report();
         var fx = s.Step(now => new ConnectFailed(now, OneSeed.X, "connection refused"));
-        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"DEAD_VOTE yes on {id} for {OneSeed.X} from {OneSeed.Self} (cannot connect (connection refused))"));
+        Assert.Contains(fx, e => e is DeadVoteCounted { Yes: true } v && v.ProposalId == id && v.Suspect == OneSeed.X && v.Voter == OneSeed.Self && v.Evidence == "cannot connect (connection refused)");
     }
 
     [Fact]
@@ -339,8 +339,8 @@ public sealed class HealthTests
         s.Step(now => new HealthSample(now, 2500, 0));
         var (id, _) = s.Report();
         var fx = s.Step(now => new ConnectFailed(now, OneSeed.X, "no answer within 2000ms"));
-        Assert.DoesNotContain(fx, e => e is Log { Text: var t } && t.StartsWith("DEAD_VOTE yes"));
-        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"DEAD_VOTE withheld on {id}"));
+        Assert.DoesNotContain(fx, e => e is DeadVoteCounted { Yes: true } or DeadVoteSent { Yes: true });
+        Assert.Contains(fx, e => e is DeadVoteWithheld w && w.ProposalId == id);
     }
 
     [Fact]
@@ -349,7 +349,7 @@ public sealed class HealthTests
         var s = new OneSeed();
         var (id, _) = s.Report();
         var fx = s.Step(now => new Received(now, OneSeed.X, new DegreeUpdate(toSeq([OneSeed.A]))));
-        Assert.Contains(fx, e => e is Log { Text: var t } && t.StartsWith($"DEAD_VOTE no on {id} for {OneSeed.X} from {OneSeed.Self} (it sent DEGREE_UPDATE"));
+        Assert.Contains(fx, e => e is DeadVoteCounted { Yes: false } v && v.ProposalId == id && v.Suspect == OneSeed.X && v.Voter == OneSeed.Self && v.Evidence.StartsWith("it sent DEGREE_UPDATE"));
         Assert.False(s.State.Probes.ContainsKey(OneSeed.X));
     }
 

@@ -70,7 +70,7 @@ public sealed class ReplayTests(RecordedRun run) : IClassFixture<RecordedRun>
         foreach (var file in run.AllEvents)
         {
             var lines = File.ReadAllLines(file);
-            Assert.StartsWith("""{"format":2,""", lines[0]);
+            Assert.StartsWith("""{"format":3,""", lines[0]);
             Assert.Contains("\"input\":\"shutdown\"", lines[^1]);
 
             var (code, output) = await Replay(run.Dir, file);
@@ -89,8 +89,8 @@ public sealed class ReplayTests(RecordedRun run) : IClassFixture<RecordedRun>
         var (code, output) = await Replay(run.Dir, run.PeerEvents);
         Assert.Equal(0, code);
         var gossipMade = output.Select((l, i) => (l, i)).First(x => x.l.Contains(" timer gossip → ") && x.l.Contains("send"));
-        // 1 log, or 2 when the timer fired late enough to move the node's health score (a line of its own).
-        Assert.Matches(@"^#\d+ \d\d:\d\d:\d\d\.\d{6} timer gossip → (1 log|2 logs), .*\| registered, degree \d+, known \d+, seen \d+", gossipMade.l);
+        // 1 event, or 2 when the timer fired late enough to move the node's health score (a line of its own).
+        Assert.Matches(@"^#\d+ \d\d:\d\d:\d\d\.\d{6} timer gossip → (1 event|2 events), .*\| registered, degree \d+, known \d+, seen \d+", gossipMade.l);
         Assert.Contains(output.Skip(gossipMade.i + 1).TakeWhile(l => l.StartsWith("    ")), l => l.StartsWith("    GOSSIP made: '"));
         Assert.Contains(output, l => Regex.IsMatch(l, @"^#\d+ \S+ GOSSIP from 127\.0\.0\.1:\d+: '.*' origin 127\.0\.0\.1:\d+ → "));
     }
@@ -99,20 +99,20 @@ public sealed class ReplayTests(RecordedRun run) : IClassFixture<RecordedRun>
     public async Task A_tampered_effect_is_caught_at_its_step()
     {
         var original = File.ReadAllLines(run.PeerEvents);
-        var index = Array.FindIndex(original, l => l.Contains("GOSSIP made: '"));
+        var index = Array.FindIndex(original, l => l.Contains("\"kind\":\"GossipMade\""));
         Assert.True(index > 0);
         var step = StepOf(original[index]);
         var copy = CopyOf(run.PeerEvents, "tampered.jsonl", lines =>
         {
-            lines[index] = lines[index].Replace("GOSSIP made: '", "GOSSIP forged: '");
+            lines[index] = Regex.Replace(lines[index], "\"sent_to\":\\d+", "\"sent_to\":99");
             return string.Concat(lines.Select(l => l + "\n"));
         });
 
         var (code, output) = await Replay(run.Dir, copy, "--quiet");
         Assert.True(code == 1, $"exit code {code}\n{Tail(output)}");
         Assert.Contains(output, l => l.StartsWith($"step {step} differs:"));
-        Assert.Contains(output, l => l.Contains("GOSSIP forged: '"));   // the recorded list
-        Assert.Contains(output, l => l.Contains("\"text\":\"GOSSIP made: '"));   // the replayed one
+        Assert.Contains(output, l => l.Contains("\"kind\":\"GossipMade\"") && l.Contains("\"sent_to\":99"));   // the recorded list
+        Assert.Contains(output, l => l.Contains("\"kind\":\"GossipMade\"") && !l.Contains("\"sent_to\":99"));   // the replayed one
         Assert.DoesNotContain(output, l => l.Contains("all effects match"));
     }
 
@@ -134,7 +134,7 @@ public sealed class ReplayTests(RecordedRun run) : IClassFixture<RecordedRun>
     public async Task At_N_prints_that_step_and_the_peers_full_state()
     {
         var lines = File.ReadAllLines(run.PeerEvents);
-        var step = StepOf(lines.First(l => l.Contains("GOSSIP received (first time)")));
+        var step = StepOf(lines.First(l => l.Contains("\"kind\":\"GossipReceived\"")));
         var (code, output) = await Replay(run.Dir, run.PeerEvents, "--at", step.ToString());
         Assert.True(code == 0, $"exit code {code}\n{Tail(output)}");
         Assert.StartsWith($"#{step} ", output[0]);
@@ -215,5 +215,33 @@ public sealed class CrashReplayTests
             suspected |= p.Output.Any(l => l.Contains($"WARNING: SUSPECT {Network.Id(victim)}:"));
         }
         Assert.True(suspected, "no survivor's replay shows the suspicion of the killed peer");
+
+        // --why: the chain at a survivor that suspected it, at the seed, and nothing about a live peer.
+        async Task<IReadOnlyList<string>> Why(string role, int port, int about)
+        {
+            using var p = new GossipProcess(net.Lab.Dir, "replay", Path.Combine(net.Lab.Dir, $"events_{role}_{port}.jsonl"), "--why", Network.Id(about));
+            var code = await p.WaitForExit(Network.Bound);
+            Assert.True(code == 0, $"--why {about} at {role} {port}: exit code {code}\n" + string.Join('\n', p.Output.TakeLast(30)));
+            return p.Output;
+        }
+        var watcher = net.PeerPorts.First(p => p != victim && File.ReadAllText(Path.Combine(net.Lab.Dir, $"outputfile_peer_{p}.txt")).Contains($"SUSPECT {Network.Id(victim)}:"));
+        var chain = await Why("peer", watcher, victim);
+        Assert.Equal($"why {Network.Id(victim)} at peer {Network.Id(watcher)}:", chain[0]);
+        int At(string what) => chain.ToList().FindIndex(l => Regex.IsMatch(l, @"^  #\d+ \d\d:\d\d:\d\d\.\d{6}  " + what));
+        var suspect = At("suspected it on (strong|weak) evidence: ");
+        var report = At($"reported it dead to 1 seeds: Dead Node:127\\.0\\.0\\.1:{victim}:");
+        var purge = At($@"confirmed dead by 1/1 seeds \(voters {Regex.Escape(Network.Id(net.Seeds.Keys.Single()))}; reason crashed; incarnation \d+; told by .*\); purged here");
+        Assert.True(suspect > 0 && report > suspect && purge > report, "the chain is evidence → report → confirmation → purge:\n" + string.Join('\n', chain));
+        Assert.Equal($"so: {Network.Id(victim)} was suspected, reported, confirmed dead and purged at peer {Network.Id(watcher)}.", chain[^1]);
+
+        var atSeed = await Why("seed", net.Seeds.Keys.Single(), victim);
+        Assert.Contains(atSeed, l => l.Contains("reported it dead: Dead Node:"));
+        Assert.Contains(atSeed, l => l.Contains("this seed proposed its removal: proposal "));
+        Assert.Contains(atSeed, l => Regex.IsMatch(l, @"voted yes on \S+ \(.+\): 1/1 yes, quorum 1"));
+        Assert.Contains(atSeed, l => l.Contains("confirmed dead (crashed, incarnation ") && l.Contains("by this seed's vote: 1/1 yes"));
+
+        var live = net.PeerPorts.First(p => p != victim && p != watcher);
+        var never = await Why("peer", watcher, live);
+        Assert.StartsWith($"{Network.Id(live)} was never suspected, reported, confirmed dead or purged at peer {Network.Id(watcher)} (", never[0]);
     }
 }

@@ -242,7 +242,7 @@ public sealed class TopologyTests
         // registered would leave a file without the registration. Kill once the file has it, as the drawing needs.
         var victimEvents = Path.Combine(net.Lab.Dir, $"events_peer_{victim}.jsonl");
         var deadline = DateTime.UtcNow + Network.Bound;
-        bool Flushed() => File.Exists(victimEvents) && File.ReadAllText(victimEvents).Contains("Registered;");
+        bool Flushed() => File.Exists(victimEvents) && File.ReadAllText(victimEvents).Contains("\"kind\":\"Registered\"");
         while (!Flushed() && DateTime.UtcNow < deadline) await Task.Delay(20);
         Assert.True(Flushed(), $"{victimEvents} never recorded the registration");
         net.Peers[victim].Signal(9);

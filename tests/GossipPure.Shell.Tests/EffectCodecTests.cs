@@ -15,9 +15,9 @@ public sealed class EffectCodecTests
         from ip in Generators.Address.Select(a => a.Ip) select (Effect)new PingHost(ip),
         from k in Generators.AnyTimerKey from d in Generators.Incarnation select (Effect)new SetTimer(k, d),
         from k in Generators.AnyTimerKey select (Effect)new CancelTimer(k),
-        from l in Gen.Elements(Core.LogLevel.Debug, Core.LogLevel.Info, Core.LogLevel.Warning, Core.LogLevel.Error)
+        from e in Gen.Elements(EventGolden.Cases.Select(c => c.Event).ToArray())
         from text in Generators.AnyText
-        select (Effect)new Log(l, text),
+        select (Effect)(e is Suspected s ? s with { Evidence = text } : e),
         Gen.Choose(int.MinValue, int.MaxValue).Select(c => (Effect)new Stop(c)));
 
     static Gen<Seq<Effect>> Effects =>
@@ -39,10 +39,10 @@ public sealed class EffectCodecTests
         new SetTimer(TimerKey.Parse("witness:10.1.2.3:6001"), 0),
         new SetTimer(TimerKey.Parse("sync"), -1),
         new CancelTimer(TimerKey.Parse("report:10.1.2.3:6001")),
-        new Log(Core.LogLevel.Debug, "PEER_LIST from 127.0.0.1:5011: []"),
-        new Log(Core.LogLevel.Info, "GOSSIP received (first time): 'x' from 10.1.2.3:6001"),
-        new Log(Core.LogLevel.Warning, "SUSPECT 10.1.2.3:6001: connection broken (closed by remote)"),
-        new Log(Core.LogLevel.Error, "multi\nline \"quoted\" \u0001 é 😀"),
+        new PeerListReceived(A, Seq<PeerEntry>(), false),
+        new GossipReceived(A, "x", P),
+        new Suspected(P, "connection broken (closed by remote)", true),
+        new FrameRefused("10.1.2.3:40000", "multi\nline \"quoted\" \u0001 é 😀"),
         new Stop(0),
         new Stop(-3),
     };
@@ -92,8 +92,8 @@ public sealed class EffectCodecTests
     {
         Assert.Equal("""{"fx":"send","to":"10.1.2.3:6001","msg":{"type":"SUSPECT_REQUEST","suspect":"127.0.0.1:5011"}}""",
             EffectCodec.Encode(new Send(P, new SuspectRequest(A))));
-        Assert.Equal("""{"fx":"log","level":"info","text":"Registered"}""", EffectCodec.Encode(new Log(Core.LogLevel.Info, "Registered")));
-        Assert.Equal("""{"fx":"log","level":"warning","text":"SUSPECT x"}""", EffectCodec.Encode(new Log(Core.LogLevel.Warning, "SUSPECT x")));
+        Assert.Equal("""{"fx":"event","kind":"Registered","event":{"lists":2,"peers":5}}""", EffectCodec.Encode(new Registered(2, 5)));
+        Assert.Equal("""{"fx":"event","kind":"Suspected","event":{"node":"10.1.2.3:6001","evidence":"x","strong":false}}""", EffectCodec.Encode(new Suspected(P, "x", false)));
         Assert.Equal("""{"fx":"timer","key":"gossip","delay_ms":5000}""", EffectCodec.Encode(new SetTimer(TimerKey.Parse("gossip"), 5000)));
         Assert.Equal("""{"fx":"cancel_timer","key":"witness:10.1.2.3:6001"}""", EffectCodec.Encode(new CancelTimer(TimerKey.Parse("witness:10.1.2.3:6001"))));
         Assert.Equal("""{"fx":"connect","to":"127.0.0.1:5011"}""", EffectCodec.Encode(new Connect(A)));
@@ -105,8 +105,8 @@ public sealed class EffectCodecTests
     [Fact]
     public void A_step_line_is_the_input_line_with_fx_last()
     {
-        Assert.Equal("""{"step":8,"t":1732520000123456,"input":"shutdown","fx":[{"fx":"log","level":"info","text":"Shutting down."},{"fx":"stop","code":0}]}""",
-            EffectCodec.EncodeStep(8, new ShutdownRequested(T), Seq<Effect>(new Log(Core.LogLevel.Info, "Shutting down."), new Stop(0))));
+        Assert.Equal("""{"step":8,"t":1732520000123456,"input":"shutdown","fx":[{"fx":"event","kind":"ShuttingDown","event":{}},{"fx":"stop","code":0}]}""",
+            EffectCodec.EncodeStep(8, new ShutdownRequested(T), Seq<Effect>(new ShuttingDown(), new Stop(0))));
         Assert.Equal("""{"step":2,"t":1732520000123456,"input":"connected","node":"127.0.0.1:5011","fx":[]}""",
             EffectCodec.EncodeStep(2, new Connected(T, A), Seq<Effect>()));
     }
@@ -140,8 +140,8 @@ public sealed class EffectCodecTests
     [InlineData("""{"fx":"send","to":"127.0.0.1:5011"}""", "effect 'send': field 'msg' missing")]
     [InlineData("""{"fx":"send","to":"127.0.0.1:5011","msg":{"type":"NOPE"}}""", "effect 'send': field 'msg': unknown message type 'NOPE'")]
     [InlineData("""{"fx":"send","to":"127.0.0.1:5011","msg":{"type":"GOSSIP","origin":"127.0.0.1:5011"}}""", "effect 'send': field 'msg': GOSSIP: field 'body' missing or not a string")]
-    [InlineData("""{"fx":"log","level":"loud","text":"x"}""", "effect 'log': field 'level': 'loud' is not debug, info, warning or error")]
-    [InlineData("""{"fx":"log","level":"info"}""", "effect 'log': field 'text' missing or not a string")]
+    [InlineData("""{"fx":"event","kind":"Registered"}""", "effect 'event': field 'event' missing")]
+    [InlineData("""{"fx":"event","event":{}}""", "effect 'event': field 'kind' missing or not a string")]
     [InlineData("""{"fx":"timer","key":"gossip"}""", "effect 'timer': field 'delay_ms' missing or not a 64-bit integer")]
     [InlineData("""{"fx":"timer","key":"gossip","delay_ms":1.5}""", "effect 'timer': field 'delay_ms' missing or not a 64-bit integer")]
     [InlineData("""{"fx":"cancel_timer"}""", "effect 'cancel_timer': field 'key' missing or not a string")]

@@ -19,11 +19,11 @@ public sealed class EventLogTests
 
     static readonly (Input Input, Seq<Effect> Effects)[] Steps =
     [
-        (new Started(T, 42), toSeq(new Effect[] { new Log(Core.LogLevel.Info, "Peer 127.0.0.1:6001 started"), new Send(Seeds[0], new RegisterRequest(T)), new SetTimer(TimerKey.Parse("register"), 250) })),
+        (new Started(T, 42), toSeq(new Effect[] { new NodeStarted(Role.Peer, Self, 3, 2), new Send(Seeds[0], new RegisterRequest(T)), new SetTimer(TimerKey.Parse("register"), 250) })),
         (new Connected(T + 1, Seeds[0]), Seq<Effect>()),
-        (new Received(T + 2, Seeds[0], new PeerList(Seq<PeerEntry>())), Seq<Effect>(new Log(Core.LogLevel.Info, "Registered"), new CancelTimer(TimerKey.Parse("register")))),
-        (new TimerFired(T + 3, TimerKey.Parse("gossip")), Seq1<Effect>(new Log(Core.LogLevel.Info, "GOSSIP made"))),
-        (new ShutdownRequested(T + 4), Seq<Effect>(new Log(Core.LogLevel.Info, "Shutting down."), new Stop(0))),
+        (new Received(T + 2, Seeds[0], new PeerList(Seq<PeerEntry>())), Seq<Effect>(new Registered(1, 0), new CancelTimer(TimerKey.Parse("register")))),
+        (new TimerFired(T + 3, TimerKey.Parse("gossip")), Seq1<Effect>(new GossipMade(Self, "1.0:127.0.0.1:1", 0))),
+        (new ShutdownRequested(T + 4), Seq<Effect>(new ShuttingDown(), new Stop(0))),
     ];
 
     static string[] StepLines => Steps.Select((s, i) => EffectCodec.EncodeStep(i + 1, s.Input, s.Effects)).ToArray();
@@ -70,12 +70,26 @@ public sealed class EventLogTests
     }
 
     [Fact]
+    public void A_format_2_log_replays_its_inputs_and_says_its_log_text_is_not_compared()
+    {
+        // Format 2 recorded each step's log lines as text ("fx":"log"); this build records events instead.
+        var header = Header().Replace("\"format\":3,", "\"format\":2,", StringComparison.Ordinal);
+        var step = """{"step":1,"t":1732520000123456,"input":"shutdown","fx":[{"fx":"log","level":"info","text":"Shutting down."},{"fx":"stop","code":0}]}""";
+        var log = Read(header + "\n" + step + "\n");
+        Assert.Equal(2, log.Header.Format);
+        Assert.False(log.HasEffects);
+        Assert.Single(log.Steps);
+        Assert.True(log.Steps[0].Effects.IsNone);
+        Assert.Contains(log.Warnings, w => w.StartsWith("format 2 recorded log text, not events", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_header_records_every_ProtocolOptions_property()
     {
         var properties = typeof(ProtocolOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Order();
         Assert.Equal(properties, EventLogHeader.Options.Select(o => o.Property.Name).Order());
         Assert.Contains(("gossip_interval_ms", typeof(ProtocolOptions).GetProperty(nameof(ProtocolOptions.GossipIntervalMs))!), EventLogHeader.Options);
-        Assert.StartsWith("""{"format":2,"role":"peer","node":"127.0.0.1:6001","seeds":["127.0.0.1:5011","127.0.0.1:5012","127.0.0.1:5013"],"random_seed":"42","options":{"gossip_interval_ms":5000,""", Header());
+        Assert.StartsWith("""{"format":3,"role":"peer","node":"127.0.0.1:6001","seeds":["127.0.0.1:5011","127.0.0.1:5012","127.0.0.1:5013"],"random_seed":"42","options":{"gossip_interval_ms":5000,""", Header());
     }
 
     [Fact]
@@ -120,7 +134,7 @@ public sealed class EventLogTests
     }
 
     [Theory]
-    [InlineData("""{"format":3,"role":"peer","node":"127.0.0.1:6001","seeds":[],"random_seed":"1"}""", "format 3 is not one this build reads (1 to 2)")]
+    [InlineData("""{"format":4,"role":"peer","node":"127.0.0.1:6001","seeds":[],"random_seed":"1"}""", "format 4 is not one this build reads (1 to 3)")]
     [InlineData("""{"role":"peer","node":"127.0.0.1:6001","seeds":[],"random_seed":"1"}""", "field 'format' missing")]
     [InlineData("""{"format":"2","role":"peer","node":"127.0.0.1:6001","seeds":[],"random_seed":"1"}""", "header: field 'format' missing or not an integer")]
     [InlineData("""{"step":1,"t":2,"input":"shutdown","fx":[]}""", "the first line is an input, not a header")]

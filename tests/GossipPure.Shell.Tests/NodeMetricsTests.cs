@@ -51,14 +51,14 @@ public sealed class NodeMetricsTests
             foreach (var p in peers)
             {
                 var config = new NodeConfig(p, seeds, options);
-                void OnLog(Core.LogLevel level, string text)
+                void OnEvent(NodeEvent e)
                 {
-                    if (text.StartsWith("Registered; ", StringComparison.Ordinal)) registered[p].TrySetResult();
-                    if (!text.StartsWith("GOSSIP received (first time): ", StringComparison.Ordinal)) return;
+                    if (e is Registered) registered[p].TrySetResult();
+                    if (e is not GossipReceived) return;
                     firstTimeLines.AddOrUpdate(p, 1, (_, n) => n + 1);
                     heard[p].TrySetResult();
                 }
-                var node = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, new NodeFiles(dir, null, Console: false)) { OnLog = OnLog, Signals = p == peers[0] ? victim : null };
+                var node = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, new NodeFiles(dir, null, Console: false)) { OnEvent = OnEvent, Signals = p == peers[0] ? victim : null };
                 peerNodes.Add(node);
                 runs.Add(Task.Run(() => node.RunAsync(stop.Token)));
             }
@@ -138,15 +138,15 @@ public sealed class NodeMetricsTests
         using (var metrics = new NodeMetrics(Role.Peer, self, () => 0))
         {
             metrics.Observe(new Started(T - 2_000_000, 1), Fx());
-            metrics.Observe(new TimerFired(T - 500_000, TimerKey.Parse("register")), Fx(new Log(Core.LogLevel.Info, "Registered; peer list is the union of 2 seeds' lists: 1 peers")));
-            metrics.Observe(new Received(T + 2_500, other, gossip), Fx(new Log(Core.LogLevel.Info, $"GOSSIP received (first time): '{gossip.Body}' from {other} origin {other}")));
+            metrics.Observe(new TimerFired(T - 500_000, TimerKey.Parse("register")), Fx(new Registered(2, 1)));
+            metrics.Observe(new Received(T + 2_500, other, gossip), Fx(new GossipReceived(other, gossip.Body, other)));
             metrics.Observe(new Received(T + 9_000, other, gossip), Fx(), duplicates: 1);   // the peer counted a repeat
             metrics.Observe(new Disconnected(T + 10_000, other, "closed"), Fx(
-                new Log(Core.LogLevel.Warning, $"SUSPECT {other}: connection broken (closed); heartbeats and pings to it stopped"),
+                new Suspected(other, "connection broken (closed)", true),
                 new Send(other, new SuspectRequest(other)), new Send(seed, new SuspectRequest(other))));
             var dc = new DeadConfirmed(other, Seq1(seed), "crashed", None, 1);
-            metrics.Observe(new Received(T + 20_000, seed, dc), Fx(new Log(Core.LogLevel.Warning, $"DEAD_CONFIRMED {other} from {seed} ignored: 1 voters, quorum is 2")));
-            metrics.Observe(new Received(T + 30_000, seed, dc), Fx(new Log(Core.LogLevel.Warning, $"DEAD_CONFIRMED {other} (crashed; 2/3 seed votes, from {seed}): purged, degree now 0")));
+            metrics.Observe(new Received(T + 20_000, seed, dc), Fx(new ConfirmationIgnored(other, seed, 1, 2)));
+            metrics.Observe(new Received(T + 30_000, seed, dc), Fx(new Purged(other, "crashed", 1, Seq1(seed), 3, seed, true, 0)));
         }
 
         var mine = recorder.All.Where(m => m.Node == self.ToString()).ToList();

@@ -43,7 +43,7 @@ public sealed class NodeRunnerLoopTests
         {
             Scheduler = scheduler,
             Health = health,
-            OnLog = (_, text) => { if (text.StartsWith("Registered; ", StringComparison.Ordinal)) registered.TrySetResult(); },
+            OnEvent = e => { if (e is Registered) registered.TrySetResult(); },
         };
         using var stop = new CancellationTokenSource();
         var runs = new[] { Task.Run(() => seedNode.RunAsync(stop.Token)), Task.Run(() => peerNode.RunAsync(stop.Token)) };

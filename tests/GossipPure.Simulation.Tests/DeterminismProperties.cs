@@ -59,10 +59,10 @@ public sealed class DeterminismProperties
         var s = new NodeId("10.0.0.1", 5011);
         var line = TraceText.Step(1500, a,
             new Received(1_700_000_000_001_500, s, new DeadConfirmed(new NodeId("10.0.1.2", 6002), toSeq([s, new NodeId("10.0.0.2", 5012)]), "crashed", None, 42)),
-            toSeq<Effect>([new Send(s, new Gossip(a, "1.5:10.0.1.1:1")), new SetTimer(new TimerKey.GossipRound(), 5000), new Log(LogLevel.Warning, "x"), new Disconnect(new NodeId("10.0.1.2", 6002))]));
+            toSeq<Effect>([new Send(s, new Gossip(a, "1.5:10.0.1.1:1")), new SetTimer(new TimerKey.GossipRound(), 5000), new Suspected(new NodeId("10.0.1.2", 6002), "x", false), new Disconnect(new NodeId("10.0.1.2", 6002))]));
         Assert.Equal(
             "1500 10.0.1.1:6001 Received from=10.0.0.1:5011 DEAD_CONFIRMED 10.0.1.2:6002 [10.0.0.1:5011,10.0.0.2:5012] crashed - 42"
-            + " | Send 10.0.0.1:5011 GOSSIP 10.0.1.1:6001 1.5:10.0.1.1:1 | SetTimer gossip 5000ms | Log Warning x | Disconnect 10.0.1.2:6002\n",
+            + " | Send 10.0.0.1:5011 GOSSIP 10.0.1.1:6001 1.5:10.0.1.1:1 | SetTimer gossip 5000ms | Event Suspected { Node = 10.0.1.2:6002, Evidence = x, Strong = False } | Disconnect 10.0.1.2:6002\n",
             line);
     }
 

@@ -88,12 +88,12 @@ public sealed class NetworkModelTests
         var r = Simulator.Run(Small());
         foreach (var (node, lines) in r.Logs)
         {
-            var expected = At(r, node).SelectMany(t => t.Effects.OfType<Log>().Select(l => new LogLine(t.TimeUs, l.Level, l.Text)));
+            var expected = At(r, node).SelectMany(t => t.Effects.OfType<NodeEvent>().Select(e => new LogLine(t.TimeUs, e)));
             Assert.Equal(expected, lines);
         }
-        Assert.Contains(r.LogOf(P0), l => l.Text.StartsWith("GOSSIP made", StringComparison.Ordinal));
-        var warnings = Simulator.Run(Small() with { KeepLogsFrom = LogLevel.Warning });
-        Assert.All(warnings.Logs.Values.SelectMany(l => l), l => Assert.True(l.Level >= LogLevel.Warning));
+        Assert.Contains(r.LogOf(P0), l => l.Event is GossipMade);
+        var suspicions = Simulator.Run(Small() with { KeepEvents = e => e is Suspected or Purged });
+        Assert.All(suspicions.Logs.Values.SelectMany(l => l), l => Assert.True(l.Event is Suspected or Purged));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class OverloadProperties
         var c = new OverloadCase(Seed: 11, Peers: 6, LatencyMaxMs: 20, StalledPeers: 2, SeedStalls: true, Victim: 0, CrashAtMs: 12_000);
         var r = Simulator.Run(c.Build());
         foreach (var n in c.StalledNodes)
-            Assert.Contains(r.LogOf(n), l => l.Text.StartsWith("Health ", StringComparison.Ordinal) && l.Text.Contains("late"));
+            Assert.Contains(r.LogOf(n), l => l.Event is HealthWorse);
         Assert.Empty(r.FalseRemovals());
     }
 }

@@ -9,22 +9,22 @@ interface IBenchNode : IDisposable
     string Role { get; }
     int Port { get; }
     bool Alive { get; }
-    LineLog Log { get; }
+    EventFeed Log { get; }
     void Kill();
     void Freeze();
     void Interrupt();
 }
 
 /// <summary>
-/// The lines a node logged, each with the local time it was written, and waiters for lines to come. Gossip
-/// receipts (<c>GOSSIP received (first time): '…'</c>), by far the most lines in a large network, are not kept as
-/// lines but indexed by body, so checking a message at every peer costs one lookup per peer; made messages are
-/// kept and also handed to <see cref="Made"/>.
+/// The events a node emitted, each with the local time it was emitted, and waiters for events to come. Gossip
+/// receipts (<see cref="GossipReceived"/>), by far the most events in a large network, are not kept as events but
+/// indexed by body, so checking a message at every peer costs one lookup per peer; made messages are kept and also
+/// handed to <see cref="Made"/>.
 /// </summary>
-sealed class LineLog
+sealed class EventFeed
 {
-    readonly List<(DateTime At, string Text)> lines = new();
-    readonly List<(Func<string, bool> Match, int From, TaskCompletionSource<DateTime> Done)> waiters = new();
+    readonly List<(DateTime At, NodeEvent Event)> events = new();
+    readonly List<(Func<NodeEvent, bool> Match, int From, TaskCompletionSource<DateTime> Done)> waiters = new();
     readonly Dictionary<string, DateTime> receipts = new(StringComparer.Ordinal);
     readonly Dictionary<string, TaskCompletionSource<DateTime>> receiptWaiters = new(StringComparer.Ordinal);
     readonly TaskCompletionSource<DateTime> firstReceipt = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,32 +33,31 @@ sealed class LineLog
     /// <summary>Called (on the node's own thread) with the time and body of each gossip message the node makes.</summary>
     public Action<DateTime, string>? Made { get; set; }
 
-    public int Count { get { lock (gate) return lines.Count; } }
+    public int Count { get { lock (gate) return events.Count; } }
 
     /// <summary>The first gossip message the node received.</summary>
     public Task<DateTime> FirstReceipt => firstReceipt.Task;
 
-    public void Add(DateTime at, string text)
+    public void Add(DateTime at, NodeEvent e)
     {
-        if (Core.Peers.GossipLines.TryReadFirstTime(text, out var g))
+        if (e is GossipReceived g)
         {
-            var body = g.Body;
             lock (gate)
             {
-                receipts.TryAdd(body, at);
-                if (receiptWaiters.Remove(body, out var w)) w.TrySetResult(at);
+                receipts.TryAdd(g.Body, at);
+                if (receiptWaiters.Remove(g.Body, out var w)) w.TrySetResult(at);
             }
             firstReceipt.TrySetResult(at);
             return;
         }
-        if (Core.Peers.GossipLines.TryReadMade(text, out var made)) Made?.Invoke(at, made);
+        if (e is GossipMade made) Made?.Invoke(at, made.Body);
         lock (gate)
         {
-            lines.Add((at, text));
+            events.Add((at, e));
             for (var i = waiters.Count - 1; i >= 0; i--)
             {
                 var w = waiters[i];
-                if (lines.Count - 1 < w.From || !w.Match(text)) continue;
+                if (events.Count - 1 < w.From || !w.Match(e)) continue;
                 waiters.RemoveAt(i);
                 w.Done.TrySetResult(at);
             }
@@ -83,27 +82,36 @@ sealed class LineLog
         lock (gate) receiptWaiters.Clear();
     }
 
-    /// <summary>The time of the first line matching <paramref name="match"/> from line <paramref name="from"/> on.</summary>
-    public Task<DateTime> WaitFor(Func<string, bool> match, int from = 0)
+    /// <summary>The node a removal names, as a seed (removed) or a peer (purged, or itself: rejoining) reports it; null for other events.</summary>
+    public static (NodeId Node, string Reason)? Removal(NodeEvent e) => e switch
+    {
+        PeerRemoved r => (r.Node, r.Reason),
+        Purged p => (p.Node, p.Reason),
+        Rejoining j => (j.Self, j.Reason),
+        _ => null,
+    };
+
+    /// <summary>The time of the first event matching <paramref name="match"/> from event <paramref name="from"/> on.</summary>
+    public Task<DateTime> WaitFor(Func<NodeEvent, bool> match, int from = 0)
     {
         lock (gate)
         {
-            for (var i = from; i < lines.Count; i++)
-                if (match(lines[i].Text)) return Task.FromResult(lines[i].At);
+            for (var i = from; i < events.Count; i++)
+                if (match(events[i].Event)) return Task.FromResult(events[i].At);
             var tcs = new TaskCompletionSource<DateTime>(TaskCreationOptions.RunContinuationsAsynchronously);
             waiters.Add((match, from, tcs));
             return tcs.Task;
         }
     }
 
-    /// <summary>The kept lines from line <paramref name="from"/> on that match (gossip receipts are not kept as lines).</summary>
-    public List<(DateTime At, string Text)> Lines(Func<string, bool> match, int from = 0)
+    /// <summary>The kept events from event <paramref name="from"/> on that match (gossip receipts are not kept as events).</summary>
+    public List<(DateTime At, NodeEvent Event)> Events(Func<NodeEvent, bool> match, int from = 0)
     {
         lock (gate)
         {
-            var found = new List<(DateTime At, string Text)>();
-            for (var i = Math.Min(from, lines.Count); i < lines.Count; i++)
-                if (match(lines[i].Text)) found.Add(lines[i]);
+            var found = new List<(DateTime At, NodeEvent Event)>();
+            for (var i = Math.Min(from, events.Count); i < events.Count; i++)
+                if (match(events[i].Event)) found.Add(events[i]);
             return found;
         }
     }
@@ -117,26 +125,26 @@ sealed class InProcNode : IBenchNode
     readonly CancellationTokenSource stop = new();
     readonly Task<int> run;
 
-    /// <param name="forward">Where the node's lines go instead of <see cref="Log"/> (a worker process sends them on).</param>
-    public InProcNode(Role role, NodeConfig config, string dir, Action<DateTime, string>? forward = null)
+    /// <param name="forward">Where the node's events go instead of <see cref="Log"/> (a worker process sends them on).</param>
+    public InProcNode(Role role, NodeConfig config, string dir, Action<DateTime, NodeEvent>? forward = null)
     {
         Role = role == Core.Role.Seed ? "seed" : "peer";
         Port = config.Self.Port;
         var files = new NodeFiles(dir, null, Console: false);
         var signals = new NodeSignals();
-        void OnLog(Core.LogLevel _, string text)
+        void OnEvent(NodeEvent e)
         {
-            if (forward is null) Log.Add(DateTime.Now, text);
-            else forward(DateTime.Now, text);
+            if (forward is null) Log.Add(DateTime.Now, e);
+            else forward(DateTime.Now, e);
         }
         if (role == Core.Role.Seed)
         {
-            var r = new NodeRunner<Core.Seeds.SeedState>(role, config, Core.Seeds.SeedState.Initial(config), Core.Seeds.SeedReducer.Step, files) { OnLog = OnLog, Signals = signals };
+            var r = new NodeRunner<Core.Seeds.SeedState>(role, config, Core.Seeds.SeedState.Initial(config), Core.Seeds.SeedReducer.Step, files) { OnEvent = OnEvent, Signals = signals };
             (crash, freeze, run) = (signals.Kill, signals.Stop, Task.Run(() => r.RunAsync(stop.Token)));
         }
         else
         {
-            var r = new NodeRunner<Core.Peers.PeerState>(role, config, Core.Peers.PeerState.Initial(config), Core.Peers.PeerReducer.Step, files) { OnLog = OnLog, Signals = signals };
+            var r = new NodeRunner<Core.Peers.PeerState>(role, config, Core.Peers.PeerState.Initial(config), Core.Peers.PeerReducer.Step, files) { OnEvent = OnEvent, Signals = signals };
             (crash, freeze, run) = (signals.Kill, signals.Stop, Task.Run(() => r.RunAsync(stop.Token)));
         }
     }
@@ -145,7 +153,7 @@ sealed class InProcNode : IBenchNode
     public int Port { get; }
     public bool Alive => !run.IsCompleted && !Frozen;
     bool Frozen { get; set; }
-    public LineLog Log { get; } = new();
+    public EventFeed Log { get; } = new();
 
     public void Kill() => crash();
     public void Freeze() { freeze(); Frozen = true; }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
+using GossipPure.Core;
 using System.Threading.Channels;
 
 namespace GossipPure.Cli.Bench;
@@ -59,7 +59,6 @@ public sealed record BenchLoad(int Peers, int Gossipers, double StartSpacingMs, 
 /// </summary>
 public sealed class BenchRunner
 {
-    static readonly Regex Stats_ = new(@"Gossip made (?<made>\d+), received first-time (?<first>\d+), duplicates dropped (?<dup>\d+)");
 
     readonly BenchOptions o;
     readonly BenchLoad load;
@@ -149,7 +148,7 @@ public sealed class BenchRunner
             var spare = new Queue<int>(ports.Skip(o.Seeds + o.Peers));
             // Peers start once the seeds are one mesh (measured registration is then the protocol's, not the seeds' start-up).
             await Bounded(Task.WhenAll(seeds.SelectMany(s => seeds.Where(t => t != s).Select(t =>
-                s.Log.WaitFor(l => l.Contains($"Connected to seed 127.0.0.1:{t.Port}"))))), "seed mesh", ct);
+                s.Log.WaitFor(e => e is SeedConnected c && c.Seed.Port == t.Port)))), "seed mesh", ct);
 
             Say($"starting {o.Peers} peers, one every {load.StartSpacingMs:0.#} ms");
             var firstStart = DateTime.Now;
@@ -161,7 +160,7 @@ public sealed class BenchRunner
                 peers.Add(Start(Core.Role.Peer, p, load.IsGossiper(index)));
                 index++;
             }
-            var registered = await Bounded(Task.WhenAll(peers.Select(p => p.Log.WaitFor(l => l.Contains("Registered;")))), "registration", ct);
+            var registered = await Bounded(Task.WhenAll(peers.Select(p => p.Log.WaitFor(e => e is Registered))), "registration", ct);
             var all = (registered.Max() - firstStart).TotalMilliseconds;
             Sample("registration_all_ms").Add(all);
             foreach (var p in peers) await RecordRegistration(p, fromLine: 0);
@@ -198,10 +197,10 @@ public sealed class BenchRunner
 
             Say("stopping every node (Ctrl+C) and reading their counters");
             foreach (var p in live) p.Interrupt();
-            await Bounded(Task.WhenAll(live.Select(p => p.Log.WaitFor(l => l.Contains("Shutting down.")))), "shutdown", ct);
-            var stats = peers.SelectMany(p => p.Log.Lines(l => l.Contains("Gossip made "))).Select(l => Stats_.Match(l.Text)).Where(m => m.Success).ToList();
-            var first = stats.Sum(m => long.Parse(m.Groups["first"].Value, CultureInfo.InvariantCulture));
-            var dup = stats.Sum(m => long.Parse(m.Groups["dup"].Value, CultureInfo.InvariantCulture));
+            await Bounded(Task.WhenAll(live.Select(p => p.Log.WaitFor(e => e is ShuttingDown))), "shutdown", ct);
+            var stats = peers.SelectMany(p => p.Log.Events(e => e is GossipTotals)).Select(l => (GossipTotals)l.Event).ToList();
+            var first = stats.Sum(t => t.FirstTime);
+            var dup = stats.Sum(t => t.Duplicates);
             if (first > 0) Sample("msgs_per_delivery").Add((first + dup) / (double)first);
 
             Print();
@@ -236,11 +235,11 @@ public sealed class BenchRunner
         catch (TimeoutException) { throw new TimeoutException($"no {what} within {bound.TotalSeconds:0}s"); }
     }
 
-    /// <summary>Registration latency: the peer's start line to its "Registered;" line (peer list received).</summary>
+    /// <summary>Registration latency: the peer's start to its registration (peer list received).</summary>
     async Task RecordRegistration(IBenchNode p, int fromLine)
     {
-        var start = await p.Log.WaitFor(l => l.Contains(" started;"), fromLine);
-        var done = await p.Log.WaitFor(l => l.Contains("Registered;"), fromLine);
+        var start = await p.Log.WaitFor(e => e is NodeStarted, fromLine);
+        var done = await p.Log.WaitFor(e => e is Registered, fromLine);
         Sample("registration_ms").Add((done - start).TotalMilliseconds);
     }
 
@@ -266,21 +265,23 @@ public sealed class BenchRunner
         var victim = pool[random.Next(pool.Count)];
         var watchers = seeds.Concat(peers).Where(p => p.Alive && p != victim).ToList();
         var marks = watchers.ToDictionary(p => p, p => p.Log.Count);
-        var id = $"DEAD_CONFIRMED 127.0.0.1:{victim.Port} ";
         var at = DateTime.Now;
         if (freeze) victim.Freeze(); else victim.Kill();
-        var confirmed = await Bounded(Task.WhenAll(watchers.Select(w => w.Log.WaitFor(l => l.Contains(id), marks[w]))), $"DEAD_CONFIRMED for {victim.Port}", ct);
+        var confirmed = await Bounded(Task.WhenAll(watchers.Select(w => w.Log.WaitFor(e => Removes(e, victim.Port), marks[w]))), $"removal of {victim.Port} everywhere", ct);
         var ms = (confirmed.Max() - at).TotalMilliseconds;
         Sample(freeze ? "hung_purge_ms" : "crash_purge_ms").Add(ms);
         // Where the time went: the first suspicion, the first report, the first seed's confirmation.
-        double First(IEnumerable<IBenchNode> nodes, string text) =>
-            nodes.SelectMany(n => n.Log.Lines(l => l.Contains(text), marks.GetValueOrDefault(n))).Where(l => l.At >= at)
+        double First(IEnumerable<IBenchNode> nodes, Func<NodeEvent, bool> match) =>
+            nodes.SelectMany(n => n.Log.Events(match, marks.GetValueOrDefault(n))).Where(l => l.At >= at)
                 .Select(l => (l.At - at).TotalMilliseconds).DefaultIfEmpty(double.NaN).Min();
         var vid = $"127.0.0.1:{victim.Port}";
-        Say($"  {(freeze ? "hang" : "crash")} of {vid}: first SUSPECT +{First(watchers, $"SUSPECT {vid}:"):0.0} ms, first DEAD_REPORT +{First(watchers, $"Dead Node:127.0.0.1:{victim.Port}:"):0.0} ms, " +
-            $"first seed DEAD_CONFIRMED +{First(seeds, id):0.0} ms, last node +{ms:0.0} ms");
-        var falseRemovals = watchers.SelectMany(w => w.Log.Lines(l => l.Contains("DEAD_CONFIRMED") && !l.Contains(id) && !l.Contains("(left)"), marks[w]))
-            .Select(l => l.Text).Where(t => !gone.Any(g => t.Contains($"127.0.0.1:{g.Port} "))).Distinct().Count();
+        Say($"  {(freeze ? "hang" : "crash")} of {vid}: first SUSPECT +{First(watchers, e => e is Suspected x && x.Node.Port == victim.Port):0.0} ms, " +
+            $"first DEAD_REPORT +{First(watchers, e => e is DeadReported x && x.Node.Port == victim.Port):0.0} ms, " +
+            $"first seed DEAD_CONFIRMED +{First(seeds, e => Removes(e, victim.Port)):0.0} ms, last node +{ms:0.0} ms");
+        // A removal of anyone else (not a departure, not a node the bench already took down) is a false one.
+        var falseRemovals = watchers.SelectMany(w => w.Log.Events(e => EventFeed.Removal(e) is { } r && r.Node.Port != victim.Port && !DeathReasons.IsDeparture(r.Reason), marks[w])
+                .Select(l => (Remover: w.Port, EventFeed.Removal(l.Event)!.Value.Node)))
+            .Where(r => !gone.Any(g => g.Port == r.Node.Port)).Distinct().Count();
         Sample("false_removals").Add(falseRemovals);
         if (freeze) victim.Kill();
         peers.Remove(victim);
@@ -288,12 +289,14 @@ public sealed class BenchRunner
         return ms;
     }
 
+    static bool Removes(NodeEvent e, int port) => EventFeed.Removal(e) is { } x && x.Node.Port == port;
+
     /// <summary>A new peer joins the running network: registration latency, then wait until gossip reaches it.</summary>
     async Task Join(int port, CancellationToken ct)
     {
         var p = Start(Core.Role.Peer, port);
         peers.Add(p);
-        await Bounded(p.Log.WaitFor(l => l.Contains("Registered;")), "registration of a joining peer", ct);
+        await Bounded(p.Log.WaitFor(e => e is Registered), "registration of a joining peer", ct);
         await RecordRegistration(p, 0);
         await Bounded(p.Log.FirstReceipt, "gossip at the joining peer", ct);
     }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Threading.Channels;
+using GossipPure.Shell.Hosting;
 
 namespace GossipPure.Cli.Bench;
 
@@ -8,8 +10,9 @@ namespace GossipPure.Cli.Bench;
 /// A share of the nodes hosted in a child process, for networks larger than one process's open-file limit allows
 /// (each hosted node holds two files and both ends of its links to other hosted nodes). The child is this program
 /// run as <c>gossip bench</c> with <see cref="EnvVar"/> set; it takes commands on stdin (<c>start ROLE PORT
-/// INTERVAL_MS COUNT</c>, <c>kill PORT</c>, <c>freeze PORT</c>, <c>stop PORT</c>) and writes each node's log lines on
-/// stdout as <c>PORT TICKS TEXT</c>, the local time of the line in ticks (same clock as the parent's).
+/// INTERVAL_MS COUNT</c>, <c>kill PORT</c>, <c>freeze PORT</c>, <c>stop PORT</c>) and writes each node's events on
+/// stdout as <c>PORT TICKS KIND FIELDS</c> (<see cref="EventJson"/>), the local time of the event in ticks (same clock
+/// as the parent's).
 /// It exits when its stdin closes.
 /// </summary>
 sealed class WorkerHost : IDisposable
@@ -47,11 +50,22 @@ sealed class WorkerHost : IDisposable
     {
         var a = line.IndexOf(' ');
         var b = a < 0 ? -1 : line.IndexOf(' ', a + 1);
-        if (b < 0 || !int.TryParse(line.AsSpan(0, a), CultureInfo.InvariantCulture, out var port)
+        var c = b < 0 ? -1 : line.IndexOf(' ', b + 1);
+        if (c < 0 || !int.TryParse(line.AsSpan(0, a), CultureInfo.InvariantCulture, out var port)
             || !long.TryParse(line.AsSpan(a + 1, b - a - 1), CultureInfo.InvariantCulture, out var ticks)) return;
         RemoteNode? node;
         lock (gate) nodes.TryGetValue(port, out node);
-        node?.Log.Add(new DateTime(ticks), line[(b + 1)..]);
+        if (node is null) return;
+        try
+        {
+            using var fields = JsonDocument.Parse(line.AsMemory(c + 1));
+            if (EventJson.TryRead(line[(b + 1)..c], fields.RootElement, out var e, out var error)) node.Log.Add(new DateTime(ticks), e);
+            else Console.Error.WriteLine($"gossip bench worker: {error}");
+        }
+        catch (JsonException x)
+        {
+            Console.Error.WriteLine($"gossip bench worker: an event line that is not JSON: {x.Message}");
+        }
     }
 
     void Send(string command)
@@ -91,7 +105,7 @@ sealed class WorkerHost : IDisposable
         public string Role { get; } = role;
         public int Port { get; } = port;
         public bool Alive => !stopped;
-        public LineLog Log { get; } = new();
+        public EventFeed Log { get; } = new();
         public void Kill() { stopped = true; host.Send($"kill {Port}"); }
         public void Freeze() { stopped = true; host.Send($"freeze {Port}"); }
         public void Interrupt() { host.Send($"stop {Port}"); }
@@ -134,7 +148,7 @@ sealed class WorkerHost : IDisposable
                         GossipIntervalMs = long.Parse(w[3], CultureInfo.InvariantCulture), GossipCount = int.Parse(w[4], CultureInfo.InvariantCulture),
                     };
                     var node = new InProcNode(w[1] == "seed" ? Core.Role.Seed : Core.Role.Peer, new Core.NodeConfig(new Core.NodeId("127.0.0.1", port), seeds, options), dir,
-                        (at, text) => lines.Writer.TryWrite(string.Create(CultureInfo.InvariantCulture, $"{port} {at.Ticks} {text}")));
+                        (at, e) => lines.Writer.TryWrite(string.Create(CultureInfo.InvariantCulture, $"{port} {at.Ticks} {EventJson.KindOf(e)} {EventJson.Encode(e)}")));
                     hosted[port] = node;
                     break;
                 case "kill" when hosted.TryGetValue(port, out var n): n.Kill(); break;

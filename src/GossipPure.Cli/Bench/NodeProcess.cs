@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using GossipPure.Shell.Hosting;
 
 namespace GossipPure.Cli.Bench;
 
@@ -11,11 +12,13 @@ namespace GossipPure.Cli.Bench;
 sealed class NodeProcess : IBenchNode
 {
     readonly Process process;
+    readonly Core.NodeId self;
     /// <param name="exited">Called when the process exits, whoever ended it (see <see cref="EndedAt"/>).</param>
     public NodeProcess(GossipBinary binary, string role, int port, string dir, string config, IEnumerable<string> extra, Action<NodeProcess>? exited = null)
     {
         Role = role;
         Port = port;
+        self = new Core.NodeId("127.0.0.1", port);
         var psi = new ProcessStartInfo(binary.FileName)
         {
             WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -42,13 +45,17 @@ sealed class NodeProcess : IBenchNode
     public bool Stopped { get; private set; }
     /// <summary>When the bench killed, froze or interrupted this node: a removal after it is not a false one.</summary>
     public DateTime? EndedAt { get; private set; }
-    public LineLog Log { get; } = new();
+    public EventFeed Log { get; } = new();
 
-    /// <summary>A console line, without the time it starts with (kept as the line's time).</summary>
+    /// <summary>
+    /// A console line: the event it reports, read by the renderer (<see cref="EventText.Recognize"/>), with the time
+    /// the line starts with. Lines of other kinds are not kept.
+    /// </summary>
     void OnLine(string text)
     {
-        if (ParseTime(text) is { } at) Log.Add(at, text.Length > 16 ? text[16..] : "");
-        else Log.Add(DateTime.Now, text);
+        var at = ParseTime(text);
+        var line = at is null ? text : text.Length > 16 ? text[16..] : "";
+        if (EventText.Recognize(line, self) is { } e) Log.Add(at ?? DateTime.Now, e);
     }
 
     /// <summary>The local time a console line starts with (<c>HH:mm:ss.ffffff</c>), on today's date.</summary>

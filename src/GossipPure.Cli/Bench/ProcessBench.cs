@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
+using GossipPure.Core;
+using GossipPure.Shell.Hosting;
 using System.Threading.Channels;
 using GossipPure.Cli.Config;
 
@@ -125,9 +126,6 @@ public sealed class ProcessBench(BenchOptions o)
 /// <summary>One run of <see cref="ProcessBench"/>: a network of processes through the three phases, and its figures.</summary>
 sealed class ProcessRun : IDisposable
 {
-    static readonly Regex Counters = new(@"Gossip made (?<made>\d+), received first-time (?<first>\d+), duplicates dropped (?<dup>\d+)");
-    /// <summary>A removal as a seed or a peer logs it (not a certificate it ignored): <c>DEAD_CONFIRMED ip:port (reason…</c>, or about itself.</summary>
-    static readonly Regex Removal = new(@"DEAD_CONFIRMED 127\.0\.0\.1:(?<port>\d+) (?:\(|names this peer)");
 
     readonly BenchOptions o;
     readonly GossipBinary binary;
@@ -183,7 +181,7 @@ sealed class ProcessRun : IDisposable
         {
             // A node that exits on its own (a bad binary, a crash) ends the run at once, with what it said last.
             if (n.EndedAt is not null) return;
-            var last = n.Log.Lines(_ => true).Select(l => l.Text).LastOrDefault();
+            var last = n.Log.Events(_ => true).Select(l => EventText.Render(l.Event).Line).LastOrDefault();
             died.TrySetResult($"{n.Role} {n.Port} exited on its own with code {n.ExitCode} ({(last is null ? "no output" : $"last line: '{last}'")})");
         });
         all.Add(node);
@@ -200,8 +198,8 @@ sealed class ProcessRun : IDisposable
         File.WriteAllLines(config, seedPorts.Select(p => $"127.0.0.1,{p}"));
         foreach (var p in seedPorts) Start("seed", p, Array.Empty<string>());
         // Peers start once the seeds are one mesh (measured registration is then the protocol's, not the seeds' start-up).
-        await Bounded(Task.WhenAll(seeds.Select(s => s.Log.WaitFor(l => l.Contains(" started;"))).Concat(seeds.SelectMany(s => seeds.Where(t => t != s).Select(t =>
-            s.Log.WaitFor(l => l.Contains($"Connected to seed 127.0.0.1:{t.Port}")))))), "seed mesh", ct);
+        await Bounded(Task.WhenAll(seeds.Select(s => s.Log.WaitFor(e => e is NodeStarted)).Concat(seeds.SelectMany(s => seeds.Where(t => t != s).Select(t =>
+            s.Log.WaitFor(e => e is SeedConnected c && c.Seed.Port == t.Port))))), "seed mesh", ct);
         Say($"{o.Seeds} seeds up and connected");
 
         // 1. Idle: no gossip at all, heartbeats only.
@@ -247,9 +245,9 @@ sealed class ProcessRun : IDisposable
         Sample("dissemination_ms").AddRange(ms3);
         Say($"dissemination: {count} messages, median {Stats.Quantile(ms3, 0.5):0.0} ms, p99 {Stats.Quantile(ms3, 0.99):0.0} ms to the last of {measured.Count - 1} peers");
         await StopPeers(ct);
-        var counters = measured.SelectMany(p => p.Log.Lines(l => l.Contains("Gossip made "))).Select(l => Counters.Match(l.Text)).Where(m => m.Success).ToList();
-        var first = counters.Sum(m => long.Parse(m.Groups["first"].Value, CultureInfo.InvariantCulture));
-        var dup = counters.Sum(m => long.Parse(m.Groups["dup"].Value, CultureInfo.InvariantCulture));
+        var counters = measured.SelectMany(p => p.Log.Events(e => e is GossipTotals)).Select(l => (GossipTotals)l.Event).ToList();
+        var first = counters.Sum(t => t.FirstTime);
+        var dup = counters.Sum(t => t.Duplicates);
         await Interrupt(seeds, ct);
 
         var removed = FalseRemovals();
@@ -312,7 +310,7 @@ sealed class ProcessRun : IDisposable
         var started = NewPorts(o.Peers).Select(p => Start("peer", p, extra)).ToList();
         if (hookMade)
             foreach (var n in started) n.Log.Made = (at, body) => made.Writer.TryWrite((n, at, body));
-        var registered = await Bounded(Task.WhenAll(started.Select(p => p.Log.WaitFor(l => l.Contains("Registered;")))), $"registration of the {phase} peers", ct);
+        var registered = await Bounded(Task.WhenAll(started.Select(p => p.Log.WaitFor(e => e is Registered))), $"registration of the {phase} peers", ct);
         var allMs = (registered.Max() - started.Min(p => p.StartedAt)).TotalMilliseconds;
         var each = started.Zip(registered, (p, r) => (r - p.StartedAt).TotalMilliseconds).ToList();
         Say($"{phase}: {started.Count} peers ({string.Join(' ', extra)}) started together: all registered {allMs:0} ms after the first start (each {Ms(each)})");
@@ -347,7 +345,7 @@ sealed class ProcessRun : IDisposable
     async Task Join(string[] extra, CancellationToken ct)
     {
         var p = Start("peer", NewPorts(1)[0], extra);
-        var at = await Bounded(p.Log.WaitFor(l => l.Contains("Registered;")), "registration of a joining peer", ct);
+        var at = await Bounded(p.Log.WaitFor(e => e is Registered), "registration of a joining peer", ct);
         var ms = (at - p.StartedAt).TotalMilliseconds;
         Sample("join_ms").Add(ms);
         Say($"join: a new peer registered {ms:0} ms after its process started");
@@ -362,7 +360,7 @@ sealed class ProcessRun : IDisposable
     async Task StopPeers(CancellationToken ct)
     {
         var live = peers.Where(p => p.Alive).ToList();
-        var registered = live.Where(p => p.Log.Lines(l => l.Contains("Registered;")).Count > 0).ToList();
+        var registered = live.Where(p => p.Log.Events(e => e is Registered).Count > 0).ToList();
         await Interrupt(live, ct);
         var departures = seeds.SelectMany(s => registered.Select(p => (Seed: s, Peer: p, Removed: s.Log.WaitFor(l => Removes(l, p.Port))))).ToList();
         try { await Task.WhenAll(departures.Select(d => d.Removed)).WaitAsync(StopGrace, ct); }
@@ -394,11 +392,7 @@ sealed class ProcessRun : IDisposable
         }
     }
 
-    static bool Removes(string line, int port)
-    {
-        var m = Removal.Match(line);
-        return m.Success && m.Groups["port"].Value == port.ToString(CultureInfo.InvariantCulture);
-    }
+    static bool Removes(NodeEvent e, int port) => EventFeed.Removal(e) is { } x && x.Node.Port == port;
 
     /// <summary>Made → last receipt of the next <paramref name="count"/> messages, in ms (<see cref="Dissemination"/>).</summary>
     Task<List<double>> Disseminate(int count, CancellationToken ct) =>
@@ -413,16 +407,16 @@ sealed class ProcessRun : IDisposable
         var marks = watchers.ToDictionary(p => p, p => p.Log.Count);
         var at = DateTime.Now;
         if (freeze) victim.Freeze(); else victim.Kill();
-        var confirmed = await Bounded(Task.WhenAll(watchers.Select(w => w.Log.WaitFor(l => Removes(l, victim.Port), marks[w]))), $"DEAD_CONFIRMED for {victim.Port}", ct);
+        var confirmed = await Bounded(Task.WhenAll(watchers.Select(w => w.Log.WaitFor(l => Removes(l, victim.Port), marks[w]))), $"removal of {victim.Port} everywhere", ct);
         var ms = (confirmed.Max() - at).TotalMilliseconds;
         Sample(freeze ? "hung_purge_ms" : "crash_purge_ms").Add(ms);
         // Where the time went: the first suspicion, the first report, the first seed's confirmation.
-        double First(IEnumerable<NodeProcess> nodes, Func<string, bool> match) =>
-            nodes.SelectMany(n => n.Log.Lines(match, marks.GetValueOrDefault(n))).Where(l => l.At >= at)
+        double First(IEnumerable<NodeProcess> nodes, Func<NodeEvent, bool> match) =>
+            nodes.SelectMany(n => n.Log.Events(match, marks.GetValueOrDefault(n))).Where(l => l.At >= at)
                 .Select(l => (l.At - at).TotalMilliseconds).DefaultIfEmpty(double.NaN).Min();
         var vid = $"127.0.0.1:{victim.Port}";
-        Say($"  {(freeze ? "hang" : "crash")} of {vid}: first SUSPECT +{First(watchers, l => l.Contains($"SUSPECT {vid}:")):0.0} ms, " +
-            $"first DEAD_REPORT +{First(watchers, l => l.Contains($"Dead Node:{vid}:")):0.0} ms, " +
+        Say($"  {(freeze ? "hang" : "crash")} of {vid}: first SUSPECT +{First(watchers, e => e is Suspected x && x.Node.Port == victim.Port):0.0} ms, " +
+            $"first DEAD_REPORT +{First(watchers, e => e is DeadReported x && x.Node.Port == victim.Port):0.0} ms, " +
             $"first seed DEAD_CONFIRMED +{First(seeds, l => Removes(l, victim.Port)):0.0} ms, last node +{ms:0.0} ms");
         if (freeze) victim.Kill();
         peers.Remove(victim);
@@ -438,10 +432,9 @@ sealed class ProcessRun : IDisposable
         var byPort = all.ToDictionary(n => n.Port);
         var found = new SortedDictionary<int, List<string>>();
         foreach (var n in all)
-            foreach (var (at, text) in n.Log.Lines(l => l.Contains("DEAD_CONFIRMED")))
+            foreach (var (at, e) in n.Log.Events(e => EventFeed.Removal(e) is not null))
             {
-                var m = Removal.Match(text);
-                if (m.Success && byPort.TryGetValue(int.Parse(m.Groups["port"].Value, CultureInfo.InvariantCulture), out var x) && (x.EndedAt is null || at < x.EndedAt))
+                if (byPort.TryGetValue(EventFeed.Removal(e)!.Value.Node.Port, out var x) && (x.EndedAt is null || at < x.EndedAt))
                     (found.TryGetValue(x.Port, out var by) ? by : found[x.Port] = new List<string>()).Add($"{n.Role} {n.Port} at {at:HH:mm:ss.fff}");
             }
         // Who removed whom and when: a starved machine (heartbeats missed) and a bench bug look different here.

@@ -8,8 +8,8 @@ using GossipPure.Shell.Net;
 
 namespace GossipPure.Cli.Hosting;
 
-/// <summary>A log line a node wrote, as the live view receives it.</summary>
-public sealed record NodeLine(DateTime At, HostedNode Node, Core.LogLevel Level, string Text);
+/// <summary>An event a node emitted, as the live view receives it.</summary>
+public sealed record NodeLine(DateTime At, HostedNode Node, NodeEvent Event);
 
 /// <summary>
 /// One seed or peer run by the host: the shell's <see cref="NodeRunner{TState}"/>, plus what an observer may read
@@ -47,7 +47,7 @@ public sealed class HostedNode
     /// <summary>Set when this node was crashed or frozen on purpose (from the live view).</summary>
     public string? Fault { get; private set; }
 
-    /// <summary>Where the node's log lines go as they are written (called on the node's own loop: keep it cheap).</summary>
+    /// <summary>Where the node's events go as they are emitted (called on the node's own loop: keep it cheap).</summary>
     public ConcurrentQueue<NodeLine>? Lines { get; set; }
 
     public static HostedNode Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null) =>
@@ -64,7 +64,7 @@ public sealed class HostedNode
         var runner = new NodeRunner<TState>(role, config, initial, step, files)
         {
             Network = network ?? TransportOptions.Default,
-            OnLog = (level, text) => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, level, text)),
+            OnEvent = e => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, e)),
             Signals = signals,
         };
         self = new HostedNode(role, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, signals.Kill, signals.Stop);

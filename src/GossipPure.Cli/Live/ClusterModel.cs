@@ -23,7 +23,7 @@ public sealed class ClusterModel
     readonly IReadOnlyList<HostedNode> nodes;
     readonly ConcurrentQueue<NodeLine> lines = new();
     readonly Dictionary<HostedNode, int> suspicions = new();
-    readonly HashSet<string> announcedRemovals = new();
+    readonly HashSet<NodeId> announcedRemovals = new();
     readonly LinkedList<FeedEvent> feed = new();
     readonly int feedSize;
 
@@ -44,32 +44,33 @@ public sealed class ClusterModel
 
     void Take(NodeLine l)
     {
-        var t = l.Text;
         var who = l.Node.Label;
-        if (t.StartsWith("Registered;", StringComparison.Ordinal))
+        switch (l.Event)
         {
-            announcedRemovals.Remove(l.Node.Id.ToString());
-            Add(l.At, "registered", $"{who} registered (peer list: {t[(t.LastIndexOf(": ", StringComparison.Ordinal) + 2)..]})");
+            case Registered r:
+                announcedRemovals.Remove(l.Node.Id);
+                Add(l.At, "registered", $"{who} registered (peer list: {r.Peers} peers)");
+                break;
+            case RegisterCommitted c:
+                Add(l.At, "commit", $"{who} committed {c.Peer} with {c.Voters.Count}/{c.Seeds} votes");
+                break;
+            case Suspected x:
+                suspicions[l.Node] = suspicions.GetValueOrDefault(l.Node) + 1;
+                Add(l.At, "suspect", $"{who} suspects {x.Node}: {x.Evidence}");
+                break;
+            case PeerRemoved r when announcedRemovals.Add(r.Node):
+                Add(l.At, DeathReasons.IsDeparture(r.Reason) ? "left" : "dead", $"{r.Node} removed by the seeds ({r.Reason})");
+                break;
+            case Rejoining:
+                Add(l.At, "rejoin", $"{who} was removed while alive; registering again");
+                break;
+            case ShuttingDown:
+                Add(l.At, "stop", $"{who} shutting down");
+                break;
+            case RegistrationRejected or TransitionRefused:
+                Add(l.At, "error", $"{who}: {Shell.Hosting.EventText.Render(l.Event).Line}");
+                break;
         }
-        else if (t.StartsWith("REGISTER_COMMIT ", StringComparison.Ordinal) && t.Contains(" with ", StringComparison.Ordinal))
-            Add(l.At, "commit", $"{who} committed {Word(t, 1)} with {Word(t, 3)} votes");
-        else if (t.StartsWith("SUSPECT ", StringComparison.Ordinal))
-        {
-            suspicions[l.Node] = suspicions.GetValueOrDefault(l.Node) + 1;
-            Add(l.At, "suspect", $"{who} suspects {Word(t, 1).TrimEnd(':')}: {After(t, ": ").Split(';')[0]}");
-        }
-        else if (l.Node.Role == Role.Seed && t.StartsWith("DEAD_CONFIRMED ", StringComparison.Ordinal)
-                 && !t.Contains(" ignored", StringComparison.Ordinal) && announcedRemovals.Add(Word(t, 1)))
-        {
-            var reason = t.IndexOf('(') is var i and >= 0 && t.IndexOf(')', i) is var j and > 0 ? t[(i + 1)..j] : "removed";
-            Add(l.At, reason == "left" ? "left" : "dead", $"{Word(t, 1)} removed by the seeds ({reason})");
-        }
-        else if (t.StartsWith("DEAD_CONFIRMED ", StringComparison.Ordinal) && t.Contains("registering again", StringComparison.Ordinal))
-            Add(l.At, "rejoin", $"{who} was removed while alive; registering again");
-        else if (t == "Shutting down.")
-            Add(l.At, "stop", $"{who} shutting down");
-        else if (l.Level == Core.LogLevel.Error)
-            Add(l.At, "error", $"{who}: {t}");
     }
 
     void Add(DateTime at, string kind, string text)
@@ -115,13 +116,4 @@ public sealed class ClusterModel
     }
 
     static string Stopped(int code) => code == 0 ? "stopped" : $"failed (exit {code})";
-
-    static string Word(string text, int index)
-    {
-        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return index < words.Length ? words[index] : "";
-    }
-
-    static string After(string text, string marker) =>
-        text.IndexOf(marker, StringComparison.Ordinal) is var i and >= 0 ? text[(i + marker.Length)..] : text;
 }

@@ -89,7 +89,7 @@ public static class Replayer
     {
         output.WriteLine($"#{s.Step} {StateText.Time(s.Input.NowUs)} {StateText.Input(s.Input)} → {StateText.Effects(effects)} | {state}");
         foreach (var e in effects)
-            if (e is Log l) output.WriteLine($"    {StateText.Level(l.Level)}{l.Text}");
+            if (e is NodeEvent ev && EventText.Render(ev) is var (level, line)) output.WriteLine($"    {StateText.Level(level)}{line}");
     }
 
     static void PrintDifference(TextWriter output, EventLogStep s, Seq<Effect> recorded, Seq<Effect> replayed)

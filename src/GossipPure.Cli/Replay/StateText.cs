@@ -81,13 +81,13 @@ public static class StateText
 
     // ---- Effects ------------------------------------------------------------------------------------------
 
-    /// <summary>A step's effects in one line: counts by kind (the log lines themselves are printed under the step).</summary>
+    /// <summary>A step's effects in one line: counts by kind (the events themselves are printed under the step, as their lines).</summary>
     public static string Effects(Seq<Effect> effects)
     {
         if (effects.IsEmpty) return "nothing";
         var parts = new List<string>();
-        var logs = effects.Count(e => e is Log);
-        if (logs > 0) parts.Add(Count(logs, "log"));
+        var events = effects.Count(e => e is NodeEvent);
+        if (events > 0) parts.Add(Count(events, "event"));
         var sends = effects.OfType<Send>().ToList();
         if (sends.Count == 1) parts.Add($"1 send ({Core.Wire.TypeName(sends[0].Message)} to {sends[0].To})");
         else if (sends.Count > 1) parts.Add($"{sends.Count} sends ({Grouped(sends.Select(s => Core.Wire.TypeName(s.Message)))})");

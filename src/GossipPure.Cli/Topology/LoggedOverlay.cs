@@ -67,7 +67,7 @@ public static class LoggedOverlay
             list.Add(new Removal(atUs, dc.Incarnation, dc.Reason));
         }
         bool RemovedSince(NodeId peer, Func<Removal, bool> newer) =>
-            removals.TryGetValue(peer, out var list) && list.Any(r => r.Reason != "left" && newer(r));
+            removals.TryGetValue(peer, out var list) && list.Any(r => !DeathReasons.IsDeparture(r.Reason) && newer(r));
 
         var records = new List<PeerRecord>();
         var drawn = new SortedSet<NodeId>();

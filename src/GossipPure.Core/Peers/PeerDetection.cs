@@ -45,7 +45,7 @@ public static partial class PeerReducer
         // is judged over several intervals, so this costs the detector nothing).
         if (!w.IsSuspected && s.NowUs - w.LastHeardUs < s.Config.Options.HeartbeatIntervalMs * 100) return s;
         s = SetWatch(s, from, w with { LastHeardUs = s.NowUs });
-        return w.IsSuspected ? Revive(s, from, SuspicionTrigger.ProvenAlive, "it sent a message", fx) : s;
+        return w.IsSuspected ? Revive(s, from, SuspicionTrigger.ProvenAlive, new SuspicionDropped(from, DropCause.SentAMessage), fx) : s;
     }
 
     /// <summary>
@@ -80,11 +80,11 @@ public static partial class PeerReducer
         if (strength == Evidence.Weak && s.Health.IsLate) return s;   // this peer's own lateness, most likely: no accusation
         if (!Suspicion.Machine.CanFire(w.Phase, SuspicionTrigger.Evidence)) return s;   // under suspicion already
         if (!Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.Evidence, x, fx, out var suspected)) return s;
-        fx.Warn($"SUSPECT {x}: {evidence}; {(strength == Evidence.Strong ? "strong evidence: the seeds decide" : "weak evidence: asking witnesses")}");
+        fx.Add(new Suspected(x, evidence, strength == Evidence.Strong));
         w = w with { Phase = suspected, Evidence = evidence, Confirms = HashSet<NodeId>(), Denials = HashSet<NodeId>(), SinceUs = s.NowUs, Reports = 0 };
         // Suspected is not cut off: gossip and heartbeats still go to x. But gossip must not hang on a neighbour that
         // may be gone, so the minimum degree is made up from the peers not under suspicion while the decision is pending.
-        s = TopUp(SetWatch(s, x, w), $"{x} is suspected", fx);
+        s = TopUp(SetWatch(s, x, w), x, fx);
         if (strength == Evidence.Strong)
             return Report(s, x, SuspicionTrigger.NoWitnesses, fx);
 
@@ -99,20 +99,20 @@ public static partial class PeerReducer
 
         if (witnesses.IsEmpty)
         {
-            fx.Info($"No other peer can witness {x}: the seeds decide (they probe it before they vote)");
+            fx.Add(new NoWitnesses(x));
             return Report(SetWatch(s, x, w), x, SuspicionTrigger.NoWitnesses, fx);
         }
         var needed = witnesses.Count / 2 + 1;
         if (!Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.AskWitnesses, x, fx, out var confirming)) return SetWatch(s, x, w);
         w = w with { Phase = confirming, Witnesses = toHashSet(witnesses), Needed = needed };
-        fx.Info($"SUSPECT_REQUEST about {x} sent to {string.Join(", ", witnesses)} ({needed} of {witnesses.Count} confirmations needed)");
+        fx.Add(new WitnessesAsked(x, witnesses, needed));
         fx.SendAll(witnesses, new SuspectRequest(x));
         fx.Timer(WitnessTimer(x), s.Health.Stretch(o.WitnessTimeoutMs));
         return SetWatch(s, x, w);
     }
 
     /// <summary>Links to live peers until the neighbours not under suspicion reach the minimum degree.</summary>
-    static PeerState TopUp(PeerState s, string why, EffectList fx)
+    static PeerState TopUp(PeerState s, NodeId suspect, EffectList fx)
     {
         var missing = s.Config.Options.MinNeighbours - s.ActiveNeighbours.Count;
         if (missing <= 0 || s.Phase != PeerPhase.Registered) return s;
@@ -120,7 +120,7 @@ public static partial class PeerReducer
         var (picked, rng) = Overlay.PickPreferential(candidates, missing, s.Rng);
         s = s with { Rng = rng };
         if (picked.IsEmpty) return s;
-        fx.Info($"Below the minimum degree ({s.ActiveNeighbours.Count} neighbours not under suspicion < {s.Config.Options.MinNeighbours}; {why}): linking to {string.Join(", ", picked)} (preferential attachment)");
+        fx.Add(new DegreeToppedUp(s.ActiveNeighbours.Count, s.Config.Options.MinNeighbours, suspect, picked));
         foreach (var n in picked) s = Link(s, n, fx);
         return ReportDegree(s, fx);
     }
@@ -133,11 +133,11 @@ public static partial class PeerReducer
             || w.Confirms.Contains(witness) || w.Denials.Contains(witness))
             return s;
         w = r.Dead ? w with { Confirms = w.Confirms.Add(witness) } : w with { Denials = w.Denials.Add(witness) };
-        fx.Info($"SUSPECT_RESPONSE about {x} from {witness}: {(r.Dead ? "dead" : "alive")} ({r.Evidence}); {w.Confirms.Count}/{w.Needed} confirmations");
+        fx.Add(new WitnessAnswered(x, witness, r.Dead, r.Evidence, w.Confirms.Count, w.Needed));
         s = SetWatch(s, x, w);
         if (w.Confirms.Count >= w.Needed) return Report(s, x, SuspicionTrigger.Confirmed, fx);
         if (w.Denials.Count > w.Witnesses.Count - w.Needed)
-            return Revive(s, x, SuspicionTrigger.Refuted, $"{w.Denials.Count} of {w.Witnesses.Count} witnesses reached it", fx);
+            return Revive(s, x, SuspicionTrigger.Refuted, new SuspicionDropped(x, DropCause.WitnessesReachedIt, w.Denials.Count, w.Witnesses.Count), fx);
         return s;
     }
 
@@ -153,7 +153,7 @@ public static partial class PeerReducer
             fx.Timer(WitnessTimer(x), leftMs);
             return s;
         }
-        fx.Info($"Peer-level consensus on {x} incomplete ({w.Confirms.Count}/{w.Needed} confirmations, {w.Denials.Count} alive, the rest silent): the seeds decide");
+        fx.Add(new WitnessesInconclusive(x, w.Confirms.Count, w.Needed, w.Denials.Count));
         return Report(s, x, SuspicionTrigger.Inconclusive, fx);
     }
 
@@ -166,7 +166,7 @@ public static partial class PeerReducer
         if (!Suspicion.Machine.Fire(w.Phase, how, x, fx, out var reported)) return s;
         var report = ReportString(s, x);
         fx.Add(new CancelTimer(WitnessTimer(x)));
-        fx.Warn($"DEAD_REPORT sent to {s.Config.Seeds.Count} seeds: {report}");
+        fx.Add(new DeadReported(x, s.Config.Seeds.Count, report));
         fx.SendAll(s.Config.Seeds, new DeadReport(x, report));
         fx.Timer(ReportTimer(x), ReportBackoffMs(s.Config.Options, 0));
         return SetWatch(s, x, w with { Phase = reported, Reports = 1 });
@@ -182,18 +182,18 @@ public static partial class PeerReducer
         if (w.Phase != SuspicionPhase.Reported) return s;
         var report = ReportString(s, x);
         var nextMs = ReportBackoffMs(s.Config.Options, w.Reports);
-        fx.Warn($"DEAD_REPORT for {x} not confirmed yet; sent again (next in {nextMs}ms unless it shows life): {report}");
+        fx.Add(new DeadReportResent(x, nextMs, report));
         fx.SendAll(s.Config.Seeds, new DeadReport(x, report));
         fx.Timer(ReportTimer(x), nextMs);
         return SetWatch(s, x, w with { Reports = w.Reports + 1 });
     }
 
     /// <summary>The suspect is alive after all: drop the suspicion and restore the link (with the gossip it missed).</summary>
-    static PeerState Revive(PeerState s, NodeId x, SuspicionTrigger how, string why, EffectList fx)
+    static PeerState Revive(PeerState s, NodeId x, SuspicionTrigger how, SuspicionDropped why, EffectList fx)
     {
         var w = WatchOf(s, x);
         if (!Suspicion.Machine.Fire(w.Phase, how, x, fx, out var alive)) return s;
-        fx.Info($"Suspicion of {x} dropped: {why}");
+        fx.Add(why);
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new CancelTimer(ReportTimer(x)));
         s = SetWatch(s, x, Watch.AliveSince(s.NowUs) with { Phase = alive });
@@ -207,7 +207,7 @@ public static partial class PeerReducer
 
     static PeerState OnDeadRejected(PeerState s, NodeId seed, DeadRejected r, EffectList fx) =>
         !Suspicion.Machine.CanFire(WatchOf(s, r.Suspect).Phase, SuspicionTrigger.SeedsRejected) ? s :   // this peer's report was answered already
-        Revive(s, r.Suspect, SuspicionTrigger.SeedsRejected, $"the seeds found it alive ({r.Reason}, from {seed})", fx);
+        Revive(s, r.Suspect, SuspicionTrigger.SeedsRejected, new SuspicionDropped(r.Suspect, DropCause.SeedsFoundItAlive, Reason: r.Reason, Seed: seed), fx);
 
     // ---- Witness side: probes -------------------------------------------------------------------------------
 
@@ -246,11 +246,11 @@ public static partial class PeerReducer
         }
         if (verdict.Length > 0)
         {
-            fx.Info($"SUSPECT_REQUEST about {x} from {asker}: dead ({verdict})");
+            fx.Add(new WitnessVerdict(x, asker, verdict));
             fx.Send(asker, new SuspectResponse(x, true, verdict));
             return s;
         }
-        fx.Info($"SUSPECT_REQUEST about {x} from {asker}: probing {x}");
+        fx.Add(new WitnessProbing(x, asker));
         var table = Probing.Start(s.Det.Probes, x, asker, s.Det.NextNonce, s.NowUs, s.Config.Options, fx, timeoutMs: s.Health.Stretch(s.Config.Options.ProbeTimeoutMs));
         return s with { Det = s.Det with { Probes = table, NextNonce = s.Det.NextNonce + 1 } };
     }
@@ -270,7 +270,7 @@ public static partial class PeerReducer
         {
             // A late witness cannot tell a silent suspect from its own slowness: it gives no verdict (the asker's
             // witness wait then leaves the decision to the seeds, who probe for themselves).
-            fx.Info($"SUSPECT_RESPONSE about {x} withheld: no answer to PROBE within {windowMs}ms, but this peer is itself late (health {s.Health.Score}/{s.Config.Options.HealthMax})");
+            fx.Add(new WitnessWithheld(x, windowMs, s.Health.Score, s.Config.Options.HealthMax));
             return s with { Det = s.Det with { Probes = s.Det.Probes.Remove(x) } };
         }
         return ResolveProbe(s, x, dead: true, $"no answer to PROBE within {windowMs}ms", Evidence.Weak, fx);
@@ -287,7 +287,7 @@ public static partial class PeerReducer
         fx.Add(new CancelTimer(Probing.Timer(x)));
         foreach (var asker in probe.Map(p => p.Waiting).IfNone(Seq<NodeId>()).Distinct())
         {
-            fx.Info($"SUSPECT_RESPONSE about {x} to {asker}: {(dead ? "dead" : "alive")} ({evidence})");
+            fx.Add(new WitnessAnswerSent(x, asker, dead, evidence));
             fx.Send(asker, new SuspectResponse(x, dead, evidence));
         }
         s = s with { Det = s.Det with { Probes = s.Det.Probes.Remove(x) } };
@@ -338,13 +338,13 @@ public static partial class PeerReducer
         {
             case PingOutcome.Unavailable:
                 if (failures != PingUnavailable)
-                    fx.Warn($"ICMP echo to {r.Ip} is not available here ({r.Detail}); TCP and heartbeats still watch its peers");
+                    fx.Add(new PingUnavailable(r.Ip, r.Detail));
                 return WithPingFailures(s, r.Ip, PingUnavailable);
             case PingOutcome.Reply:
                 return WithPingFailures(s, r.Ip, 0);
         }
         failures = Math.Max(0, failures) + 1;
-        fx.Warn($"ICMP echo to {r.Ip} unanswered ({r.Detail}); {failures}/{s.Config.Options.PingFailures} failures");
+        fx.Add(new PingUnanswered(r.Ip, r.Detail, failures, s.Config.Options.PingFailures));
         if (failures < s.Config.Options.PingFailures) return WithPingFailures(s, r.Ip, failures);
         s = WithPingFailures(s, r.Ip, 0);
         foreach (var n in s.ActiveNeighbours.Filter(n => n.Ip == r.Ip))
@@ -360,7 +360,7 @@ public static partial class PeerReducer
     static PeerState OnLeave(PeerState s, NodeId from, EffectList fx)
     {
         if (!s.Neighbours.Contains(from)) return s;
-        fx.Info($"Neighbour {from} left (LEAVE)");
+        fx.Add(new NeighbourLeft(from));
         var o = s.Det;
         s = s with
         {
@@ -377,7 +377,7 @@ public static partial class PeerReducer
     {
         var x = dc.Node;
         if (!Quorum.IsReachedBy(s.Config.Seeds, dc.Voters))
-            return Warn(s, fx, $"DEAD_CONFIRMED {x} from {seed} ignored: {dc.Voters.Distinct().Count()} voters, quorum is {s.Config.Quorum}");
+            return Warn(s, fx, new ConfirmationIgnored(x, seed, dc.Voters.Distinct().Count(), s.Config.Quorum));
         if (x == s.Config.Self)
             return dc.Incarnation >= s.Incarnation ? Rejoin(s, seed, dc, fx) : s;   // else: about an earlier run of this address
         if (s.Det.Dead.Find(x).Map(inc => inc >= dc.Incarnation).IfNone(false)) return s;   // each seed sends it; the first one counts
@@ -398,7 +398,7 @@ public static partial class PeerReducer
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new CancelTimer(ReportTimer(x)));
         fx.Add(new Disconnect(x));
-        fx.Warn($"DEAD_CONFIRMED {x} ({dc.Reason}; {dc.Voters.Distinct().Count()}/{s.Config.Seeds.Count} seed votes, from {seed}): purged{(wasNeighbour ? $", degree now {s.Neighbours.Count}" : "")}");
+        fx.Add(new Purged(x, dc.Reason, dc.Incarnation, dc.Voters, s.Config.Seeds.Count, seed, wasNeighbour, s.Neighbours.Count));
         return RepairAfterLoss(s, wasNeighbour, dc.Rendezvous, fx);
     }
 
@@ -408,7 +408,7 @@ public static partial class PeerReducer
     /// </summary>
     static PeerState Rejoin(PeerState s, NodeId seed, DeadConfirmed dc, EffectList fx)
     {
-        fx.Warn($"DEAD_CONFIRMED {s.Config.Self} names this peer ({dc.Reason}, from {seed}): registering again as a new incarnation");
+        fx.Add(new Rejoining(s.Config.Self, dc.Reason, seed, dc.Incarnation));
         foreach (var n in s.Neighbours.OrderBy(n => n)) fx.Add(new Disconnect(n));
         s = s with
         {
@@ -432,7 +432,7 @@ public static partial class PeerReducer
         foreach (var r in rendezvous)
             if (r != s.Config.Self && !s.Neighbours.Contains(r) && !s.Det.IsDead(r))
             {
-                fx.Info($"Linking to rendezvous peer {r} (named by the seeds) so the overlay stays connected");
+                fx.Add(new RendezvousLinked(r));
                 s = Link(s, r, fx);
             }
         var missing = s.Config.Options.MinNeighbours - s.Neighbours.Count;
@@ -443,7 +443,7 @@ public static partial class PeerReducer
             s = s with { Rng = rng };
             if (!picked.IsEmpty)
             {
-                fx.Info($"Below the minimum degree ({s.Neighbours.Count} < {s.Config.Options.MinNeighbours}): linking to {string.Join(", ", picked)} (preferential attachment)");
+                fx.Add(new DegreeRepaired(s.Neighbours.Count, s.Config.Options.MinNeighbours, picked));
                 foreach (var n in picked) s = Link(s, n, fx);
             }
         }

@@ -33,7 +33,7 @@ public static partial class PeerReducer
         {
             if (p.Held.Count >= HeldLimit)
             {
-                fx.Add(new Log(LogLevel.Debug, $"{Wire.TypeName(m)} from {from} dropped: {HeldLimit} messages already wait for its membership check"));
+                fx.Add(new MessageDropped(Wire.TypeName(m), from, DroppedBecause.HeldFull, HeldLimit));
                 return s;
             }
             return s with { Pending = s.Pending.SetItem(from, p with { Held = p.Held.Enqueue(m) }) };
@@ -41,27 +41,27 @@ public static partial class PeerReducer
         if (m is Leave or Heartbeat) return s;   // nothing to take from a stranger that is going, or just alive
         if (s.Pending.Count >= PendingLimit)
         {
-            fx.Add(new Log(LogLevel.Debug, $"{Wire.TypeName(m)} from {from} dropped: {PendingLimit} membership checks under way"));
+            fx.Add(new MessageDropped(Wire.TypeName(m), from, DroppedBecause.ChecksFull, PendingLimit));
             return s;
         }
         var pending = new PendingMember(HashSet<NodeId>(), Que<Message>.Empty.Enqueue(m));
-        return AskSeed(s with { Pending = s.Pending.AddOrUpdate(from, pending) }, from, $"{Wire.TypeName(m)} from {from}, which is not on this peer's list", fx);
+        return AskSeed(s with { Pending = s.Pending.AddOrUpdate(from, pending) }, from, QueryBecause.Stranger, Wire.TypeName(m), null, fx);
     }
 
     /// <summary>Sends MEMBER_QUERY about <paramref name="x"/> to a seed not yet asked, or gives up when none is left.</summary>
-    static PeerState AskSeed(PeerState s, NodeId x, string why, EffectList fx)
+    static PeerState AskSeed(PeerState s, NodeId x, QueryBecause why, string? message, NodeId? answeredBy, EffectList fx)
     {
         var p = s.Pending[x];
         var untried = s.Config.Seeds.Filter(seed => !p.Asked.Contains(seed));
         if (untried.IsEmpty)
         {
-            fx.Warn($"{x} is not a registered peer (no seed of {p.Asked.Count} asked knows it): {p.Held.Count} messages from it dropped");
+            fx.Add(new StrangerRefused(x, p.Asked.Count, p.Held.Count));
             fx.Add(new CancelTimer(MemberTimer(x)));
             return s with { Pending = s.Pending.Remove(x) };
         }
         var (pick, rng) = s.Rng.Sample(untried, 1);
         var seed = pick.Head;
-        fx.Info($"{why}: MEMBER_QUERY sent to {seed}");
+        fx.Add(new MemberQuerySent(x, seed, why, message, answeredBy));
         fx.Send(seed, new MemberQuery(x));
         fx.Timer(MemberTimer(x), s.Config.Options.ProbeTimeoutMs * 3);
         return s with { Rng = rng, Pending = s.Pending.SetItem(x, p with { Asked = p.Asked.TryAdd(seed) }) };
@@ -69,15 +69,15 @@ public static partial class PeerReducer
 
     static PeerState OnMemberTimer(PeerState s, NodeId x, EffectList fx)
     {
-        return s.Pending.ContainsKey(x) ? AskSeed(s, x, $"no MEMBER_ANSWER about {x} in time", fx) : s;
+        return s.Pending.ContainsKey(x) ? AskSeed(s, x, QueryBecause.NoAnswer, null, null, fx) : s;
     }
 
     static PeerState OnMemberAnswer(PeerState s, NodeId seed, MemberAnswer a, EffectList fx)
     {
         if (s.Pending.Find(a.Node).Case is not PendingMember p || !p.Asked.Contains(seed)) return s;
-        if (!a.Member) return AskSeed(s, a.Node, $"MEMBER_ANSWER from {seed}: {a.Node} is not on its list", fx);
+        if (!a.Member) return AskSeed(s, a.Node, QueryBecause.NotOnList, null, seed, fx);
         fx.Add(new CancelTimer(MemberTimer(a.Node)));
-        fx.Info($"MEMBER_ANSWER from {seed}: {a.Node} is registered (incarnation {a.Incarnation}); taking its {p.Held.Count} held messages");
+        fx.Add(new MemberConfirmed(seed, a.Node, a.Incarnation, p.Held.Count));
         s = s with
         {
             Pending = s.Pending.Remove(a.Node),

@@ -31,7 +31,7 @@ public static partial class PeerReducer
             Disconnected d => OnDisconnected(s, d, fx),
             TimerFired t => OnTimer(s, t, fx),
             PingResult p => OnPingResult(s, p, fx),
-            BadFrame b => Warn(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
+            BadFrame b => Warn(s, fx, new FrameRefused(b.Remote, b.Reason)),
             ShutdownRequested => OnShutdown(s, fx),
             _ => s,   // HealthSample: Observe has taken it
         };
@@ -40,12 +40,12 @@ public static partial class PeerReducer
         return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects) { Transitions = fx.Transitions() };
     }
 
-    static PeerState Warn(PeerState s, EffectList fx, string line) { fx.Warn(line); return s; }
+    static PeerState Warn(PeerState s, EffectList fx, NodeEvent e) { fx.Add(e); return s; }
 
     static PeerState OnStarted(PeerState s, Started st, EffectList fx)
     {
         var c = s.Config;
-        fx.Info($"Peer {c.Self} started; {c.Seeds.Count} seeds in config, quorum {c.Quorum}");
+        fx.Add(new NodeStarted(Role.Peer, c.Self, c.Seeds.Count, c.Quorum));
         return StartRound(s with { Phase = PeerPhase.Registering, Rng = new Rng(st.RandomSeed), Incarnation = st.NowUs }, 0, fx);
     }
 
@@ -54,12 +54,12 @@ public static partial class PeerReducer
         if (s.Phase == PeerPhase.Registered)
         {
             // A departure, not a crash: neighbours drop the link quietly and the seeds remove this peer at once.
-            fx.Info($"LEAVE sent to {s.Neighbours.Count} neighbours and {s.Config.Seeds.Count} seeds");
+            fx.Add(new LeaveSent(s.Neighbours.Count, s.Config.Seeds.Count));
             fx.SendAll(toSeq(s.Neighbours.OrderBy(n => n).ToArray()), new Leave());
             fx.SendAll(s.Config.Seeds, new Leave());
         }
-        fx.Info($"Gossip made {s.Made}, received first-time {s.FirstTime}, duplicates dropped {s.Duplicates}, stale dropped {s.Stale}; degree {s.Neighbours.Count}");
-        fx.Info("Shutting down.");
+        fx.Add(new GossipTotals(s.Made, s.FirstTime, s.Duplicates, s.Stale, s.Neighbours.Count));
+        fx.Add(new ShuttingDown());
         fx.Add(new Stop(0));
         return s with { Phase = PeerPhase.Stopped };
     }
@@ -74,7 +74,7 @@ public static partial class PeerReducer
     {
         var c = s.Config;
         var (asked, rng) = s.Rng.Sample(c.Seeds, c.Quorum);
-        fx.Info($"REGISTER_REQUEST sent to {string.Join(", ", asked)} (attempt {attempt + 1})");
+        fx.Add(new RegisterRequestSent(asked, attempt + 1));
         foreach (var seed in asked) fx.Send(seed, new RegisterRequest(s.Incarnation));
         fx.Timer(RegisterTimer, Backoff(c.Options, attempt));
         return s with { Rng = rng, Round = Round.First with { Attempt = attempt, Asked = toHashSet(asked) } };
@@ -90,20 +90,20 @@ public static partial class PeerReducer
     {
         if (s.Phase != PeerPhase.Registering || !s.Round.Asked.Contains(seed) || s.Round.Failed.Contains(seed)) return s;
         var round = s.Round with { Failed = s.Round.Failed.TryAdd(seed) };
-        fx.Warn($"Seed {seed} unreachable: {reason}");
+        fx.Add(new SeedUnreachable(seed, reason, null));
         // Ask a seed not tried in this round instead, while one is left.
         var untried = s.Config.Seeds.Filter(x => !round.Asked.Contains(x));
         if (!untried.IsEmpty)
         {
             var (pick, rng) = s.Rng.Sample(untried, 1);
             var other = pick.Head;
-            fx.Info($"REGISTER_REQUEST sent to {other} (instead of {seed})");
+            fx.Add(new RegisterRequestRedirected(other, seed));
             fx.Send(other, new RegisterRequest(s.Incarnation));
             return s with { Rng = rng, Round = round with { Asked = round.Asked.TryAdd(other) } };
         }
         var reachable = s.Config.Seeds.Count - round.Failed.Count;
         if (reachable < s.Config.Quorum)
-            fx.Warn($"No quorum reachable: {reachable} of {s.Config.Seeds.Count} seeds answer, {s.Config.Quorum} needed; retrying in {Backoff(s.Config.Options, round.Attempt)}ms");
+            fx.Add(new NoQuorumReachable(reachable, s.Config.Seeds.Count, s.Config.Quorum, Backoff(s.Config.Options, round.Attempt)));
         return s with { Round = round };
     }
 
@@ -117,9 +117,8 @@ public static partial class PeerReducer
     static PeerState OnPeerList(PeerState s, NodeId seed, PeerList list, EffectList fx)
     {
         var entries = list.Peers.Filter(e => e.Node != s.Config.Self);
-        var line = $"PEER_LIST from {seed}: [{string.Join(", ", entries.Map(e => $"{e.Node} (degree {e.Degree})"))}]";
         // The registration lists are news; a refresh is detail (file only).
-        fx.Add(new Log(s.Phase == PeerPhase.Registering ? LogLevel.Info : LogLevel.Debug, line));
+        fx.Add(new PeerListReceived(seed, entries, s.Phase == PeerPhase.Registering));
         if (s.Phase == PeerPhase.Registering)
         {
             if (!s.Round.Asked.Contains(seed)) return s;
@@ -137,7 +136,7 @@ public static partial class PeerReducer
         var known = s.Round.Lists.Values.Fold(HashMap<NodeId, int>(), (acc, list) =>
             list.Fold(acc, (a, e) => a.AddOrUpdate(e.Node, Math.Max(e.Degree, a.Find(e.Node).IfNone(0)))));
         fx.Add(new CancelTimer(RegisterTimer));
-        fx.Info($"Registered; peer list is the union of {s.Round.Lists.Count} seeds' lists: {known.Count} peers");
+        fx.Add(new Registered(s.Round.Lists.Count, known.Count));
         s = s with { Phase = PeerPhase.Registered, Known = known };
         fx.Timer(GossipTimer, c.Options.GossipIntervalMs);
         StartDetectionTimers(c.Options, fx);
@@ -145,12 +144,12 @@ public static partial class PeerReducer
         {
             // The first peer: others will link to it. (Peers that register at the same moment may not see each
             // other; the seeds bridge such parts of the overlay, see SeedOverlay.)
-            fx.Info("No other peer registered yet: waiting for neighbours to link to this peer");
+            fx.Add(new FirstPeer());
             return ReportDegree(s, fx);
         }
         var (picked, rng) = Overlay.ChooseNeighbours(c.Options, s.KnownEntries, s.Rng);
         s = s with { Rng = rng };
-        fx.Info($"Neighbours chosen ({picked.Count} of {known.Count}, preferential attachment): [{string.Join(", ", picked.Map(n => $"{n} (degree {known[n]})"))}]");
+        fx.Add(new NeighboursChosen(picked.Map(n => new PeerEntry(n, known[n])), known.Count));
         foreach (var n in picked) s = Link(s, n, fx);
         return ReportDegree(s, fx);
     }
@@ -159,7 +158,7 @@ public static partial class PeerReducer
     static PeerState OnBridge(PeerState s, NodeId seed, Bridge b, EffectList fx)
     {
         if (s.Phase != PeerPhase.Registered || b.Target == s.Config.Self || s.Neighbours.Contains(b.Target) || s.Det.IsDead(b.Target)) return s;
-        fx.Info($"BRIDGE from {seed}: linking to {b.Target} to join a part of the overlay this peer was cut off from");
+        fx.Add(new BridgeReceived(seed, b.Target));
         return ReportDegree(Link(s, b.Target, fx), fx);
     }
 
@@ -205,23 +204,23 @@ public static partial class PeerReducer
             Heartbeat or ProbeAck or Leave or Probe or SuspectRequest or SuspectResponse => OnDetectionMessage(s, from, message, fx),
             LinkRequest l => OnLinkRequest(s, from, l.Incarnation, fx),
             Gossip g => OnGossip(s, from, g, fx),
-            var m => Warn(s, fx, $"{Wire.TypeName(m)} from {from} ignored: not a peer message"),
+            var m => Warn(s, fx, new MessageIgnored(Wire.TypeName(m), from, IgnoredBecause.NotAPeerMessage)),
         };
     }
 
     static PeerState OnRejected(PeerState s, NodeId seed, RegisterRejected rej, EffectList fx)
     {
         if (s.Phase != PeerPhase.Registering) return s;
-        fx.Error($"REGISTER_REJECTED by {seed}: {rej.Reason}; this peer cannot join and stops");
+        fx.Add(new RegistrationRejected(seed, rej.Reason));
         fx.Add(new Stop(3));
         return s with { Phase = PeerPhase.Stopped };
     }
 
     static PeerState OnLinkRequest(PeerState s, NodeId from, long incarnation, EffectList fx)
     {
-        if (from == s.Config.Self || s.Config.IsSeed(from)) return Warn(s, fx, $"LINK_REQUEST from {from} ignored");
+        if (from == s.Config.Self || s.Config.IsSeed(from)) return Warn(s, fx, new MessageIgnored("LINK_REQUEST", from, IgnoredBecause.FromSelfOrSeed));
         if (s.Det.Dead.Find(from).Map(inc => inc >= incarnation).IfNone(false))
-            return Warn(s, fx, $"LINK_REQUEST from {from} ignored: that incarnation was confirmed dead");
+            return Warn(s, fx, new MessageIgnored("LINK_REQUEST", from, IgnoredBecause.IncarnationDead));
         // A newer incarnation than any removed one: it (re)joined. Remember it, so a late removal of an older run
         // of this address does not drop this one.
         s = s with { Det = s.Det with { Dead = s.Det.Dead.Remove(from), Incarnations = s.Det.Incarnations.AddOrUpdate(from, incarnation) } };
@@ -234,7 +233,7 @@ public static partial class PeerReducer
             Known = s.Known.AddOrUpdate(from, s.Known.Find(from).IfNone(1)),
             Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(from, Watch.AliveSince(s.NowUs)) },
         };
-        fx.Info($"Neighbour added: {from} linked to this peer (degree now {s.Neighbours.Count})");
+        fx.Add(new NeighbourAdded(from, s.Neighbours.Count));
         foreach (var g in s.Backlog) fx.Send(from, g);
         return ReportDegree(s, fx);
     }
@@ -270,8 +269,6 @@ public static partial class PeerReducer
         return null;
     }
 
-    static string Clip(string body) => body.Length <= 80 ? body : body[..80] + "…";
-
     /// <summary>Reads the <c>&lt;seconds&gt;[.&lt;fraction&gt;]</c> before the first ':' of a gossip body as µs since the epoch.</summary>
     public static bool TryParseTimestamp(string body, out long unixUs)
     {
@@ -305,7 +302,7 @@ public static partial class PeerReducer
         var no = s.Made + 1;
         var g = new Gossip(s.Config.Self, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
         var to = toSeq(s.NeighbourArray());   // suspects too: a suspicion is a question, not a verdict
-        fx.Info(GossipLines.Made(g, to.Count));
+        fx.Add(new GossipMade(g.Origin, g.Body, to.Count));
         foreach (var n in to) fx.Send(n, g);
         if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
         return Remember(s, g, g.Digest) with { Made = no };
@@ -327,10 +324,10 @@ public static partial class PeerReducer
         if (Staleness(s, g) is { } why)
         {
             // Detail, not news: a replay of old gossip can be long, and each frame of it gets only this line.
-            fx.Add(new Log(LogLevel.Debug, $"GOSSIP '{Clip(g.Body)}' from {from} origin {g.Origin} dropped: {why}"));
+            fx.Add(new GossipStale(g.Origin, g.Body, from, why));
             return s with { Stale = s.Stale + 1 };
         }
-        fx.Info(GossipLines.FirstTime(g, from));
+        fx.Add(new GossipReceived(g.Origin, g.Body, from));
         foreach (var n in s.NeighbourArray()) if (n != from) fx.Send(n, g);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }

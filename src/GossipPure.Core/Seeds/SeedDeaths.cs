@@ -14,7 +14,7 @@ public static partial class SeedReducer
 
     static SeedState OnDeadReport(SeedState s, NodeId reporter, DeadReport r, EffectList fx)
     {
-        fx.Info($"DEAD_REPORT from {reporter}: {r.Report}");
+        fx.Add(new DeadReportReceived(reporter, r.Suspect, r.Report));
         // Only a member may report: a removed peer still reporting never heard of its own removal (it was cut off);
         // it gets its tombstone again so it rejoins. A stranger gets nothing.
         if (!s.Peers.ContainsKey(reporter))
@@ -22,29 +22,29 @@ public static partial class SeedReducer
             foreach (var tomb in s.Removed.Find(reporter))
             {
                 fx.Send(reporter, tomb);
-                return Reject(s, fx, $"DEAD_REPORT from removed {reporter} ignored: DEAD_CONFIRMED sent to it again");
+                return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.ReporterRemoved));
             }
-            return Reject(s, fx, $"DEAD_REPORT from {reporter} ignored: not a registered peer");
+            return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.ReporterNotRegistered));
         }
         // Removed already: the reporter missed the certificate (every copy lost), so it gets it again.
         foreach (var tomb in s.Removed.Find(r.Suspect))
         {
             fx.Send(reporter, tomb);
-            return Reject(s, fx, $"DEAD_REPORT about removed {r.Suspect} from {reporter}: DEAD_CONFIRMED sent to it again");
+            return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.SuspectRemoved));
         }
         if (!s.Peers.ContainsKey(r.Suspect))
-            return Reject(s, fx, $"DEAD_REPORT about {r.Suspect} ignored: it is not in the peer list");
+            return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.SuspectNotListed));
         if (r.Suspect == reporter)
-            return Reject(s, fx, $"DEAD_REPORT from {reporter} about itself ignored");
-        return ProposeRemoval(s, r.Suspect, "crashed", reporter, fx);
+            return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.AboutItself));
+        return ProposeRemoval(s, r.Suspect, DeathReasons.Crashed, reporter, fx);
     }
 
     static SeedState OnLeave(SeedState s, NodeId peer, EffectList fx)
     {
         if (!s.Peers.ContainsKey(peer)) return s;
-        fx.Info($"LEAVE from {peer}: it is shutting down");
+        fx.Add(new LeaveReceived(peer));
         s = s with { Left = s.Left.TryAdd(peer) };
-        return ProposeRemoval(s, peer, "left", peer, fx);
+        return ProposeRemoval(s, peer, DeathReasons.Left, peer, fx);
     }
 
     static SeedState ProposeRemoval(SeedState s, NodeId x, string reason, NodeId reporter, EffectList fx)
@@ -56,12 +56,12 @@ public static partial class SeedReducer
             var d = existing.IfNone(() => throw new InvalidOperationException());
             return s with { Deaths = s.Deaths.SetItem(x, d with { Reporters = d.Reporters.TryAdd(reporter) }) };
         }
-        if (existing.Case is DeathRecord { Phase: DeathPhase.Rejected } rejected && reason != "left"
+        if (existing.Case is DeathRecord { Phase: DeathPhase.Rejected } rejected && !DeathReasons.IsDeparture(reason)
             && s.NowUs - rejected.DecidedUs < s.Config.Options.DeadHoldoffMs * 1000)
         {
             // Found alive moments ago: the reporter gets that answer, and no new vote starts (a storm of reports about
             // one node costs one vote per DeadHoldoffMs, not one per report).
-            fx.Add(new Log(LogLevel.Debug, $"DEAD_REPORT about {x} from {reporter} merged: the seeds found it alive {(s.NowUs - rejected.DecidedUs) / 1000}ms ago ({rejected.LastEvidence})"));
+            fx.Add(new DeadReportMerged(x, reporter, (s.NowUs - rejected.DecidedUs) / 1000, rejected.LastEvidence));
             if (reporter != s.Config.Self) fx.Send(reporter, new DeadRejected(x, rejected.LastEvidence));
             return s;
         }
@@ -72,7 +72,7 @@ public static partial class SeedReducer
         var incarnation = s.Peers.Find(x).Map(r => r.Incarnation).IfNone(0);
         var record = new DeathRecord(x, phase, id, reason, incarnation, HashSet<NodeId>(), HashSet<NodeId>(), HashSet(reporter), "");
         s = s with { ProposalSeq = seq, Deaths = s.Deaths.AddOrUpdate(x, record) };
-        fx.Info($"DEAD_PROPOSAL {id} for {x} ({reason}) sent to {c.OtherSeeds.Count} seeds");
+        fx.Add(new DeadProposed(id, x, reason, incarnation, reporter, c.OtherSeeds.Count));
         fx.SendAll(c.OtherSeeds, new DeadProposal(x, id, reason, incarnation));
         fx.Timer(DeathTimer(x), c.Options.ProposalTimeoutMs);
         return Ballot(s, x, new BallotRef(c.Self, id), fx);
@@ -80,7 +80,7 @@ public static partial class SeedReducer
 
     static SeedState OnDeadProposal(SeedState s, NodeId proposer, DeadProposal p, EffectList fx)
     {
-        fx.Info($"DEAD_PROPOSAL {p.ProposalId} for {p.Suspect} ({p.Reason}) from {proposer}");
+        fx.Add(new DeadProposalReceived(p.ProposalId, p.Suspect, p.Reason, proposer));
         var ballot = new BallotRef(proposer, p.ProposalId);
         // The proposal is about an incarnation this seed already knows was replaced by a restart: that one is alive.
         if (s.Peers.Find(p.Suspect).Map(r => r.Incarnation > p.Incarnation).IfNone(false))
@@ -101,7 +101,7 @@ public static partial class SeedReducer
     static SeedState CastVote(SeedState s, NodeId x, BallotRef ballot, bool yes, string evidence, EffectList fx)
     {
         if (ballot.Proposer == s.Config.Self) return TallyDeath(s, s.Config.Self, x, ballot.ProposalId, yes, evidence, fx);
-        fx.Info($"DEAD_VOTE {(yes ? "yes" : "no")} on {ballot.ProposalId} for {x} ({evidence}) sent to {ballot.Proposer}");
+        fx.Add(new DeadVoteSent(ballot.ProposalId, x, yes, evidence, ballot.Proposer));
         fx.Send(ballot.Proposer, new DeadVote(x, ballot.ProposalId, yes, evidence));
         return s;
     }
@@ -130,8 +130,8 @@ public static partial class SeedReducer
     {
         if (!s.Peers.ContainsKey(node) || s.Left.Contains(node) || ConnectionEvidence.IsWeak(reason)) return s;
         if (s.Deaths.Find(node).Map(d => d.Phase == DeathPhase.Proposed).IfNone(false)) return s;   // a vote is under way
-        fx.Info($"Connection from registered peer {node} lost ({reason}): asking the seeds whether it is alive");
-        return ProposeRemoval(s, node, "crashed", s.Config.Self, fx);
+        fx.Add(new PeerConnectionLost(node, reason));
+        return ProposeRemoval(s, node, DeathReasons.Crashed, s.Config.Self, fx);
     }
 
     static SeedState OnPeerUnreachable(SeedState s, NodeId node, string reason, string evidence, EffectList fx)
@@ -156,7 +156,7 @@ public static partial class SeedReducer
     {
         fx.Add(new CancelTimer(Probing.Timer(x)));
         foreach (var ballot in p.Waiting.Distinct())
-            fx.Warn($"DEAD_VOTE withheld on {ballot.ProposalId} for {x}: no answer to PROBE within {windowMs}ms, but this seed is itself late (health {s.Health.Score}/{s.Config.Options.HealthMax})");
+            fx.Add(new DeadVoteWithheld(ballot.ProposalId, x, windowMs, s.Health.Score, s.Config.Options.HealthMax));
         return s with { Probes = s.Probes.Remove(x) };
     }
 
@@ -170,7 +170,7 @@ public static partial class SeedReducer
         var d = found.IfNone(() => throw new InvalidOperationException());
         d = yes ? d with { Yes = d.Yes.TryAdd(voter), LastEvidence = evidence } : d with { No = d.No.TryAdd(voter), LastEvidence = evidence };
         var c = s.Config;
-        fx.Info($"DEAD_VOTE {(yes ? "yes" : "no")} on {proposalId} for {x} from {voter} ({evidence}); {d.Yes.Count}/{c.Seeds.Count} yes, quorum {c.Quorum}");
+        fx.Add(new DeadVoteCounted(proposalId, x, voter, yes, evidence, d.Yes.Count, c.Seeds.Count, c.Quorum));
         s = s with { Deaths = s.Deaths.SetItem(x, d) };
         if (d.Yes.Count >= c.Quorum)
         {
@@ -180,13 +180,13 @@ public static partial class SeedReducer
             s = s with { Deaths = s.Deaths.SetItem(x, d with { Phase = confirmedPhase }) };
             var confirmed = new DeadConfirmed(x, voters, d.Reason, Rendezvous(s, x), d.Incarnation);
             fx.SendAll(c.OtherSeeds, confirmed);
-            return Remove(Tombstone(s, confirmed), confirmed, $"with {voters.Count}/{c.Seeds.Count} votes ({string.Join(", ", voters)}); proposal {proposalId}", fx);
+            return Remove(Tombstone(s, confirmed), confirmed, RemovedBy.Vote, proposalId, null, fx);
         }
         if (d.No.Count > c.Seeds.Count - c.Quorum)
         {
             if (!DeathVote.Machine.Fire(d.Phase, DeathTrigger.QuorumImpossible, x, fx, out var rejectedPhase)) return s;
             fx.Add(new CancelTimer(DeathTimer(x)));
-            fx.Warn($"DEAD_REJECTED {x}: {d.No.Count}/{c.Seeds.Count} seeds found it alive ({evidence}); it stays");
+            fx.Add(new DeadVotedDown(x, d.No.Count, c.Seeds.Count, evidence));
             foreach (var r in d.Reporters.Filter(r => r != x && r != c.Self).OrderBy(r => r)) fx.Send(r, new DeadRejected(x, evidence));
             return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = rejectedPhase, DecidedUs = s.NowUs }) };
         }
@@ -196,12 +196,12 @@ public static partial class SeedReducer
     static SeedState OnDeadConfirmed(SeedState s, NodeId from, DeadConfirmed c, EffectList fx)
     {
         if (!Quorum.IsReachedBy(s.Config.Seeds, c.Voters))
-            return Reject(s, fx, $"DEAD_CONFIRMED {c.Node} from {from} ignored: {c.Voters.Distinct().Count()} voters, quorum is {s.Config.Quorum}");
+            return Reject(s, fx, new ConfirmationIgnored(c.Node, from, c.Voters.Distinct().Count(), s.Config.Quorum));
         var present = s.Peers.Find(c.Node).Map(r => r.Incarnation <= c.Incarnation).IfNone(false);
         s = Tombstone(s, c);
         if (!present) return s;   // already removed, or a newer incarnation stands: idempotent
         fx.Add(new CancelTimer(DeathTimer(c.Node)));
-        return Remove(s, c, $"learned from {from} ({c.Voters.Distinct().Count()}/{s.Config.Seeds.Count} votes)", fx);
+        return Remove(s, c, RemovedBy.Confirmation, null, from, fx);
     }
 
     /// <summary>Where the former neighbours of <paramref name="x"/> reconnect: the live peer of highest degree (lowest address on a tie).</summary>
@@ -215,7 +215,7 @@ public static partial class SeedReducer
             : s with { Removed = s.Removed.AddOrUpdate(c.Node, c with { Rendezvous = None }) };
 
     /// <summary>Takes a confirmed node out of the peer list and tells every peer (each seed does, so none is missed).</summary>
-    static SeedState Remove(SeedState s, DeadConfirmed c, string how, EffectList fx)
+    static SeedState Remove(SeedState s, DeadConfirmed c, RemovedBy how, string? proposalId, NodeId? from, EffectList fx)
     {
         var x = c.Node;
         // A vote still open (or lost or timed out) here is decided by the certificate; the record then leaves the table.
@@ -229,7 +229,7 @@ public static partial class SeedReducer
             Registrations = s.Registrations.Remove(x),
             Left = s.Left.Remove(x),
         };
-        fx.Warn($"DEAD_CONFIRMED {x} ({c.Reason}) {how}; peer list now {s.Peers.Count}");
+        fx.Add(new PeerRemoved(x, c.Reason, c.Incarnation, c.Voters, s.Config.Seeds.Count, how, proposalId, from, s.Peers.Count));
         fx.SendAll(toSeq(s.Peers.Keys.OrderBy(n => n).ToArray()), c);
         // The removed node too: if it is alive after all (it hung, or was cut off), it learns it must register again.
         fx.Send(x, c);
@@ -262,7 +262,7 @@ public static partial class SeedReducer
         if (found.IsNone) return s;
         var d = found.IfNone(() => throw new InvalidOperationException());
         var c = s.Config;
-        fx.Warn($"DEAD_TIMEOUT {d.ProposalId} for {x}: {d.Yes.Count}/{c.Seeds.Count} yes votes, quorum {c.Quorum} not reached; no quorum of seeds is reachable, waiting for the next report");
+        fx.Add(new DeadTimedOut(d.ProposalId, x, d.Yes.Count, c.Seeds.Count, c.Quorum));
         if (!DeathVote.Machine.Fire(d.Phase, DeathTrigger.Expire, x, fx, out var timedOut)) return s;
         return s with { Deaths = s.Deaths.SetItem(x, d with { Phase = timedOut }) };
     }

@@ -26,7 +26,7 @@ public static partial class SeedReducer
             var head = part[0];
             // A link takes a moment to show up in the reports: give each bridge two checks to take effect.
             if (s.BridgedUs.Find(head).Map(at => s.NowUs - at < 2 * o.OverlayCheckMs * 1000).IfNone(false)) continue;
-            fx.Warn($"OVERLAY in {parts.Count} parts: bridging the part of {part.Count} peers around {head} to {target} (degree {s.DegreeOf(target)})");
+            fx.Add(new OverlayBridged(parts.Count, part.Count, head, target, s.DegreeOf(target)));
             fx.Send(head, new Bridge(target));
             s = s with { BridgedUs = s.BridgedUs.AddOrUpdate(head, s.NowUs) };
         }

@@ -26,7 +26,7 @@ public static partial class SeedReducer
             Disconnected d => OnPeerDisconnected(s, d.Node, d.Reason, fx),
             TimerFired t => OnTimer(s, t.Key, fx),
             Received r => OnMessage(s, r.From, r.Message, fx),
-            BadFrame b => Reject(s, fx, $"Bad frame from {b.Remote}: {b.Reason}; connection dropped"),
+            BadFrame b => Reject(s, fx, new FrameRefused(b.Remote, b.Reason)),
             ShutdownRequested => OnShutdown(s, fx),
             _ => s,   // HealthSample: Observe has taken it
         };
@@ -35,12 +35,12 @@ public static partial class SeedReducer
         return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects) { Transitions = fx.Transitions() };
     }
 
-    static SeedState Reject(SeedState s, EffectList fx, string line) { fx.Warn(line); return s; }
+    static SeedState Reject(SeedState s, EffectList fx, NodeEvent e) { fx.Add(e); return s; }
 
     static SeedState OnStarted(SeedState s, EffectList fx)
     {
         var c = s.Config;
-        fx.Info($"Seed {c.Self} started; {c.Seeds.Count} seeds in config, quorum {c.Quorum}");
+        fx.Add(new NodeStarted(Role.Seed, c.Self, c.Seeds.Count, c.Quorum));
         foreach (var other in c.OtherSeeds) fx.Add(new Connect(other));
         fx.Timer(OverlayTimer, c.Options.OverlayCheckMs);
         fx.Timer(SyncTimer, c.Options.SeedSyncMs);
@@ -49,15 +49,15 @@ public static partial class SeedReducer
 
     static SeedState OnShutdown(SeedState s, EffectList fx)
     {
-        fx.Info($"Peer list at shutdown: {s.Peers.Count} peers");
-        fx.Info("Shutting down.");
+        fx.Add(new PeerListAtShutdown(s.Peers.Count));
+        fx.Add(new ShuttingDown());
         fx.Add(new Stop(0));
         return s with { Running = false };
     }
 
     static SeedState OnSeedUp(SeedState s, NodeId seed, EffectList fx)
     {
-        fx.Info($"Connected to seed {seed}");
+        fx.Add(new SeedConnected(seed));
         fx.Send(seed, SyncOf(s));
         return s with { SeedsUp = s.SeedsUp.TryAdd(seed), SeedsDown = s.SeedsDown.Remove(seed) };
     }
@@ -79,7 +79,7 @@ public static partial class SeedReducer
     static SeedState OnSeedLost(SeedState s, NodeId seed, string reason, EffectList fx)
     {
         // Log the first failure of a run of failures, not every retry.
-        if (!s.SeedsDown.Contains(seed)) fx.Warn($"Seed {seed} unreachable: {reason}; retrying every {s.Config.Options.SeedReconnectMs}ms");
+        if (!s.SeedsDown.Contains(seed)) fx.Add(new SeedUnreachable(seed, reason, s.Config.Options.SeedReconnectMs));
         fx.Timer(ReconnectTimer(seed), s.Config.Options.SeedReconnectMs);
         return s with { SeedsUp = s.SeedsUp.Remove(seed), SeedsDown = s.SeedsDown.TryAdd(seed) };
     }
@@ -106,7 +106,7 @@ public static partial class SeedReducer
             s = ResolveProbe(s, from, dead: false, $"it sent {Wire.TypeName(m)} {Probing.Elapsed(probing.StartedUs, s.NowUs)} after the PROBE", fx);
         return m switch
         {
-            RegisterRequest when fromSeed => Reject(s, fx, $"REGISTER_REQUEST from seed {from} ignored: seeds do not register as peers"),
+            RegisterRequest when fromSeed => Reject(s, fx, new MessageIgnored(Wire.TypeName(m), from, IgnoredBecause.SeedsDoNotRegister)),
             RegisterRequest r => OnRegisterRequest(s, from, r.Incarnation, fx),
             PeerListRequest => OnPeerListRequest(s, from, fx),
             MemberQuery q when !fromSeed => OnMemberQuery(s, from, q, fx),
@@ -115,7 +115,7 @@ public static partial class SeedReducer
             Leave when !fromSeed => OnLeave(s, from, fx),
             ProbeAck a => OnProbeAck(s, from, a, fx),
             RegisterProposal or RegisterVote or RegisterCommit or SeedSync or DeadProposal or DeadVote or DeadConfirmed when !fromSeed =>
-                Reject(s, fx, $"{Wire.TypeName(m)} from {from} ignored: sender is not a seed in config"),
+                Reject(s, fx, new MessageIgnored(Wire.TypeName(m), from, IgnoredBecause.SenderNotASeed)),
             RegisterProposal p => OnProposal(s, from, p, fx),
             RegisterVote v => OnVote(s, from, v, fx),
             RegisterCommit c => OnCommit(s, from, c, fx),
@@ -123,7 +123,7 @@ public static partial class SeedReducer
             DeadProposal p => OnDeadProposal(s, from, p, fx),
             DeadVote v => OnDeadVote(s, from, v, fx),
             DeadConfirmed c => OnDeadConfirmed(s, from, c, fx),
-            _ => Reject(s, fx, $"{Wire.TypeName(m)} from {from} ignored: not a seed message"),
+            _ => Reject(s, fx, new MessageIgnored(Wire.TypeName(m), from, IgnoredBecause.NotASeedMessage)),
         };
     }
 
@@ -138,13 +138,13 @@ public static partial class SeedReducer
 
     static SeedState OnRegisterRequest(SeedState s, NodeId peer, long incarnation, EffectList fx)
     {
-        fx.Info($"REGISTER_REQUEST from {peer} (incarnation {incarnation})");
+        fx.Add(new RegisterRequested(peer, incarnation));
         var current = s.Peers.Find(peer);
         if (current.Map(r => r.Incarnation == incarnation).IfNone(false))
             return SendPeerList(s, peer, fx);   // idempotent: an already committed peer just gets the list again
         if (s.IsSuperseded(peer, incarnation))
         {
-            fx.Warn($"REGISTER_REJECTED {peer}: incarnation {incarnation} was removed or replaced");
+            fx.Add(new RegistrationRefused(peer, incarnation));
             fx.Send(peer, new RegisterRejected($"incarnation {incarnation} of {peer} was removed or replaced; start the peer again"));
             return s;
         }
@@ -170,7 +170,7 @@ public static partial class SeedReducer
             LastNoReason = no,
         };
         s = s with { ProposalSeq = seq, Registrations = s.Registrations.AddOrUpdate(reg.Peer, reg) };
-        fx.Info($"REGISTER_PROPOSAL {id} for {reg.Peer} sent to {c.OtherSeeds.Count} seeds (own vote: {(no is null ? "yes" : "no")})");
+        fx.Add(new RegisterProposed(id, reg.Peer, c.OtherSeeds.Count, no is null));
         fx.SendAll(c.OtherSeeds, new RegisterProposal(reg.Peer, id, reg.Incarnation));
         fx.Timer(ProposalTimer(reg.Peer), c.Options.ProposalTimeoutMs);
         return Tally(s, reg, fx);
@@ -179,8 +179,8 @@ public static partial class SeedReducer
     static SeedState OnProposal(SeedState s, NodeId proposer, RegisterProposal p, EffectList fx)
     {
         var no = Judge(s, p.Peer, p.Incarnation);
-        fx.Info($"REGISTER_PROPOSAL {p.ProposalId} for {p.Peer} from {proposer}");
-        fx.Info($"REGISTER_VOTE {(no is null ? "yes" : $"no ({no})")} on {p.ProposalId} for {p.Peer} sent to {proposer}");
+        fx.Add(new RegisterProposalReceived(p.ProposalId, p.Peer, proposer));
+        fx.Add(new RegisterVoteSent(p.ProposalId, p.Peer, proposer, no));
         fx.Send(proposer, new RegisterVote(p.Peer, p.ProposalId, no is null, no));
         return s;
     }
@@ -193,7 +193,7 @@ public static partial class SeedReducer
         reg = v.Yes
             ? reg with { Yes = reg.Yes.TryAdd(voter) }
             : reg with { No = reg.No.TryAdd(voter), LastNoReason = v.Reason ?? "no reason given" };
-        fx.Info($"REGISTER_VOTE {(v.Yes ? "yes" : $"no ({v.Reason})")} on {v.ProposalId} for {v.Peer} from {voter} ({reg.Yes.Count}/{s.Config.Seeds.Count} yes, quorum {s.Config.Quorum})");
+        fx.Add(new RegisterVoteCounted(v.ProposalId, v.Peer, voter, v.Yes, v.Reason, reg.Yes.Count, s.Config.Seeds.Count, s.Config.Quorum));
         return Tally(s with { Registrations = s.Registrations.SetItem(v.Peer, reg) }, reg, fx);
     }
 
@@ -204,7 +204,7 @@ public static partial class SeedReducer
         if (reg.Yes.Count >= c.Quorum)
         {
             var commit = new RegisterCommit(reg.Peer, toSeq(reg.Yes.OrderBy(n => n).ToArray()), reg.Incarnation);
-            fx.Info($"REGISTER_COMMIT {reg.Peer} with {reg.Yes.Count}/{c.Seeds.Count} votes ({string.Join(", ", commit.Voters)}); proposal {reg.ProposalId}");
+            fx.Add(new RegisterCommitted(reg.Peer, commit.Voters, c.Seeds.Count, reg.ProposalId));
             fx.SendAll(c.OtherSeeds, commit);
             return Committed(s, reg, RegTrigger.QuorumReached, commit, fx);
         }
@@ -212,7 +212,7 @@ public static partial class SeedReducer
         {
             if (!Registration.Machine.Fire(reg.Phase, RegTrigger.QuorumImpossible, reg.Peer, fx, out var phase)) return s;
             var reason = reg.LastNoReason ?? "refused";
-            fx.Warn($"REGISTER_REJECTED {reg.Peer}: {reg.No.Count}/{c.Seeds.Count} seeds voted no ({reason})");
+            fx.Add(new RegisterVotedDown(reg.Peer, reg.No.Count, c.Seeds.Count, reason));
             fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
             foreach (var w in reg.Waiting) fx.Send(w, new RegisterRejected(reason));
             return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase, Waiting = HashSet<NodeId>() }) };
@@ -250,9 +250,9 @@ public static partial class SeedReducer
     static SeedState OnCommit(SeedState s, NodeId from, RegisterCommit commit, EffectList fx)
     {
         if (!Quorum.IsReachedBy(s.Config.Seeds, commit.Voters))
-            return Reject(s, fx, $"REGISTER_COMMIT for {commit.Peer} from {from} ignored: {commit.Voters.Distinct().Count()} voters, quorum is {s.Config.Quorum}");
+            return Reject(s, fx, new CommitIgnored(commit.Peer, from, commit.Voters.Distinct().Count(), s.Config.Quorum));
         if (!Applies(s, commit)) return s;   // known already, or superseded: commits are idempotent
-        fx.Info($"REGISTER_COMMIT {commit.Peer} learned from {from} ({commit.Voters.Distinct().Count()}/{s.Config.Seeds.Count} votes: {string.Join(", ", commit.Voters)})");
+        fx.Add(new CommitLearned(commit.Peer, from, commit.Voters, s.Config.Seeds.Count));
         return LearnCommit(s, commit, fx);
     }
 
@@ -266,17 +266,14 @@ public static partial class SeedReducer
             if (!Quorum.IsReachedBy(s.Config.Seeds, dc.Voters) || s.Removed.Find(dc.Node).Map(t => t.Incarnation >= dc.Incarnation).IfNone(false)) continue;
             var present = s.Peers.Find(dc.Node).Map(r => r.Incarnation <= dc.Incarnation).IfNone(false);
             s = Tombstone(s, dc);
-            if (present) { s = Remove(s, dc, $"learned from seed {from} by sync", fx); removed++; }
+            if (present) { s = Remove(s, dc, RemovedBy.Sync, null, from, fx); removed++; }
         }
         foreach (var commit in sync.Commits.Filter(c => Applies(s, c)))
         {
             s = LearnCommit(s, commit, fx);
             learned.Add(commit.Peer);
         }
-        // The line names what was learned (the first few), so a reader can tell which peer a sync taught this seed.
-        const int named = 8;
-        var names = learned.Count == 0 ? "" : $" ({string.Join(", ", learned.Take(named))}{(learned.Count > named ? $" and {learned.Count - named} more" : "")})";
-        if (learned.Count + removed > 0) fx.Info($"Synced from seed {from}: {learned.Count} committed peers learned{names}, {removed} removals applied");
+        if (learned.Count + removed > 0) fx.Add(new SyncedFromSeed(from, toSeq(learned.ToArray()), removed));
         return s;
     }
 
@@ -284,22 +281,22 @@ public static partial class SeedReducer
     {
         if (!Registration.Machine.Fire(reg.Phase, RegTrigger.Expire, reg.Peer, fx, out var phase)) return s;
         var c = s.Config;
-        fx.Warn($"REGISTER_TIMEOUT {reg.ProposalId} for {reg.Peer}: {reg.Yes.Count}/{c.Seeds.Count} yes votes, quorum {c.Quorum} not reached; no quorum of seeds is reachable, the peer will retry");
+        fx.Add(new RegisterTimedOut(reg.ProposalId, reg.Peer, reg.Yes.Count, c.Seeds.Count, c.Quorum));
         return s with { Registrations = s.Registrations.SetItem(reg.Peer, reg with { Phase = phase, Waiting = HashSet<NodeId>() }) };
     }
 
     static SeedState OnPeerListRequest(SeedState s, NodeId from, EffectList fx) =>
         s.Peers.ContainsKey(from)
             ? SendPeerList(s, from, fx)
-            : Reject(s, fx, $"PEER_LIST_REQUEST from {from} ignored: not a registered peer");
+            : Reject(s, fx, new MessageIgnored("PEER_LIST_REQUEST", from, IgnoredBecause.NotRegistered));
 
     /// <summary>A registered peer asks whether a node that contacted it is registered: this seed's list answers.</summary>
     static SeedState OnMemberQuery(SeedState s, NodeId from, MemberQuery q, EffectList fx)
     {
         if (!s.Peers.ContainsKey(from))
-            return Reject(s, fx, $"MEMBER_QUERY from {from} ignored: not a registered peer");
+            return Reject(s, fx, new MessageIgnored("MEMBER_QUERY", from, IgnoredBecause.NotRegistered));
         var record = s.Peers.Find(q.Node);
-        fx.Add(new Log(LogLevel.Debug, $"MEMBER_QUERY from {from} about {q.Node}: {(record.IsSome ? "registered" : "not on the list")}"));
+        fx.Add(new MemberQueryAnswered(from, q.Node, record.IsSome));
         fx.Send(from, new MemberAnswer(q.Node, record.IsSome, record.Map(r => r.Incarnation).IfNone(0)));
         return s;
     }
@@ -308,9 +305,7 @@ public static partial class SeedReducer
     {
         var list = s.PeerListFor(to);
         var listed = s.Peers.Count - (s.Peers.ContainsKey(to) ? 1 : 0);
-        fx.Info(list.Peers.Count < listed
-            ? $"PEER_LIST sent to {to}: {list.Peers.Count} peers (a sample of {listed})"
-            : $"PEER_LIST sent to {to}: {list.Peers.Count} peers");
+        fx.Add(new PeerListSent(to, list.Peers.Count, listed));
         fx.Send(to, list);
         return s;
     }
@@ -321,7 +316,7 @@ public static partial class SeedReducer
         if (!s.Peers.ContainsKey(from))
             foreach (var tomb in s.Removed.Find(from))
             {
-                fx.Info($"DEGREE_UPDATE from removed {from}: DEAD_CONFIRMED sent to it again");
+                fx.Add(new DegreeFromRemoved(from));
                 fx.Send(from, tomb);
                 return s;
             }
@@ -329,7 +324,7 @@ public static partial class SeedReducer
         // grow this table, and a peer that is refused re-reports once it is admitted.
         if (!s.Peers.ContainsKey(from) && !s.Registrations.ContainsKey(from))
         {
-            fx.Add(new Log(LogLevel.Debug, $"DEGREE_UPDATE from {from} ignored: not a registered peer"));
+            fx.Add(new DegreeUpdateIgnored(from));
             return s;
         }
         return s with { Reports = s.Reports.AddOrUpdate(from, toHashSet(d.Neighbours.Filter(n => n != from))) };

@@ -177,11 +177,17 @@ public readonly record struct TornLine(int Line, string Reason);
 /// </summary>
 public sealed record EventLog(string Name, EventLogHeader Header, Seq<EventLogStep> Steps, Option<TornLine> Torn, Seq<string> Warnings)
 {
-    /// <summary>The format the recorder writes: 2 adds each step's effects (<c>fx</c>) to format 1's inputs.</summary>
-    public const int FormatVersion = 2;
+    /// <summary>
+    /// The format the recorder writes: 2 added each step's effects (<c>fx</c>) to format 1's inputs; 3 records the
+    /// core's typed events (kind and fields, <see cref="EventJson"/>) where 2 recorded log text.
+    /// </summary>
+    public const int FormatVersion = 3;
 
-    /// <summary>True when each step carries the effects it produced (format 2 and later).</summary>
-    public bool HasEffects => Header.Format >= 2;
+    /// <summary>The first format whose steps carry their effects as this build reads them (events, not log text).</summary>
+    public const int EventsFormat = 3;
+
+    /// <summary>True when each step carries the effects it produced, events included (format 3 and later).</summary>
+    public bool HasEffects => Header.Format >= EventsFormat;
 
     /// <summary>Reads the file at <paramref name="path"/>. Never throws; <paramref name="error"/> is one line.</summary>
     public static bool TryRead(string path, [NotNullWhen(true)] out EventLog? log, [NotNullWhen(false)] out string? error)
@@ -232,6 +238,9 @@ public sealed record EventLog(string Name, EventLogHeader Header, Seq<EventLogSt
             error = $"{name} line 1: {headerError}{(headerTerminated ? "" : " (the line has no line break at its end: the node stopped while writing it)")}";
             return false;
         }
+        // Format 2 recorded log text where this build records events: its inputs replay, its effects are not compared.
+        if (header.Format == 2)
+            warnings = warnings.Add($"format 2 recorded log text, not events: its inputs replay, but its effects are not compared and --why has nothing to read (record the run again with this build)");
 
         var steps = new List<EventLogStep>(lines.Count);
         var torn = Option<TornLine>.None;
@@ -244,8 +253,8 @@ public sealed record EventLog(string Name, EventLogHeader Header, Seq<EventLogSt
             string problem;
             if (!terminated) problem = "no line break at its end: the node stopped while writing it";
             else if (text is null) problem = "not valid UTF-8";
-            else if (!EffectCodec.TryDecodeStep(text, out var step, out var input, out var effects, out var decodeError)) problem = decodeError;
-            else if (header.Format >= 2 && effects.IsNone) problem = "field 'fx' missing (a format-2 line records the effects of its step)";
+            else if (!TryDecodeStep(header.Format, text, out var step, out var input, out var effects, out var decodeError)) problem = decodeError;
+            else if (header.Format >= EventsFormat && effects.IsNone) problem = $"field 'fx' missing (a format-{header.Format} line records the effects of its step)";
             else if (step != expected)
             {
                 problem = $"step {step} where step {expected} was expected";
@@ -269,5 +278,12 @@ public sealed record EventLog(string Name, EventLogHeader Header, Seq<EventLogSt
         log = new EventLog(name, header, toSeq(steps), torn, warnings);
         error = null;
         return true;
+    }
+
+    static bool TryDecodeStep(int format, string text, out long step, [NotNullWhen(true)] out Input? input, out Option<Seq<Effect>> effects, [NotNullWhen(false)] out string? error)
+    {
+        if (format >= EventsFormat) return EffectCodec.TryDecodeStep(text, out step, out input, out effects, out error);
+        effects = Option<Seq<Effect>>.None;
+        return JsonCodec.TryDecodeInput(text, out step, out input, out error);
     }
 }

@@ -71,8 +71,37 @@ public sealed class NodeLog : IDisposable
         new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1),
             new UTF8Encoding(false), 16 * 1024) { AutoFlush = false, NewLine = "\n" };
 
+    /// <summary>
+    /// Writes an event: its line (<see cref="EventText"/>) in the text file; in the JSON log also its kind
+    /// (<c>event</c>) and its fields (<c>fields</c>), as the event log records them.
+    /// </summary>
+    public void Write(NodeEvent e)
+    {
+        var (level, line) = EventText.Render(e);
+        Write(level, line, json ? EventProperties(e) : null);
+    }
+
     /// <summary>Writes a line; it reaches the files at the next <see cref="Flush"/>.</summary>
-    public void Write(Core.LogLevel level, string line)
+    public void Write(Core.LogLevel level, string line) => Write(level, line, null);
+
+    LogEventProperty[] EventProperties(NodeEvent e)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(EventJson.Encode(e));
+        return [.. jsonProperties, new("event", new ScalarValue(EventJson.KindOf(e))), new("fields", Value(doc.RootElement))];
+    }
+
+    static LogEventPropertyValue Value(System.Text.Json.JsonElement el) => el.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Object => new StructureValue(el.EnumerateObject().Select(p => new LogEventProperty(p.Name, Value(p.Value))).ToList()),
+        System.Text.Json.JsonValueKind.Array => new SequenceValue(el.EnumerateArray().Select(Value).ToList()),
+        System.Text.Json.JsonValueKind.String => new ScalarValue(el.GetString()),
+        System.Text.Json.JsonValueKind.Number => new ScalarValue(el.TryGetInt64(out var n) ? n : el.GetDouble()),
+        System.Text.Json.JsonValueKind.True => new ScalarValue(true),
+        System.Text.Json.JsonValueKind.False => new ScalarValue(false),
+        _ => new ScalarValue(null),
+    };
+
+    void Write(Core.LogLevel level, string line, LogEventProperty[]? properties)
     {
         var (serilogLevel, mark) = level switch
         {
@@ -85,7 +114,7 @@ public sealed class NodeLog : IDisposable
         // In JSON the level is @l, so the line goes without its mark. The line is the core's text, never a template:
         // it becomes one literal token (its braces escaped in the template's own text).
         var jsonEvent = json
-            ? new LogEvent(now, serilogLevel, null, new MessageTemplate(line.Replace("{", "{{").Replace("}", "}}"), [new TextToken(line)]), jsonProperties)
+            ? new LogEvent(now, serilogLevel, null, new MessageTemplate(line.Replace("{", "{{").Replace("}", "}}"), [new TextToken(line)]), properties ?? jsonProperties)
             : null;
         lock (gate)
         {

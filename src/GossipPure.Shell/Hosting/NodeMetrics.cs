@@ -84,22 +84,22 @@ public sealed class NodeMetrics : IDisposable
             switch (effect)
             {
                 case Send s: Sent.Add(1, Typed(s.Message)); break;
-                case Log l when role == Role.Peer && Core.Peers.GossipLines.TryReadFirstTime(l.Text, out var g):
-                    // One line per first receipt (a step that takes gossip held during a membership check has several).
+                case GossipReceived g when role == Role.Peer:
+                    // One event per first receipt (a step that takes gossip held during a membership check has several).
                     FirstSeen.Add(1, tags);
                     if (OriginUs(g.Body) is { } originUs && input.NowUs >= originUs)
                         DisseminationLatency.Record((input.NowUs - originUs) / 1000.0, tags);
                     break;
-                case Log { Level: Core.LogLevel.Warning } l when l.Text.StartsWith("SUSPECT ", StringComparison.Ordinal):
+                case Suspected:
                     Suspicions.Add(1, tags);
                     break;
-                case Log { Level: Core.LogLevel.Warning } l when IsAppliedRemoval(l.Text):
+                case PeerRemoved or Purged:
                     Deaths.Add(1, tags);
                     break;
-                case Log { Level: Core.LogLevel.Warning } l when IsOwnRemoval(l.Text):
+                case Rejoining:
                     registeringSinceUs = input.NowUs;   // it registers again as a new incarnation
                     break;
-                case Log l when l.Text.StartsWith("Registered; ", StringComparison.Ordinal):
+                case Registered:
                     Registrations.Add(1, tags);
                     if (registeringSinceUs >= 0) RegistrationDuration.Record((input.NowUs - registeringSinceUs) / 1000.0, tags);
                     registeringSinceUs = -1;
@@ -110,15 +110,6 @@ public sealed class NodeMetrics : IDisposable
     }
 
     TagList Typed(Message m) => new(tags) { { "type", Core.Wire.TypeName(m) } };
-
-    // Seed: "DEAD_CONFIRMED <a> (<reason>) … peer list now <k>"; peer: "DEAD_CONFIRMED <a> (<reason>; …): purged…".
-    // Not "… ignored: …" (no quorum) and not "… names this peer …" (this peer was removed itself).
-    static bool IsAppliedRemoval(string text) =>
-        text.StartsWith("DEAD_CONFIRMED ", StringComparison.Ordinal)
-        && (text.Contains("; peer list now ", StringComparison.Ordinal) || text.Contains("): purged", StringComparison.Ordinal));
-
-    static bool IsOwnRemoval(string text) =>
-        text.StartsWith("DEAD_CONFIRMED ", StringComparison.Ordinal) && text.Contains(" names this peer ", StringComparison.Ordinal);
 
     /// <summary>The origin time of a body <c>&lt;seconds&gt;.&lt;micros&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c> in Unix microseconds; null when it has no such prefix.</summary>
     public static long? OriginUs(string body) =>

@@ -47,8 +47,8 @@ public sealed class NodeRunner<TState> : ILoopHandler
     /// <summary>The transport's limits and cluster keys (<c>--cluster-key-file</c>).</summary>
     public TransportOptions Network { get; init; } = TransportOptions.Default;
 
-    /// <summary>Called with each log line as it is written (the bench and tests observe nodes through it).</summary>
-    public Action<Core.LogLevel, string>? OnLog { get; init; }
+    /// <summary>Called with each event the node's reducer emits, after it is written (the bench, the live view and tests observe nodes through it).</summary>
+    public Action<NodeEvent>? OnEvent { get; init; }
 
     /// <summary>
     /// The loop threads this node runs on: the process's shared ones by default (one thread for one node; at most
@@ -149,7 +149,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
                 case PingHost p: _ = Icmp.EchoAsync(p.Ip, loop!.Post); break;
                 case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); break;
                 case CancelTimer t: loop!.CancelTimer(t.Key); break;
-                case Log l: log!.Write(l.Level, l.Text); OnLog?.Invoke(l.Level, l.Text); break;
+                case NodeEvent e: log!.Write(e); OnEvent?.Invoke(e); break;
                 case Stop stop: exitCode = stop.ExitCode; running = false; break;
             }
         }

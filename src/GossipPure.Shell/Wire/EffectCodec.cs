@@ -13,7 +13,7 @@ namespace GossipPure.Shell.Wire;
 /// The JSON form of every <see cref="Effect"/>: the <c>fx</c> list of an event-log step (format 2), so a replay can
 /// check that the reducer still decides what it decided in the run. One object per effect, its kind in <c>fx</c>:
 /// <code>
-/// {"fx":"send","to":"127.0.0.1:6002","msg":{...}}      {"fx":"log","level":"info","text":"..."}
+/// {"fx":"send","to":"127.0.0.1:6002","msg":{...}}      {"fx":"event","kind":"Suspected","event":{...}} (EventJson)
 /// {"fx":"timer","key":"gossip","delay_ms":5000}         {"fx":"cancel_timer","key":"witness:127.0.0.1:6001"}
 /// {"fx":"connect","to":"127.0.0.1:5011"}                {"fx":"disconnect","node":"127.0.0.1:6001"}
 /// {"fx":"ping","ip":"127.0.0.1"}                        {"fx":"stop","code":0}
@@ -24,8 +24,6 @@ namespace GossipPure.Shell.Wire;
 /// </summary>
 public static class EffectCodec
 {
-    /// <summary>Longest log text accepted, in UTF-16 characters (a log line may list a whole peer list).</summary>
-    public const int MaxLogTextChars = 1024 * 1024;
     /// <summary>Most effects in one step (a step of a seed with 100,000 peers stays below it).</summary>
     public const int MaxEffects = 1_000_000;
 
@@ -96,10 +94,11 @@ public static class EffectCodec
                 w.WritePropertyName("msg");
                 JsonCodec.WriteMessageTo(w, s.Message);
                 break;
-            case Log l:
-                w.WriteString("fx", "log");
-                w.WriteString("level", LevelName(l.Level));
-                w.WriteString("text", l.Text);
+            case NodeEvent e:
+                w.WriteString("fx", "event");
+                w.WriteString("kind", Hosting.EventJson.KindOf(e));
+                w.WritePropertyName("event");
+                Hosting.EventJson.Write(w, e);
                 break;
             case SetTimer t:
                 w.WriteString("fx", "timer");
@@ -131,16 +130,6 @@ public static class EffectCodec
         }
         w.WriteEndObject();
     }
-
-    /// <summary>The level as the event log writes it: debug, info, warning, error.</summary>
-    public static string LevelName(Core.LogLevel level) => level switch
-    {
-        Core.LogLevel.Debug => "debug",
-        Core.LogLevel.Info => "info",
-        Core.LogLevel.Warning => "warning",
-        Core.LogLevel.Error => "error",
-        _ => throw new ArgumentException($"EffectCodec cannot encode log level {level}", nameof(level)),
-    };
 
     // ---- Decoding -----------------------------------------------------------------------------------------
 
@@ -230,7 +219,8 @@ public static class EffectCodec
         return kind switch
         {
             "send" => new Send(f.Address("to"), ReadMessage(f.Property("msg"), $"{path} 'send': field 'msg'")),
-            "log" => new Log(f.Level("level"), f.String("text", MaxLogTextChars)),
+            "event" => Hosting.EventJson.TryRead(f.String("kind", JsonCodec.MaxStringChars), f.Property("event"), out var e, out var why)
+                ? e : throw new EffectError($"{path} 'event': {why}"),
             "timer" => new SetTimer(TimerKey.TryParse(f.String("key", JsonCodec.MaxInputStringChars), out var key) ? key : throw new EffectError($"{path} 'timer': field 'key' is not a timer key"), f.Long("delay_ms")),
             "cancel_timer" => new CancelTimer(TimerKey.TryParse(f.String("key", JsonCodec.MaxInputStringChars), out var cancelled) ? cancelled : throw new EffectError($"{path} 'cancel_timer': field 'key' is not a timer key")),
             "connect" => new Connect(f.Address("to")),
@@ -253,10 +243,6 @@ public static class EffectCodec
             throw new EffectError($"{where}: {JsonCodec.DecodeFailure(e)}");
         }
     }
-
-    /// <summary>The level of a log effect.</summary>
-    static Core.LogLevel Level(this JsonCodec.Fields f, string name) =>
-        f.OneOf(name, [("debug", Core.LogLevel.Debug), ("info", Core.LogLevel.Info), ("warning", Core.LogLevel.Warning), ("error", Core.LogLevel.Error)]);
 
     /// <summary>A value from the file, cut short and made one line for an error message.</summary>
     static string Short(string s)

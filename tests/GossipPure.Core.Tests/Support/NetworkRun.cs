@@ -117,9 +117,8 @@ public sealed class NetworkRun
         foreach (var seed in World.SeedIds)
         {
             var order = World.Trace.Where(r => r.Node == seed)
-                .SelectMany(r => r.Effects.OfType<Log>().Where(l => l.Text.StartsWith("REGISTER_COMMIT", StringComparison.Ordinal)))
-                .Select(l => l.Text.Split(' ')[1]);
-            lines.Add($"  commit order at {seed.Port}: {string.Join(" ", order.Select(t => NodeId.Parse(t).Port))}");
+                .SelectMany(r => r.Effects.Choose(e => e switch { RegisterCommitted c => Some(c.Peer), CommitLearned c => Some(c.Peer), _ => None }));
+            lines.Add($"  commit order at {seed.Port}: {string.Join(" ", order.Select(n => n.Port))}");
         }
         return string.Join(Environment.NewLine, lines);
     }
