@@ -493,6 +493,9 @@ public sealed class Simulation
         {
             case PeerRemoved r: confirmations.Add(new Confirmation(NowUs, ids[node], r.Node, r.Reason)); break;
             case Purged r: confirmations.Add(new Confirmation(NowUs, ids[node], r.Node, r.Reason)); break;
+            // A machine refused a trigger the reducer fired: a bug in the reducer, never a network condition. The run
+            // stops here, so every test over the simulator fails on it and the CLI names it.
+            case TransitionRefused x: throw new MachineRefusedException(NowUs, ids[node], x);
         }
     }
 
@@ -738,6 +741,15 @@ public sealed class Simulation
         return new SimResult(sc, seedStates, peerStates, statuses, logLines, trace, digest, steps, sc.RunUntilUs,
             Network, confirmations, impaired, registered, spread);
     }
+}
+
+/// <summary>A state machine refused a trigger a reducer fired (a bug): the simulation stops at that step.</summary>
+public sealed class MachineRefusedException(long timeUs, NodeId node, TransitionRefused refusal)
+    : Exception($"at {timeUs / 1e6:0.000000}s {node}: the {refusal.Machine} machine refused {refusal.Trigger} in {refusal.From} for {refusal.Subject}")
+{
+    public long TimeUs { get; } = timeUs;
+    public NodeId Node { get; } = node;
+    public TransitionRefused Refusal { get; } = refusal;
 }
 
 /// <summary>Runs scenarios.</summary>

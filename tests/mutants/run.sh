@@ -48,6 +48,8 @@ mutants=(
   "replay-blind|src/GossipPure.Cli/Replay/Replayer.cs|s/!recorded.Equals\(result.Effects\)/false \&\& !recorded.Equals(result.Effects)/|tests/GossipPure.Integration.Tests|FullyQualifiedName~ReplayTests.A_tampered_effect_is_caught_at_its_step"
   # A report about a peer the seeds removed already gets the certificate back (its copies may all have been lost).
   "no-certificate-resend|src/GossipPure.Core/Seeds/SeedDeaths.cs|s/foreach \(var tomb in s.Removed.Find\(r.Suspect\)\)/foreach (var tomb in s.Removed.Find(r.Suspect).Filter(_ => false))/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~LivenessProperties.A_neighbour_that_lost_every_DEAD_CONFIRMED_gets_it_again_when_it_reports"
+  # A refused transition stops every simulation: here a rejected removal vote can no longer be proposed again.
+  'machine-missing-transition|src/GossipPure.Core/Seeds/DeathVote.cs|s/(m\.Configure\(DeathPhase\.Rejected\)\s*)\.Permit\(DeathTrigger\.Propose, DeathPhase\.Proposed\)\s*/$1/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Lying_peers_cannot_get_a_live_peer_removed_without_loss'
   # Purity: the core reads no clock.
   'core-reads-the-clock|src/GossipPure.Core/Rng.cs|s/(public readonly record struct Rng\(ulong State\)\n\{)/$1\n    public static long Wall() => System.DateTime.UtcNow.Ticks;/|tests/GossipPure.Core.Tests|FullyQualifiedName~PurityTests'
 )

@@ -75,7 +75,13 @@ public static class SimulateCommand
             // A batch job: no concurrent GC (the simulator allocates fast and keeps every node's state live).
             System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var result = Simulator.Run(scenario);
+            SimResult result;
+            try { result = Simulator.Run(scenario); }
+            catch (MachineRefusedException e)
+            {
+                Console.Error.WriteLine($"gossip simulate: BUG {e.Message}; re-run with --seed {pr.GetValue(seed)} to reproduce");
+                return 1;
+            }
             foreach (var line in result.Metrics().ToLines()) Console.WriteLine(line);
             Console.WriteLine($"log N: log2({p}) = {Math.Log2(p):0.0} (max hops above is the rounds to reach the last peer)");
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
