@@ -56,4 +56,15 @@ public sealed class EffectList
 
     public Seq<Effect> ToSeq() => items is null || items.Count == 0 ? Empty : toSeq(items.ToArray());
     public Step<T> With<T>(T state) => new(state, ToSeq()) { Transitions = Transitions() };
+
+    /// <summary>
+    /// Ends a node's step: its effects, and <paramref name="next"/> with its <paramref name="health"/> tracked over
+    /// them (<see cref="Health.Track"/>); <paramref name="withHealth"/> sets the tracked health, only when it changed.
+    /// </summary>
+    public Step<T> Finish<T>(T next, Health health, long nowUs, Func<T, Health, T> withHealth)
+    {
+        var effects = ToSeq();
+        var tracked = health.Track(nowUs, effects);
+        return new(ReferenceEquals(tracked, health) ? next : withHealth(next, tracked), effects) { Transitions = Transitions() };
+    }
 }

@@ -263,24 +263,11 @@ public sealed class BenchRunner
         var quiet = live.Where(p => !gossipers.Contains(p)).ToList();
         var pool = quiet.Count > 0 ? quiet : live;
         var victim = pool[random.Next(pool.Count)];
-        var watchers = seeds.Concat(peers).Where(p => p.Alive && p != victim).ToList();
-        var marks = watchers.ToDictionary(p => p, p => p.Log.Count);
-        var at = DateTime.Now;
-        if (freeze) victim.Freeze(); else victim.Kill();
-        var confirmed = await Bounded(Task.WhenAll(watchers.Select(w => w.Log.WaitFor(e => Removes(e, victim.Port), marks[w]))), $"removal of {victim.Port} everywhere", ct);
-        var ms = (confirmed.Max() - at).TotalMilliseconds;
+        var (ms, marks) = await Failure.Measure(victim, freeze, seeds, peers, Bounded, Say, ct);
         Sample(freeze ? "hung_purge_ms" : "crash_purge_ms").Add(ms);
-        // Where the time went: the first suspicion, the first report, the first seed's confirmation.
-        double First(IEnumerable<IBenchNode> nodes, Func<NodeEvent, bool> match) =>
-            nodes.SelectMany(n => n.Log.Events(match, marks.GetValueOrDefault(n))).Where(l => l.At >= at)
-                .Select(l => (l.At - at).TotalMilliseconds).DefaultIfEmpty(double.NaN).Min();
-        var vid = $"127.0.0.1:{victim.Port}";
-        Say($"  {(freeze ? "hang" : "crash")} of {vid}: first SUSPECT +{First(watchers, e => e is Suspected x && x.Node.Port == victim.Port):0.0} ms, " +
-            $"first DEAD_REPORT +{First(watchers, e => e is DeadReported x && x.Node.Port == victim.Port):0.0} ms, " +
-            $"first seed DEAD_CONFIRMED +{First(seeds, e => Removes(e, victim.Port)):0.0} ms, last node +{ms:0.0} ms");
         // A removal of anyone else (not a departure, not a node the bench already took down) is a false one.
-        var falseRemovals = watchers.SelectMany(w => w.Log.Events(e => EventFeed.Removal(e) is { } r && r.Node.Port != victim.Port && !DeathReasons.IsDeparture(r.Reason), marks[w])
-                .Select(l => (Remover: w.Port, EventFeed.Removal(l.Event)!.Value.Node)))
+        var falseRemovals = marks.SelectMany(w => w.Key.Log.Events(e => EventFeed.Removal(e) is { } r && r.Node.Port != victim.Port && !DeathReasons.IsDeparture(r.Reason), w.Value)
+                .Select(l => (Remover: w.Key.Port, EventFeed.Removal(l.Event)!.Value.Node)))
             .Where(r => !gone.Any(g => g.Port == r.Node.Port)).Distinct().Count();
         Sample("false_removals").Add(falseRemovals);
         if (freeze) victim.Kill();
@@ -288,8 +275,6 @@ public sealed class BenchRunner
         gone.Add(victim);
         return ms;
     }
-
-    static bool Removes(NodeEvent e, int port) => EventFeed.Removal(e) is { } x && x.Node.Port == port;
 
     /// <summary>A new peer joins the running network: registration latency, then wait until gossip reaches it.</summary>
     async Task Join(int port, CancellationToken ct)

@@ -362,7 +362,7 @@ sealed class ProcessRun : IDisposable
         var live = peers.Where(p => p.Alive).ToList();
         var registered = live.Where(p => p.Log.Events(e => e is Registered).Count > 0).ToList();
         await Interrupt(live, ct);
-        var departures = seeds.SelectMany(s => registered.Select(p => (Seed: s, Peer: p, Removed: s.Log.WaitFor(l => Removes(l, p.Port))))).ToList();
+        var departures = seeds.SelectMany(s => registered.Select(p => (Seed: s, Peer: p, Removed: s.Log.WaitFor(l => Failure.Removes(l, p.Port))))).ToList();
         try { await Task.WhenAll(departures.Select(d => d.Removed)).WaitAsync(StopGrace, ct); }
         catch (TimeoutException)
         {
@@ -392,8 +392,6 @@ sealed class ProcessRun : IDisposable
         }
     }
 
-    static bool Removes(NodeEvent e, int port) => EventFeed.Removal(e) is { } x && x.Node.Port == port;
-
     /// <summary>Made → last receipt of the next <paramref name="count"/> messages, in ms (<see cref="Dissemination"/>).</summary>
     Task<List<double>> Disseminate(int count, CancellationToken ct) =>
         Dissemination.Measure(peers, made.Reader, count, bound, Bounded, ct);
@@ -403,21 +401,8 @@ sealed class ProcessRun : IDisposable
     {
         var live = peers.Where(p => p.Alive).ToList();
         var victim = live[random.Next(live.Count)];
-        var watchers = seeds.Concat(peers).Where(p => p.Alive && p != victim).ToList();
-        var marks = watchers.ToDictionary(p => p, p => p.Log.Count);
-        var at = DateTime.Now;
-        if (freeze) victim.Freeze(); else victim.Kill();
-        var confirmed = await Bounded(Task.WhenAll(watchers.Select(w => w.Log.WaitFor(l => Removes(l, victim.Port), marks[w]))), $"removal of {victim.Port} everywhere", ct);
-        var ms = (confirmed.Max() - at).TotalMilliseconds;
+        var (ms, _) = await Failure.Measure(victim, freeze, seeds, peers, Bounded, Say, ct);
         Sample(freeze ? "hung_purge_ms" : "crash_purge_ms").Add(ms);
-        // Where the time went: the first suspicion, the first report, the first seed's confirmation.
-        double First(IEnumerable<NodeProcess> nodes, Func<NodeEvent, bool> match) =>
-            nodes.SelectMany(n => n.Log.Events(match, marks.GetValueOrDefault(n))).Where(l => l.At >= at)
-                .Select(l => (l.At - at).TotalMilliseconds).DefaultIfEmpty(double.NaN).Min();
-        var vid = $"127.0.0.1:{victim.Port}";
-        Say($"  {(freeze ? "hang" : "crash")} of {vid}: first SUSPECT +{First(watchers, e => e is Suspected x && x.Node.Port == victim.Port):0.0} ms, " +
-            $"first DEAD_REPORT +{First(watchers, e => e is DeadReported x && x.Node.Port == victim.Port):0.0} ms, " +
-            $"first seed DEAD_CONFIRMED +{First(seeds, l => Removes(l, victim.Port)):0.0} ms, last node +{ms:0.0} ms");
         if (freeze) victim.Kill();
         peers.Remove(victim);
         return ms;

@@ -162,9 +162,7 @@ public static class StateText
             o.AppendLine($"    {n}  degree {degree}, incarnation {incarnation}, {watch}");
         }
 
-        o.AppendLine($"  known peers ({s.Known.Count}):");
-        foreach (var (n, d) in s.Known.OrderBy(kv => kv.Key))
-            o.AppendLine($"    {n}  degree {d}{(s.Neighbours.Contains(n) ? "  (neighbour)" : "")}");
+        Section(o, "known peers", s.Known, (n, d) => $"degree {d}{(s.Neighbours.Contains(n) ? "  (neighbour)" : "")}");
 
         o.AppendLine($"  watches ({s.Det.Watches.Count}):");
         foreach (var (n, w) in s.Det.Watches.OrderBy(kv => kv.Key))
@@ -175,17 +173,21 @@ public static class StateText
                 o.AppendLine($"      witnesses {Nodes(w.Witnesses)}; confirmed by {Nodes(w.Confirms)}; denied by {Nodes(w.Denials)}; {w.Needed} confirmations needed");
         }
 
-        o.AppendLine($"  dead ({s.Det.Dead.Count}):");
-        foreach (var (n, inc) in s.Det.Dead.OrderBy(kv => kv.Key))
-            o.AppendLine($"    {n}  incarnation {inc} and older");
+        Section(o, "dead", s.Det.Dead, (_, inc) => $"incarnation {inc} and older");
 
-        o.AppendLine($"  probes ({s.Det.Probes.Count}):");
-        foreach (var (n, p) in s.Det.Probes.OrderBy(kv => kv.Key))
-            o.AppendLine($"    {n}  nonce {p.Nonce}, sent {At(p.StartedUs, now)}, for {Nodes(p.Waiting)}");
+        Section(o, "probes", s.Det.Probes, (_, p) => $"nonce {p.Nonce}, sent {At(p.StartedUs, now)}, for {Nodes(p.Waiting)}");
 
         if (!s.Det.PingFailures.IsEmpty)
             o.AppendLine($"  ping failures: {string.Join(", ", s.Det.PingFailures.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} ×{kv.Value}"))}");
         return o.ToString().TrimEnd();
+    }
+
+    /// <summary>A section of a dump: its title and count, then one line an entry, in address order.</summary>
+    static void Section<T>(StringBuilder o, string title, HashMap<NodeId, T> entries, Func<NodeId, T, string> line)
+    {
+        o.AppendLine($"  {title} ({entries.Count}):");
+        foreach (var (n, v) in entries.OrderBy(kv => kv.Key))
+            o.AppendLine($"    {n}  {line(n, v)}");
     }
 
     // ---- Seed ---------------------------------------------------------------------------------------------
@@ -213,9 +215,7 @@ public static class StateText
         o.AppendLine($"  seeds         {string.Join(", ", s.Config.Seeds)} (quorum {s.Config.Quorum}); up {Nodes(s.SeedsUp)}; down {Nodes(s.SeedsDown)}");
         o.AppendLine($"  counters      proposal {s.ProposalSeq}, nonce {s.NextNonce}");
 
-        o.AppendLine($"  peers ({s.Peers.Count}):");
-        foreach (var (n, r) in s.Peers.OrderBy(kv => kv.Key))
-            o.AppendLine($"    {n}  incarnation {r.Incarnation} ({Time(r.Incarnation)}), degree {s.DegreeOf(n)}, voters {string.Join(", ", r.Voters)}");
+        Section(o, "peers", s.Peers, (n, r) => $"incarnation {r.Incarnation} ({Time(r.Incarnation)}), degree {s.DegreeOf(n)}, voters {string.Join(", ", r.Voters)}");
 
         o.AppendLine($"  registrations ({s.Registrations.Count}):");
         foreach (var (n, r) in s.Registrations.OrderBy(kv => kv.Key))
@@ -231,19 +231,13 @@ public static class StateText
             o.AppendLine($"      reported by {Nodes(d.Reporters)}; last evidence: {d.LastEvidence}");
         }
 
-        o.AppendLine($"  probes ({s.Probes.Count}):");
-        foreach (var (n, p) in s.Probes.OrderBy(kv => kv.Key))
-            o.AppendLine($"    {n}  nonce {p.Nonce}, sent {At(p.StartedUs, now)}, for {string.Join(", ", p.Waiting.Select(b => $"{b.ProposalId}@{b.Proposer}"))}");
+        Section(o, "probes", s.Probes, (_, p) => $"nonce {p.Nonce}, sent {At(p.StartedUs, now)}, for {string.Join(", ", p.Waiting.Select(b => $"{b.ProposalId}@{b.Proposer}"))}");
 
         o.AppendLine($"  left: {Nodes(s.Left)}");
 
-        o.AppendLine($"  tombstones ({s.Removed.Count}):");
-        foreach (var (n, t) in s.Removed.OrderBy(kv => kv.Key))
-            o.AppendLine($"    {n}  incarnation {t.Incarnation} and older, {t.Reason}, voters {string.Join(", ", t.Voters)}");
+        Section(o, "tombstones", s.Removed, (_, t) => $"incarnation {t.Incarnation} and older, {t.Reason}, voters {string.Join(", ", t.Voters)}");
 
-        o.AppendLine($"  neighbour reports ({s.Reports.Count}):");
-        foreach (var (n, r) in s.Reports.OrderBy(kv => kv.Key))
-            o.AppendLine($"    {n}  → {Nodes(r)}");
+        Section(o, "neighbour reports", s.Reports, (_, r) => $"→ {Nodes(r)}");
 
         if (!s.BridgedUs.IsEmpty)
             o.AppendLine($"  bridged: {string.Join(", ", s.BridgedUs.OrderBy(kv => kv.Key).Select(kv => $"part of {kv.Key} at {Time(kv.Value)}"))}");

@@ -35,9 +35,7 @@ public static partial class PeerReducer
             ShutdownRequested => OnShutdown(s, fx),
             _ => s,   // HealthSample: Observe has taken it
         };
-        var effects = fx.ToSeq();
-        var health = next.Health.Track(input.NowUs, effects);
-        return new(ReferenceEquals(health, next.Health) ? next : next with { Health = health }, effects) { Transitions = fx.Transitions() };
+        return fx.Finish(next, next.Health, input.NowUs, static (s, h) => s with { Health = h });
     }
 
     static PeerState Warn(PeerState s, EffectList fx, NodeEvent e) { fx.Add(e); return s; }

@@ -88,48 +88,21 @@ public static class EffectCodec
         w.WriteStartObject();
         switch (effect)
         {
-            case Send s:
-                w.WriteString("fx", "send");
-                w.WriteString("to", s.To.ToString());
-                w.WritePropertyName("msg");
-                JsonCodec.WriteMessageTo(w, s.Message);
-                break;
-            case NodeEvent e:
-                w.WriteString("fx", "event");
-                w.WriteString("kind", Hosting.EventJson.KindOf(e));
-                w.WritePropertyName("event");
-                Hosting.EventJson.Write(w, e);
-                break;
-            case SetTimer t:
-                w.WriteString("fx", "timer");
-                w.WriteString("key", t.Key.ToString());
-                w.WriteNumber("delay_ms", t.DelayMs);
-                break;
-            case CancelTimer c:
-                w.WriteString("fx", "cancel_timer");
-                w.WriteString("key", c.Key.ToString());
-                break;
-            case Connect c:
-                w.WriteString("fx", "connect");
-                w.WriteString("to", c.To.ToString());
-                break;
-            case Disconnect d:
-                w.WriteString("fx", "disconnect");
-                w.WriteString("node", d.Node.ToString());
-                break;
-            case PingHost p:
-                w.WriteString("fx", "ping");
-                w.WriteString("ip", p.Ip);
-                break;
-            case Stop s:
-                w.WriteString("fx", "stop");
-                w.WriteNumber("code", s.ExitCode);
-                break;
+            case Send s: Fx(w, "send").String("to", s.To.ToString()).Message("msg", s.Message); break;
+            case NodeEvent e: Fx(w, "event").String("kind", Hosting.EventJson.KindOf(e)).Name("event"); Hosting.EventJson.Write(w, e); break;
+            case SetTimer t: Fx(w, "timer").String("key", t.Key.ToString()).Number("delay_ms", t.DelayMs); break;
+            case CancelTimer c: Fx(w, "cancel_timer").String("key", c.Key.ToString()); break;
+            case Connect c: Fx(w, "connect").String("to", c.To.ToString()); break;
+            case Disconnect d: Fx(w, "disconnect").String("node", d.Node.ToString()); break;
+            case PingHost p: Fx(w, "ping").String("ip", p.Ip); break;
+            case Stop s: Fx(w, "stop").Number("code", s.ExitCode); break;
             default:
                 throw new ArgumentException($"EffectCodec cannot encode a {effect.GetType().Name}", nameof(effect));
         }
         w.WriteEndObject();
     }
+
+    static JsonCodec.Record Fx(Utf8JsonWriter w, string kind) => JsonCodec.Record.Of(w, "fx", kind);
 
     // ---- Decoding -----------------------------------------------------------------------------------------
 

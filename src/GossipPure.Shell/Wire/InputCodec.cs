@@ -25,49 +25,16 @@ public static partial class JsonCodec
             w.WriteNumber("t", input.NowUs);
             switch (input)
             {
-                case Started s:
-                    w.WriteString("input", "started");
-                    w.WriteString("seed", s.RandomSeed.ToString(CultureInfo.InvariantCulture));
-                    break;
-                case Received r:
-                    w.WriteString("input", "received");
-                    WriteAddress(w, P.From, r.From);
-                    w.WritePropertyName("msg");
-                    WriteMessage(w, r.Message);
-                    break;
-                case Connected c:
-                    w.WriteString("input", "connected");
-                    WriteAddress(w, P.Node, c.Node);
-                    break;
-                case Disconnected d:
-                    WriteNodeAndReason(w, "disconnected", d.Node, d.Reason);
-                    break;
-                case ConnectFailed cf:
-                    WriteNodeAndReason(w, "connect_failed", cf.Node, cf.Reason);
-                    break;
-                case TimerFired t:
-                    w.WriteString("input", "timer");
-                    w.WriteString("key", t.Key.ToString());
-                    break;
-                case BadFrame b:
-                    w.WriteString("input", "bad_frame");
-                    w.WriteString("remote", b.Remote);
-                    w.WriteString("reason", b.Reason);
-                    break;
-                case ShutdownRequested:
-                    w.WriteString("input", "shutdown");
-                    break;
-                case PingResult p:
-                    w.WriteString("input", "ping_result");
-                    w.WriteString("ip", p.Ip);
-                    w.WriteString("outcome", OutcomeWord(p.Outcome));
-                    w.WriteString("detail", p.Detail);
-                    break;
-                case HealthSample h:
-                    w.WriteString("input", "health");
-                    w.WriteNumber("timer_late_ms", h.TimerLateMs);
-                    w.WriteNumber("inbox_age_ms", h.InboxAgeMs);
-                    break;
+                case Started s: In(w, "started").String("seed", s.RandomSeed.ToString(CultureInfo.InvariantCulture)); break;
+                case Received r: In(w, "received").Address(P.From, r.From).Message("msg", r.Message); break;
+                case Connected c: In(w, "connected").Address(P.Node, c.Node); break;
+                case Disconnected d: In(w, "disconnected").Address(P.Node, d.Node).String("reason", d.Reason); break;
+                case ConnectFailed cf: In(w, "connect_failed").Address(P.Node, cf.Node).String("reason", cf.Reason); break;
+                case TimerFired t: In(w, "timer").String("key", t.Key.ToString()); break;
+                case BadFrame b: In(w, "bad_frame").String("remote", b.Remote).String("reason", b.Reason); break;
+                case ShutdownRequested: In(w, "shutdown"); break;
+                case PingResult p: In(w, "ping_result").String("ip", p.Ip).String("outcome", OutcomeWord(p.Outcome)).String("detail", p.Detail); break;
+                case HealthSample h: In(w, "health").Number("timer_late_ms", h.TimerLateMs).Number("inbox_age_ms", h.InboxAgeMs); break;
                 default:
                     throw new ArgumentException($"JsonCodec cannot encode a {input.GetType().Name}", nameof(input));
             }
@@ -90,12 +57,7 @@ public static partial class JsonCodec
 
     static PingOutcome Outcome(Fields f, string name) => f.OneOf<PingOutcome>(name, Outcomes);
 
-    static void WriteNodeAndReason(Utf8JsonWriter w, string kind, NodeId node, string reason)
-    {
-        w.WriteString("input", kind);
-        WriteAddress(w, P.Node, node);
-        w.WriteString("reason", reason);
-    }
+    static Record In(Utf8JsonWriter w, string kind) => Record.Of(w, "input", kind);
 
     /// <summary>Decodes one event-log line written by <see cref="EncodeInput"/>. Never throws.</summary>
     public static bool TryDecodeInput(string line, out long step, [NotNullWhen(true)] out Input? input, [NotNullWhen(false)] out string? error)

@@ -280,10 +280,7 @@ public static partial class JsonCodec
     /// <summary>What <see cref="Utf8JsonReader.GetString"/> says of text that is not UTF-8 (the decoder checks without it).</summary>
     const string InvalidUtf8 = "malformed JSON: Cannot transcode invalid UTF-8 JSON text to UTF-16 string.";
 
-    // ---- Hooks for EffectCodec (a recorded Send carries a message) ------------------------------------------
-
-    /// <summary>Writes the JSON object of <paramref name="m"/> at the writer's current position.</summary>
-    internal static void WriteMessageTo(Utf8JsonWriter w, Message m) => WriteMessage(w, m);
+    // ---- Hook for EffectCodec (a recorded Send carries a message) -------------------------------------------
 
     /// <summary>Reads a message object; throws on a bad one (turn the exception into a line with <see cref="DecodeFailure"/>).</summary>
     internal static Message ReadMessageFrom(JsonElement el, string what) => ReadMessage(el, what);
