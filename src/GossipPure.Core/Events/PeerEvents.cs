@@ -77,7 +77,7 @@ public sealed record WitnessAnswered(NodeId Node, NodeId Witness, bool Dead, str
 
 public sealed record WitnessesInconclusive(NodeId Node, int Confirms, int Needed, int Denials) : NodeEvent;
 
-/// <summary>DEAD_REPORT sent to the seeds; <paramref name="Report"/> is the report's own line.</summary>
+/// <summary>A removal report went to <paramref name="Seeds"/> seeds; <paramref name="Report"/> is the text the report carries.</summary>
 public sealed record DeadReported(NodeId Node, int Seeds, string Report) : NodeEvent;
 
 public sealed record DeadReportResent(NodeId Node, long NextMs, string Report) : NodeEvent;
@@ -105,7 +105,7 @@ public sealed record PingUnanswered(string Ip, string Detail, int Failures, int 
 
 public sealed record NeighbourLeft(NodeId Node) : NodeEvent;
 
-/// <summary>The seeds confirmed <paramref name="Node"/> dead (or gone): purged from this peer's view.</summary>
+/// <summary>The seeds confirmed <paramref name="Node"/> dead (or gone): it leaves this peer's view.</summary>
 public sealed record Purged(NodeId Node, string Reason, long Incarnation, Seq<NodeId> Voters, int Seeds, NodeId From, bool WasNeighbour, int Degree) : NodeEvent;
 
 /// <summary>The seeds removed this very peer: it registers again as a new incarnation.</summary>
