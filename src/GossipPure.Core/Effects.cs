@@ -14,6 +14,12 @@ public sealed record Connect(NodeId To) : Effect;
 /// <summary>Close every connection to a node (it was removed from the network).</summary>
 public sealed record Disconnect(NodeId Node) : Effect;
 
+/// <summary>
+/// Present <paramref name="Cert"/>, this peer's registration certificate, in the HELLO of every connection it dials
+/// from now on (signed membership: it binds this peer's key to its address and incarnation).
+/// </summary>
+public sealed record UseCertificate(RegisterCommit Cert) : Effect;
+
 /// <summary>Send one ICMP echo to a host; the answer comes back as <see cref="PingResult"/>.</summary>
 public sealed record PingHost(string Ip) : Effect;
 

@@ -22,22 +22,28 @@ public static class MessageTable
     /// <summary>Longest of any other string in a message (addresses, proposal ids, reasons, the type).</summary>
     public const int MaxStringChars = 1024;
     /// <summary>The most fields any message or item has (the size of <see cref="FieldValues"/>).</summary>
-    public const int MaxFields = 5;
+    public const int MaxFields = 8;
 
     // ---- Items of lists --------------------------------------------------------------------------------------
 
-    /// <summary>A peer-list entry: <c>{"node","degree"}</c>, in the trace <c>node/degree</c>.</summary>
-    public static readonly Shape<PeerEntry> PeerEntryShape = Shape<PeerEntry>.Of(f => f
-            .Address("node", e => e.Node)
-            .NonNegativeInt("degree", e => e.Degree),
-        (ref v) => new PeerEntry(v.Address(0), (int)v.Long(1)), traceSeparator: "/", traceLeading: false);
+    /// <summary>A seed's signature in a certificate: <c>{"seed","sig"}</c>.</summary>
+    public static readonly Shape<Identity.SeedSignature> SignatureShape = Shape<Identity.SeedSignature>.Of(f => f
+            .Address("seed", g => g.Seed)
+            .Text("sig", g => g.Sig),
+        (ref v) => new Identity.SeedSignature(v.Address(0), v.Text(1)), traceSeparator: "/", traceLeading: false);
 
     /// <summary>A commit certificate: a REGISTER_COMMIT, and an item of SEED_SYNC's <c>commits</c>.</summary>
     public static readonly Shape<RegisterCommit> CommitShape = Shape<RegisterCommit>.Of(f => f
             .Address("peer", c => c.Peer)
             .Addresses("voters", c => c.Voters)
-            .Long("incarnation", c => c.Incarnation),
-        (ref v) => new RegisterCommit(v.Address(0), v.Seq<NodeId>(1), v.Long(2)));
+            .Long("incarnation", c => c.Incarnation)
+            .OmittedText("key", c => c.Key)
+            .OmittedText("proposal", c => c.ProposalId)
+            .OmittedObjects("signatures", c => c.Signatures, SignatureShape),
+        (ref v) => new RegisterCommit(v.Address(0), v.Seq<NodeId>(1), v.Long(2))
+        {
+            Key = v.OptionalText(3), ProposalId = v.OptionalText(4), Signatures = v.Seq<Identity.SeedSignature>(5),
+        });
 
     /// <summary>A removal: a DEAD_CONFIRMED, and an item of SEED_SYNC's <c>removals</c>.</summary>
     public static readonly Shape<DeadConfirmed> RemovalShape = Shape<DeadConfirmed>.Of(f => f
@@ -45,8 +51,20 @@ public static class MessageTable
             .Addresses("voters", c => c.Voters)
             .Text("reason", c => c.Reason)
             .OptionalAddress("rendezvous", c => c.Rendezvous)
-            .Long("incarnation", c => c.Incarnation),
-        (ref v) => new DeadConfirmed(v.Address(0), v.Seq<NodeId>(1), v.Text(2), v.OptionalAddress(3), v.Long(4)));
+            .Long("incarnation", c => c.Incarnation)
+            .OmittedText("proposal", c => c.ProposalId)
+            .OmittedObjects("signatures", c => c.Signatures, SignatureShape),
+        (ref v) => new DeadConfirmed(v.Address(0), v.Seq<NodeId>(1), v.Text(2), v.OptionalAddress(3), v.Long(4))
+        {
+            ProposalId = v.OptionalText(5), Signatures = v.Seq<Identity.SeedSignature>(6),
+        });
+
+    /// <summary>A peer-list entry: <c>{"node","degree"}</c>, in the trace <c>node/degree</c>.</summary>
+    public static readonly Shape<PeerEntry> PeerEntryShape = Shape<PeerEntry>.Of(f => f
+            .Address("node", e => e.Node)
+            .NonNegativeInt("degree", e => e.Degree)
+            .OmittedObjects("cert", e => e.Cert, CommitShape),
+        (ref v) => new PeerEntry(v.Address(0), (int)v.Long(1)) { Cert = v.Seq<RegisterCommit>(2) }, traceSeparator: "/", traceLeading: false);
 
     // Messages without fields are values: one instance each serves every decode.
     static readonly Heartbeat TheHeartbeat = new();
@@ -60,15 +78,20 @@ public static class MessageTable
     [
         MessageKind<Gossip>.Of("GOSSIP", f => f
                 .Address("origin", m => m.Origin)
-                .Text("body", m => m.Body, MaxBodyChars),
-            (ref v) => new Gossip(v.Address(0), v.Text(1))),
+                .Text("body", m => m.Body, MaxBodyChars)
+                .OmittedText("sig", m => m.Sig)
+                .OmittedObjects("cert", m => m.Cert, CommitShape),
+            (ref v) => new Gossip(v.Address(0), v.Text(1)) { Sig = v.OptionalText(2), Cert = v.Seq<RegisterCommit>(3) }),
         MessageKind<Heartbeat>.Of("HEARTBEAT", f => f, (ref _) => TheHeartbeat),
         MessageKind<Probe>.Of("PROBE", f => f.Long("nonce", m => m.Nonce), (ref v) => new Probe(v.Long(0))),
         MessageKind<ProbeAck>.Of("PROBE_ACK", f => f.Long("nonce", m => m.Nonce), (ref v) => new ProbeAck(v.Long(0))),
         MessageKind<Hello>.Of("HELLO", f => f
                 .Address("from", m => m.From)
-                .Role("role", m => m.Role),
-            (ref v) => new Hello(v.Address(0), v.Role(1))),
+                .Role("role", m => m.Role)
+                .OmittedText("key", m => m.Key)
+                .OmittedText("proof", m => m.Proof)
+                .OmittedObjects("cert", m => m.Cert, CommitShape),
+            (ref v) => new Hello(v.Address(0), v.Role(1)) { Key = v.OptionalText(2), Proof = v.OptionalText(3), Cert = v.Seq<RegisterCommit>(4) }),
         MessageKind<DegreeUpdate>.Of("DEGREE_UPDATE", f => f.Addresses("neighbours", m => m.Neighbours),
             (ref v) => new DegreeUpdate(v.Seq<NodeId>(0))),
         MessageKind<PeerList>.Of("PEER_LIST", f => f.Objects("peers", m => m.Peers, PeerEntryShape),
@@ -80,21 +103,27 @@ public static class MessageTable
         MessageKind<SuspectResponse>.Of("SUSPECT_RESPONSE", f => f
                 .Address("suspect", m => m.Suspect)
                 .Bool("dead", m => m.Dead, "dead", "alive")
-                .Text("evidence", m => m.Evidence),
-            (ref v) => new SuspectResponse(v.Address(0), v.Bool(1), v.Text(2))),
-        MessageKind<RegisterRequest>.Of("REGISTER_REQUEST", f => f.Long("incarnation", m => m.Incarnation),
-            (ref v) => new RegisterRequest(v.Long(0))),
+                .Text("evidence", m => m.Evidence)
+                .OmittedText("sig", m => m.Sig),
+            (ref v) => new SuspectResponse(v.Address(0), v.Bool(1), v.Text(2)) { Sig = v.OptionalText(3) }),
+        MessageKind<RegisterRequest>.Of("REGISTER_REQUEST", f => f
+                .Long("incarnation", m => m.Incarnation)
+                .OmittedText("key", m => m.Key)
+                .OmittedText("sig", m => m.Sig),
+            (ref v) => new RegisterRequest(v.Long(0)) { Key = v.OptionalText(1), Sig = v.OptionalText(2) }),
         MessageKind<RegisterProposal>.Of("REGISTER_PROPOSAL", f => f
                 .Address("peer", m => m.Peer)
                 .Id("proposal", m => m.ProposalId)
-                .Long("incarnation", m => m.Incarnation),
-            (ref v) => new RegisterProposal(v.Address(0), v.Text(1), v.Long(2))),
+                .Long("incarnation", m => m.Incarnation)
+                .OmittedText("key", m => m.Key),
+            (ref v) => new RegisterProposal(v.Address(0), v.Text(1), v.Long(2)) { Key = v.OptionalText(3) }),
         MessageKind<RegisterVote>.Of("REGISTER_VOTE", f => f
                 .Address("peer", m => m.Peer)
                 .Id("proposal", m => m.ProposalId)
                 .Bool("yes", m => m.Yes, "yes", "no")
-                .OptionalText("reason", m => m.Reason),
-            (ref v) => new RegisterVote(v.Address(0), v.Text(1), v.Bool(2), v.OptionalText(3))),
+                .OptionalText("reason", m => m.Reason)
+                .OmittedText("sig", m => m.Sig),
+            (ref v) => new RegisterVote(v.Address(0), v.Text(1), v.Bool(2), v.OptionalText(3)) { Sig = v.OptionalText(4) }),
         MessageKind<RegisterCommit>.Of("REGISTER_COMMIT", CommitShape),
         MessageKind<RegisterRejected>.Of("REGISTER_REJECTED", f => f.Text("reason", m => m.Reason),
             (ref v) => new RegisterRejected(v.Text(0))),
@@ -106,8 +135,9 @@ public static class MessageTable
             (ref v) => new SeedSync(v.Seq<RegisterCommit>(0), v.Seq<DeadConfirmed>(1))),
         MessageKind<DeadReport>.Of("DEAD_REPORT", f => f
                 .Address("suspect", m => m.Suspect)
-                .Text("report", m => m.Report),
-            (ref v) => new DeadReport(v.Address(0), v.Text(1))),
+                .Text("report", m => m.Report)
+                .OmittedText("sig", m => m.Sig),
+            (ref v) => new DeadReport(v.Address(0), v.Text(1)) { Sig = v.OptionalText(2) }),
         MessageKind<DeadProposal>.Of("DEAD_PROPOSAL", f => f
                 .Address("suspect", m => m.Suspect)
                 .Id("proposal", m => m.ProposalId)
@@ -118,8 +148,9 @@ public static class MessageTable
                 .Address("suspect", m => m.Suspect)
                 .Id("proposal", m => m.ProposalId)
                 .Bool("yes", m => m.Yes, "yes", "no")
-                .Text("evidence", m => m.Evidence),
-            (ref v) => new DeadVote(v.Address(0), v.Text(1), v.Bool(2), v.Text(3))),
+                .Text("evidence", m => m.Evidence)
+                .OmittedText("sig", m => m.Sig),
+            (ref v) => new DeadVote(v.Address(0), v.Text(1), v.Bool(2), v.Text(3)) { Sig = v.OptionalText(4) }),
         MessageKind<DeadConfirmed>.Of("DEAD_CONFIRMED", RemovalShape),
         MessageKind<DeadRejected>.Of("DEAD_REJECTED", f => f
                 .Address("suspect", m => m.Suspect)
@@ -130,8 +161,9 @@ public static class MessageTable
         MessageKind<MemberAnswer>.Of("MEMBER_ANSWER", f => f
                 .Address("node", m => m.Node)
                 .Bool("member", m => m.Member, "member", "stranger")
-                .Long("incarnation", m => m.Incarnation),
-            (ref v) => new MemberAnswer(v.Address(0), v.Bool(1), v.Long(2))),
+                .Long("incarnation", m => m.Incarnation)
+                .OmittedObjects("cert", m => m.Cert, CommitShape),
+            (ref v) => new MemberAnswer(v.Address(0), v.Bool(1), v.Long(2)) { Cert = v.Seq<RegisterCommit>(3) }),
     ];
 
     static readonly FrozenDictionary<Type, MessageKind> ByType = Index();
@@ -147,7 +179,7 @@ public static class MessageTable
 
     /// <summary>Every field of every shape (messages and list items), each once: for tables indexed by <see cref="Field.Id"/>.</summary>
     public static IEnumerable<Field> AllFields =>
-        Kinds.SelectMany(k => k.Shape.Fields).Concat(PeerEntryShape.Fields).DistinctBy(f => f.Id);
+        Kinds.SelectMany(k => k.Shape.Fields).Concat(PeerEntryShape.Fields).Concat(CommitShape.Fields).Concat(SignatureShape.Fields).DistinctBy(f => f.Id);
 }
 
 // ---- The parts of a declaration ---------------------------------------------------------------------------------
@@ -216,7 +248,12 @@ public abstract class Field
     public int MaxChars { get; }
     /// <summary>A number of its own among all fields, from 0: codecs keep what they derive from a field in arrays indexed by it.</summary>
     public int Id { get; }
-    public bool Optional => Kind is FieldKind.OptionalAddress or FieldKind.OptionalText;
+    public bool Optional => Kind is FieldKind.OptionalAddress or FieldKind.OptionalText || Omittable;
+    /// <summary>
+    /// Left out of the wire, the trace and the event log when absent (null text, empty list), and absent when
+    /// missing on decode: the fields signed membership adds, so an unauthenticated network's frames stay as they were.
+    /// </summary>
+    public bool Omittable { get; init; }
     /// <summary>A boolean's words in the trace.</summary>
     public string TrueWord { get; init; } = "true";
     public string FalseWord { get; init; } = "false";
@@ -232,6 +269,9 @@ public abstract class Field<T> : Field
     private protected Field(string name, FieldKind kind, int maxChars) : base(name, kind, maxChars) { }
 
     public abstract void Accept<V>(T owner, ref V visitor) where V : IFieldVisitor;
+
+    /// <summary>True when the field has no value in <paramref name="owner"/> (only <see cref="Field.Omittable"/> fields ask).</summary>
+    public virtual bool IsAbsent(T owner) => false;
 }
 
 /// <summary>The values read for the fields of one object, by position (what a decoder hands a shape's builder).</summary>
@@ -299,7 +339,8 @@ public sealed class Shape<T> : Shape
     /// <summary>Hands each field's value of <paramref name="owner"/> to <paramref name="visitor"/>, in order.</summary>
     public void Visit<V>(T owner, ref V visitor) where V : IFieldVisitor
     {
-        foreach (var f in fields) f.Accept(owner, ref visitor);
+        foreach (var f in fields)
+            if (!f.Omittable || !f.IsAbsent(owner)) f.Accept(owner, ref visitor);
     }
 
     public override Array? BuildArray(Span<FieldValues> items)
@@ -338,6 +379,12 @@ public sealed class FieldList<T>
     public FieldList<T> Addresses(string name, Func<T, Seq<NodeId>> get) => Add(new AddressesField(name, get));
     public FieldList<T> Objects<TItem>(string name, Func<T, Seq<TItem>> get, Shape<TItem> shape, bool traceNamed = false) =>
         Add(new ObjectsField<TItem>(name, get, shape) { TraceNamed = traceNamed });
+    /// <summary>An optional text left out when null (see <see cref="Field.Omittable"/>).</summary>
+    public FieldList<T> OmittedText(string name, Func<T, string?> get) =>
+        Add(new TextField(name, FieldKind.OptionalText, get, MessageTable.MaxStringChars) { Omittable = true, TraceNamed = true });
+    /// <summary>A list of objects left out when empty (see <see cref="Field.Omittable"/>).</summary>
+    public FieldList<T> OmittedObjects<TItem>(string name, Func<T, Seq<TItem>> get, Shape<TItem> shape) =>
+        Add(new ObjectsField<TItem>(name, get, shape) { Omittable = true, TraceNamed = true });
 
     const int NoText = 0;
 
@@ -369,6 +416,7 @@ public sealed class FieldList<T>
     sealed class TextField(string name, FieldKind kind, Func<T, string?> get, int maxChars) : Field<T>(name, kind, maxChars)
     {
         public override void Accept<V>(T owner, ref V visitor) => visitor.Text(this, get(owner));
+        public override bool IsAbsent(T owner) => get(owner) is null;
     }
 
     sealed class AddressesField(string name, Func<T, Seq<NodeId>> get) : Field<T>(name, FieldKind.Addresses, NoText)
@@ -380,6 +428,7 @@ public sealed class FieldList<T>
     {
         public override Shape Items => shape;
         public override void Accept<V>(T owner, ref V visitor) => visitor.Objects(this, get(owner), shape);
+        public override bool IsAbsent(T owner) => get(owner).IsEmpty;
     }
 }
 

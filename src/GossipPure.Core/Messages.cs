@@ -9,22 +9,52 @@ public enum Role { Seed, Peer }
 public abstract record Message;
 
 /// <summary>First frame on every connection: who is speaking (its listening address) and as what.</summary>
-public sealed record Hello(NodeId From, Role Role) : Message;
+public sealed record Hello(NodeId From, Role Role) : Message
+{
+    /// <summary>With signed membership: the dialler's public key (base64).</summary>
+    public string? Key { get; init; }
+    /// <summary>...its signature of <see cref="Identity.Statements.Hello"/> over the acceptor's challenge.</summary>
+    public string? Proof { get; init; }
+    /// <summary>...and, for a registered peer, its registration certificate, which binds the key to its address (0 or 1 item).</summary>
+    public Seq<RegisterCommit> Cert { get; init; } = Seq<RegisterCommit>();
+}
 
 /// <summary>
 /// Peer → seed: admit me (the connection's identity) into the peer list. <paramref name="Incarnation"/> tells this
 /// run of the peer from earlier ones on the same address (its start time, in Unix microseconds).
 /// </summary>
-public sealed record RegisterRequest(long Incarnation) : Message;
+public sealed record RegisterRequest(long Incarnation) : Message
+{
+    /// <summary>With signed membership: the key the peer is admitted with...</summary>
+    public string? Key { get; init; }
+    /// <summary>...and its signature of <see cref="Identity.Statements.Join"/>, which proves it holds that key.</summary>
+    public string? Sig { get; init; }
+}
 
 /// <summary>Seed → seeds: vote on admitting <paramref name="Peer"/>.</summary>
-public sealed record RegisterProposal(NodeId Peer, string ProposalId, long Incarnation) : Message;
+public sealed record RegisterProposal(NodeId Peer, string ProposalId, long Incarnation) : Message
+{
+    /// <summary>With signed membership: the key the peer asked to be admitted with (what a yes vote signs).</summary>
+    public string? Key { get; init; }
+}
 
 /// <summary>Seed → proposing seed: its vote on a proposal; a no carries the reason.</summary>
-public sealed record RegisterVote(NodeId Peer, string ProposalId, bool Yes, string? Reason) : Message;
+public sealed record RegisterVote(NodeId Peer, string ProposalId, bool Yes, string? Reason) : Message
+{
+    /// <summary>With signed membership, on a yes: the voter's signature of <see cref="Identity.Statements.Register"/>.</summary>
+    public string? Sig { get; init; }
+}
 
 /// <summary>Seed → seeds: <paramref name="Peer"/> is committed; <paramref name="Voters"/> is the quorum certificate.</summary>
-public sealed record RegisterCommit(NodeId Peer, Seq<NodeId> Voters, long Incarnation) : Message;
+public sealed record RegisterCommit(NodeId Peer, Seq<NodeId> Voters, long Incarnation) : Message
+{
+    /// <summary>With signed membership: the peer's public key, bound to its address and incarnation...</summary>
+    public string? Key { get; init; }
+    /// <summary>...the proposal the seeds voted on...</summary>
+    public string? ProposalId { get; init; }
+    /// <summary>...and ⌊n/2⌋+1 seed signatures of <see cref="Identity.Statements.Register"/> (the voters are their signers).</summary>
+    public Seq<Identity.SeedSignature> Signatures { get; init; } = Seq<Identity.SeedSignature>();
+}
 
 /// <summary>Seed → peer: the seeds refused the registration.</summary>
 public sealed record RegisterRejected(string Reason) : Message;
@@ -33,7 +63,11 @@ public sealed record RegisterRejected(string Reason) : Message;
 public sealed record PeerListRequest : Message;
 
 /// <summary>A peer-list entry: a registered peer and the degree the seed last heard from it.</summary>
-public readonly record struct PeerEntry(NodeId Node, int Degree);
+public readonly record struct PeerEntry(NodeId Node, int Degree)
+{
+    /// <summary>With signed membership: the peer's registration certificate (0 or 1 item), so the receiver can check its admission and learn its key.</summary>
+    public Seq<RegisterCommit> Cert { get; init; }
+}
 
 /// <summary>Seed → peer: the committed peers (without the receiver) and their degrees.</summary>
 public sealed record PeerList(Seq<PeerEntry> Peers) : Message;
@@ -70,7 +104,14 @@ public sealed record Gossip(NodeId Origin, string Body) : Message
     {
         Origin = original.Origin;
         Body = original.Body;   // `with` makes a new message: its digest is worked out anew
+        Sig = original.Sig;
+        Cert = original.Cert;
     }
+
+    /// <summary>With signed membership: the origin's signature of <see cref="Identity.Statements.Gossip"/>...</summary>
+    public string? Sig { get; init; }
+    /// <summary>...and the origin's registration certificate (0 or 1 item), which gives its key to receivers that never met it.</summary>
+    public Seq<RegisterCommit> Cert { get; init; } = Seq<RegisterCommit>();
 
     /// <summary>SHA-256 of origin and body: what dedup keys on (<see cref="Peers.Digest.Of"/>).</summary>
     public Peers.Digest Digest => digest ??= Peers.Digest.Of(Origin, Body);
@@ -101,26 +142,48 @@ public sealed record SuspectRequest(NodeId Suspect) : Message;
 public sealed record MemberQuery(NodeId Node) : Message;
 
 /// <summary>Seed → peer: whether <paramref name="Node"/> is on its list, and as which incarnation (0 when not).</summary>
-public sealed record MemberAnswer(NodeId Node, bool Member, long Incarnation) : Message;
+public sealed record MemberAnswer(NodeId Node, bool Member, long Incarnation) : Message
+{
+    /// <summary>With signed membership, for a member: its registration certificate (0 or 1 item).</summary>
+    public Seq<RegisterCommit> Cert { get; init; } = Seq<RegisterCommit>();
+}
 
 /// <summary>Witness → asking peer: its verdict on the suspect and the evidence behind it.</summary>
-public sealed record SuspectResponse(NodeId Suspect, bool Dead, string Evidence) : Message;
+public sealed record SuspectResponse(NodeId Suspect, bool Dead, string Evidence) : Message
+{
+    /// <summary>With signed membership: the witness's signature of <see cref="Identity.Statements.SuspectResponse"/>.</summary>
+    public string? Sig { get; init; }
+}
 
 /// <summary>Peer → seeds: <c>Dead Node:&lt;IP&gt;:&lt;Port&gt;:&lt;timestamp&gt;:&lt;reporter.IP&gt;</c>.</summary>
-public sealed record DeadReport(NodeId Suspect, string Report) : Message;
+public sealed record DeadReport(NodeId Suspect, string Report) : Message
+{
+    /// <summary>With signed membership: the reporter's signature of <see cref="Identity.Statements.DeadReport"/>.</summary>
+    public string? Sig { get; init; }
+}
 
 /// <summary>Seed → seeds: vote on removing <paramref name="Suspect"/>; <paramref name="Reason"/> is "crashed" or "left".</summary>
 public sealed record DeadProposal(NodeId Suspect, string ProposalId, string Reason, long Incarnation) : Message;
 
 /// <summary>Seed → proposing seed: its vote, from its own probe of the suspect (or the suspect's own LEAVE).</summary>
-public sealed record DeadVote(NodeId Suspect, string ProposalId, bool Yes, string Evidence) : Message;
+public sealed record DeadVote(NodeId Suspect, string ProposalId, bool Yes, string Evidence) : Message
+{
+    /// <summary>With signed membership, on a yes: the voter's signature of <see cref="Identity.Statements.Dead"/>.</summary>
+    public string? Sig { get; init; }
+}
 
 /// <summary>
 /// Seed → seeds and peers: <paramref name="Incarnation"/> of <paramref name="Node"/> (and any older one) is removed;
 /// <paramref name="Voters"/> is the quorum certificate. Former neighbours of the node link to
 /// <paramref name="Rendezvous"/> (the live peer of highest degree), so the parts a dead hub leaves behind join at once.
 /// </summary>
-public sealed record DeadConfirmed(NodeId Node, Seq<NodeId> Voters, string Reason, Option<NodeId> Rendezvous, long Incarnation) : Message;
+public sealed record DeadConfirmed(NodeId Node, Seq<NodeId> Voters, string Reason, Option<NodeId> Rendezvous, long Incarnation) : Message
+{
+    /// <summary>With signed membership: the proposal the seeds voted on...</summary>
+    public string? ProposalId { get; init; }
+    /// <summary>...and ⌊n/2⌋+1 seed signatures of <see cref="Identity.Statements.Dead"/>. The rendezvous is a hint, not signed.</summary>
+    public Seq<Identity.SeedSignature> Signatures { get; init; } = Seq<Identity.SeedSignature>();
+}
 
 /// <summary>Seed → reporting peers: a quorum of seeds found the suspect alive.</summary>
 public sealed record DeadRejected(NodeId Suspect, string Reason) : Message;

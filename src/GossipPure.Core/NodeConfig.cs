@@ -6,6 +6,8 @@ public sealed record NodeConfig(NodeId Self, Seq<NodeId> Seeds, ProtocolOptions 
     public int Quorum => Core.Quorum.Of(Seeds.Count);
     public bool IsSeed(NodeId n) => Seeds.Exists(s => s == n);
     public Seq<NodeId> OtherSeeds => Seeds.Filter(s => s != Self);
+    /// <summary>The seeds' keys, the signature scheme and this node's signer (<see cref="Identity.Security.None"/>: unauthenticated).</summary>
+    public Identity.Security Security { get; init; } = Identity.Security.None;
 }
 
 /// <summary>Timing and shape defaults (the command line sets the gossip, heartbeat, ping and probe ones).</summary>

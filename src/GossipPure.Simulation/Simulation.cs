@@ -408,6 +408,7 @@ public sealed class Simulation
                 case Send s: Send(node, s.To, s.Message); break;
                 case Connect c: Connect(node, c.To); break;
                 case Disconnect d: Disconnect(node, d.Node); break;
+                case UseCertificate: break;   // the simulated network authenticates every link by construction
                 case PingHost ping: Ping(node, ping.Ip); break;
                 case SetTimer t:
                     {

@@ -59,6 +59,7 @@ public static class TraceText
             case Send s: sb.Append("Send ").Append(s.To).Append(' '); AppendMessage(sb, s.Message); break;
             case Connect c: sb.Append("Connect ").Append(c.To); break;
             case Disconnect d: sb.Append("Disconnect ").Append(d.Node); break;
+            case UseCertificate u: sb.Append("UseCertificate "); AppendMessage(sb, u.Cert); break;
             case PingHost p: sb.Append("PingHost ").Append(p.Ip); break;
             case SetTimer t: sb.Append("SetTimer ").Append(t.Key.ToString()).Append(' ').Append(t.DelayMs).Append("ms"); break;
             case CancelTimer t: sb.Append("CancelTimer ").Append(t.Key.ToString()); break;

@@ -21,6 +21,20 @@ public sealed record MessageIgnored(string Message, NodeId From, IgnoredBecause 
 public sealed record ConfirmationIgnored(NodeId Node, NodeId From, int Voters, int Quorum) : NodeEvent;
 
 /// <summary>
+/// A certificate (of a REGISTER_COMMIT, SEED_SYNC entry, PEER_LIST admission, MEMBER_ANSWER, HELLO, gossip or
+/// DEAD_CONFIRMED, named by <paramref name="Message"/>) about <paramref name="Subject"/> that does not hold: fewer than
+/// <paramref name="Needed"/> distinct valid seed signatures, no key bound, or another subject. Nothing of it is applied.
+/// </summary>
+public sealed record CertificateRefused(string Message, NodeId Subject, NodeId From, int Valid, int Needed,
+    Identity.CertificateFault Fault, NodeId? BadSigner) : NodeEvent;
+
+/// <summary>A signed statement (a vote, a gossip, a report, an answer, a registration request) whose signature by <paramref name="Author"/> does not verify.</summary>
+public sealed record SignatureRefused(string Message, NodeId From, NodeId Author) : NodeEvent;
+
+/// <summary>A valid certificate about an incarnation older than the one this node knows: a replay, not applied.</summary>
+public sealed record StaleCertificateRefused(string Message, NodeId Node, NodeId From, long Incarnation, long Current) : NodeEvent;
+
+/// <summary>
 /// The node found itself late and raised its health score: <paramref name="Timer"/> names the late timer (or null:
 /// a sample of the loop's lateness, <paramref name="TimerLateMs"/> and <paramref name="InboxAgeMs"/>).
 /// </summary>

@@ -21,9 +21,12 @@ public static class EventJson
     static readonly IReadOnlyDictionary<string, Type> Kinds = new Dictionary<string, Type>(StringComparer.Ordinal)
     {
         [nameof(BridgeReceived)] = typeof(BridgeReceived),
+        [nameof(CertificateRefused)] = typeof(CertificateRefused),
         [nameof(CommitIgnored)] = typeof(CommitIgnored),
         [nameof(CommitLearned)] = typeof(CommitLearned),
         [nameof(ConfirmationIgnored)] = typeof(ConfirmationIgnored),
+        [nameof(SignatureRefused)] = typeof(SignatureRefused),
+        [nameof(StaleCertificateRefused)] = typeof(StaleCertificateRefused),
         [nameof(DeadProposalReceived)] = typeof(DeadProposalReceived),
         [nameof(DeadProposed)] = typeof(DeadProposed),
         [nameof(DeadReportIgnored)] = typeof(DeadReportIgnored),
@@ -222,9 +225,12 @@ sealed class PeerEntrySeqJsonConverter : JsonConverter<Seq<PeerEntry>>
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     Converters = [typeof(NodeIdJsonConverter), typeof(TimerKeyJsonConverter), typeof(NodeIdSeqJsonConverter), typeof(PeerEntrySeqJsonConverter)])]
 [JsonSerializable(typeof(BridgeReceived))]
+[JsonSerializable(typeof(CertificateRefused))]
 [JsonSerializable(typeof(CommitIgnored))]
 [JsonSerializable(typeof(CommitLearned))]
 [JsonSerializable(typeof(ConfirmationIgnored))]
+[JsonSerializable(typeof(SignatureRefused))]
+[JsonSerializable(typeof(StaleCertificateRefused))]
 [JsonSerializable(typeof(DeadProposalReceived))]
 [JsonSerializable(typeof(DeadProposed))]
 [JsonSerializable(typeof(DeadReportIgnored))]

@@ -31,6 +31,14 @@ public static class EventText
             _ => $"{x.Message} from {x.From} ignored",
         }),
         ConfirmationIgnored x => Warn($"DEAD_CONFIRMED {x.Node} from {x.From} ignored: {x.Voters} voters, quorum is {x.Quorum}"),
+        CertificateRefused x => Warn($"{x.Message} about {x.Subject} from {x.From} refused: {x.Fault switch
+        {
+            Core.Identity.CertificateFault.Unbound => "its certificate binds no key",
+            Core.Identity.CertificateFault.WrongSubject => "its certificate is for another address or key",
+            _ => $"{x.Valid} valid seed signatures, {x.Needed} needed{(x.BadSigner is { } b ? $" ({b}: no valid signature)" : "")}",
+        }}; nothing applied"),
+        SignatureRefused x => Warn($"{x.Message} from {x.From} refused: the signature of {x.Author} does not verify; nothing applied"),
+        StaleCertificateRefused x => Warn($"{x.Message} about {x.Node} from {x.From} refused: incarnation {x.Incarnation} is older than the current {x.Current}; nothing applied"),
         HealthWorse x => Warn($"Health {x.Score}/{x.Max}: this node is late ({(x.Timer is { } t ? $"timer '{t}' fired {x.LateMs}ms late" : $"timers {x.TimerLateMs}ms late, oldest queued input {x.InboxAgeMs}ms old")}); its windows are stretched ×{1 + x.Score} and it accuses no one on silence or timeouts"),
         HealthBetter x => Info(x.Score == 0
             ? $"Health 0/{x.Max}: on time again; windows back to normal"

@@ -146,6 +146,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
                     break;
                 case Connect c: transport!.Connect(c.To); break;
                 case Disconnect d: transport!.Disconnect(d.Node); break;
+                case UseCertificate u: transport!.UseCertificate(u.Cert); break;
                 case PingHost p: _ = Icmp.EchoAsync(p.Ip, loop!.Post); break;
                 case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); break;
                 case CancelTimer t: loop!.CancelTimer(t.Key); break;

@@ -206,7 +206,13 @@ public sealed class Transport : IAsyncDisposable
     internal ClusterKeyring? Keys => keys;
     internal NodeId Self => self;
 
-    internal byte[] HelloFrame() => Framing.Frame(new Hello(self, role));
+    internal byte[] HelloFrame() => Framing.Frame(new Hello(self, role) { Cert = certificate is { } c ? LanguageExt.Prelude.Seq1(c) : LanguageExt.Seq<RegisterCommit>.Empty });
+
+    // This peer's registration certificate (signed membership), set by the core's UseCertificate effect.
+    volatile RegisterCommit? certificate;
+
+    /// <summary>Presents <paramref name="cert"/> in the HELLO of every connection dialled from now on.</summary>
+    public void UseCertificate(RegisterCommit cert) => certificate = cert;
 
     internal void Post(Input i)
     {

@@ -95,6 +95,7 @@ public static class EffectCodec
             case Connect c: Fx(w, "connect").String("to", c.To.ToString()); break;
             case Disconnect d: Fx(w, "disconnect").String("node", d.Node.ToString()); break;
             case PingHost p: Fx(w, "ping").String("ip", p.Ip); break;
+            case UseCertificate u: Fx(w, "use_certificate").Message("cert", u.Cert); break;
             case Stop s: Fx(w, "stop").Number("code", s.ExitCode); break;
             default:
                 throw new ArgumentException($"EffectCodec cannot encode a {effect.GetType().Name}", nameof(effect));
@@ -199,6 +200,8 @@ public static class EffectCodec
             "connect" => new Connect(f.Address("to")),
             "disconnect" => new Disconnect(f.Address("node")),
             "ping" => new PingHost(f.String("ip", JsonCodec.MaxStringChars)),
+            "use_certificate" => ReadMessage(f.Property("cert"), $"{path} 'use_certificate': field 'cert'") is RegisterCommit cert
+                ? new UseCertificate(cert) : throw new EffectError($"{path} 'use_certificate': field 'cert' is not a REGISTER_COMMIT"),
             "stop" => new Stop(f.Int("code")),
             _ => throw new EffectError($"{path}: unknown effect kind '{Short(kind)}'"),
         };
