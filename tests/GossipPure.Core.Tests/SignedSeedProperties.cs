@@ -97,6 +97,15 @@ public sealed class SignedSeedProperties
             var removed = !w.Seeds[at].Peers.ContainsKey(P);
             Assert.Equal(c.Signs.Count(s => s) >= w.Quorum, removed);
             Assert.Equal(!removed, fx.Exists(e => e is CertificateRefused));
+            if (removed)
+            {
+                // The tombstone it keeps and the copy it passes on are clean: the valid signers only, each once.
+                var kept = w.Seeds[at].Removed[P];
+                Assert.Equal(c.Signs.Count(s => s), kept.Signatures.Count);
+                Assert.Equal(kept.Voters, kept.Signatures.Map(s => s.Seed));
+                Assert.True(Certificates.Removal(w.ConfigFor(at), kept).Ok);
+                Assert.All(fx.OfType<Send>().Select(e => e.Message).OfType<DeadConfirmed>(), d => Assert.Equal(kept.Signatures, d.Signatures));
+            }
             return true.ToProperty().Classify(removed, "removed").Collect($"{c.Seeds} seeds");
         });
 }

@@ -229,12 +229,22 @@ public static partial class SeedReducer
         // idempotent as before: the newer incarnation stands and the tombstone only bars older ones).
         if (signed && s.Peers.Find(c.Node).Case is PeerRecord { } listed && listed.Incarnation > c.Incarnation)
             return Reject(s, fx, new StaleCertificateRefused("DEAD_CONFIRMED", c.Node, from, c.Incarnation, listed.Incarnation));
+        c = CleanRemoval(s, c, check);
         var present = s.Peers.Find(c.Node).Map(r => r.Incarnation <= c.Incarnation).IfNone(false);
         s = Tombstone(s, c);
         if (!present) return s;   // already removed, or a newer incarnation stands: idempotent
         fx.Add(new CancelTimer(DeathTimer(c.Node)));
         return Remove(s, c, RemovedBy.Confirmation, null, from, fx);
     }
+
+    /// <summary>
+    /// The removal as this seed keeps and passes on: signed, only the valid signers (<paramref name="check"/>), each with
+    /// its first valid signature, so junk padding is not spread; unsigned, as it came.
+    /// </summary>
+    static DeadConfirmed CleanRemoval(SeedState s, DeadConfirmed c, Identity.CertificateCheck check) =>
+        s.Config.Security.On
+            ? c with { Voters = check.Signers, Signatures = ValidSignatures(s.Config, c.Signatures, check.Signers, Identity.Statements.Dead(c.Node, c.Incarnation, c.Reason, c.ProposalId!)) }
+            : c;
 
     /// <summary>Where the former neighbours of <paramref name="x"/> reconnect: the live peer of highest degree (lowest address on a tie).</summary>
     static Option<NodeId> Rendezvous(SeedState s, NodeId x) =>

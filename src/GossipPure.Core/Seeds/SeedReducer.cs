@@ -328,7 +328,7 @@ public static partial class SeedReducer
         var check = Identity.Certificates.Commit(s.Config, commit);
         if (!check.Ok) return Reject(s, fx, CommitRefused(s, "REGISTER_COMMIT", from, commit, check));
         if (!IsNew(s, commit)) return s;   // known already, or superseded: commits are idempotent
-        fx.Add(new CommitLearned(commit.Peer, from, commit.Voters, s.Config.Seeds.Count));
+        fx.Add(new CommitLearned(commit.Peer, from, s.Config.Security.On ? check.Signers : commit.Voters, s.Config.Seeds.Count));
         return LearnCommit(s, commit, check, fx);
     }
 
@@ -337,15 +337,16 @@ public static partial class SeedReducer
         var removed = 0;
         var learned = new System.Collections.Generic.List<NodeId>();
         // Removals first: a commit is then checked against every tombstone the other seed knows.
-        foreach (var dc in sync.Removals)
+        foreach (var sent in sync.Removals)
         {
-            if (s.Removed.Find(dc.Node).Map(t => t.Incarnation >= dc.Incarnation).IfNone(false)) continue;   // known already
-            var check = Identity.Certificates.Removal(s.Config, dc);
+            if (s.Removed.Find(sent.Node).Map(t => t.Incarnation >= sent.Incarnation).IfNone(false)) continue;   // known already
+            var check = Identity.Certificates.Removal(s.Config, sent);
             if (!check.Ok)
             {
-                if (s.Config.Security.On) fx.Add(new CertificateRefused("SEED_SYNC", dc.Node, from, check.Valid, check.Needed, check.Fault, check.BadSigner));
+                if (s.Config.Security.On) fx.Add(new CertificateRefused("SEED_SYNC", sent.Node, from, check.Valid, check.Needed, check.Fault, check.BadSigner));
                 continue;
             }
+            var dc = CleanRemoval(s, sent, check);
             var present = s.Peers.Find(dc.Node).Map(r => r.Incarnation <= dc.Incarnation).IfNone(false);
             s = Tombstone(s, dc);
             if (present) { s = Remove(s, dc, RemovedBy.Sync, null, from, fx); removed++; }
