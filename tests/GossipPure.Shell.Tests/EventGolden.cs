@@ -45,6 +45,7 @@ public static class EventGolden
         (new SeedConnected(S2), LogLevel.Info, "Connected to seed 127.0.0.1:5012"),
         (new RegisterRequested(P1, 42), LogLevel.Info, "REGISTER_REQUEST from 127.0.0.1:6001 (incarnation 42)"),
         (new RegistrationRefused(P1, 42), LogLevel.Warning, "REGISTER_REJECTED 127.0.0.1:6001: incarnation 42 was removed or replaced"),
+        (new RegistrationKeyConflict(P1, 42), LogLevel.Warning, "REGISTER_REJECTED 127.0.0.1:6001: incarnation 42 is registered under another key"),
         (new RegisterProposed("5011-1", P1, 2, true), LogLevel.Info, "REGISTER_PROPOSAL 5011-1 for 127.0.0.1:6001 sent to 2 seeds (own vote: yes)"),
         (new RegisterProposed("5011-1", P1, 2, false), LogLevel.Info, "REGISTER_PROPOSAL 5011-1 for 127.0.0.1:6001 sent to 2 seeds (own vote: no)"),
         (new RegisterProposalReceived("5011-1", P1, S1), LogLevel.Info, "REGISTER_PROPOSAL 5011-1 for 127.0.0.1:6001 from 127.0.0.1:5011"),

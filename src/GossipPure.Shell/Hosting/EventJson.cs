@@ -84,6 +84,7 @@ public static class EventJson
         [nameof(RegisterVoteSent)] = typeof(RegisterVoteSent),
         [nameof(RegisterVotedDown)] = typeof(RegisterVotedDown),
         [nameof(Registered)] = typeof(Registered),
+        [nameof(RegistrationKeyConflict)] = typeof(RegistrationKeyConflict),
         [nameof(RegistrationRefused)] = typeof(RegistrationRefused),
         [nameof(RegistrationRejected)] = typeof(RegistrationRejected),
         [nameof(Rejoining)] = typeof(Rejoining),
@@ -288,6 +289,7 @@ sealed class PeerEntrySeqJsonConverter : JsonConverter<Seq<PeerEntry>>
 [JsonSerializable(typeof(RegisterVoteSent))]
 [JsonSerializable(typeof(RegisterVotedDown))]
 [JsonSerializable(typeof(Registered))]
+[JsonSerializable(typeof(RegistrationKeyConflict))]
 [JsonSerializable(typeof(RegistrationRefused))]
 [JsonSerializable(typeof(RegistrationRejected))]
 [JsonSerializable(typeof(Rejoining))]

@@ -47,6 +47,7 @@ public static class EventText
         TransitionRefused x => Error($"BUG: the {x.Machine} machine refused {x.Trigger} in {x.From} for {x.Subject}; the code fired a transition its table does not allow"),
 
         // ---- Seed ----
+        RegistrationKeyConflict x => Warn($"REGISTER_REJECTED {x.Peer}: incarnation {x.Incarnation} is registered under another key"),
         PeerListAtShutdown x => Info($"Peer list at shutdown: {x.Peers} peers"),
         SeedConnected x => Info($"Connected to seed {x.Seed}"),
         RegisterRequested x => Info($"REGISTER_REQUEST from {x.Peer} (incarnation {x.Incarnation})"),
