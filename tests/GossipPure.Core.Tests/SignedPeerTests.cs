@@ -126,8 +126,11 @@ public sealed class SignedPeerTests
         Assert.Null(h.State.Certificate);
 
         var cert = Cert(Self, inc);
-        var use = Assert.Single(h.From(Seeds[0], cert).OfType<UseCertificate>());
+        var kept = h.From(Seeds[0], cert);
+        var use = Assert.Single(kept.OfType<UseCertificate>());
         Assert.Equal(cert, use.Cert);
+        var line = Assert.Single(kept.OfType<CertificateKept>());
+        Assert.Equal((Seeds[0], inc, toSeq(Seeds.Take(2).ToArray())), (line.Seed, line.Incarnation, line.Signers));
         Assert.Equal(cert, h.State.Certificate);
         // The same certificate from another seed is no news.
         Assert.DoesNotContain(h.From(Seeds[1], cert), e => e is UseCertificate);
@@ -258,7 +261,7 @@ public sealed class SignedPeerTests
     {
         var h = NewPeer();
         var forged = new PeerEntry(Other(1), 9) { Cert = Seq1(Cert(Other(1), 1, signers: 1)) };
-        var fx = Register(h, Entry(Other(0)), forged, Entry(Other(2)), new PeerEntry(Other(3), 9));
+        Register(h, Entry(Other(0)), forged, Entry(Other(2)), new PeerEntry(Other(3), 9));
         Assert.True(h.State.Known.ContainsKey(Other(0)));
         Assert.True(h.State.Known.ContainsKey(Other(2)));
         Assert.False(h.State.Known.ContainsKey(Other(1)));
@@ -266,7 +269,6 @@ public sealed class SignedPeerTests
         Assert.DoesNotContain(Other(1), h.State.Neighbours);
         Assert.False(h.State.Keys.ContainsKey(Other(1)));
         Assert.Equal(KeyOf(Other(2)), h.State.Keys[Other(2)].Key);
-        _ = fx;
     }
 
     [Fact]

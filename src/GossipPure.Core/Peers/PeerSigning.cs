@@ -84,6 +84,7 @@ public static partial class PeerReducer
         if (!check.Ok) return Warn(s, fx, Refusal("REGISTER_COMMIT", rc.Peer, seed, check));
         if (rc.Peer != self) return LearnKey(s, rc.Peer, rc.Key!, rc.Incarnation);
         if (CurrentCertificate(s) is not null) return s;   // each seed may send one: the first is kept
+        fx.Add(new CertificateKept(seed, rc.Incarnation, check.Signers));
         fx.Add(new UseCertificate(rc));
         return s with { Certificate = rc };
     }
