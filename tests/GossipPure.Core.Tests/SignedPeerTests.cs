@@ -163,6 +163,35 @@ public sealed class SignedPeerTests
     }
 
     [Fact]
+    public void After_a_rejoin_the_new_runs_certificate_replaces_the_old_one()
+    {
+        var h = NewPeer();
+        var (_, first) = Register(h, Entry(Other(0)), Entry(Other(1)));
+        var old = Assert.Single(first.OfType<UseCertificate>()).Cert;
+        var oldInc = h.State.Incarnation;
+
+        // The seeds removed this run (a valid certificate): it registers again as a newer incarnation.
+        var fx = h.From(Seeds[0], Removal(Self, oldInc));
+        Assert.Contains(fx, e => e is Rejoining);
+        var newInc = h.State.Incarnation;
+        Assert.True(newInc > oldInc);
+        var requests = fx.OfType<Send>().Select(s => s.Message).OfType<RegisterRequest>().ToList();
+        Assert.NotEmpty(requests);
+        Assert.All(requests, r => Assert.True(model.Verify(KeyOf(Self), Statements.Join(Self, KeyOf(Self), newInc), r.Sig!)));
+        foreach (var seed in fx.OfType<Send>().Where(s => s.Message is RegisterRequest).Select(s => s.To))
+            h.From(seed, new PeerList(toSeq([Entry(Other(0)), Entry(Other(1))])));
+        Assert.Equal(PeerPhase.Registered, h.State.Phase);
+        // The old run's certificate signs nothing for the new run.
+        Assert.DoesNotContain(h.Step(now => new TimerFired(now, PeerReducer.GossipTimer)), e => e is Send { Message: Gossip });
+        Assert.DoesNotContain(h.From(Seeds[1], old), e => e is UseCertificate);
+
+        var renewed = Cert(Self, newInc);
+        Assert.Equal(renewed, Assert.Single(h.From(Seeds[1], renewed).OfType<UseCertificate>()).Cert);
+        var g = h.Step(now => new TimerFired(now, PeerReducer.GossipTimer)).OfType<Send>().Select(s => s.Message).OfType<Gossip>().First();
+        Assert.Equal(renewed, Assert.Single(g.Cert));
+    }
+
+    [Fact]
     public void A_gossip_in_another_peers_name_is_refused_and_does_not_keep_out_the_real_one()
     {
         var h = NewPeer();
