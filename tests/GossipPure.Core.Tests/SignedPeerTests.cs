@@ -367,6 +367,22 @@ public sealed class SignedPeerTests
     }
 
     [Fact]
+    public void Only_peers_whose_key_is_known_are_asked_to_witness()
+    {
+        var h = NewPeer(ProtocolOptions.Default with { Witnesses = 8 });
+        Register(h, Entry(Other(0)), Entry(Other(1)), Entry(Other(2)), Entry(Other(3)));
+        var unkeyed = Other(30);
+        h.From(Seeds[0], new Bridge(unkeyed));   // a neighbour no certificate has shown this peer
+        Assert.Contains(unkeyed, h.State.Neighbours);
+        Assert.False(h.State.Keys.ContainsKey(unkeyed));
+        var suspect = h.State.Neighbours.OrderBy(n => n).First(n => n != unkeyed);
+        var asked = h.Step(now => new Disconnected(now, suspect, "timed out")).OfType<WitnessesAsked>().Single();
+        Assert.DoesNotContain(unkeyed, asked.Witnesses);
+        Assert.All(asked.Witnesses, w => Assert.True(h.State.Keys.ContainsKey(w)));
+        Assert.Equal(3, asked.Witnesses.Count);   // the other keyed peers, neighbours or not
+    }
+
+    [Fact]
     public void Dead_reports_and_witness_answers_this_peer_sends_are_signed()
     {
         var h = NewPeer();

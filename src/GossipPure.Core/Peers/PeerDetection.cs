@@ -89,9 +89,9 @@ public static partial class PeerReducer
             return Report(s, x, SuspicionTrigger.NoWitnesses, fx);
 
         // Witnesses: neighbours first (they have their own view of x), then other known peers (they probe it).
-        var neighbours = s.ActiveNeighbours.Filter(n => n != x);
+        var neighbours = s.ActiveNeighbours.Filter(n => n != x && CanWitness(s, n));
         var (fromNeighbours, rng) = s.Rng.Sample(neighbours, o.Witnesses);
-        var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.Neighbours.Contains(n) && !s.Det.IsDead(n)).OrderBy(n => n).ToArray());
+        var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.Neighbours.Contains(n) && !s.Det.IsDead(n) && CanWitness(s, n)).OrderBy(n => n).ToArray());
         var (fromOthers, rng2) = rng.Sample(others, o.Witnesses - fromNeighbours.Count);
         var witnesses = toSeq(fromNeighbours.AsEnumerable().Concat(fromOthers).ToArray());   // not Seq + Seq: that stops the NativeAOT compiler (specs/aot.md)
         s = s with { Rng = rng2 };

@@ -170,6 +170,9 @@ public static partial class PeerReducer
         return s;
     }
 
+    /// <summary>With signed membership only peers whose key this peer knows are asked to witness: another's answer could not count.</summary>
+    static bool CanWitness(PeerState s, NodeId n) => !Signed(s) || s.Keys.ContainsKey(n);
+
     /// <summary>A witness's answer counts only when signed with the witness's key, known from its certificate.</summary>
     static bool SignedByWitness(PeerState s, NodeId witness, SuspectResponse r, EffectList fx)
     {
