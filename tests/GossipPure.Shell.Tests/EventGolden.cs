@@ -114,6 +114,7 @@ public static class EventGolden
         (new MemberQuerySent(P3, S2, QueryBecause.NoAnswer, null, null), LogLevel.Info, "no MEMBER_ANSWER about 127.0.0.1:6003 in time: MEMBER_QUERY sent to 127.0.0.1:5012"),
         (new MemberQuerySent(P3, S3, QueryBecause.NotOnList, null, S1), LogLevel.Info, "MEMBER_ANSWER from 127.0.0.1:5011: 127.0.0.1:6003 is not on its list: MEMBER_QUERY sent to 127.0.0.1:5013"),
         (new MemberConfirmed(S1, P3, 42, 2), LogLevel.Info, "MEMBER_ANSWER from 127.0.0.1:5011: 127.0.0.1:6003 is registered (incarnation 42); taking its 2 held messages"),
+        (new CertificateKept(S1, 42, toSeq(new[] { S1, S2 })), LogLevel.Info, "REGISTER_COMMIT from 127.0.0.1:5011: this peer's certificate for incarnation 42, signed by 127.0.0.1:5011, 127.0.0.1:5012; its gossip and HELLOs carry it from now on"),
         (new Suspected(P2, "connection broken (connection reset)", true), LogLevel.Warning, "SUSPECT 127.0.0.1:6002: connection broken (connection reset); strong evidence: the seeds decide"),
         (new Suspected(P2, "no heartbeat for 3200ms (3 missed)", false), LogLevel.Warning, "SUSPECT 127.0.0.1:6002: no heartbeat for 3200ms (3 missed); weak evidence: asking witnesses"),
         (new NoWitnesses(P2), LogLevel.Info, "No other peer can witness 127.0.0.1:6002: the seeds decide (they probe it before they vote)"),

@@ -54,6 +54,7 @@ public static class EventJson
         [nameof(LeaveReceived)] = typeof(LeaveReceived),
         [nameof(LeaveSent)] = typeof(LeaveSent),
         [nameof(MemberConfirmed)] = typeof(MemberConfirmed),
+        [nameof(CertificateKept)] = typeof(CertificateKept),
         [nameof(MemberQueryAnswered)] = typeof(MemberQueryAnswered),
         [nameof(MemberQuerySent)] = typeof(MemberQuerySent),
         [nameof(MessageDropped)] = typeof(MessageDropped),
@@ -259,6 +260,7 @@ sealed class PeerEntrySeqJsonConverter : JsonConverter<Seq<PeerEntry>>
 [JsonSerializable(typeof(LeaveReceived))]
 [JsonSerializable(typeof(LeaveSent))]
 [JsonSerializable(typeof(MemberConfirmed))]
+[JsonSerializable(typeof(CertificateKept))]
 [JsonSerializable(typeof(MemberQueryAnswered))]
 [JsonSerializable(typeof(MemberQuerySent))]
 [JsonSerializable(typeof(MessageDropped))]
