@@ -108,4 +108,93 @@ public sealed class SignedSeedProperties
             }
             return true.ToProperty().Classify(removed, "removed").Collect($"{c.Seeds} seeds");
         });
+
+    /// <summary>A scripted run of signed seeds: n seeds of which the last <c>Dishonest</c> forge; ops as (kind, picks).</summary>
+    public sealed record RunCase(int Seeds, int Dishonest, int Peers, bool Lossy, (int Kind, int A, int B)[] Ops)
+    {
+        public override string ToString() =>
+            $"n={Seeds} dishonest={Dishonest} peers={Peers} lossy={Lossy} ops=[{string.Join(" ", Ops.Select(o => $"{o.Kind}/{o.A}/{o.B}"))}]";
+    }
+
+    static Arbitrary<RunCase> Runs(bool lossy) => Arb.From(
+        from n in Gen.Choose(1, 5)
+        from dishonest in Gen.Choose(0, n - Quorum.Of(n))
+        from peers in Gen.Choose(1, 3)
+        from ops in Gen.Sized(size => Gen.Choose(0, 2 * size + 10).SelectMany(k =>
+            Gen.ArrayOf(from kind in Gen.Choose(0, lossy ? 13 : 10) from a in Gen.Choose(0, 999) from b in Gen.Choose(0, 999) select (kind, a, b), k)))
+        select new RunCase(n, dishonest, peers, lossy, ops));
+
+    /// <summary>
+    /// Signed seeds under any order and duplication (and, lossy, loss, timeouts and restarts), with fewer than a
+    /// quorum of dishonest seeds that forge commits and removals signed with their own real keys: after every step,
+    /// every peer an honest seed lists holds a valid certificate for its own key, the never-requested peer is listed
+    /// nowhere and no one is removed; without loss every requested peer ends listed at every honest seed.
+    /// </summary>
+    static Property PlaySigned(RunCase c)
+    {
+        var w = new SignedSeedWorld(c.Seeds);
+        var honest = w.SeedIds.Take(c.Seeds - c.Dishonest).ToArray();
+        var liars = w.SeedIds.Skip(c.Seeds - c.Dishonest).ToArray();
+        var requested = new System.Collections.Generic.HashSet<NodeId>();
+        var forgedPeer = SeedScripts.ForgedPeer;
+        w.Observe = step =>
+        {
+            if (!honest.Contains(step.Node)) return;
+            Assert.DoesNotContain(step.Effects, e => e is PeerRemoved);
+            var s = w.Seeds[step.Node];
+            foreach (var (peer, record) in s.Peers)
+            {
+                Assert.NotEqual(forgedPeer, peer);
+                var check = Certificates.CommitFor(s.Config, s.CertificateOf(peer, record), peer, w.SignerOf(peer).PublicKey);
+                Assert.True(check.Ok, $"{step.Node} lists {peer} with {check}");
+            }
+        };
+        foreach (var id in honest) w.StartSeed(id);
+        foreach (var (kind, a, b) in c.Ops)
+        {
+            var pick = w.InFlight.Count > 0 ? w.InFlight[a % w.InFlight.Count] : null;
+            switch (kind)
+            {
+                case 0 or 1:
+                    var peer = World.PeerId(a % c.Peers);
+                    requested.Add(peer);
+                    w.Inject(peer, honest[b % honest.Length], w.Request(peer, 1 + b % 2));
+                    break;
+                case 9 when liars.Length > 0:
+                    // A dishonest seed's own real signature, alone, on a commit that names every seed.
+                    var liar = liars[a % liars.Length];
+                    w.Inject(liar, honest[b % honest.Length], w.Commit(forgedPeer, 1, w.SignerOf(forgedPeer).PublicKey, "forged-1", w.SeedIds, liars));
+                    break;
+                case 10 when liars.Length > 0:
+                    // ...and on the removal of a listed peer (signed by every dishonest seed: still fewer than a quorum).
+                    var target = honest[b % honest.Length];
+                    foreach (var (victim, r) in w.Seeds[target].Peers.Take(1))
+                        w.Inject(liars[a % liars.Length], target, w.Removal(victim, r.Incarnation, "forged-d", liars) with { Voters = w.SeedIds });
+                    break;
+                case 11 when pick is not null: w.InFlight.Remove(pick); break;
+                case 12 when w.Timers.Count > 0:
+                    var (node, key) = w.Timers[a % w.Timers.Count];
+                    w.Fire(node, key);
+                    break;
+                case 13: w.StartSeed(honest[a % honest.Length]); break;
+                case 8 when pick is not null: w.Deliver(pick, duplicate: true); break;
+                default: if (pick is not null) w.Deliver(pick); break;
+            }
+        }
+        w.Drain();
+        if (!c.Lossy)
+            foreach (var id in honest)
+                Assert.True(requested.All(w.Seeds[id].Peers.ContainsKey), $"{id} lists [{string.Join(", ", w.Seeds[id].Peers.Keys.Order())}], requested [{string.Join(", ", requested.Order())}]");
+        return true.ToProperty()
+            .Classify(c.Dishonest > 0, "dishonest seeds")
+            .Classify(honest.Any(id => !w.Seeds[id].Peers.IsEmpty), "a peer committed");
+    }
+
+    [Property(MaxTest = 200)]
+    public Property Signed_seeds_commit_only_with_valid_certificates_under_any_order_and_loss() =>
+        Prop.ForAll(Runs(lossy: true), PlaySigned);
+
+    [Property(MaxTest = 150)]
+    public Property Without_loss_signed_seeds_commit_every_requested_peer_despite_dishonest_seeds() =>
+        Prop.ForAll(Runs(lossy: false), PlaySigned);
 }

@@ -200,6 +200,35 @@ public sealed class SignedSeedTests
     }
 
     [Fact]
+    public void While_a_vote_runs_a_request_for_the_same_incarnation_with_another_key_is_refused()
+    {
+        var w = Started();
+        var s0 = w.SeedIds[0];
+        w.Inject(P, s0, w.Request(P, 5));
+        var mallory = w.Model.SignerFor("mallory");
+        var fx = w.Inject(P, s0, new RegisterRequest(5) { Key = mallory.PublicKey, Sig = mallory.Sign(Statements.Join(P, mallory.PublicKey, 5)) });
+        Assert.Contains(fx, e => e is RegistrationKeyConflict);
+        Assert.DoesNotContain(fx, e => e is RegisterProposed);
+        w.Drain();
+        Assert.All(w.Seeds.Values, s => Assert.Equal(w.SignerOf(P).PublicKey, s.Peers[P].Key));
+    }
+
+    [Fact]
+    public void A_committed_peer_that_asks_again_gets_its_certificate_again_before_its_list()
+    {
+        var w = Started();
+        w.Register(P, 5);
+        w.Outbox.Clear();
+        w.Inject(P, w.SeedIds[2], w.Request(P, 5));
+        var sent = w.SentTo(P).ToList();
+        Assert.Equal(2, sent.Count);
+        var cert = Assert.IsType<RegisterCommit>(sent[0]);
+        Assert.IsType<PeerList>(sent[1]);
+        Assert.True(Certificates.CommitFor(w.ConfigFor(P), cert, P, w.SignerOf(P).PublicKey).Ok);
+        Assert.Empty(w.InFlight);   // no new vote
+    }
+
+    [Fact]
     public void A_dead_report_whose_signature_does_not_verify_starts_no_vote()
     {
         var w = Started();

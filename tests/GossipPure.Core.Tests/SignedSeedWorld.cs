@@ -20,6 +20,10 @@ public sealed class SignedSeedWorld
     public List<Envelope> InFlight { get; } = new();
     public List<Envelope> Outbox { get; } = new();
     public List<StepRecord> Trace { get; } = new();
+    /// <summary>Timers set and neither cancelled nor fired yet, in a fixed order. Delays are ignored: the test picks what fires.</summary>
+    public List<(NodeId Node, TimerKey Key)> Timers { get; } = new();
+    /// <summary>Called after every step; an invariant check that throws fails the test there.</summary>
+    public Action<StepRecord>? Observe { get; set; }
     public long NowUs { get; private set; } = 1_700_000_000_000_000;
     long nextEnvelope;
 
@@ -44,6 +48,9 @@ public sealed class SignedSeedWorld
 
     public void StartSeed(NodeId id)
     {
+        // A (re)start: the old process's timers and the messages in flight to it are gone.
+        InFlight.RemoveAll(e => e.To == id);
+        Timers.RemoveAll(t => t.Node == id);
         Seeds[id] = SeedState.Initial(ConfigFor(id));
         Step(id, new Started(Tick(), 0));
     }
@@ -56,9 +63,16 @@ public sealed class SignedSeedWorld
         var next = SeedReducer.Step(before, input);
         Seeds[node] = next.State;
         MachineAudit.Check(node, input, before, next.State, next.Effects, next.Transitions);
-        foreach (var e in next.Effects.OfType<Send>())
-            (Seeds.ContainsKey(e.To) ? InFlight : Outbox).Add(new Envelope(nextEnvelope++, node, e.To, e.Message));
-        Trace.Add(new StepRecord(node, input, next.Effects));
+        foreach (var e in next.Effects)
+            switch (e)
+            {
+                case Send send: (Seeds.ContainsKey(send.To) ? InFlight : Outbox).Add(new Envelope(nextEnvelope++, node, send.To, send.Message)); break;
+                case SetTimer t when !Timers.Contains((node, t.Key)): Timers.Add((node, t.Key)); break;
+                case CancelTimer t: Timers.Remove((node, t.Key)); break;
+            }
+        var record = new StepRecord(node, input, next.Effects);
+        Trace.Add(record);
+        Observe?.Invoke(record);
         return next.Effects;
     }
 
@@ -66,10 +80,17 @@ public sealed class SignedSeedWorld
 
     public Seq<Effect> ConnectFailed(NodeId at, NodeId node, string reason) => Step(at, new Core.ConnectFailed(Tick(), node, reason));
 
-    public void Deliver(Envelope e)
+    /// <summary>Delivers a message in flight; with <paramref name="duplicate"/> a copy is delivered and the original stays.</summary>
+    public void Deliver(Envelope e, bool duplicate = false)
     {
-        InFlight.Remove(e);
+        if (!duplicate) InFlight.Remove(e);
         Step(e.To, new Received(Tick(), e.From, e.Message));
+    }
+
+    public void Fire(NodeId node, TimerKey key)
+    {
+        Timers.Remove((node, key));
+        Step(node, new TimerFired(Tick(), key));
     }
 
     /// <summary>Delivers everything in flight, oldest first (optionally only what <paramref name="which"/> picks).</summary>
