@@ -383,6 +383,29 @@ public sealed class SignedPeerTests
     }
 
     [Fact]
+    public void Without_seed_keys_nothing_is_signed_or_checked()
+    {
+        var h = new PeerHarness();
+        Assert.False(h.State.Config.Security.On);
+        var start = h.Step(now => new Started(now, 3));
+        Assert.All(start.OfType<Send>().Select(s => s.Message).OfType<RegisterRequest>(), r => Assert.True(r.Key is null && r.Sig is null));
+        foreach (var seed in start.OfType<Send>().Where(s => s.Message is RegisterRequest).Select(s => s.To))
+            h.Step(now => new Received(now, seed, new PeerList(toSeq([new PeerEntry(Other(0), 1), new PeerEntry(Other(1), 1)]))));
+        Assert.Equal(PeerPhase.Registered, h.State.Phase);
+        // A REGISTER_COMMIT is no peer message, as before; gossip is made at once, unsigned.
+        var commit = h.Step(now => new Received(now, Seeds[0], Cert(Self, h.State.Incarnation)));
+        Assert.Contains(commit, e => e is MessageIgnored { Why: IgnoredBecause.NotAPeerMessage });
+        Assert.DoesNotContain(commit, e => e is UseCertificate or CertificateKept);
+        var g = h.Step(now => new TimerFired(now, PeerReducer.GossipTimer)).OfType<Send>().Select(s => s.Message).OfType<Gossip>().First();
+        Assert.True(g.Sig is null && g.Cert.IsEmpty);
+        // Unsigned gossip and removals by names are taken.
+        var sender = h.State.Neighbours.OrderBy(n => n).First();
+        var body = $"{PeerReducer.FormatTimestamp(h.State.NowUs)}:127.0.0.1:1";
+        Assert.Contains(h.Step(now => new Received(now, sender, new Gossip(Other(20), body))), e => e is GossipReceived);
+        Assert.Contains(h.Step(now => new Received(now, Seeds[0], new DeadConfirmed(sender, toSeq(Seeds.ToArray()), "crashed", None, 1))), e => e is Purged);
+    }
+
+    [Fact]
     public void Dead_reports_and_witness_answers_this_peer_sends_are_signed()
     {
         var h = NewPeer();
