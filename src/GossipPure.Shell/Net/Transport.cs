@@ -31,6 +31,7 @@ public sealed class Transport : IAsyncDisposable
     readonly Action<Core.LogLevel, string> notice;
     readonly TransportLimits limits;
     readonly ClusterKeyring? keys;
+    readonly NodeConfig? signed;
     readonly NoticeLimiter notices;
     readonly CancellationTokenSource stopping = new();
     readonly object gate = new();
@@ -53,8 +54,12 @@ public sealed class Transport : IAsyncDisposable
     static Transport() => SocketEngine.PreferInlineCompletions();
 
     /// <param name="notice">Where lines that are not about one connection go (key reloads, summaries of held-back warnings).</param>
-    public Transport(NodeId self, Role role, Action<Input> post, TransportOptions? options = null, Action<Core.LogLevel, string>? notice = null)
+    /// <param name="config">The node's configuration: when its <see cref="NodeConfig.Security"/> is on (signed membership),
+    /// every connection's HELLO is signed over the acceptor's challenge and checked (<see cref="IdentityHandshake"/>).</param>
+    public Transport(NodeId self, Role role, Action<Input> post, TransportOptions? options = null, Action<Core.LogLevel, string>? notice = null,
+        NodeConfig? config = null)
     {
+        signed = config is { Security.On: true } ? config : null;
         this.self = self;
         this.role = role;
         this.post = post;
@@ -206,7 +211,14 @@ public sealed class Transport : IAsyncDisposable
     internal ClusterKeyring? Keys => keys;
     internal NodeId Self => self;
 
-    internal byte[] HelloFrame() => Framing.Frame(new Hello(self, role) { Cert = certificate is { } c ? LanguageExt.Prelude.Seq1(c) : LanguageExt.Seq<RegisterCommit>.Empty });
+    internal Role Role => role;
+    /// <summary>The node's configuration when its membership is signed; null when it is not (no identity handshake).</summary>
+    internal NodeConfig? Signed => signed;
+
+    /// <summary>The dialler's HELLO to <paramref name="to"/>; with signed membership, signed over the acceptor's <paramref name="challenge"/>.</summary>
+    internal byte[] HelloFrame(NodeId to, byte[]? challenge) => signed is not null && challenge is not null
+        ? Framing.Frame(IdentityHandshake.SignedHello(signed, role, to, challenge, certificate))
+        : Framing.Frame(new Hello(self, role) { Cert = certificate is { } c ? LanguageExt.Prelude.Seq1(c) : LanguageExt.Seq<RegisterCommit>.Empty });
 
     // This peer's registration certificate (signed membership), set by the core's UseCertificate effect.
     volatile RegisterCommit? certificate;
