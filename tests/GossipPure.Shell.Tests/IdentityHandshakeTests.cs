@@ -102,7 +102,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var one = Seed(0);
         using var other = Ed25519Signer.Create();
         var impostor = Seed(1, signer: other);
-        impostor.Transport.Send(one.Id, new Gossip(impostor.Id, "x"));
+        impostor.Transport.Connect(one.Id);
         var bad = await one.Next<BadFrame>();
         Assert.Equal($"refused: HELLO as seed {seeds[1]} with key {Short(other.PublicKey)}, but config.csv gives it {Short(seedSigners[1].PublicKey)}", bad.Reason);
         var told = await impostor.Next<BadFrame>();
@@ -119,7 +119,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         using var other = Ed25519Signer.Create();
         // Not listening: seed 1's address is only claimed (it dials from 127.0.0.1, so the address check passes).
         var claimant = Start(seeds[0], Role.Seed, Config(seeds[0], other), listen: false);
-        claimant.Transport.Send(two.Id, new Gossip(seeds[0], "I am seed 1"));
+        claimant.Transport.Connect(two.Id);
         Assert.Equal($"refused: HELLO as seed {seeds[0]} with key {Short(other.PublicKey)}, but config.csv gives it {Short(seedSigners[0].PublicKey)}",
             (await two.Next<BadFrame>()).Reason);
         Assert.StartsWith("refused by the remote: your key", (await claimant.Next<BadFrame>()).Reason);
@@ -147,7 +147,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var two = Seed(1);
         using var signer = Ed25519Signer.Create();
         var claimant = Start(seeds[0], Role.Peer, Config(seeds[0], signer), listen: false);
-        claimant.Transport.Send(two.Id, new Gossip(seeds[0], "x"));
+        claimant.Transport.Connect(two.Id);
         Assert.Equal($"refused: HELLO as peer {seeds[0]}, but {seeds[0]} is a seed in config.csv", (await two.Next<BadFrame>()).Reason);
         Assert.Equal($"refused by the remote: {seeds[0]} is a seed in the config.csv of {two.Id}; your HELLO says peer", (await claimant.Next<BadFrame>()).Reason);
     }
@@ -172,7 +172,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var (b, _) = Peer();
         var elsewhere = new NodeId("127.0.0.9", a.Id.Port);
         a.Transport.UseCertificate(Cert(elsewhere, keyA.PublicKey, 0, 1));
-        a.Transport.Send(b.Id, new Gossip(a.Id, "x"));
+        a.Transport.Connect(b.Id);
         var why = $"it is for {elsewhere} with key {Short(keyA.PublicKey)}, not {a.Id} with key {Short(keyA.PublicKey)}";
         Assert.Equal($"refused: HELLO as peer {a.Id}: its registration certificate is refused: {why}", (await b.Next<BadFrame>()).Reason);
         Assert.Equal($"refused by the remote: {b.Id} refuses the registration certificate in your HELLO: {why}", (await a.Next<BadFrame>()).Reason);
@@ -186,7 +186,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var (b, _) = Peer();
         using var stolen = Ed25519Signer.Create();   // a valid certificate, but for a key the dialler does not hold
         a.Transport.UseCertificate(Cert(a.Id, stolen.PublicKey, 0, 1));
-        a.Transport.Send(b.Id, new Gossip(a.Id, "x"));
+        a.Transport.Connect(b.Id);
         Assert.StartsWith($"refused: HELLO as peer {a.Id}: its registration certificate is refused: it is for {a.Id} with key {Short(stolen.PublicKey)}, not",
             (await b.Next<BadFrame>()).Reason);
         Assert.DoesNotContain(b.Drain(), i => i is Received or Connected);
@@ -198,7 +198,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var (a, keyA) = Peer();
         var (b, _) = Peer();
         a.Transport.UseCertificate(Cert(a.Id, keyA.PublicKey, 1));
-        a.Transport.Send(b.Id, new Gossip(a.Id, "x"));
+        a.Transport.Connect(b.Id);
         Assert.Equal($"refused: HELLO as peer {a.Id}: its registration certificate is refused: 1 valid seed signatures of the 2 needed", (await b.Next<BadFrame>()).Reason);
         Assert.Equal($"refused by the remote: {b.Id} refuses the registration certificate in your HELLO: 1 valid seed signatures of the 2 needed", (await a.Next<BadFrame>()).Reason);
         Assert.DoesNotContain(b.Drain(), i => i is Received or Connected);
@@ -213,7 +213,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         using var forger = Ed25519Signer.Create();
         cert = cert with { Signatures = cert.Signatures.Map(s => s.Seed == seeds[1] ? s with { Sig = forger.Sign(Statements.Register(a.Id, keyA.PublicKey, cert.Incarnation, cert.ProposalId!)) } : s) };
         a.Transport.UseCertificate(cert);
-        a.Transport.Send(b.Id, new Gossip(a.Id, "x"));
+        a.Transport.Connect(b.Id);
         Assert.Equal($"refused: HELLO as peer {a.Id}: its registration certificate is refused: 1 valid seed signatures of the 2 needed ({seeds[1]}'s does not verify)",
             (await b.Next<BadFrame>()).Reason);
     }
@@ -224,7 +224,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var (a, _) = Peer();
         var (b, _) = Peer();
         var seed = Seed(2);
-        a.Transport.Send(b.Id, new Gossip(a.Id, "x"));
+        a.Transport.Connect(b.Id);
         Assert.Equal($"refused: HELLO as peer {a.Id} with no registration certificate (a peer takes registered peers only)", (await b.Next<BadFrame>()).Reason);
         Assert.Equal($"refused by the remote: {b.Id} takes registered peers only: your HELLO has no registration certificate", (await a.Next<BadFrame>()).Reason);
         Assert.DoesNotContain(b.Drain(), i => i is Received or Connected);
@@ -278,6 +278,18 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         Assert.DoesNotContain(one.Drain(), i => i is Received or Connected);
     }
 
+    [Fact]
+    public async Task A_HELLO_over_the_signed_HELLO_limit_is_refused_from_its_length()
+    {
+        var seed = Seed(0);
+        using var s = await TransportLimitTests.Raw(seed.Id);
+        await ReadChallenge(new NetworkStream(s));
+        await s.SendAsync(IdentityHandshake.RequestFrame());
+        await s.SendAsync(new byte[] { 0, 0, 0x40, 0x01 });   // 16,385 bytes announced; none sent
+        Assert.Equal("frame length 16385 exceeds the 16384-byte limit", (await seed.Next<BadFrame>()).Reason);
+        Assert.DoesNotContain(seed.Drain(), i => i is Connected);
+    }
+
     // ---- with a cluster key ----
 
     [Fact]
@@ -293,7 +305,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         // A cluster-key holder with the wrong identity is still refused, with the reason sealed to it.
         using var other = Ed25519Signer.Create();
         var impostor = Start(seeds[2], Role.Seed, Config(seeds[2], other), Ring(key), listen: false);
-        impostor.Transport.Send(one.Id, new Gossip(seeds[2], "x"));
+        impostor.Transport.Connect(one.Id);
         Assert.Equal($"refused: HELLO as seed {seeds[2]} with key {Short(other.PublicKey)}, but config.csv gives it {Short(seedSigners[2].PublicKey)}", (await one.Next<BadFrame>()).Reason);
         Assert.Equal($"refused by the remote: your key {Short(other.PublicKey)} is not the key config.csv gives seed {seeds[2]} on {one.Id}", (await impostor.Next<BadFrame>()).Reason);
 
@@ -310,7 +322,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
     {
         var plain = Start(Free(), Role.Peer, null);
         var (a, _) = Peer();
-        a.Transport.Send(plain.Id, new Gossip(a.Id, "x"));
+        a.Transport.Connect(plain.Id);
         Assert.Equal($"identity handshake: refused: {plain.Id} does not use signed membership (its config.csv has no seed keys)", (await a.Next<ConnectFailed>()).Reason);
         Assert.Equal("refused: it asks for signed membership (an identity challenge), but this node's config.csv has no seed keys", (await plain.Next<BadFrame>()).Reason);
         Assert.DoesNotContain(plain.Drain(), i => i is Received or Connected);
@@ -322,9 +334,9 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var plainId = Free();
         var plain = Start(plainId, Role.Peer, Unsigned(plainId));   // a config, but Security.None: off
         var seed = Seed(0);
-        plain.Transport.Send(seed.Id, new Gossip(plain.Id, "x"));
+        plain.Transport.Connect(seed.Id);
         Assert.Equal($"refused: an unsigned HELLO as {plain.Id}; this node requires signed membership (a config.csv with seed keys)", (await seed.Next<BadFrame>()).Reason);
-        Assert.Equal("the remote requires signed membership (it sent an identity challenge), but this node's config.csv has no seed keys", (await plain.Next<BadFrame>()).Reason);
+        Assert.Equal($"refused by the remote: {seed.Id} requires signed membership (a config.csv with seed keys); your HELLO is unsigned", (await plain.Next<BadFrame>()).Reason);
         Assert.DoesNotContain(seed.Drain(), i => i is Received or Connected);
         Assert.Single(plain.Drain().OfType<BadFrame>());
     }
@@ -337,11 +349,11 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var seed = Seed(0, keys: Ring(key));
 
         var (a, _) = Peer(Ring(key));
-        a.Transport.Send(plain.Id, new Gossip(a.Id, "signed to unsigned"));
+        a.Transport.Connect(plain.Id);
         Assert.Equal($"refused: a signed HELLO as {a.Id}, but this node's config.csv has no seed keys (unauthenticated membership)", (await plain.Next<BadFrame>()).Reason);
         Assert.Equal($"refused by the remote: {plain.Id} does not use signed membership (its config.csv has no seed keys)", (await a.Next<BadFrame>()).Reason);
 
-        plain.Transport.Send(seed.Id, new Gossip(plain.Id, "unsigned to signed"));
+        plain.Transport.Connect(seed.Id);
         Assert.Equal($"refused: an unsigned HELLO as {plain.Id}; this node requires signed membership (a config.csv with seed keys)", (await seed.Next<BadFrame>()).Reason);
         Assert.Equal($"refused by the remote: {seed.Id} requires signed membership (a config.csv with seed keys); your HELLO is unsigned", (await plain.Next<BadFrame>()).Reason);
         Assert.DoesNotContain(plain.Drain().Concat(seed.Drain()), i => i is Received);
@@ -357,7 +369,7 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var id = Free();
         var a = Start(id, Role.Peer, Config(id, signer), listen: false,
             limits: TransportLimits.Default with { HelloTimeout = TimeSpan.FromMilliseconds(300) });
-        a.Transport.Send(to, new Gossip(id, "x"));
+        a.Transport.Connect(to);
         Assert.Equal("identity handshake: no challenge within 0.3s", (await a.Next<ConnectFailed>()).Reason);
     }
 

@@ -259,7 +259,7 @@ internal sealed class Connection
                         "refused: it asks for signed membership (an identity challenge), but this node's config.csv has no seed keys");
                     return null;
                 }
-                var next = await Framing.ReadRawAsync(reader!, header, Transport.FirstFrameMaxBytes, limits.FrameTimeout, deadline.Token);
+                var next = await Framing.ReadRawAsync(reader!, header, limits.SignedHelloMaxBytes, limits.FrameTimeout, deadline.Token);
                 if (next.EndOfStream) { Close("closed before its HELLO"); return null; }
                 if (next.Error is { } nextError) { Drop(nextError); return null; }
                 hello = Framing.Decode(next.Payload!);
@@ -406,12 +406,17 @@ internal sealed class Connection
         var options = new FrameReadOptions { FrameTimeout = limits.FrameTimeout, Opener = receiveCipher };
         var bucket = new TokenBucket(limits.InboundFramesPerSecond, limits.InboundFrameBurst, Stopwatch.GetTimestamp());
         var reason = "closed by remote";
+        var first = true;
         try
         {
             while (!cts.IsCancellationRequested)
             {
                 var r = await Framing.ReadAsync(reader!, header, options, cts.Token);
                 if (r.EndOfStream) break;
+                // A node without signed membership that dialled one with it: the challenge is not for it; the
+                // acceptor refuses its unsigned HELLO next, and that refusal is the line (closing now could lose it).
+                if (first && Outbound && r.Error == Framing.UnexpectedChallenge) { first = false; continue; }
+                first = false;
                 if (r.Error is { } error)
                 {
                     owner.Report(this, error);

@@ -186,6 +186,9 @@ public static class Framing
         return new RawFrame(payload, null, false);
     }
 
+    /// <summary>What an identity challenge is to a node without signed membership (<see cref="Decode"/>'s error).</summary>
+    public const string UnexpectedChallenge = "the remote requires signed membership (it sent an identity challenge), but this node's config.csv has no seed keys";
+
     /// <summary>Decodes a plain payload: JSON to a message, or a control frame to the error it means outside a handshake.</summary>
     public static FrameResult Decode(ReadOnlySpan<byte> payload)
     {
@@ -194,7 +197,7 @@ public static class Framing
             if (payload.Length >= 2 && payload[1] == (byte)ControlKind.Refusal)
                 return FrameResult.Fail($"refused by the remote: {RefusalText(payload[2..])}");
             if (payload.Length >= 2 && payload[1] == (byte)ControlKind.Challenge)
-                return FrameResult.Fail("the remote requires signed membership (it sent an identity challenge), but this node's config.csv has no seed keys");
+                return FrameResult.Fail(UnexpectedChallenge);
             return FrameResult.Fail(payload.Length >= 2 && Enum.IsDefined((ControlKind)payload[1])
                 ? $"unexpected {(ControlKind)payload[1]} handshake frame (this connection has no cluster-key handshake)"
                 : "control frame of an unknown kind");
