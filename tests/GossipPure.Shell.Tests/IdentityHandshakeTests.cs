@@ -373,6 +373,34 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         Assert.Equal("identity handshake: no challenge within 0.3s", (await a.Next<ConnectFailed>()).Reason);
     }
 
+    // ---- a whole node ----
+
+    [Fact]
+    public async Task A_node_run_with_signed_membership_challenges_and_refuses_an_unsigned_HELLO_in_its_log()
+    {
+        var config = Config(seeds[0], seedSigners[0]);
+        var runner = Hosting.Nodes.Seed(config, new Hosting.NodeFiles(dir, null, Console: false));
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => runner.RunAsync(stop.Token));
+        try
+        {
+            Socket? s = null;
+            for (var deadline = DateTime.UtcNow + Bound; s is null; await Task.Delay(20))
+            {
+                try { s = await TransportLimitTests.Raw(seeds[0]); }
+                catch (SocketException) when (DateTime.UtcNow < deadline) { }   // not listening yet
+            }
+            using var _ = s;
+            var stream = new NetworkStream(s);
+            await ReadChallenge(stream);
+            await s.SendAsync(Framing.Frame(new Hello(Free(), Role.Peer)));
+            Assert.Equal($"refused by the remote: {seeds[0]} requires signed membership (a config.csv with seed keys); your HELLO is unsigned", await ReadError(stream));
+        }
+        finally { stop.Cancel(); }
+        Assert.Equal(0, await run.WaitAsync(Bound));
+        Assert.Contains("refused: an unsigned HELLO as ", File.ReadAllText(runner.LogPath));
+    }
+
     // ---- the pure check ----
 
     [Fact]
