@@ -315,6 +315,17 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         await Delivers(a, two, "certified, keyed");
     }
 
+    [Fact]
+    public async Task A_signed_node_without_the_cluster_key_is_refused_for_the_key_first()
+    {
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var seed = Seed(0, keys: Ring(key));
+        var (a, _) = Peer();
+        a.Transport.Connect(seed.Id);
+        Assert.Equal($"identity handshake: refused: {seed.Id} requires the cluster key (--cluster-key-file)", (await a.Next<ConnectFailed>()).Reason);
+        Assert.Equal("refused: no cluster key; this node requires one", (await seed.Next<BadFrame>()).Reason);
+    }
+
     // ---- signed and unsigned nodes ----
 
     [Fact]
