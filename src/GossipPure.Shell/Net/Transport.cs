@@ -11,7 +11,9 @@ namespace GossipPure.Shell.Net;
 /// TCP for one node: a listener, the connections it accepted and dialled, and framing. It turns bytes into
 /// inputs (posted through <c>post</c>) and <see cref="Send"/>/<see cref="Connect"/> effects into bytes. Every
 /// connection starts with a HELLO from the dialler (after the cluster-key handshake when keys are set); from then
-/// on the sender of a frame is the node it named, and a HELLO is believed only from that node's own IP address.
+/// on the sender of a frame is the node it named, and a HELLO is believed only from that node's own IP address (with
+/// signed membership, also only with a proof made with that node's key over the acceptor's challenge:
+/// <see cref="IdentityHandshake"/>).
 /// Everything a remote can make it do is bounded (<see cref="TransportLimits"/>); whatever it refuses or drops is
 /// one line (a <see cref="BadFrame"/> input, or a notice), and the lines about one address are rate-limited.
 /// </summary>
