@@ -326,6 +326,16 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         Assert.Equal("refused: no cluster key; this node requires one", (await seed.Next<BadFrame>()).Reason);
     }
 
+    [Fact]
+    public async Task A_node_with_a_cluster_key_is_refused_by_a_signed_one_without_and_both_sides_say_so()
+    {
+        var seed = Seed(0);
+        var (a, _) = Peer(Ring(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
+        a.Transport.Connect(seed.Id);
+        Assert.Equal($"cluster-key handshake: refused: {seed.Id} has no cluster key; it takes plain connections only", (await a.Next<ConnectFailed>()).Reason);
+        Assert.Equal("refused: it began a cluster-key handshake, but this node has no cluster key (--cluster-key-file)", (await seed.Next<BadFrame>()).Reason);
+    }
+
     // ---- signed and unsigned nodes ----
 
     [Fact]

@@ -159,6 +159,9 @@ internal sealed class Connection
             var nd = Handshake.NewNonce();
             await write.WriteAsync(Handshake.ClientHello(key, nd), deadline.Token);
             var reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline.Token);
+            // An identity challenge: the acceptor has signed membership but no cluster key; its refusal follows.
+            if (reply.Payload is [Framing.ControlMark, (byte)ControlKind.Challenge, ..])
+                reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline.Token);
             if (reply.EndOfStream) return "cluster-key handshake: the remote closed the connection";
             if (reply.Error is { } error) return $"cluster-key handshake: {error}";
             if (!Handshake.TryReadServerHello(reply.Payload, key, nd, out var na, out error))
