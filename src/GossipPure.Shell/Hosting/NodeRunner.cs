@@ -75,7 +75,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
         using var log = this.log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName);
         var loop = this.loop = new NodeLoop(Scheduler, this);
         // The transport's own notices (refused frames, key reloads) come from its threads: written out at once.
-        var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow);
+        var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow, config);
         Signals?.Attach(loop.Wake, transport.Reset);
         // Started goes into the inbox before the socket listens: an input the transport posts (a connection accepted at
         // once) must come after it, or the reducer, not yet started, would drop it (seen: a seed that never learned
