@@ -116,7 +116,7 @@ public static class IdentityHandshake
         else if (acceptorRole != Role.Seed)
             return new($"{self} takes registered peers only: your HELLO has no registration certificate",
                 $"refused: HELLO as peer {from} with no registration certificate (a peer takes registered peers only)");
-        if (!c.Security.Verify(key, Statements.Hello(from, hi.Role, key, self, Text(challenge)), proof))
+        if (!c.Security.VerifyOnce(key, Statements.Hello(from, hi.Role, key, self, Text(challenge)), proof))
             return new($"your HELLO's proof does not verify with key {Short(key)} over this connection's challenge to {self}",
                 $"refused: HELLO as {from}: its proof does not verify with key {Short(key)} over this connection's challenge (forged, or replayed from another connection)");
         return null;
