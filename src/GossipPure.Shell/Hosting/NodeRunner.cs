@@ -65,6 +65,9 @@ public sealed class NodeRunner<TState> : ILoopHandler
     /// <summary><c>kill -9</c> and <c>kill -STOP</c> of this node alone, when a host runs many in one process (none by default).</summary>
     public INodeSignals? Signals { get; init; }
 
+    /// <summary>Lines the node writes first, once, as it starts (what the command line found about its keys).</summary>
+    public IReadOnlyList<(Core.LogLevel Level, string Line)> StartNotes { get; init; } = [];
+
     string RoleName => role == Role.Seed ? "seed" : "peer";
     public string LogPath => Path.Combine(files.LogDir, $"outputfile_{RoleName}_{config.Self.Port}.txt");
     public string EventsPath => Path.Combine(files.LogDir, $"events_{RoleName}_{config.Self.Port}.jsonl");
@@ -73,6 +76,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
     public async Task<int> RunAsync(CancellationToken shutdown)
     {
         using var log = this.log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName);
+        foreach (var (level, line) in StartNotes) log.WriteNow(level, line);
         var loop = this.loop = new NodeLoop(Scheduler, this);
         // The transport's own notices (refused frames, key reloads) come from its threads: written out at once.
         var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow);
