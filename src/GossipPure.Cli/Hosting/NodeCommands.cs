@@ -64,6 +64,7 @@ public static class NodeCommands
         if (!NodeId.IsIp(ip)) return Fail($"'{ip}' is not an IP address");
         if (port is < 1 or > 65535) return Fail($"port {port} is out of range (1-65535)");
         var node = new NodeId(ip, port);
+        if (NodeKeys.CheckLibrary() is { } library) return Fail(library);
         var path = NodeKeys.PathOf(settings.Get(o.KeyDir), node);
         var (signer, keyError) = NodeKeys.Create(path, pr.GetValue(force));
         if (signer is null) return Fail(keyError!);
@@ -120,6 +121,7 @@ public static class NodeCommands
         var live = !settings.Get(o.Plain) && !json && LiveView.CanRun();
         // The cluster always runs signed: it holds every seed, so it knows (or makes) their keys.
         var keyDir = settings.SourceOf(o.KeyDir) == "default" ? logDir : settings.Get(o.KeyDir);
+        if (NodeKeys.CheckLibrary() is { } library) return Fail(library);
         var (keys, keysError) = ClusterKeys(seedList, seedKeys, peerIds, keyDir, Path.GetFileName(configPath));
         if (keys is null) return Fail(keysError!);
         var nodes = new List<HostedNode>();
@@ -262,7 +264,14 @@ public static class NodeCommands
         catch (FileNotFoundException) { return $"config file '{path}' not found"; }
         catch (DirectoryNotFoundException) { return $"config file '{path}' not found"; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"cannot read config file '{path}': {e.Message}"; }
-        return SeedList.ParseKeyed(text, Ed25519Scheme.IsPublicKey, Path.GetFileName(path));
+        try
+        {
+            return SeedList.ParseKeyed(text, Ed25519Scheme.IsPublicKey, Path.GetFileName(path));
+        }
+        catch (Exception e) when (NodeKeys.IsLibraryFailure(e))
+        {
+            return NodeKeys.LibraryError;
+        }
     }
 
     static int Fail(string message)

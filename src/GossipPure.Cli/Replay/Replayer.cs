@@ -46,6 +46,7 @@ public static class Replayer
             // The node signed deterministically: with its own key the replay makes the same signatures, byte for byte.
             if (log.Header.Scheme != Ed25519Scheme.Instance.Name)
                 return Fail(errors, $"{path} was signed with '{log.Header.Scheme}', a scheme this build does not have");
+            if (NodeKeys.CheckLibrary() is { } library) return Fail(errors, library);
             var (signer, keyError) = NodeKey(path, log.Header, options.KeyDir);
             if (signer is null) return Fail(errors, keyError!);
             config = config with { Security = new Core.Identity.Security(log.Header.SeedKeys, Ed25519Scheme.Instance, signer) };

@@ -100,5 +100,26 @@ public static class NodeKeys
         return Create(path);
     }
 
+    /// <summary>What to say when libsodium (NSec's native library) cannot be loaded.</summary>
+    public const string LibraryError =
+        "cannot load libsodium, which signing needs (Ed25519, by NSec): keep the libsodium.so that `dotnet publish` puts beside the gossip executable next to it";
+
+    /// <summary>True for the exceptions NSec throws when libsodium cannot be loaded (on first use, and on every use after).</summary>
+    public static bool IsLibraryFailure(Exception e) => e is TypeInitializationException or PlatformNotSupportedException or DllNotFoundException;
+
+    /// <summary>Null when signing works here; else <see cref="LibraryError"/>.</summary>
+    public static string? CheckLibrary()
+    {
+        try
+        {
+            Ed25519Signer.Create().Dispose();
+            return null;
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            return LibraryError;
+        }
+    }
+
     static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0');
 }
