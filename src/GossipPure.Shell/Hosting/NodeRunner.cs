@@ -76,7 +76,6 @@ public sealed class NodeRunner<TState> : ILoopHandler
     public async Task<int> RunAsync(CancellationToken shutdown)
     {
         using var log = this.log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName);
-        foreach (var (level, line) in StartNotes) log.WriteNow(level, line);
         var loop = this.loop = new NodeLoop(Scheduler, this);
         // The transport's own notices (refused frames, key reloads) come from its threads: written out at once.
         var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow);
@@ -95,6 +94,8 @@ public sealed class NodeRunner<TState> : ILoopHandler
             log.WriteNow(Core.LogLevel.Error, $"Cannot listen on {config.Self}: {BindError(e)}");
             return 1;
         }
+        // After the listen: a node that cannot start says only why.
+        foreach (var (level, line) in StartNotes) log.WriteNow(level, line);
         using var recorder = this.recorder = new InputRecorder(EventsPath, role, config, randomSeed);
         using var metrics = this.metrics = new NodeMetrics(role, config.Self, () => loop.Queued);
         using var onShutdown = shutdown.Register(() => loop.Post(new ShutdownRequested(Clock.NowUs())));
