@@ -385,10 +385,15 @@ public static partial class PeerReducer
         else if (!Quorum.IsReachedBy(s.Config.Seeds, dc.Voters))
             return Warn(s, fx, new ConfirmationIgnored(x, seed, dc.Voters.Distinct().Count(), s.Config.Quorum));
         if (x == s.Config.Self)
-            return dc.Incarnation >= s.Incarnation ? Rejoin(s, seed, dc, fx) : s;   // else: about an earlier run of this address
-        if (s.Det.Dead.Find(x).Map(inc => inc >= dc.Incarnation).IfNone(false)) return s;   // each seed sends it; the first one counts
+        {
+            if (dc.Incarnation >= s.Incarnation) return Rejoin(s, seed, dc, fx);
+            // About an earlier run of this address: signed, that is a replay of an old certificate, and it says so.
+            return Signed(s) ? Warn(s, fx, new StaleCertificateRefused("DEAD_CONFIRMED", x, seed, dc.Incarnation, s.Incarnation)) : s;
+        }
+        // A replay after a rejoin, before the duplicate check: the old removal may still be in Dead here.
         if (Signed(s) && KnownIncarnation(s, x) is { } current && current > dc.Incarnation)
-            return Warn(s, fx, new StaleCertificateRefused("DEAD_CONFIRMED", x, seed, dc.Incarnation, current));   // a replay after a rejoin
+            return Warn(s, fx, new StaleCertificateRefused("DEAD_CONFIRMED", x, seed, dc.Incarnation, current));
+        if (s.Det.Dead.Find(x).Map(inc => inc >= dc.Incarnation).IfNone(false)) return s;   // each seed sends it; the first one counts
         if (s.Det.Incarnations.Find(x).Map(inc => inc > dc.Incarnation).IfNone(false)) return s;   // about an older run of x
         // A decision ends the questions: answer whoever waits on a probe of x, but open no suspicion round of its own.
         if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", strength: null, fx);
