@@ -22,6 +22,7 @@ public sealed class ByzantineProperties
             var bad = c.Byzantine.ToHashSet();
             var made = new System.Collections.Generic.HashSet<(NodeId, string)>();
             var startInc = new Dictionary<NodeId, long>();
+            var honestPeers = scenario.PeerIds.Where(p => !bad.Contains(p)).ToHashSet();
             var touched = scenario.Faults.OfType<Crash>().Select(f => f.Node).ToHashSet();
             var admitted = new System.Collections.Generic.HashSet<(NodeId, string?, long)>();
             var admittedByPeers = new System.Collections.Generic.HashSet<NodeId>();
@@ -39,7 +40,7 @@ public sealed class ByzantineProperties
                 // A removal of an honest peer that is up, by a certificate naming its current run (or any run, when no
                 // fault ever touched it): a false removal.
                 bool Live(NodeId p, long incarnation) =>
-                    !bad.Contains(p) && !sim.IsSeed(p) && sim.Status(p) == NodeStatus.Up
+                    honestPeers.Contains(p) && sim.Status(p) == NodeStatus.Up
                     && (!touched.Contains(p) || incarnation >= startInc.GetValueOrDefault(p));
 
                 foreach (var e in step.Effects)
