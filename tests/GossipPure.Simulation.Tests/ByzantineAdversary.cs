@@ -18,9 +18,15 @@ public sealed class ByzantineAdversary : Adversary
     {
         ForgedDeadConfirmed, StrangerCommit, ForgedSeedSync, ForgedPeerList, ForgedMemberAnswer, YesDeadVote, YesRegisterVote,
         DeadProposal, ReplayDeadConfirmed, ReplayCommit, SpoofedGossip, AlteredGossip, ReplayGossip, DeadReport, SuspectDead,
+        /// <summary>
+        /// A Byzantine seed proposes, to the honest seeds, a registration it makes up: an address where nothing runs, or a
+        /// live honest peer's address as a newer incarnation, under a key of its own; it gathers their signed yes votes
+        /// into a certificate, then serves that certificate and gossips in the address's name with its key.
+        /// </summary>
+        HijackProposal,
     }
 
-    static readonly Lie[] SeedLies = Enum.GetValues<Lie>();
+    static readonly Lie[] SeedLies = Enum.GetValues<Lie>().Where(l => l != Lie.HijackProposal).ToArray();
     static readonly Lie[] PeerLies = [Lie.ForgedDeadConfirmed, Lie.StrangerCommit, Lie.ForgedPeerList, Lie.ForgedMemberAnswer,
         Lie.ReplayDeadConfirmed, Lie.SpoofedGossip, Lie.AlteredGossip, Lie.ReplayGossip, Lie.DeadReport, Lie.SuspectDead];
 
@@ -44,11 +50,17 @@ public sealed class ByzantineAdversary : Adversary
     readonly Dictionary<string, (NodeId Proposer, RegisterProposal P)> registerProposals = new(StringComparer.Ordinal);
     readonly Dictionary<NodeId, long> incarnations = new();
 
+    // Registrations the adversary proposed to the honest seeds: the signatures gathered, and the certificates they made.
+    readonly bool hijack;
+    readonly Dictionary<string, (RegisterProposal P, ISigner Key, Dictionary<NodeId, string> Sigs)> proposed = new(StringComparer.Ordinal);
+    readonly List<(RegisterCommit Cert, ISigner Key)> hijacked = new();
+
     /// <summary>Counts of the lies told, by kind (the property prints them).</summary>
     public Dictionary<Lie, int> Told { get; } = new();
 
-    public ByzantineAdversary(AdversaryKit kit, ulong seed, long intervalUs, int actPercent)
+    public ByzantineAdversary(AdversaryKit kit, ulong seed, long intervalUs, int actPercent, bool hijack = false)
     {
+        this.hijack = hijack;
         this.kit = kit;
         sc = kit.Scenario;
         rng = new Rng(seed ^ 0xB42A);
@@ -83,6 +95,15 @@ public sealed class ByzantineAdversary : Adversary
             case LinkRequest l: Learn(from, l.Incarnation); break;
             case DeadProposal p: deadProposals[p.ProposalId] = p; break;
             case RegisterProposal p: registerProposals[p.ProposalId] = (from, p); break;
+            case RegisterVote { Yes: true, Sig: { } sig } v when proposed.TryGetValue(v.ProposalId, out var ours):
+                ours.Sigs[from] = sig;
+                if (ours.Sigs.Count == quorum)
+                {
+                    var sigs = toSeq(ours.Sigs.OrderBy(kv => kv.Key).Select(kv => new SeedSignature(kv.Key, kv.Value)).ToArray());
+                    hijacked.Add((new RegisterCommit(ours.P.Peer, sigs.Map(x => x.Seed), ours.P.Incarnation)
+                    { Key = ours.Key.PublicKey, ProposalId = ours.P.ProposalId, Signatures = sigs }, ours.Key));
+                }
+                break;
         }
     }
 
@@ -166,7 +187,7 @@ public sealed class ByzantineAdversary : Adversary
     {
         if (Pick(100) >= percent || honestNodes.Length == 0) return [];
         var from = Any(mine);
-        var lie = Any(sc.SeedIds.Contains(from) ? SeedLies : PeerLies);
+        var lie = hijack && Pick(3) == 0 ? Lie.HijackProposal : Any(sc.SeedIds.Contains(from) ? SeedLies : PeerLies);
         var messages = Tell(nowUs, from, lie).ToArray();
         if (messages.Length > 0) Told[lie] = Told.GetValueOrDefault(lie) + 1;
         return messages;
@@ -281,6 +302,37 @@ public sealed class ByzantineAdversary : Adversary
                     var report = $"Dead Node:{victim.Ip}:{victim.Port}:{PeerReducer.FormatTimestamp(sc.EpochUs + nowUs)}:{from.Ip}";
                     foreach (var s in sc.SeedIds.Where(s => !kit.Signers.ContainsKey(s)))
                         yield return (from, s, new DeadReport(victim, report) { Sig = Sign(from, Statements.DeadReport(from, victim, report)) });
+                    break;
+                }
+            case Lie.HijackProposal:
+                {
+                    // Use a certificate gathered earlier, or propose a new registration.
+                    if (hijacked.Count > 0 && Pick(4) > 0)
+                    {
+                        var (cert, key) = Any(hijacked);
+                        var x = cert.Peer;
+                        var body = $"{PeerReducer.FormatTimestamp(sc.EpochUs + nowUs)}:{x.Ip}:{1 + Pick(20)}";
+                        var forged = new Gossip(x, body) { Sig = key.Sign(Statements.Gossip(x, body)), Cert = Seq1(cert) };
+                        var gossiper = mine.Where(n => !sc.SeedIds.Contains(n)).DefaultIfEmpty(from).First();
+                        yield return (gossiper, toPeer, forged);
+                        if (mySeeds.Length > 0)
+                        {
+                            var z = Any(mySeeds);
+                            yield return (z, toSeed, cert);
+                            yield return (z, toPeer, cert);
+                            yield return (z, toPeer, new PeerList(Seq1(new PeerEntry(x, 9) { Cert = Seq1(cert) })));
+                        }
+                        break;
+                    }
+                    if (mySeeds.Length == 0) break;
+                    var k = strangers++;
+                    var peer = Pick(2) == 0 && honestPeers.Length > 0 ? Any(honestPeers) : new NodeId($"10.77.{k / 250}.{1 + k % 250}", 7000 + k % 1000);
+                    var signer = kit.NewKeyPair($"hijack {k}");
+                    var z0 = Any(mySeeds);
+                    var p = new RegisterProposal(peer, $"{z0.Port}-{90_000 + k}", sc.EpochUs + nowUs) { Key = signer.PublicKey };
+                    var statement = Statements.Register(peer, signer.PublicKey, p.Incarnation, p.ProposalId);
+                    proposed[p.ProposalId] = (p, signer, mySeeds.ToDictionary(z => z, z => Sign(z, statement)));
+                    foreach (var h in honestSeeds) yield return (z0, h, p);
                     break;
                 }
             case Lie.SuspectDead:

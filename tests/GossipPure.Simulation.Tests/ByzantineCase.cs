@@ -26,6 +26,19 @@ public sealed record ByzantineCase(ulong Seed, int SeedCount, int Peers, int Byz
         from lies in Gen.Choose(20, 100)
         select new ByzantineCase(seed, n, peers, bs, bp, lat, dup, restarts, lies));
 
+    /// <summary>Cases with at least one Byzantine seed (3–7 seeds, so a minority of one or more exists).</summary>
+    public static Arbitrary<ByzantineCase> WithByzantineSeeds => Cases.NoShrink(
+        from seed in Cases.Seeds
+        from n in Gen.Choose(3, 7)
+        from peers in Gen.Choose(4, 12)
+        from bs in Gen.Choose(1, (n - 1) / 2)
+        from bp in Gen.Choose(0, peers - 2)
+        from lat in Gen.Choose(1, 50)
+        from dup in Gen.Choose(0, 10)
+        from restarts in Gen.Choose(0, 2)
+        from lies in Gen.Choose(20, 100)
+        select new ByzantineCase(seed, n, peers, bs, bp, lat, dup, restarts, lies));
+
     /// <summary>The last seeds of config.csv are the Byzantine ones (they hold real keys, listed in config.csv).</summary>
     public Seq<NodeId> BadSeeds => toSeq(Enumerable.Range(SeedCount - ByzantineSeeds, ByzantineSeeds).Select(Addresses.Seed).ToArray());
 

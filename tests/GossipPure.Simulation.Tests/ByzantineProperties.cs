@@ -15,7 +15,10 @@ public sealed class ByzantineProperties
 {
     [Property(MaxTest = 60)]
     public Property A_Byzantine_minority_cannot_remove_admit_or_forge() =>
-        Prop.ForAll(ByzantineCase.Arb, c =>
+        Prop.ForAll(ByzantineCase.Arb, c => Check(c, hijack: false));
+
+    static Property Check(ByzantineCase c, bool hijack)
+    {
         {
             var scenario = c.Build();
             var quorum = Quorum.Of(c.SeedCount);
@@ -28,11 +31,15 @@ public sealed class ByzantineProperties
             var admittedByPeers = new System.Collections.Generic.HashSet<NodeId>();
             ByzantineAdversary? liar = null;
             var refusals = 0;
-            scenario = scenario with { Adversary = kit => liar = new ByzantineAdversary(kit, c.Seed, 100_000, c.LiePercent) };
+            var asked = new System.Collections.Generic.HashSet<(NodeId, string?, long)>();
+            scenario = scenario with { Adversary = kit => liar = new ByzantineAdversary(kit, c.Seed, 100_000, c.LiePercent, hijack) };
 
             var r = Simulator.Run(scenario, (step, sim) =>
             {
                 var node = step.Node;
+                // Who asked to register, with which key, as which incarnation (Byzantine peers too: they may register).
+                foreach (var e in step.Effects)
+                    if (e is Send { Message: RegisterRequest rr }) asked.Add((node, rr.Key, rr.Incarnation));
                 if (bad.Contains(node)) return;
                 var isSeed = sim.IsSeed(node);
                 if (step.Input is Started st && !isSeed) startInc[node] = st.NowUs;
@@ -59,12 +66,13 @@ public sealed class ByzantineProperties
                         case GossipMade g:
                             made.Add((g.Origin, g.Body));
                             break;
-                        case GossipReceived g when !bad.Contains(g.Origin) && !made.Contains((g.Origin, g.Body)):
+                        case GossipReceived g when honestPeers.Contains(g.Origin) && !made.Contains((g.Origin, g.Body)):
                             Assert.Fail($"{c}\n(c) honest peer {node} delivered \"{g.Body}\" as made by honest peer {g.Origin}, which never made it (from {g.From}, at {step.TimeUs}µs)\nstep: {step}");
                             break;
                         case CertificateRefused or SignatureRefused or StaleCertificateRefused:
                             refusals++;
                             break;
+
                     }
                 }
 
@@ -81,6 +89,8 @@ public sealed class ByzantineProperties
                         var signers = key is null ? ledger.MostSigners(peer, record.Incarnation) : ledger.Signers(peer, key, record.Incarnation);
                         Assert.True(signers >= quorum,
                             $"{c}\n(b) honest seed {node} lists {peer} (incarnation {record.Incarnation}, key {key ?? "none"}) at {step.TimeUs}µs, but only {signers} seeds ever signed that registration (quorum {quorum}){Stranger(sim, peer)}\nstep: {step}");
+                        Assert.True(!hijack || asked.Contains((peer, key, record.Incarnation)),
+                            $"{c}\n(b) honest seed {node} lists {peer} (incarnation {record.Incarnation}, key {key ?? "none"}) at {step.TimeUs}µs, with {signers} seed signatures, but {peer} never asked to register with that key as that incarnation{Stranger(sim, peer)}\nstep: {step}");
                         admitted.Add((peer, key, record.Incarnation));
                     }
                 }
@@ -92,6 +102,8 @@ public sealed class ByzantineProperties
                     {
                         if (admittedByPeers.Contains(x)) continue;
                         var signers = ledger.MostSigners(x);
+                        Assert.True(!hijack || sim.PeerIds.Contains(x) || sim.SeedIds.Contains(x),
+                            $"{c}\n(b) honest peer {node} admitted {x} at {step.TimeUs}µs{Stranger(sim, x)}\nstep: {step}");
                         Assert.True(signers >= quorum,
                             $"{c}\n(b) honest peer {node} admitted {x} at {step.TimeUs}µs, but no registration of it was ever signed by a quorum of seeds (at most {signers} of {quorum}){Stranger(sim, x)}\nstep: {step}");
                         admittedByPeers.Add(x);
@@ -110,7 +122,8 @@ public sealed class ByzantineProperties
                 .Classify(c.ByzantineSeeds > 0, "with Byzantine seeds")
                 .Classify(c.Restarts > 0, "with restarts")
                 .Collect($"lie kinds told: {told.Count}");
-        });
+        }
+    }
 
     static string Stranger(Simulation sim, NodeId x) =>
         sim.SeedIds.Contains(x) || sim.PeerIds.Contains(x) ? "" : " — an address where no node runs";
