@@ -48,8 +48,8 @@ public abstract class Adversary
     /// <summary>A Byzantine node <paramref name="at"/> received <paramref name="m"/> from <paramref name="from"/>.</summary>
     public virtual void Saw(long nowUs, NodeId at, NodeId from, Message m) { }
 
-    /// <summary>What a Byzantine node's honest reducer sends passes through here first; null drops it.</summary>
-    public virtual Message? Outgoing(long nowUs, NodeId from, NodeId to, Message m) => m;
+    /// <summary>What a Byzantine node's honest reducer sends passes through here first: what it returns is sent instead, in order (nothing: dropped).</summary>
+    public virtual IEnumerable<Message> Outgoing(long nowUs, NodeId from, NodeId to, Message m) => [m];
 
     /// <summary>The messages to send now: (a Byzantine sender, any receiver, anything).</summary>
     public abstract IEnumerable<(NodeId From, NodeId To, Message Message)> Act(long nowUs);

@@ -553,10 +553,14 @@ public sealed class Simulation
         }
         if (adversary is not null && byzantine[from])
         {
-            var changed = adversary.Outgoing(NowUs, ids[from], toId, m);
-            if (changed is null) return;
-            m = changed;
+            foreach (var sent in adversary.Outgoing(NowUs, ids[from], toId, m)) Transmit(from, toId, sent);
+            return;
         }
+        Transmit(from, toId, m);
+    }
+
+    void Transmit(int from, NodeId toId, Message m)
+    {
         Network.Sent++;
         if (!index.TryGetValue(toId, out var to))
         {

@@ -115,7 +115,17 @@ public sealed class ByzantineAdversary : Adversary
 
     void Learn(NodeId n, long incarnation) => incarnations[n] = Math.Max(incarnations.GetValueOrDefault(n), incarnation);
 
-    public override Message? Outgoing(long nowUs, NodeId from, NodeId to, Message m) => m switch
+    public override IEnumerable<Message> Outgoing(long nowUs, NodeId from, NodeId to, Message m)
+    {
+        // A Byzantine peer forwards every gossip with a spoiled copy just before it (its signature made up, or the
+        // certificate of another peer): the copies race, so the bad one often arrives first — and must not make the
+        // receiver drop the real one as a duplicate.
+        if (m is Gossip g && !sc.SeedIds.Contains(from) && !kit.Signers.ContainsKey(g.Origin))
+            yield return Pick(2) == 0 || certs.Count == 0 ? g with { Sig = ForgedSig() } : g with { Cert = Seq1(Any(certs.Values.ToArray())) };
+        yield return Rewrite(from, m);
+    }
+
+    Message Rewrite(NodeId from, Message m) => m switch
     {
         // A Byzantine seed votes yes to every removal and every admission, with its own valid signature.
         DeadVote v when deadProposals.TryGetValue(v.ProposalId, out var p) => v with

@@ -31,6 +31,8 @@ public sealed class ByzantineProperties
             var admittedByPeers = new System.Collections.Generic.HashSet<NodeId>();
             ByzantineAdversary? liar = null;
             var refusals = 0;
+            var refusedFirst = new System.Collections.Generic.HashSet<(NodeId, NodeId, string)>();
+            var racesWon = 0;
             var asked = new System.Collections.Generic.HashSet<(NodeId, string?, long)>();
             scenario = scenario with { Adversary = kit => liar = new ByzantineAdversary(kit, c.Seed, 100_000, c.LiePercent, hijack) };
 
@@ -52,6 +54,8 @@ public sealed class ByzantineProperties
 
                 foreach (var e in step.Effects)
                 {
+                    // A spoiled copy came first and was refused; the real one is delivered all the same.
+                    if (e is GossipReceived gr && refusedFirst.Contains((node, gr.Origin, gr.Body))) racesWon++;
                     switch (e)
                     {
                         case PeerRemoved x when Live(x.Node, x.Incarnation):
@@ -71,6 +75,7 @@ public sealed class ByzantineProperties
                             break;
                         case CertificateRefused or SignatureRefused or StaleCertificateRefused:
                             refusals++;
+                            if (step.Input is Received { Message: Gossip spoiled }) refusedFirst.Add((node, spoiled.Origin, spoiled.Body));
                             break;
 
                     }
@@ -117,10 +122,19 @@ public sealed class ByzantineProperties
             Assert.True(made.Count > 0, $"{c}: no honest gossip was made");
             Assert.True(r.Network.Injected > 0, $"{c}: the adversary told no lie");
             Assert.True(refusals > 0, $"{c}: {r.Network.Injected} lies delivered, yet no honest node refused a certificate or a signature");
+            // (d) Lies censor nothing: every message an honest, never-faulted peer made reached every honest, never-faulted
+            // peer registered by then (a forged copy that arrives first is not marked seen, so the real one still counts).
+            foreach (var d in r.Dissemination().Where(d => honestPeers.Contains(d.Message.Origin) && !touched.Contains(d.Message.Origin)))
+            {
+                var missing = d.Missing.Where(m => honestPeers.Contains(m) && !touched.Contains(m)).ToArray();
+                Assert.True(missing.Length == 0,
+                    $"{c}\n(d) \"{d.Message.Body}\" made by {d.Message.Origin} at {d.MadeUs}µs never reached {string.Join(", ", missing)}");
+            }
             var told = liar!.Told;
             return true.Label($"{c}")
                 .Classify(c.ByzantineSeeds > 0, "with Byzantine seeds")
                 .Classify(c.Restarts > 0, "with restarts")
+                .Classify(racesWon > 0, "a spoiled copy arrived first")
                 .Collect($"lie kinds told: {told.Count}");
         }
     }
