@@ -23,14 +23,16 @@ public static class BenchCommand
         var settle = DurationOption("--settle", TimeSpan.Zero,
             "With --processes: how long to wait after every peer registered before each CPU window starts (e.g. 1m: past JIT tiering)");
         var runs = new Option<int>("--runs") { Description = "With --processes: repeat the whole measurement, each on a new network, and report medians over the runs", DefaultValueFactory = _ => 1 };
+        var signed = new Option<bool>("--signed") { Description = "Signed membership: every node gets an Ed25519 key, votes, certificates and gossip are signed and checked (in-process bench)" };
         var bench = new Command("bench", "Measure a local network of real node processes: registration, dissemination, crash and hang detection, memory")
-            { seeds, peers, trials, hungTrials, json, keepLogs, processes, binary, window, settle, runs };
+            { seeds, peers, trials, hungTrials, json, keepLogs, processes, binary, window, settle, runs, signed };
         bench.SetAction((pr, ct) =>
         {
             var options = new BenchOptions(pr.GetValue(seeds), pr.GetValue(peers), pr.GetValue(trials), pr.GetValue(hungTrials),
                 pr.GetValue(json), pr.GetValue(keepLogs), TimeSpan.FromSeconds(60), pr.GetValue(processes))
             {
                 Binary = pr.GetValue(binary), Window = pr.GetValue(window), Settle = pr.GetValue(settle), Runs = pr.GetValue(runs),
+                Signed = pr.GetValue(signed),
             };
             return options.Processes && Environment.GetEnvironmentVariable(WorkerHost.EnvVar) is not { Length: > 0 }
                 ? new ProcessBench(options).RunAsync(ct)

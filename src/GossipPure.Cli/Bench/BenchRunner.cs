@@ -16,6 +16,8 @@ public sealed record BenchOptions(int Seeds, int Peers, int Trials, int HungTria
     public TimeSpan Settle { get; init; } = TimeSpan.Zero;
     /// <summary>--processes: how many times the whole measurement runs (medians over the runs are reported).</summary>
     public int Runs { get; init; } = 1;
+    /// <summary>--signed: signed membership (Ed25519 keys for every node, seeds' keys known to all), to measure what signing costs.</summary>
+    public bool Signed { get; init; }
 }
 
 /// <summary>
@@ -73,6 +75,7 @@ public sealed class BenchRunner
     int nextWorker;
     readonly Channel<(IBenchNode Origin, DateTime At, string Body)> made = Channel.CreateUnbounded<(IBenchNode, DateTime, string)>();
     LanguageExt.Seq<Core.NodeId> seedIds;
+    BenchKeys? keys;
     readonly Dictionary<string, List<double>> samples = new();
     readonly Random random = new(1);
 
@@ -93,7 +96,7 @@ public sealed class BenchRunner
         else
         {
             var options = Core.ProtocolOptions.Default with { GossipIntervalMs = load.GossipIntervalMs, GossipCount = count };
-            node = new InProcNode(role, new Core.NodeConfig(new Core.NodeId("127.0.0.1", port), seedIds, options), dir);
+            node = new InProcNode(role, BenchKeys.Secure(keys, new Core.NodeConfig(new Core.NodeId("127.0.0.1", port), seedIds, options)), dir);
         }
         if (gossiper)
         {
@@ -143,8 +146,9 @@ public sealed class BenchRunner
             var ports = FreePorts(o.Seeds + o.Peers + o.Trials + o.HungTrials);
             File.WriteAllLines(config, ports.Take(o.Seeds).Select(p => $"127.0.0.1,{p}"));
             seedIds = LanguageExt.Prelude.toSeq(ports.Take(o.Seeds).Select(p => new Core.NodeId("127.0.0.1", p)).ToArray());
+            if (o.Signed) keys = BenchKeys.Make(seedIds);
             foreach (var p in ports.Take(o.Seeds)) seeds.Add(Start(Core.Role.Seed, p));
-            for (var w = 0; w < workerCount; w++) workers.Add(new WorkerHost(dir, seedIds));
+            for (var w = 0; w < workerCount; w++) workers.Add(new WorkerHost(dir, seedIds, keys));
             var spare = new Queue<int>(ports.Skip(o.Seeds + o.Peers));
             // Peers start once the seeds are one mesh (measured registration is then the protocol's, not the seeds' start-up).
             await Bounded(Task.WhenAll(seeds.SelectMany(s => seeds.Where(t => t != s).Select(t =>

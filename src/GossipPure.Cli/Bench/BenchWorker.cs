@@ -22,7 +22,7 @@ sealed class WorkerHost : IDisposable
     readonly Dictionary<int, RemoteNode> nodes = new();
     readonly object gate = new();
 
-    public WorkerHost(string dir, LanguageExt.Seq<Core.NodeId> seeds)
+    public WorkerHost(string dir, LanguageExt.Seq<Core.NodeId> seeds, BenchKeys? keys = null)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
         {
@@ -35,7 +35,7 @@ sealed class WorkerHost : IDisposable
         // that spinning was 45 % of the CPU samples. On two shared cores the workers skip it (CPU per node 0.077 → 0.062 s;
         // latencies unchanged within noise).
         psi.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
-        psi.Environment[EnvVar] = $"{dir}|{string.Join(',', seeds.Map(s => s.ToString()))}";
+        psi.Environment[EnvVar] = $"{dir}|{string.Join(',', seeds.Map(s => s.ToString()))}|{keys?.Spec ?? ""}";
         process = new Process { StartInfo = psi };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) OnLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"gossip bench worker: {e.Data}"); };
@@ -122,6 +122,7 @@ sealed class WorkerHost : IDisposable
             var i = s.LastIndexOf(':');
             return new Core.NodeId(s[..i], int.Parse(s[(i + 1)..], CultureInfo.InvariantCulture));
         }).ToArray());
+        var keys = parts.Length > 2 && parts[2].Length > 0 ? BenchKeys.FromSpec(parts[2]) : null;
         if (FileLimit.Ensure(FileLimit.PerHostedNode * 600) is { } why) Console.Error.WriteLine(why);
         // One writer for stdout: the nodes' threads queue their lines.
         var lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -147,7 +148,7 @@ sealed class WorkerHost : IDisposable
                     {
                         GossipIntervalMs = long.Parse(w[3], CultureInfo.InvariantCulture), GossipCount = int.Parse(w[4], CultureInfo.InvariantCulture),
                     };
-                    var node = new InProcNode(w[1] == "seed" ? Core.Role.Seed : Core.Role.Peer, new Core.NodeConfig(new Core.NodeId("127.0.0.1", port), seeds, options), dir,
+                    var node = new InProcNode(w[1] == "seed" ? Core.Role.Seed : Core.Role.Peer, BenchKeys.Secure(keys, new Core.NodeConfig(new Core.NodeId("127.0.0.1", port), seeds, options)), dir,
                         (at, e) => lines.Writer.TryWrite(string.Create(CultureInfo.InvariantCulture, $"{port} {at.Ticks} {EventJson.KindOf(e)} {EventJson.Encode(e)}")));
                     hosted[port] = node;
                     break;

@@ -61,6 +61,13 @@ public sealed record MemberQuerySent(NodeId Node, NodeId Seed, QueryBecause Why,
 public sealed record MemberConfirmed(NodeId Seed, NodeId Node, long Incarnation, int Held) : NodeEvent;
 
 /// <summary>
+/// Signed membership: <paramref name="Seed"/> sent this peer's registration certificate for its current run
+/// (<paramref name="Incarnation"/>), valid with <paramref name="Signers"/>' signatures; the peer keeps it, signs its
+/// gossip under it and presents it in every HELLO from now on.
+/// </summary>
+public sealed record CertificateKept(NodeId Seed, long Incarnation, Seq<NodeId> Signers) : NodeEvent;
+
+/// <summary>
 /// A neighbour is suspected on <paramref name="Evidence"/>: strong evidence goes to the seeds at once, weak evidence
 /// to witnesses first.
 /// </summary>

@@ -11,6 +11,9 @@ public sealed record RegisterRequested(NodeId Peer, long Incarnation) : NodeEven
 /// <summary>A request from an incarnation that was removed or replaced: refused without a vote.</summary>
 public sealed record RegistrationRefused(NodeId Peer, long Incarnation) : NodeEvent;
 
+/// <summary>With signed membership: a request for an incarnation already registered (or being registered) under another key: refused without a vote.</summary>
+public sealed record RegistrationKeyConflict(NodeId Peer, long Incarnation) : NodeEvent;
+
 /// <summary>This seed proposed to register <paramref name="Peer"/>; <paramref name="OwnVote"/> is its own yes or no.</summary>
 public sealed record RegisterProposed(string ProposalId, NodeId Peer, int SentTo, bool OwnVote) : NodeEvent;
 

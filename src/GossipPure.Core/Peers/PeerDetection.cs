@@ -89,9 +89,9 @@ public static partial class PeerReducer
             return Report(s, x, SuspicionTrigger.NoWitnesses, fx);
 
         // Witnesses: neighbours first (they have their own view of x), then other known peers (they probe it).
-        var neighbours = s.ActiveNeighbours.Filter(n => n != x);
+        var neighbours = s.ActiveNeighbours.Filter(n => n != x && CanWitness(s, n));
         var (fromNeighbours, rng) = s.Rng.Sample(neighbours, o.Witnesses);
-        var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.Neighbours.Contains(n) && !s.Det.IsDead(n)).OrderBy(n => n).ToArray());
+        var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.Neighbours.Contains(n) && !s.Det.IsDead(n) && CanWitness(s, n)).OrderBy(n => n).ToArray());
         var (fromOthers, rng2) = rng.Sample(others, o.Witnesses - fromNeighbours.Count);
         var witnesses = toSeq(fromNeighbours.AsEnumerable().Concat(fromOthers).ToArray());   // not Seq + Seq: that stops the NativeAOT compiler (specs/aot.md)
         s = s with { Rng = rng2 };
@@ -132,6 +132,7 @@ public static partial class PeerReducer
         if (w.Phase != SuspicionPhase.Confirming || !w.Witnesses.Contains(witness)
             || w.Confirms.Contains(witness) || w.Denials.Contains(witness))
             return s;
+        if (Signed(s) && !SignedByWitness(s, witness, r, fx)) return s;   // not counted
         w = r.Dead ? w with { Confirms = w.Confirms.Add(witness) } : w with { Denials = w.Denials.Add(witness) };
         fx.Add(new WitnessAnswered(x, witness, r.Dead, r.Evidence, w.Confirms.Count, w.Needed));
         s = SetWatch(s, x, w);
@@ -167,7 +168,7 @@ public static partial class PeerReducer
         var report = ReportString(s, x);
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new DeadReported(x, s.Config.Seeds.Count, report));
-        fx.SendAll(s.Config.Seeds, new DeadReport(x, report));
+        fx.SendAll(s.Config.Seeds, ReportFor(s, x, report));
         fx.Timer(ReportTimer(x), ReportBackoffMs(s.Config.Options, 0));
         return SetWatch(s, x, w with { Phase = reported, Reports = 1 });
     }
@@ -183,7 +184,7 @@ public static partial class PeerReducer
         var report = ReportString(s, x);
         var nextMs = ReportBackoffMs(s.Config.Options, w.Reports);
         fx.Add(new DeadReportResent(x, nextMs, report));
-        fx.SendAll(s.Config.Seeds, new DeadReport(x, report));
+        fx.SendAll(s.Config.Seeds, ReportFor(s, x, report));
         fx.Timer(ReportTimer(x), nextMs);
         return SetWatch(s, x, w with { Reports = w.Reports + 1 });
     }
@@ -241,13 +242,13 @@ public static partial class PeerReducer
             : "";
         if (verdict is null)
         {
-            fx.Send(asker, new SuspectResponse(x, false, "this is the suspect answering"));
+            fx.Send(asker, AnswerFor(s, x, false, "this is the suspect answering"));
             return s;
         }
         if (verdict.Length > 0)
         {
             fx.Add(new WitnessVerdict(x, asker, verdict));
-            fx.Send(asker, new SuspectResponse(x, true, verdict));
+            fx.Send(asker, AnswerFor(s, x, true, verdict));
             return s;
         }
         fx.Add(new WitnessProbing(x, asker));
@@ -288,7 +289,7 @@ public static partial class PeerReducer
         foreach (var asker in probe.Map(p => p.Waiting).IfNone(Seq<NodeId>()).Distinct())
         {
             fx.Add(new WitnessAnswerSent(x, asker, dead, evidence));
-            fx.Send(asker, new SuspectResponse(x, dead, evidence));
+            fx.Send(asker, AnswerFor(s, x, dead, evidence));
         }
         s = s with { Det = s.Det with { Probes = s.Det.Probes.Remove(x) } };
         return dead && strength is { } how && s.Neighbours.Contains(x) && WatchOf(s, x).Phase == SuspicionPhase.Alive ? Suspect(s, x, evidence, how, fx) : s;
@@ -376,11 +377,18 @@ public static partial class PeerReducer
     static PeerState OnDeadConfirmed(PeerState s, NodeId seed, DeadConfirmed dc, EffectList fx)
     {
         var x = dc.Node;
-        if (!Quorum.IsReachedBy(s.Config.Seeds, dc.Voters))
+        if (Signed(s))
+        {
+            var check = Identity.Certificates.Removal(s.Config, dc);
+            if (!check.Ok) return Warn(s, fx, Refusal("DEAD_CONFIRMED", x, seed, check));
+        }
+        else if (!Quorum.IsReachedBy(s.Config.Seeds, dc.Voters))
             return Warn(s, fx, new ConfirmationIgnored(x, seed, dc.Voters.Distinct().Count(), s.Config.Quorum));
         if (x == s.Config.Self)
             return dc.Incarnation >= s.Incarnation ? Rejoin(s, seed, dc, fx) : s;   // else: about an earlier run of this address
         if (s.Det.Dead.Find(x).Map(inc => inc >= dc.Incarnation).IfNone(false)) return s;   // each seed sends it; the first one counts
+        if (Signed(s) && KnownIncarnation(s, x) is { } current && current > dc.Incarnation)
+            return Warn(s, fx, new StaleCertificateRefused("DEAD_CONFIRMED", x, seed, dc.Incarnation, current));   // a replay after a rejoin
         if (s.Det.Incarnations.Find(x).Map(inc => inc > dc.Incarnation).IfNone(false)) return s;   // about an older run of x
         // A decision ends the questions: answer whoever waits on a probe of x, but open no suspicion round of its own.
         if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", strength: null, fx);

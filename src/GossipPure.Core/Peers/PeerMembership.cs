@@ -76,6 +76,12 @@ public static partial class PeerReducer
     {
         if (s.Pending.Find(a.Node).Case is not PendingMember p || !p.Asked.Contains(seed)) return s;
         if (!a.Member) return AskSeed(s, a.Node, QueryBecause.NotOnList, null, seed, fx);
+        if (Signed(s))
+        {
+            // A "yes" without a valid certificate for the node vouches for nothing: it counts as a "no".
+            if (VouchedFor(s, seed, a, fx) is not { } vouched) return AskSeed(s, a.Node, QueryBecause.NotOnList, null, seed, fx);
+            s = vouched;
+        }
         fx.Add(new CancelTimer(MemberTimer(a.Node)));
         fx.Add(new MemberConfirmed(seed, a.Node, a.Incarnation, p.Held.Count));
         s = s with

@@ -73,7 +73,8 @@ public static partial class PeerReducer
         var c = s.Config;
         var (asked, rng) = s.Rng.Sample(c.Seeds, c.Quorum);
         fx.Add(new RegisterRequestSent(asked, attempt + 1));
-        foreach (var seed in asked) fx.Send(seed, new RegisterRequest(s.Incarnation));
+        var request = RequestFor(s);
+        foreach (var seed in asked) fx.Send(seed, request);
         fx.Timer(RegisterTimer, Backoff(c.Options, attempt));
         return s with { Rng = rng, Round = Round.First with { Attempt = attempt, Asked = toHashSet(asked) } };
     }
@@ -96,7 +97,7 @@ public static partial class PeerReducer
             var (pick, rng) = s.Rng.Sample(untried, 1);
             var other = pick.Head;
             fx.Add(new RegisterRequestRedirected(other, seed));
-            fx.Send(other, new RegisterRequest(s.Incarnation));
+            fx.Send(other, RequestFor(s));
             return s with { Rng = rng, Round = round with { Asked = round.Asked.TryAdd(other) } };
         }
         var reachable = s.Config.Seeds.Count - round.Failed.Count;
@@ -115,6 +116,7 @@ public static partial class PeerReducer
     static PeerState OnPeerList(PeerState s, NodeId seed, PeerList list, EffectList fx)
     {
         var entries = list.Peers.Filter(e => e.Node != s.Config.Self);
+        if (Signed(s)) (s, entries) = CheckEntries(s, seed, entries, fx);   // each entry stands on its own certificate
         // The registration lists are news; a refresh is detail (file only).
         fx.Add(new PeerListReceived(seed, entries, s.Phase == PeerPhase.Registering));
         if (s.Phase == PeerPhase.Registering)
@@ -199,6 +201,7 @@ public static partial class PeerReducer
             DeadConfirmed dc when s.Config.IsSeed(from) => OnDeadConfirmed(s, from, dc, fx),
             DeadRejected dr when s.Config.IsSeed(from) => OnDeadRejected(s, from, dr, fx),
             Bridge b when s.Config.IsSeed(from) => OnBridge(s, from, b, fx),
+            RegisterCommit rc when s.Config.IsSeed(from) && Signed(s) => OnRegisterCommit(s, from, rc, fx),
             Heartbeat or ProbeAck or Leave or Probe or SuspectRequest or SuspectResponse => OnDetectionMessage(s, from, message, fx),
             LinkRequest l => OnLinkRequest(s, from, l.Incarnation, fx),
             Gossip g => OnGossip(s, from, g, fx),
@@ -297,8 +300,14 @@ public static partial class PeerReducer
     {
         var o = s.Config.Options;
         if (s.Phase != PeerPhase.Registered || s.Made >= o.GossipCount) return s;
+        if (Signed(s) && CurrentCertificate(s) is null)
+        {
+            // Signed gossip carries its maker's certificate: none yet for this run, so nothing is made until it comes.
+            fx.Timer(GossipTimer, o.GossipIntervalMs);
+            return s;
+        }
         var no = s.Made + 1;
-        var g = new Gossip(s.Config.Self, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
+        var g = Made(s, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
         var to = toSeq(s.NeighbourArray());   // suspects too: a suspicion is a question, not a verdict
         fx.Add(new GossipMade(g.Origin, g.Body, to.Count));
         foreach (var n in to) fx.Send(n, g);
@@ -319,6 +328,12 @@ public static partial class PeerReducer
         var d = g.Digest;
         if (s.Seen.Contains(d)) return s with { Duplicates = s.Duplicates + 1 };
         if (g.Origin == s.Config.Self) return s with { Duplicates = s.Duplicates + 1 };
+        if (Signed(s))
+        {
+            // Checked before it is marked seen: a forged copy is dropped without keeping out the real message.
+            if (Authentic(s, from, g, fx) is not { } checkedState) return s;
+            s = checkedState;
+        }
         if (Staleness(s, g) is { } why)
         {
             // Detail, not news: a replay of old gossip can be long, and each frame of it gets only this line.

@@ -9,6 +9,9 @@ public sealed record Round(int Attempt, HashSet<NodeId> Asked, HashSet<NodeId> F
     public bool AllAnswered => Asked.ForAll(s => Failed.Contains(s) || Lists.ContainsKey(s)) && !Lists.IsEmpty;
 }
 
+/// <summary>Signed membership: a peer's key and the run it was admitted as, from a registration certificate a seed quorum signed.</summary>
+public readonly record struct PeerKey(string Key, long Incarnation);
+
 public sealed record PeerState(
     NodeConfig Config,
     PeerPhase Phase,
@@ -43,6 +46,12 @@ public sealed record PeerState(
 
     /// <summary>Liveness of neighbours, probes run for others, and the peers confirmed dead.</summary>
     public Detection Det { get; init; } = Detection.Empty;
+
+    /// <summary>Signed membership: this peer's own registration certificate (the first valid one for its current run), or null.</summary>
+    public RegisterCommit? Certificate { get; init; }
+
+    /// <summary>Signed membership: the key and newest run of each peer met in a verified registration certificate.</summary>
+    public HashMap<NodeId, PeerKey> Keys { get; init; } = HashMap<NodeId, PeerKey>();
 
     /// <summary>Neighbours not under suspicion, in address order: the ones that count toward the minimum degree and serve as witnesses.</summary>
     public Seq<NodeId> ActiveNeighbours => toSeq(ActiveNeighbourArray());

@@ -66,4 +66,10 @@ public sealed record RegistrationRecord(
     HashSet<NodeId> Yes,
     HashSet<NodeId> No,
     HashSet<NodeId> Waiting,
-    string? LastNoReason);
+    string? LastNoReason)
+{
+    /// <summary>With signed membership: the key the peer asked to be admitted with (its signed REGISTER_REQUEST's).</summary>
+    public string? Key { get; init; }
+    /// <summary>With signed membership: each yes voter's verified signature on the current proposal (the commit's certificate).</summary>
+    public HashMap<NodeId, string> Sigs { get; init; } = HashMap<NodeId, string>();
+}

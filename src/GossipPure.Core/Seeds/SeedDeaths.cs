@@ -7,6 +7,8 @@ namespace GossipPure.Core.Seeds;
 /// proposal; every seed votes from its own evidence — it probes the suspect, or it received the suspect's LEAVE —
 /// never from the report alone; ⌊n/2⌋+1 yes votes remove the peer, and DEAD_CONFIRMED with the voters as the
 /// certificate reaches every seed and every peer. So no single peer and no minority of seeds can remove a live peer.
+/// With signed membership a yes vote is the voter's signature of the removal (address, incarnation, reason, proposal),
+/// the certificate carries those signatures, and a report carries its author's.
 /// </summary>
 public static partial class SeedReducer
 {
@@ -26,6 +28,10 @@ public static partial class SeedReducer
             }
             return Reject(s, fx, new DeadReportIgnored(reporter, r.Suspect, ReportIgnoredBecause.ReporterNotRegistered));
         }
+        // Signed: the report names who really said it: its author's signature, checked with the key it registered.
+        var sec = s.Config.Security;
+        if (sec.On && !sec.Verify(s.Peers[reporter].Key, Identity.Statements.DeadReport(reporter, r.Suspect, r.Report), r.Sig))
+            return Reject(s, fx, new SignatureRefused("DEAD_REPORT", reporter, reporter));
         // Removed already: the reporter missed the certificate (every copy lost), so it gets it again.
         foreach (var tomb in s.Removed.Find(r.Suspect))
         {
@@ -75,13 +81,13 @@ public static partial class SeedReducer
         fx.Add(new DeadProposed(id, x, reason, incarnation, reporter, c.OtherSeeds.Count));
         fx.SendAll(c.OtherSeeds, new DeadProposal(x, id, reason, incarnation));
         fx.Timer(DeathTimer(x), c.Options.ProposalTimeoutMs);
-        return Ballot(s, x, new BallotRef(c.Self, id), fx);
+        return Ballot(s, x, new BallotRef(c.Self, id) { Incarnation = incarnation, Reason = reason }, fx);
     }
 
     static SeedState OnDeadProposal(SeedState s, NodeId proposer, DeadProposal p, EffectList fx)
     {
         fx.Add(new DeadProposalReceived(p.ProposalId, p.Suspect, p.Reason, proposer));
-        var ballot = new BallotRef(proposer, p.ProposalId);
+        var ballot = new BallotRef(proposer, p.ProposalId) { Incarnation = p.Incarnation, Reason = p.Reason };
         // The proposal is about an incarnation this seed already knows was replaced by a restart: that one is alive.
         if (s.Peers.Find(p.Suspect).Map(r => r.Incarnation > p.Incarnation).IfNone(false))
             return CastVote(s, p.Suspect, ballot, yes: false, $"incarnation {p.Incarnation} was replaced by a newer one", fx);
@@ -100,9 +106,12 @@ public static partial class SeedReducer
 
     static SeedState CastVote(SeedState s, NodeId x, BallotRef ballot, bool yes, string evidence, EffectList fx)
     {
-        if (ballot.Proposer == s.Config.Self) return TallyDeath(s, s.Config.Self, x, ballot.ProposalId, yes, evidence, fx);
+        // Signed: a yes is this seed's signature of exactly what it removes (address, incarnation, reason, proposal).
+        var sec = s.Config.Security;
+        var sig = yes && sec.On ? sec.Sign(Identity.Statements.Dead(x, ballot.Incarnation, ballot.Reason, ballot.ProposalId)) : null;
+        if (ballot.Proposer == s.Config.Self) return TallyDeath(s, s.Config.Self, x, ballot.ProposalId, yes, evidence, sig, fx);
         fx.Add(new DeadVoteSent(ballot.ProposalId, x, yes, evidence, ballot.Proposer));
-        fx.Send(ballot.Proposer, new DeadVote(x, ballot.ProposalId, yes, evidence));
+        fx.Send(ballot.Proposer, new DeadVote(x, ballot.ProposalId, yes, evidence) { Sig = sig });
         return s;
     }
 
@@ -161,13 +170,22 @@ public static partial class SeedReducer
     }
 
     static SeedState OnDeadVote(SeedState s, NodeId voter, DeadVote v, EffectList fx) =>
-        TallyDeath(s, voter, v.Suspect, v.ProposalId, v.Yes, v.Evidence, fx);
+        TallyDeath(s, voter, v.Suspect, v.ProposalId, v.Yes, v.Evidence, v.Sig, fx);
 
-    static SeedState TallyDeath(SeedState s, NodeId voter, NodeId x, string proposalId, bool yes, string evidence, EffectList fx)
+    static SeedState TallyDeath(SeedState s, NodeId voter, NodeId x, string proposalId, bool yes, string evidence, string? sig, EffectList fx)
     {
         var found = s.Deaths.Find(x).Filter(d => d.ProposalId == proposalId && d.Phase == DeathPhase.Proposed);
         if (found.IsNone) return s;   // late or stray: that proposal is decided or gone
         var d = found.IfNone(() => throw new InvalidOperationException());
+        var sec = s.Config.Security;
+        if (yes && sec.On)
+        {
+            // Another seed's yes counts only as its valid signature (its config.csv key) of this very removal.
+            if (voter != s.Config.Self
+                && !sec.Verify(sec.SeedKeys.Find(voter).IfNoneUnsafe((string?)null), Identity.Statements.Dead(x, d.Incarnation, d.Reason, d.ProposalId), sig))
+                return Reject(s, fx, new SignatureRefused("DEAD_VOTE", voter, voter));
+            d = d with { Sigs = d.Sigs.AddOrUpdate(voter, sig!) };
+        }
         d = yes ? d with { Yes = d.Yes.TryAdd(voter), LastEvidence = evidence } : d with { No = d.No.TryAdd(voter), LastEvidence = evidence };
         var c = s.Config;
         fx.Add(new DeadVoteCounted(proposalId, x, voter, yes, evidence, d.Yes.Count, c.Seeds.Count, c.Quorum));
@@ -178,7 +196,13 @@ public static partial class SeedReducer
             var voters = toSeq(d.Yes.OrderBy(n => n).ToArray());
             fx.Add(new CancelTimer(DeathTimer(x)));
             s = s with { Deaths = s.Deaths.SetItem(x, d with { Phase = confirmedPhase }) };
-            var confirmed = new DeadConfirmed(x, voters, d.Reason, Rendezvous(s, x), d.Incarnation);
+            var confirmed = c.Security.On
+                ? new DeadConfirmed(x, voters, d.Reason, Rendezvous(s, x), d.Incarnation)
+                {
+                    ProposalId = d.ProposalId,
+                    Signatures = voters.Map(v => new Identity.SeedSignature(v, d.Sigs[v])),
+                }
+                : new DeadConfirmed(x, voters, d.Reason, Rendezvous(s, x), d.Incarnation);
             fx.SendAll(c.OtherSeeds, confirmed);
             return Remove(Tombstone(s, confirmed), confirmed, RemovedBy.Vote, proposalId, null, fx);
         }
@@ -195,14 +219,32 @@ public static partial class SeedReducer
 
     static SeedState OnDeadConfirmed(SeedState s, NodeId from, DeadConfirmed c, EffectList fx)
     {
-        if (!Quorum.IsReachedBy(s.Config.Seeds, c.Voters))
-            return Reject(s, fx, new ConfirmationIgnored(c.Node, from, c.Voters.Distinct().Count(), s.Config.Quorum));
+        var signed = s.Config.Security.On;
+        var check = Identity.Certificates.Removal(s.Config, c);
+        if (!check.Ok)
+            return Reject(s, fx, signed
+                ? new CertificateRefused("DEAD_CONFIRMED", c.Node, from, check.Valid, check.Needed, check.Fault, check.BadSigner)
+                : new ConfirmationIgnored(c.Node, from, c.Voters.Distinct().Count(), s.Config.Quorum));
+        // Signed: a valid old certificate replayed after the peer registered again removes nothing (unsigned, it is
+        // idempotent as before: the newer incarnation stands and the tombstone only bars older ones).
+        if (signed && s.Peers.Find(c.Node).Case is PeerRecord { } listed && listed.Incarnation > c.Incarnation)
+            return Reject(s, fx, new StaleCertificateRefused("DEAD_CONFIRMED", c.Node, from, c.Incarnation, listed.Incarnation));
+        c = CleanRemoval(s, c, check);
         var present = s.Peers.Find(c.Node).Map(r => r.Incarnation <= c.Incarnation).IfNone(false);
         s = Tombstone(s, c);
         if (!present) return s;   // already removed, or a newer incarnation stands: idempotent
         fx.Add(new CancelTimer(DeathTimer(c.Node)));
         return Remove(s, c, RemovedBy.Confirmation, null, from, fx);
     }
+
+    /// <summary>
+    /// The removal as this seed keeps and passes on: signed, only the valid signers (<paramref name="check"/>), each with
+    /// its first valid signature, so junk padding is not spread; unsigned, as it came.
+    /// </summary>
+    static DeadConfirmed CleanRemoval(SeedState s, DeadConfirmed c, Identity.CertificateCheck check) =>
+        s.Config.Security.On
+            ? c with { Voters = check.Signers, Signatures = ValidSignatures(s.Config, c.Signatures, check.Signers, Identity.Statements.Dead(c.Node, c.Incarnation, c.Reason, c.ProposalId!)) }
+            : c;
 
     /// <summary>Where the former neighbours of <paramref name="x"/> reconnect: the live peer of highest degree (lowest address on a tie).</summary>
     static Option<NodeId> Rendezvous(SeedState s, NodeId x) =>

@@ -105,7 +105,7 @@ public static partial class SeedReducer
         return m switch
         {
             RegisterRequest when fromSeed => Reject(s, fx, new MessageIgnored(Wire.TypeName(m), from, IgnoredBecause.SeedsDoNotRegister)),
-            RegisterRequest r => OnRegisterRequest(s, from, r.Incarnation, fx),
+            RegisterRequest r => OnRegisterRequest(s, from, r, fx),
             PeerListRequest => OnPeerListRequest(s, from, fx),
             MemberQuery q when !fromSeed => OnMemberQuery(s, from, q, fx),
             DegreeUpdate d when !fromSeed => OnDegree(s, from, d, fx),
@@ -125,28 +125,57 @@ public static partial class SeedReducer
         };
     }
 
-    /// <summary>Why this seed would refuse <paramref name="peer"/>, or null to vote yes.</summary>
-    static string? Judge(SeedState s, NodeId peer, long incarnation) =>
+    /// <summary>Why this seed would refuse <paramref name="peer"/> (with <paramref name="key"/>, when signed), or null to vote yes.</summary>
+    static string? Judge(SeedState s, NodeId peer, long incarnation, string? key) =>
         s.Config.IsSeed(peer) ? $"{peer} is a seed address"
         : s.IsSuperseded(peer, incarnation) ? $"incarnation {incarnation} of {peer} was removed or replaced"
+        : s.Config.Security.On && key is null ? "the proposal binds no key"
+        : HeldUnderAnotherKey(s, peer, incarnation, key) ? $"incarnation {incarnation} of {peer} is registered under another key"
         : null;
+
+    /// <summary>With signed membership: this incarnation of <paramref name="peer"/> is committed here with another key.</summary>
+    static bool HeldUnderAnotherKey(SeedState s, NodeId peer, long incarnation, string? key) =>
+        s.Config.Security.On && s.Peers.Find(peer).Map(r => r.Incarnation == incarnation && r.Key != key).IfNone(false);
 
     static RegistrationRecord NewRegistration(NodeId peer, long incarnation) =>
         new(peer, incarnation, RegPhase.Requested, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), null);
 
-    static SeedState OnRegisterRequest(SeedState s, NodeId peer, long incarnation, EffectList fx)
+    static SeedState OnRegisterRequest(SeedState s, NodeId peer, RegisterRequest request, EffectList fx)
     {
+        var incarnation = request.Incarnation;
         fx.Add(new RegisterRequested(peer, incarnation));
+        var signed = s.Config.Security.On;
+        // Signed: the peer proves it holds the key it asks to be admitted with; no proof, no proposal.
+        if (signed && (request.Key is null || !s.Config.Security.Verify(request.Key, Identity.Statements.Join(peer, request.Key, incarnation), request.Sig)))
+            return Reject(s, fx, new SignatureRefused("REGISTER_REQUEST", peer, peer));
+        if (HeldUnderAnotherKey(s, peer, incarnation, request.Key))
+        {
+            fx.Add(new RegistrationKeyConflict(peer, incarnation));
+            fx.Send(peer, new RegisterRejected($"incarnation {incarnation} of {peer} is registered under another key; start the peer again"));
+            return s;
+        }
         var current = s.Peers.Find(peer);
-        if (current.Map(r => r.Incarnation == incarnation).IfNone(false))
-            return SendPeerList(s, peer, fx);   // idempotent: an already committed peer just gets the list again
+        if (current.Case is PeerRecord held && held.Incarnation == incarnation)
+        {
+            // Idempotent: an already committed peer just gets the list again (signed: its certificate first, which it waits for).
+            if (signed) fx.Send(peer, s.CertificateOf(peer, held));
+            return SendPeerList(s, peer, fx);
+        }
         if (s.IsSuperseded(peer, incarnation))
         {
             fx.Add(new RegistrationRefused(peer, incarnation));
             fx.Send(peer, new RegisterRejected($"incarnation {incarnation} of {peer} was removed or replaced; start the peer again"));
             return s;
         }
-        var reg = s.Registrations.Find(peer).Filter(r => r.Incarnation == incarnation).IfNone(() => NewRegistration(peer, incarnation));
+        var open = s.Registrations.Find(peer).Filter(r => r.Incarnation == incarnation);
+        if (signed && open.Case is RegistrationRecord { Phase: RegPhase.Proposed } voting && voting.Key != request.Key)
+        {
+            // A vote on this incarnation with another key is under way: the first request stands.
+            fx.Add(new RegistrationKeyConflict(peer, incarnation));
+            fx.Send(peer, new RegisterRejected($"incarnation {incarnation} of {peer} is being registered under another key; start the peer again"));
+            return s;
+        }
+        var reg = open.Filter(r => !signed || r.Key == request.Key).IfNone(() => NewRegistration(peer, incarnation) with { Key = signed ? request.Key : null });
         reg = reg with { Waiting = reg.Waiting.TryAdd(peer) };
         if (reg.Phase == RegPhase.Proposed)
             return s with { Registrations = s.Registrations.AddOrUpdate(peer, reg) };   // a vote is under way
@@ -159,27 +188,34 @@ public static partial class SeedReducer
         var seq = s.ProposalSeq + 1;
         var id = $"{c.Self.Port}-{seq}";
         if (!Registration.Machine.Fire(reg.Phase, RegTrigger.Propose, reg.Peer, fx, out var phase)) return s;
-        var no = Judge(s, reg.Peer, reg.Incarnation);
+        var no = Judge(s, reg.Peer, reg.Incarnation, reg.Key);
+        // Signed: this seed's own yes is its own signature, like any other seed's.
+        var sigs = no is null && c.Security.On
+            ? HashMap((c.Self, c.Security.Sign(Identity.Statements.Register(reg.Peer, reg.Key!, reg.Incarnation, id))))
+            : HashMap<NodeId, string>();
         reg = reg with
         {
             Phase = phase, ProposalId = id,
             Yes = no is null ? HashSet(c.Self) : HashSet<NodeId>(),
             No = no is null ? HashSet<NodeId>() : HashSet(c.Self),
             LastNoReason = no,
+            Sigs = sigs,
         };
         s = s with { ProposalSeq = seq, Registrations = s.Registrations.AddOrUpdate(reg.Peer, reg) };
         fx.Add(new RegisterProposed(id, reg.Peer, c.OtherSeeds.Count, no is null));
-        fx.SendAll(c.OtherSeeds, new RegisterProposal(reg.Peer, id, reg.Incarnation));
+        fx.SendAll(c.OtherSeeds, new RegisterProposal(reg.Peer, id, reg.Incarnation) { Key = reg.Key });
         fx.Timer(ProposalTimer(reg.Peer), c.Options.ProposalTimeoutMs);
         return Tally(s, reg, fx);
     }
 
     static SeedState OnProposal(SeedState s, NodeId proposer, RegisterProposal p, EffectList fx)
     {
-        var no = Judge(s, p.Peer, p.Incarnation);
+        var no = Judge(s, p.Peer, p.Incarnation, p.Key);
         fx.Add(new RegisterProposalReceived(p.ProposalId, p.Peer, proposer));
         fx.Add(new RegisterVoteSent(p.ProposalId, p.Peer, proposer, no));
-        fx.Send(proposer, new RegisterVote(p.Peer, p.ProposalId, no is null, no));
+        // Signed: a yes is this seed's signature of exactly what it admits (address, key, incarnation, proposal).
+        var sig = no is null && s.Config.Security.On ? s.Config.Security.Sign(Identity.Statements.Register(p.Peer, p.Key!, p.Incarnation, p.ProposalId)) : null;
+        fx.Send(proposer, new RegisterVote(p.Peer, p.ProposalId, no is null, no) { Sig = sig });
         return s;
     }
 
@@ -188,6 +224,15 @@ public static partial class SeedReducer
         var found = s.Registrations.Find(v.Peer).Filter(r => r.ProposalId == v.ProposalId && r.Phase == RegPhase.Proposed);
         if (found.IsNone) return s;   // a late or stray vote: the proposal it answers is decided or gone
         var reg = found.IfNone(() => throw new InvalidOperationException());
+        var sec = s.Config.Security;
+        if (v.Yes && sec.On)
+        {
+            // A yes counts only as the voter's valid signature (its config.csv key) of what the proposal admits.
+            var statement = Identity.Statements.Register(reg.Peer, reg.Key ?? "", reg.Incarnation, reg.ProposalId);
+            if (reg.Key is null || !sec.Verify(sec.SeedKeys.Find(voter).IfNoneUnsafe((string?)null), statement, v.Sig))
+                return Reject(s, fx, new SignatureRefused("REGISTER_VOTE", voter, voter));
+            reg = reg with { Sigs = reg.Sigs.AddOrUpdate(voter, v.Sig!) };
+        }
         reg = v.Yes
             ? reg with { Yes = reg.Yes.TryAdd(voter) }
             : reg with { No = reg.No.TryAdd(voter), LastNoReason = v.Reason ?? "no reason given" };
@@ -201,7 +246,14 @@ public static partial class SeedReducer
         var c = s.Config;
         if (reg.Yes.Count >= c.Quorum)
         {
-            var commit = new RegisterCommit(reg.Peer, toSeq(reg.Yes.OrderBy(n => n).ToArray()), reg.Incarnation);
+            var voters = toSeq(reg.Yes.OrderBy(n => n).ToArray());
+            var commit = c.Security.On
+                ? new RegisterCommit(reg.Peer, voters, reg.Incarnation)
+                {
+                    Key = reg.Key, ProposalId = reg.ProposalId,
+                    Signatures = voters.Map(v => new Identity.SeedSignature(v, reg.Sigs[v])),
+                }
+                : new RegisterCommit(reg.Peer, voters, reg.Incarnation);
             fx.Add(new RegisterCommitted(reg.Peer, commit.Voters, c.Seeds.Count, reg.ProposalId));
             fx.SendAll(c.OtherSeeds, commit);
             return Committed(s, reg, RegTrigger.QuorumReached, commit, fx);
@@ -226,32 +278,58 @@ public static partial class SeedReducer
         fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
         s = s with
         {
-            Peers = s.Peers.AddOrUpdate(reg.Peer, new PeerRecord(commit.Voters, commit.Incarnation)),
+            Peers = s.Peers.AddOrUpdate(reg.Peer, PeerRecord.Of(commit)),
             Registrations = s.Registrations.Remove(reg.Peer),
         };
-        foreach (var w in reg.Waiting.OrderBy(n => n)) s = SendPeerList(s, w, fx);
+        foreach (var w in reg.Waiting.OrderBy(n => n))
+        {
+            // Signed: a waiting peer gets its certificate (it proves its admission with it) just before its list.
+            if (s.Config.Security.On) fx.Send(w, commit);
+            s = SendPeerList(s, w, fx);
+        }
         return s;
     }
 
-    /// <summary>A commit from another seed counts when its certificate holds a quorum and nothing newer stands.</summary>
-    static bool Applies(SeedState s, RegisterCommit c) =>
-        Quorum.IsReachedBy(s.Config.Seeds, c.Voters)
-        && !s.IsSuperseded(c.Peer, c.Incarnation)
+    /// <summary>A commit from another seed is new here: nothing newer stands and this incarnation is not listed yet.</summary>
+    static bool IsNew(SeedState s, RegisterCommit c) =>
+        !s.IsSuperseded(c.Peer, c.Incarnation)
         && !s.Peers.Find(c.Peer).Map(r => r.Incarnation == c.Incarnation).IfNone(false);
 
-    static SeedState LearnCommit(SeedState s, RegisterCommit c, EffectList fx)
+    /// <summary>
+    /// The commit as this seed keeps it: the voters distinct and in order; signed, only the valid signers
+    /// (<paramref name="check"/>) with their first valid signature each, so junk padding is not served on.
+    /// </summary>
+    static RegisterCommit Clean(SeedState s, RegisterCommit c, Identity.CertificateCheck check)
+    {
+        if (!s.Config.Security.On) return c with { Voters = c.Voters.Distinct().OrderBy(n => n).ToSeq() };
+        var statement = Identity.Statements.Register(c.Peer, c.Key!, c.Incarnation, c.ProposalId!);
+        return c with { Voters = check.Signers, Signatures = ValidSignatures(s.Config, c.Signatures, check.Signers, statement) };
+    }
+
+    /// <summary>For each of <paramref name="signers"/> (in order), its first signature of <paramref name="statement"/> that verifies.</summary>
+    static Seq<Identity.SeedSignature> ValidSignatures(NodeConfig c, Seq<Identity.SeedSignature> sigs, Seq<NodeId> signers, byte[] statement) =>
+        signers.Map(n => sigs.Find(x => x.Seed == n && c.Security.Verify(c.Security.SeedKeys.Find(n).IfNoneUnsafe((string?)null), statement, x.Sig)))
+            .Somes().ToSeq().Strict();
+
+    static SeedState LearnCommit(SeedState s, RegisterCommit c, Identity.CertificateCheck check, EffectList fx)
     {
         var reg = s.Registrations.Find(c.Peer).Filter(r => r.Incarnation == c.Incarnation).IfNone(() => NewRegistration(c.Peer, c.Incarnation));
-        return Committed(s, reg, RegTrigger.CommitObserved, c with { Voters = c.Voters.Distinct().OrderBy(n => n).ToSeq() }, fx);
+        return Committed(s, reg, RegTrigger.CommitObserved, Clean(s, c, check), fx);
     }
+
+    /// <summary>The refusal of a certificate that does not hold: signed, the shared CertificateRefused; unsigned, today's line.</summary>
+    static NodeEvent CommitRefused(SeedState s, string message, NodeId from, RegisterCommit commit, Identity.CertificateCheck check) =>
+        s.Config.Security.On
+            ? new CertificateRefused(message, commit.Peer, from, check.Valid, check.Needed, check.Fault, check.BadSigner)
+            : new CommitIgnored(commit.Peer, from, commit.Voters.Distinct().Count(), s.Config.Quorum);
 
     static SeedState OnCommit(SeedState s, NodeId from, RegisterCommit commit, EffectList fx)
     {
-        if (!Quorum.IsReachedBy(s.Config.Seeds, commit.Voters))
-            return Reject(s, fx, new CommitIgnored(commit.Peer, from, commit.Voters.Distinct().Count(), s.Config.Quorum));
-        if (!Applies(s, commit)) return s;   // known already, or superseded: commits are idempotent
-        fx.Add(new CommitLearned(commit.Peer, from, commit.Voters, s.Config.Seeds.Count));
-        return LearnCommit(s, commit, fx);
+        var check = Identity.Certificates.Commit(s.Config, commit);
+        if (!check.Ok) return Reject(s, fx, CommitRefused(s, "REGISTER_COMMIT", from, commit, check));
+        if (!IsNew(s, commit)) return s;   // known already, or superseded: commits are idempotent
+        fx.Add(new CommitLearned(commit.Peer, from, s.Config.Security.On ? check.Signers : commit.Voters, s.Config.Seeds.Count));
+        return LearnCommit(s, commit, check, fx);
     }
 
     static SeedState OnSync(SeedState s, NodeId from, SeedSync sync, EffectList fx)
@@ -259,16 +337,31 @@ public static partial class SeedReducer
         var removed = 0;
         var learned = new System.Collections.Generic.List<NodeId>();
         // Removals first: a commit is then checked against every tombstone the other seed knows.
-        foreach (var dc in sync.Removals)
+        foreach (var sent in sync.Removals)
         {
-            if (!Quorum.IsReachedBy(s.Config.Seeds, dc.Voters) || s.Removed.Find(dc.Node).Map(t => t.Incarnation >= dc.Incarnation).IfNone(false)) continue;
+            if (s.Removed.Find(sent.Node).Map(t => t.Incarnation >= sent.Incarnation).IfNone(false)) continue;   // known already
+            var check = Identity.Certificates.Removal(s.Config, sent);
+            if (!check.Ok)
+            {
+                if (s.Config.Security.On) fx.Add(new CertificateRefused("SEED_SYNC", sent.Node, from, check.Valid, check.Needed, check.Fault, check.BadSigner));
+                continue;
+            }
+            var dc = CleanRemoval(s, sent, check);
             var present = s.Peers.Find(dc.Node).Map(r => r.Incarnation <= dc.Incarnation).IfNone(false);
             s = Tombstone(s, dc);
             if (present) { s = Remove(s, dc, RemovedBy.Sync, null, from, fx); removed++; }
         }
-        foreach (var commit in sync.Commits.Filter(c => Applies(s, c)))
+        foreach (var commit in sync.Commits)
         {
-            s = LearnCommit(s, commit, fx);
+            // Only what is new here is checked (a sync repeats every commit every round).
+            if (!IsNew(s, commit)) continue;
+            var check = Identity.Certificates.Commit(s.Config, commit);
+            if (!check.Ok)
+            {
+                if (s.Config.Security.On) fx.Add(new CertificateRefused("SEED_SYNC", commit.Peer, from, check.Valid, check.Needed, check.Fault, check.BadSigner));
+                continue;
+            }
+            s = LearnCommit(s, commit, check, fx);
             learned.Add(commit.Peer);
         }
         if (learned.Count + removed > 0) fx.Add(new SyncedFromSeed(from, toSeq(learned.ToArray()), removed));
@@ -295,7 +388,9 @@ public static partial class SeedReducer
             return Reject(s, fx, new MessageIgnored("MEMBER_QUERY", from, IgnoredBecause.NotRegistered));
         var record = s.Peers.Find(q.Node);
         fx.Add(new MemberQueryAnswered(from, q.Node, record.IsSome));
-        fx.Send(from, new MemberAnswer(q.Node, record.IsSome, record.Map(r => r.Incarnation).IfNone(0)));
+        // Signed: a member's answer carries its certificate, which the asker checks.
+        var cert = s.Config.Security.On ? record.Map(r => s.CertificateOf(q.Node, r)).ToSeq() : Seq<RegisterCommit>();
+        fx.Send(from, new MemberAnswer(q.Node, record.IsSome, record.Map(r => r.Incarnation).IfNone(0)) { Cert = cert });
         return s;
     }
 

@@ -2,7 +2,19 @@ using Peers_ = GossipPure.Core.Peers;
 namespace GossipPure.Core.Seeds;
 
 /// <summary>A committed peer: the incarnation admitted and the quorum certificate that admitted it.</summary>
-public sealed record PeerRecord(Seq<NodeId> Voters, long Incarnation);
+public sealed record PeerRecord(Seq<NodeId> Voters, long Incarnation)
+{
+    /// <summary>With signed membership: the key the peer was admitted with (what its DEAD_REPORTs are checked with)...</summary>
+    public string? Key { get; init; }
+    /// <summary>...the proposal the seeds voted on...</summary>
+    public string? ProposalId { get; init; }
+    /// <summary>...and the seeds' signatures: with the fields above, the whole certificate, served again as it came.</summary>
+    public Seq<Identity.SeedSignature> Signatures { get; init; } = Seq<Identity.SeedSignature>();
+
+    /// <summary>The record of a commit whose certificate holds (the certificate kept whole).</summary>
+    public static PeerRecord Of(RegisterCommit c) =>
+        new(c.Voters, c.Incarnation) { Key = c.Key, ProposalId = c.ProposalId, Signatures = c.Signatures };
+}
 
 public sealed record SeedState(
     NodeConfig Config,
@@ -65,10 +77,16 @@ public sealed record SeedState(
             var draw = new Rng(Peers_.Digest.Of(receiver, $"peer-list@{Config.Self}").A);
             all = draw.Sample(toSeq(all), max).Picked.OrderBy(n => n).ToArray();
         }
-        return new(toSeq(all.Select(n => new PeerEntry(n, DegreeOf(n))).ToArray()));
+        // With signed membership each entry carries its certificate, so the receiver checks the admission itself.
+        var signed = Config.Security.On;
+        return new(toSeq(all.Select(n => signed
+            ? new PeerEntry(n, DegreeOf(n)) { Cert = Seq1(CertificateOf(n, Peers[n])) }
+            : new PeerEntry(n, DegreeOf(n))).ToArray()));
     }
 
-    public RegisterCommit CertificateOf(NodeId peer, PeerRecord r) => new(peer, r.Voters, r.Incarnation);
+    /// <summary>The certificate that admitted <paramref name="peer"/>, whole (key, proposal id and signatures when signed).</summary>
+    public RegisterCommit CertificateOf(NodeId peer, PeerRecord r) =>
+        new(peer, r.Voters, r.Incarnation) { Key = r.Key, ProposalId = r.ProposalId, Signatures = r.Signatures };
 
     /// <summary>True when <paramref name="incarnation"/> of <paramref name="peer"/> is already removed or replaced by a newer one.</summary>
     public bool IsSuperseded(NodeId peer, long incarnation) =>
@@ -77,7 +95,13 @@ public sealed record SeedState(
 }
 
 /// <summary>A vote this seed owes: on <paramref name="ProposalId"/>, to <paramref name="Proposer"/> (itself for its own).</summary>
-public readonly record struct BallotRef(NodeId Proposer, string ProposalId);
+public readonly record struct BallotRef(NodeId Proposer, string ProposalId)
+{
+    /// <summary>The incarnation the proposal would remove (a signed yes vote signs it).</summary>
+    public long Incarnation { get; init; }
+    /// <summary>The proposal's reason, "crashed" or "left" (a signed yes vote signs it).</summary>
+    public string Reason { get; init; } = "";
+}
 
 /// <summary>One removal vote at its proposing seed; only the phase enum is machine state (see <see cref="DeathVote"/>).</summary>
 public sealed record DeathRecord(
@@ -93,4 +117,7 @@ public sealed record DeathRecord(
 {
     /// <summary>When the vote was decided (set when the suspect was found alive: reports are merged for a while after).</summary>
     public long DecidedUs { get; init; }
+
+    /// <summary>With signed membership: each yes voter's verified signature (the certificate the DEAD_CONFIRMED carries).</summary>
+    public HashMap<NodeId, string> Sigs { get; init; } = HashMap<NodeId, string>();
 }

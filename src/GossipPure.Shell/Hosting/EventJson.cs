@@ -54,6 +54,7 @@ public static class EventJson
         [nameof(LeaveReceived)] = typeof(LeaveReceived),
         [nameof(LeaveSent)] = typeof(LeaveSent),
         [nameof(MemberConfirmed)] = typeof(MemberConfirmed),
+        [nameof(CertificateKept)] = typeof(CertificateKept),
         [nameof(MemberQueryAnswered)] = typeof(MemberQueryAnswered),
         [nameof(MemberQuerySent)] = typeof(MemberQuerySent),
         [nameof(MessageDropped)] = typeof(MessageDropped),
@@ -84,6 +85,7 @@ public static class EventJson
         [nameof(RegisterVoteSent)] = typeof(RegisterVoteSent),
         [nameof(RegisterVotedDown)] = typeof(RegisterVotedDown),
         [nameof(Registered)] = typeof(Registered),
+        [nameof(RegistrationKeyConflict)] = typeof(RegistrationKeyConflict),
         [nameof(RegistrationRefused)] = typeof(RegistrationRefused),
         [nameof(RegistrationRejected)] = typeof(RegistrationRejected),
         [nameof(Rejoining)] = typeof(Rejoining),
@@ -258,6 +260,7 @@ sealed class PeerEntrySeqJsonConverter : JsonConverter<Seq<PeerEntry>>
 [JsonSerializable(typeof(LeaveReceived))]
 [JsonSerializable(typeof(LeaveSent))]
 [JsonSerializable(typeof(MemberConfirmed))]
+[JsonSerializable(typeof(CertificateKept))]
 [JsonSerializable(typeof(MemberQueryAnswered))]
 [JsonSerializable(typeof(MemberQuerySent))]
 [JsonSerializable(typeof(MessageDropped))]
@@ -288,6 +291,7 @@ sealed class PeerEntrySeqJsonConverter : JsonConverter<Seq<PeerEntry>>
 [JsonSerializable(typeof(RegisterVoteSent))]
 [JsonSerializable(typeof(RegisterVotedDown))]
 [JsonSerializable(typeof(Registered))]
+[JsonSerializable(typeof(RegistrationKeyConflict))]
 [JsonSerializable(typeof(RegistrationRefused))]
 [JsonSerializable(typeof(RegistrationRejected))]
 [JsonSerializable(typeof(Rejoining))]

@@ -47,6 +47,7 @@ public static class EventText
         TransitionRefused x => Error($"BUG: the {x.Machine} machine refused {x.Trigger} in {x.From} for {x.Subject}; the code fired a transition its table does not allow"),
 
         // ---- Seed ----
+        RegistrationKeyConflict x => Warn($"REGISTER_REJECTED {x.Peer}: incarnation {x.Incarnation} is registered under another key"),
         PeerListAtShutdown x => Info($"Peer list at shutdown: {x.Peers} peers"),
         SeedConnected x => Info($"Connected to seed {x.Seed}"),
         RegisterRequested x => Info($"REGISTER_REQUEST from {x.Peer} (incarnation {x.Incarnation})"),
@@ -93,6 +94,7 @@ public static class EventText
         OverlayBridged x => Warn($"OVERLAY in {x.Parts} parts: bridging the part of {x.PartSize} peers around {x.Head} to {x.Target} (degree {x.TargetDegree})"),
 
         // ---- Peer ----
+        CertificateKept x => Info($"REGISTER_COMMIT from {x.Seed}: this peer's certificate for incarnation {x.Incarnation}, signed by {Join(x.Signers)}; its gossip and HELLOs carry it from now on"),
         LeaveSent x => Info($"LEAVE sent to {x.Neighbours} neighbours and {x.Seeds} seeds"),
         GossipTotals x => Info($"Gossip made {x.Made}, received first-time {x.FirstTime}, duplicates dropped {x.Duplicates}, stale dropped {x.Stale}; degree {x.Degree}"),
         RegisterRequestSent x => Info($"REGISTER_REQUEST sent to {Join(x.To)} (attempt {x.Attempt})"),
