@@ -67,9 +67,11 @@ public sealed class SignatureLedger
 
     internal SignatureLedger(Func<NodeId, bool> isSeed) => this.isSeed = isSeed;
 
+    static readonly byte[] RegisterTag = Encoding.UTF8.GetBytes("GossipPure/1 REGISTER ");
+
     internal void Signed(NodeId signer, ReadOnlySpan<byte> statement)
     {
-        if (!isSeed(signer)) return;
+        if (!statement.StartsWith(RegisterTag) || !isSeed(signer)) return;
         // "GossipPure/1 REGISTER <peer> <key> <incarnation> <proposal id>"
         var text = Encoding.UTF8.GetString(statement);
         var f = text.Split(' ');

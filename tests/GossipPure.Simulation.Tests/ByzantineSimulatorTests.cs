@@ -30,6 +30,25 @@ public sealed class ByzantineSimulatorTests
         Assert.All(keys.Values, s => Assert.Equal(3, s.SeedKeys.Count));
     }
 
+    [Fact]
+    public void Model_signatures_verify_only_the_signers_own_statements_and_refuse_malformed_input()
+    {
+        var scheme = new ModelSignatures();
+        var a = scheme.SignerFor("a");
+        var b = scheme.SignerFor("b");
+        var statement = Statements.Gossip(Addresses.Peer(0), "1.000000:10.0.1.1:1");
+        var sig = a.Sign(statement);
+        Assert.Equal(sig, scheme.SignerFor("a").Sign(statement));   // deterministic: the same name, the same pair
+        Assert.True(scheme.Verify(a.PublicKey, statement, sig));
+        Assert.False(scheme.Verify(b.PublicKey, statement, sig));
+        Assert.False(scheme.Verify(a.PublicKey, Statements.Gossip(Addresses.Peer(1), "1.000000:10.0.1.1:1"), sig));
+        Assert.False(scheme.Verify(a.PublicKey, statement, b.Sign(statement)));
+        Assert.False(scheme.Verify(a.PublicKey, statement, "not base64!"));
+        Assert.False(scheme.Verify(a.PublicKey, statement, Convert.ToBase64String(new byte[16])));
+        Assert.False(scheme.Verify(a.PublicKey, statement, ""));
+        Assert.False(scheme.Verify("Mno-such-key", statement, sig));
+    }
+
     sealed class Impostor(AdversaryKit kit, NodeId victim) : Adversary
     {
         public readonly AdversaryKit Kit = kit;
