@@ -6,7 +6,7 @@ using GossipPure.Shell.Security;
 namespace GossipPure.Cli.Config;
 
 /// <summary>Which node command a list of settings is for.</summary>
-public enum NodeCommand { Seed, Peer, Cluster }
+public enum NodeCommand { Seed, Peer, Cluster, Keygen }
 
 /// <summary>
 /// The settings of the node commands (<c>seed</c>, <c>peer</c>, <c>cluster</c>), in one place. To add one: declare
@@ -30,6 +30,9 @@ public sealed class NodeOptions
         "An accepted connection must send its HELLO (and finish the cluster-key handshake) within this", TransportLimits.Default.HelloTimeout, positive: true);
     public readonly Setting<TimeSpan> FrameTimeout = Setting.Duration("--frame-timeout",
         "A frame must arrive whole within this of its first byte", TransportLimits.Default.FrameTimeout, positive: true);
+    public readonly Setting<string> KeyDir = Setting.Text("--key-dir",
+        "Folder of the node's key file gossip_<ip>_<port>.key, used when config.csv gives the seeds' keys: a seed's is made by `gossip keygen`, a peer makes its own (cluster: the seeds' and peers' keys; by default in the --log-dir)",
+        ".");
 
     // Peers: peer and cluster.
     public readonly Setting<TimeSpan> GossipInterval = Setting.Duration("--gossip-interval",
@@ -59,7 +62,7 @@ public sealed class NodeOptions
         Description = "Print each setting's value and where it came from (default, gossip.json, environment, command line), then exit",
     };
 
-    public IReadOnlyList<Setting> Common => [Config, LogDir, ProbeTimeout, LogFormat, ClusterKeyFile, HandshakeTimeout, FrameTimeout];
+    public IReadOnlyList<Setting> Common => [Config, LogDir, ProbeTimeout, LogFormat, ClusterKeyFile, HandshakeTimeout, FrameTimeout, KeyDir];
     public IReadOnlyList<Setting> PeerSettings => [GossipInterval, GossipCount, HeartbeatInterval, PingInterval];
     public IReadOnlyList<Setting> ClusterSettings => [Peers, PeerBasePort, PeerIp, RunFor, Plain];
 
@@ -70,6 +73,7 @@ public sealed class NodeOptions
     {
         NodeCommand.Seed => Common,
         NodeCommand.Peer => [.. Common, .. PeerSettings],
+        NodeCommand.Keygen => [KeyDir],
         _ => All,
     };
 

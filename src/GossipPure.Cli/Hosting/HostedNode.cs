@@ -50,14 +50,15 @@ public sealed class HostedNode
     /// <summary>Where the node's events go as they are emitted (called on the node's own loop: keep it cheap).</summary>
     public ConcurrentQueue<NodeLine>? Lines { get; set; }
 
-    public static HostedNode Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null) =>
-        Create(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files, network);
+    /// <param name="notes">Lines the node writes first as it starts (about its keys; none by default).</param>
+    public static HostedNode Seed(NodeConfig config, NodeFiles files, TransportOptions? network = null, IReadOnlyList<(LogLevel, string)>? notes = null) =>
+        Create(Role.Seed, config, SeedState.Initial(config), SeedReducer.Step, files, network, notes);
 
-    public static HostedNode Peer(NodeConfig config, NodeFiles files, TransportOptions? network = null) =>
-        Create(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files, network);
+    public static HostedNode Peer(NodeConfig config, NodeFiles files, TransportOptions? network = null, IReadOnlyList<(LogLevel, string)>? notes = null) =>
+        Create(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files, network, notes);
 
     static HostedNode Create<TState>(Role role, NodeConfig config, TState initial, Func<TState, Input, Step<TState>> step, NodeFiles files,
-        TransportOptions? network)
+        TransportOptions? network, IReadOnlyList<(LogLevel, string)>? notes)
     {
         HostedNode? self = null;
         var signals = new NodeSignals();
@@ -66,6 +67,7 @@ public sealed class HostedNode
             Network = network ?? TransportOptions.Default,
             OnEvent = e => self?.Lines?.Enqueue(new NodeLine(DateTime.Now, self, e)),
             Signals = signals,
+            StartNotes = notes ?? [],
         };
         self = new HostedNode(role, config.Self, runner.LogPath, runner.RunAsync, () => runner.State!, signals.Kill, signals.Stop);
         return self;

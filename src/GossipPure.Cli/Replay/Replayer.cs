@@ -2,6 +2,7 @@ using GossipPure.Core;
 using GossipPure.Core.Peers;
 using GossipPure.Core.Seeds;
 using GossipPure.Shell.Hosting;
+using GossipPure.Shell.Security;
 using GossipPure.Shell.Wire;
 using LanguageExt;
 
@@ -10,7 +11,11 @@ namespace GossipPure.Cli.Replay;
 /// <param name="At">Replay to this step, print it and the full state, and stop.</param>
 /// <param name="Until">Stop after this step.</param>
 /// <param name="Quiet">Print no steps: only notes, differences and the final line.</param>
-public sealed record ReplayOptions(long? At, long? Until, bool Quiet);
+public sealed record ReplayOptions(long? At, long? Until, bool Quiet)
+{
+    /// <summary>Where a signed run's key file is (<c>--key-dir</c>); null: the event log's folder, then the working folder.</summary>
+    public string? KeyDir { get; init; }
+}
 
 /// <summary>
 /// Feeds a recorded run's inputs, in order, to the pure reducer of its role, from the state the header describes,
@@ -36,9 +41,42 @@ public static class Replayer
             output.WriteLine($"note: format {log.Header.Format} records no effects; the steps are replayed but not checked");
 
         var config = log.Header.Config;
+        if (log.Header.Signed)
+        {
+            // The node signed deterministically: with its own key the replay makes the same signatures, byte for byte.
+            if (log.Header.Scheme != Ed25519Scheme.Instance.Name)
+                return Fail(errors, $"{path} was signed with '{log.Header.Scheme}', a scheme this build does not have");
+            if (NodeKeys.CheckLibrary() is { } library) return Fail(errors, library);
+            var (signer, keyError) = NodeKey(path, log.Header, options.KeyDir);
+            if (signer is null) return Fail(errors, keyError!);
+            config = config with { Security = new Core.Identity.Security(log.Header.SeedKeys, Ed25519Scheme.Instance, signer) };
+        }
         return log.Header.Role == Role.Seed
             ? Replay(log, options, output, SeedState.Initial(config), SeedReducer.Step, StateText.SeedSummary, StateText.SeedDump)
             : Replay(log, options, output, PeerState.Initial(config), PeerReducer.Step, StateText.PeerSummary, StateText.PeerDump);
+    }
+
+    /// <summary>
+    /// The private key of a signed run's node: its key file in <paramref name="keyDir"/>, or else in the event log's
+    /// folder, then the working folder; it must hold the public key the header records.
+    /// </summary>
+    static (Ed25519Signer? Signer, string? Error) NodeKey(string path, EventLogHeader header, string? keyDir)
+    {
+        var self = header.Config.Self;
+        string[] dirs = keyDir is not null
+            ? [keyDir]
+            : new[] { Path.GetDirectoryName(Path.GetFullPath(path))!, Directory.GetCurrentDirectory() }.Distinct().ToArray();
+        foreach (var dir in dirs)
+        {
+            var file = NodeKeys.PathOf(dir, self);
+            var (signer, error) = NodeKeys.Load(file);
+            if (error is not null) return (null, error);
+            if (signer is null) continue;
+            if (signer.PublicKey == header.PublicKey) return (signer, null);
+            signer.Dispose();
+            return (null, $"key file '{file}' holds public key {signer.PublicKey}, but {path} was signed with {header.PublicKey}: give --key-dir the folder of this node's own key");
+        }
+        return (null, $"{path} is a signed run; replaying it needs the node's private key {NodeKeys.FileName(self)}, which is not in {string.Join(" or ", dirs)} (give --key-dir the folder that holds it; --why needs no key)");
     }
 
     static int Replay<TState>(EventLog log, ReplayOptions options, TextWriter output, TState initial,

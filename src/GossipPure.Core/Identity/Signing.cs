@@ -13,6 +13,9 @@ public interface ISignatureScheme
     /// <summary>True when <paramref name="signature"/> is <paramref name="publicKey"/>'s signature of <paramref name="statement"/>.
     /// Malformed keys or signatures are false, never an exception.</summary>
     bool Verify(string publicKey, ReadOnlySpan<byte> statement, string signature);
+
+    /// <summary>As <see cref="Verify"/>, for a statement that is never seen twice (a handshake's fresh challenge): nothing is cached.</summary>
+    bool VerifyOnce(string publicKey, ReadOnlySpan<byte> statement, string signature) => Verify(publicKey, statement, signature);
 }
 
 /// <summary>
@@ -52,6 +55,10 @@ public sealed record Security(HashMap<NodeId, string> SeedKeys, ISignatureScheme
     /// <summary>True when <paramref name="sig"/> is <paramref name="key"/>'s signature of <paramref name="statement"/>.</summary>
     public bool Verify(string? key, byte[] statement, string? sig) =>
         key is not null && sig is not null && Scheme!.Verify(key, statement, sig);
+
+    /// <summary>As <see cref="Verify"/> for a statement never seen twice (<see cref="ISignatureScheme.VerifyOnce"/>).</summary>
+    public bool VerifyOnce(string? key, byte[] statement, string? sig) =>
+        key is not null && sig is not null && Scheme!.VerifyOnce(key, statement, sig);
 
     public bool Equals(Security? other) =>
         other is not null && SeedKeys.Equals(other.SeedKeys) && Scheme?.Name == other.Scheme?.Name && PublicKey == other.PublicKey;

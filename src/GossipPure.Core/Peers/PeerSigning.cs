@@ -162,7 +162,7 @@ public static partial class PeerReducer
             fx.Add(Refusal("GOSSIP", origin, from, CheckFor(s, g.Cert, origin)));
             return null;
         }
-        if (!s.Config.Security.Verify(key, Statements.Gossip(origin, g.Body), g.Sig))
+        if (!s.Config.Security.VerifyOnce(key, Statements.Gossip(origin, g.Body), g.Sig))
         {
             fx.Add(new SignatureRefused("GOSSIP", from, origin));
             return null;

@@ -15,10 +15,24 @@ namespace GossipPure.Shell.Hosting;
 
 /// <summary>
 /// The first line of an event log: everything needed to rebuild the node before its first input: its role, its
-/// address, the seeds of config.csv, the random seed and every <see cref="ProtocolOptions"/> field.
+/// address, the seeds of config.csv, the random seed and every <see cref="ProtocolOptions"/> field; in a signed
+/// network also the signature scheme, the seeds' public keys and this node's public key (never its private key:
+/// a replay loads that from the node's key file).
 /// </summary>
 public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ulong RandomSeed)
 {
+    /// <summary>The seeds' public keys (config.csv's third column); empty for an unauthenticated run.</summary>
+    public HashMap<NodeId, string> SeedKeys { get; init; } = HashMap<NodeId, string>();
+
+    /// <summary>The node's own public key, when it signed; null for an unauthenticated run.</summary>
+    public string? PublicKey { get; init; }
+
+    /// <summary>The signature scheme's name ("ed25519"), when the node signed.</summary>
+    public string? Scheme { get; init; }
+
+    /// <summary>True when the run was signed: replaying it needs the node's private key.</summary>
+    public bool Signed => PublicKey is not null;
+
     /// <summary>
     /// Every option, in declaration order, as (JSON name, property). The list follows <see cref="ProtocolOptions"/>
     /// as it grows, so an option added there is recorded without touching this file; its JSON name is the snake_case
@@ -48,6 +62,16 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
             w.WriteStartArray("seeds");
             foreach (var s in config.Seeds) w.WriteStringValue(s.ToString());
             w.WriteEndArray();
+            // Signed runs only: an unauthenticated run's header is as it always was.
+            if (config.Security.On)
+            {
+                w.WriteString("signatures", config.Security.Scheme!.Name);
+                w.WriteStartObject("seed_keys");
+                foreach (var s in config.Seeds)
+                    if (config.Security.SeedKeys.Find(s).Case is string key) w.WriteString(s.ToString(), key);
+                w.WriteEndObject();
+                w.WriteString("public_key", config.Security.PublicKey);
+            }
             w.WriteString("random_seed", randomSeed.ToString(CultureInfo.InvariantCulture));
             w.WriteStartObject("options");
             foreach (var (name, p) in Options)
@@ -105,6 +129,23 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
             if (!ulong.TryParse(randomSeedText, NumberStyles.None, CultureInfo.InvariantCulture, out var randomSeed))
                 throw new HeaderError($"header: field 'random_seed': '{randomSeedText}' is not an unsigned 64-bit integer");
 
+            var seedKeys = HashMap<NodeId, string>();
+            if (root.TryGetProperty("seed_keys", out var keysEl))
+            {
+                if (keysEl.ValueKind != JsonValueKind.Object) throw new HeaderError("header: field 'seed_keys' is not an object");
+                foreach (var field in keysEl.EnumerateObject())
+                {
+                    var seed = Address(field.Name, "seed_keys");
+                    if (!seeds.Exists(s => s == seed)) throw new HeaderError($"header: field 'seed_keys': {seed} is not one of the seeds");
+                    if (field.Value.ValueKind != JsonValueKind.String) throw new HeaderError($"header: field 'seed_keys': the key of {seed} is not a string");
+                    seedKeys = seedKeys.AddOrUpdate(seed, field.Value.GetString()!);
+                }
+            }
+            string? publicKey = root.TryGetProperty("public_key", out _) ? Str(root, "public_key") : null;
+            string? scheme = root.TryGetProperty("signatures", out _) ? Str(root, "signatures") : null;
+            if ((publicKey is null) != seedKeys.IsEmpty || (publicKey is null) != (scheme is null))
+                throw new HeaderError("header: fields 'signatures', 'seed_keys' and 'public_key' come together (a signed run) or not at all");
+
             var options = ProtocolOptions.Default with { };
             var notes = new List<string>();
             if (root.TryGetProperty("options", out var optionsEl))
@@ -120,7 +161,12 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
                     notes.Add($"header: option '{missing.Name}' missing; the default ({missing.Property.GetValue(ProtocolOptions.Default)}) is used");
             }
             else notes.Add("header: field 'options' missing; the defaults are used");
-            header = new EventLogHeader(format, role, new NodeConfig(node, seeds, options), randomSeed);
+            header = new EventLogHeader(format, role, new NodeConfig(node, seeds, options), randomSeed)
+            {
+                SeedKeys = seedKeys,
+                PublicKey = publicKey,
+                Scheme = scheme,
+            };
             warnings = toSeq(notes);
             error = null;
             return true;

@@ -65,6 +65,9 @@ public sealed class NodeRunner<TState> : ILoopHandler
     /// <summary><c>kill -9</c> and <c>kill -STOP</c> of this node alone, when a host runs many in one process (none by default).</summary>
     public INodeSignals? Signals { get; init; }
 
+    /// <summary>Lines the node writes first, once, as it starts (what the command line found about its keys).</summary>
+    public IReadOnlyList<(Core.LogLevel Level, string Line)> StartNotes { get; init; } = [];
+
     string RoleName => role == Role.Seed ? "seed" : "peer";
     public string LogPath => Path.Combine(files.LogDir, $"outputfile_{RoleName}_{config.Self.Port}.txt");
     public string EventsPath => Path.Combine(files.LogDir, $"events_{RoleName}_{config.Self.Port}.jsonl");
@@ -75,7 +78,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
         using var log = this.log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName);
         var loop = this.loop = new NodeLoop(Scheduler, this);
         // The transport's own notices (refused frames, key reloads) come from its threads: written out at once.
-        var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow);
+        var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow, config);
         Signals?.Attach(loop.Wake, transport.Reset);
         // Started goes into the inbox before the socket listens: an input the transport posts (a connection accepted at
         // once) must come after it, or the reducer, not yet started, would drop it (seen: a seed that never learned
@@ -91,6 +94,8 @@ public sealed class NodeRunner<TState> : ILoopHandler
             log.WriteNow(Core.LogLevel.Error, $"Cannot listen on {config.Self}: {BindError(e)}");
             return 1;
         }
+        // After the listen: a node that cannot start says only why.
+        foreach (var (level, line) in StartNotes) log.WriteNow(level, line);
         using var recorder = this.recorder = new InputRecorder(EventsPath, role, config, randomSeed);
         using var metrics = this.metrics = new NodeMetrics(role, config.Self, () => loop.Queued);
         using var onShutdown = shutdown.Register(() => loop.Post(new ShutdownRequested(Clock.NowUs())));

@@ -21,6 +21,8 @@ internal sealed class Connection
     Stream? reader;
     FrameCipher? sendCipher;
     FrameCipher? receiveCipher;
+    // With signed membership: the acceptor's challenge the dialler's HELLO signs (Na on a keyed connection).
+    byte[]? challenge;
     string endpoint;
     long queuedBytes;
     volatile bool accepting = true;
@@ -103,18 +105,17 @@ internal sealed class Connection
         socket = s;
         endpoint = s.RemoteEndPoint?.ToString() ?? to.ToString();
         reader = new NetworkStream(s, ownsSocket: false);
-        if (owner.Keys is { } ring)
+        var problem = owner.Keys is { } ring ? await DiallerHandshake(ring.Current.Primary, stop)
+            : owner.Signed is not null ? await AwaitChallenge(stop)
+            : null;
+        if (problem is not null)
         {
-            var problem = await DiallerHandshake(ring.Current.Primary, stop);
-            if (problem is not null)
-            {
-                try { s.Dispose(); } catch (ObjectDisposedException) { }
-                Failed(to, problem);
-                return;
-            }
+            try { s.Dispose(); } catch (ObjectDisposedException) { }
+            Failed(to, problem);
+            return;
         }
         owner.Identified(this, to);
-        _ = Task.Run(() => WriteLoop(owner.HelloFrame()));
+        _ = Task.Run(() => WriteLoop(owner.HelloFrame(to, challenge)));
         _ = Task.Run(ReadLoop);
     }
 
@@ -158,6 +159,9 @@ internal sealed class Connection
             var nd = Handshake.NewNonce();
             await write.WriteAsync(Handshake.ClientHello(key, nd), deadline.Token);
             var reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline.Token);
+            // An identity challenge: the acceptor has signed membership but no cluster key; its refusal follows.
+            if (reply.Payload is [Framing.ControlMark, (byte)ControlKind.Challenge, ..])
+                reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline.Token);
             if (reply.EndOfStream) return "cluster-key handshake: the remote closed the connection";
             if (reply.Error is { } error) return $"cluster-key handshake: {error}";
             if (!Handshake.TryReadServerHello(reply.Payload, key, nd, out var na, out error))
@@ -169,6 +173,7 @@ internal sealed class Connection
             await write.WriteAsync(Handshake.ClientFinish(key, nd, na), deadline.Token);
             (sendCipher, receiveCipher) = Handshake.Session(key, nd, na, dialler: true);
             Key = key;
+            challenge = na;
             return null;
         }
         catch (OperationCanceledException) when (!stop.IsCancellationRequested)
@@ -179,6 +184,35 @@ internal sealed class Connection
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             return $"cluster-key handshake: {Describe(e)}";
+        }
+    }
+
+    /// <summary>
+    /// Signed membership on a plain connection: says a signed HELLO follows and waits for the acceptor's challenge,
+    /// within <see cref="TransportLimits.HelloTimeout"/>. Null when it came.
+    /// </summary>
+    async Task<string?> AwaitChallenge(CancellationToken stop)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        deadline.CancelAfter(limits.HelloTimeout);
+        try
+        {
+            await new NetworkStream(socket!, ownsSocket: false).WriteAsync(IdentityHandshake.RequestFrame(), deadline.Token);
+            var reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline.Token);
+            if (reply.EndOfStream) return "identity handshake: the remote closed the connection before its challenge";
+            if (reply.Error is { } error) return $"identity handshake: {error}";
+            if (!IdentityHandshake.TryReadChallenge(reply.Payload, out var got, out error)) return $"identity handshake: {error}";
+            challenge = got;
+            return null;
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            return $"identity handshake: no challenge within {limits.HelloTimeout.TotalSeconds:0.###}s";
+        }
+        catch (OperationCanceledException) { return "node stopping"; }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            return $"identity handshake: {Describe(e)}";
         }
     }
 
@@ -203,16 +237,37 @@ internal sealed class Connection
     async Task<NodeId?> AcceptHandshake()
     {
         var ring = owner.Keys;
+        var signed = owner.Signed;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
         deadline.CancelAfter(limits.HelloTimeout);
         try
         {
+            if (signed is not null && ring is null)
+            {
+                // Signed membership on a plain connection: the challenge goes out at once (keyed: Na is the challenge).
+                challenge = IdentityHandshake.NewChallenge();
+                await new NetworkStream(socket!, ownsSocket: false).WriteAsync(IdentityHandshake.ChallengeFrame(challenge), deadline.Token);
+            }
             var first = await Framing.ReadRawAsync(reader!, header, Transport.FirstFrameMaxBytes, limits.FrameTimeout, deadline.Token);
             if (first.EndOfStream) { Close("closed before its HELLO"); return null; }
             if (first.Error is { } error) { Drop(error); return null; }
             var payload = first.Payload!;
             FrameResult hello;
-            if (payload[0] == Framing.ControlMark)
+            var request = payload.Length >= 2 && payload[0] == Framing.ControlMark && payload[1] == (byte)ControlKind.ChallengeRequest;
+            if (request && ring is null)
+            {
+                if (signed is null)
+                {
+                    await Refuse($"{owner.Self} does not use signed membership (its config.csv has no seed keys)",
+                        "refused: it asks for signed membership (an identity challenge), but this node's config.csv has no seed keys");
+                    return null;
+                }
+                var next = await Framing.ReadRawAsync(reader!, header, limits.SignedHelloMaxBytes, limits.FrameTimeout, deadline.Token);
+                if (next.EndOfStream) { Close("closed before its HELLO"); return null; }
+                if (next.Error is { } nextError) { Drop(nextError); return null; }
+                hello = Framing.Decode(next.Payload!);
+            }
+            else if (payload[0] == Framing.ControlMark && !request)
             {
                 if (ring is null)
                 {
@@ -239,6 +294,20 @@ internal sealed class Connection
             {
                 await Refuse($"your HELLO claims {hi.From}, but you connect from {Address}",
                     $"refused: HELLO claims {hi.From}, but the connection comes from {Address}");
+                return null;
+            }
+            if (signed is not null)
+            {
+                if (IdentityHandshake.Check(signed, owner.Role, hi, challenge!) is { } no)
+                {
+                    await Refuse(no.ToRemote, no.Line);
+                    return null;
+                }
+            }
+            else if (hi.Key is not null || hi.Proof is not null)
+            {
+                await Refuse($"{owner.Self} does not use signed membership (its config.csv has no seed keys)",
+                    $"refused: a signed HELLO as {hi.From}, but this node's config.csv has no seed keys (unauthenticated membership)");
                 return null;
             }
             return hi.From;
@@ -286,6 +355,7 @@ internal sealed class Connection
         }
         (sendCipher, receiveCipher) = Handshake.Session(key, nd, na, dialler: false);
         Key = key;
+        challenge = na;
         return true;
     }
 
@@ -339,12 +409,17 @@ internal sealed class Connection
         var options = new FrameReadOptions { FrameTimeout = limits.FrameTimeout, Opener = receiveCipher };
         var bucket = new TokenBucket(limits.InboundFramesPerSecond, limits.InboundFrameBurst, Stopwatch.GetTimestamp());
         var reason = "closed by remote";
+        var first = true;
         try
         {
             while (!cts.IsCancellationRequested)
             {
                 var r = await Framing.ReadAsync(reader!, header, options, cts.Token);
                 if (r.EndOfStream) break;
+                // A node without signed membership that dialled one with it: the challenge is not for it; the
+                // acceptor refuses its unsigned HELLO next, and that refusal is the line (closing now could lose it).
+                if (first && Outbound && r.Error == Framing.UnexpectedChallenge) { first = false; continue; }
+                first = false;
                 if (r.Error is { } error)
                 {
                     owner.Report(this, error);

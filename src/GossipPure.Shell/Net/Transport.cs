@@ -11,7 +11,9 @@ namespace GossipPure.Shell.Net;
 /// TCP for one node: a listener, the connections it accepted and dialled, and framing. It turns bytes into
 /// inputs (posted through <c>post</c>) and <see cref="Send"/>/<see cref="Connect"/> effects into bytes. Every
 /// connection starts with a HELLO from the dialler (after the cluster-key handshake when keys are set); from then
-/// on the sender of a frame is the node it named, and a HELLO is believed only from that node's own IP address.
+/// on the sender of a frame is the node it named, and a HELLO is believed only from that node's own IP address (with
+/// signed membership, also only with a proof made with that node's key over the acceptor's challenge:
+/// <see cref="IdentityHandshake"/>).
 /// Everything a remote can make it do is bounded (<see cref="TransportLimits"/>); whatever it refuses or drops is
 /// one line (a <see cref="BadFrame"/> input, or a notice), and the lines about one address are rate-limited.
 /// </summary>
@@ -31,6 +33,7 @@ public sealed class Transport : IAsyncDisposable
     readonly Action<Core.LogLevel, string> notice;
     readonly TransportLimits limits;
     readonly ClusterKeyring? keys;
+    readonly NodeConfig? signed;
     readonly NoticeLimiter notices;
     readonly CancellationTokenSource stopping = new();
     readonly object gate = new();
@@ -53,8 +56,12 @@ public sealed class Transport : IAsyncDisposable
     static Transport() => SocketEngine.PreferInlineCompletions();
 
     /// <param name="notice">Where lines that are not about one connection go (key reloads, summaries of held-back warnings).</param>
-    public Transport(NodeId self, Role role, Action<Input> post, TransportOptions? options = null, Action<Core.LogLevel, string>? notice = null)
+    /// <param name="config">The node's configuration: when its <see cref="NodeConfig.Security"/> is on (signed membership),
+    /// every connection's HELLO is signed over the acceptor's challenge and checked (<see cref="IdentityHandshake"/>).</param>
+    public Transport(NodeId self, Role role, Action<Input> post, TransportOptions? options = null, Action<Core.LogLevel, string>? notice = null,
+        NodeConfig? config = null)
     {
+        signed = config is { Security.On: true } ? config : null;
         this.self = self;
         this.role = role;
         this.post = post;
@@ -206,7 +213,14 @@ public sealed class Transport : IAsyncDisposable
     internal ClusterKeyring? Keys => keys;
     internal NodeId Self => self;
 
-    internal byte[] HelloFrame() => Framing.Frame(new Hello(self, role) { Cert = certificate is { } c ? LanguageExt.Prelude.Seq1(c) : LanguageExt.Seq<RegisterCommit>.Empty });
+    internal Role Role => role;
+    /// <summary>The node's configuration when its membership is signed; null when it is not (no identity handshake).</summary>
+    internal NodeConfig? Signed => signed;
+
+    /// <summary>The dialler's HELLO to <paramref name="to"/>; with signed membership, signed over the acceptor's <paramref name="challenge"/>.</summary>
+    internal byte[] HelloFrame(NodeId to, byte[]? challenge) => signed is not null && challenge is not null
+        ? Framing.Frame(IdentityHandshake.SignedHello(signed, role, to, challenge, certificate))
+        : Framing.Frame(new Hello(self, role) { Cert = certificate is { } c ? LanguageExt.Prelude.Seq1(c) : LanguageExt.Seq<RegisterCommit>.Empty });
 
     // This peer's registration certificate (signed membership), set by the core's UseCertificate effect.
     volatile RegisterCommit? certificate;

@@ -13,6 +13,12 @@ public sealed record TransportLimits
     /// <summary>An accepted connection must finish its handshake (HELLO, and the cluster-key exchange) within this.</summary>
     public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// With signed membership, the largest HELLO an accepted plain connection may send after its challenge request: it
+    /// carries a registration certificate, 154 bytes a seed signature (3 seeds: 857 bytes), so 16 KiB holds ~100.
+    /// </summary>
+    public int SignedHelloMaxBytes { get; init; } = 16 << 10;
+
     /// <summary>Once a frame's first byte has arrived, the whole frame must arrive within this.</summary>
     public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

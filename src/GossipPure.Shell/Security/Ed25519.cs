@@ -31,13 +31,17 @@ public sealed class Ed25519Scheme : ISignatureScheme
     {
         var slot = (publicKey, signature, StatementHash(statement));
         if (verified.TryGetValue(slot, out var seen) && statement.SequenceEqual(seen)) return true;
-        if (ImportKey(publicKey) is not { } key) return false;
-        Span<byte> sig = stackalloc byte[SignatureBytes];
-        if (!Convert.TryFromBase64String(signature, sig, out var n) || n != SignatureBytes) return false;
-        if (!Algorithm.Verify(key, statement, sig)) return false;
+        if (!VerifyOnce(publicKey, statement, signature)) return false;
         if (verified.Count >= CacheMax) verified.Clear();
         verified[slot] = statement.ToArray();
         return true;
+    }
+
+    public bool VerifyOnce(string publicKey, ReadOnlySpan<byte> statement, string signature)
+    {
+        if (ImportKey(publicKey) is not { } key) return false;
+        Span<byte> sig = stackalloc byte[SignatureBytes];
+        return Convert.TryFromBase64String(signature, sig, out var n) && n == SignatureBytes && Algorithm.Verify(key, statement, sig);
     }
 
     PublicKey? ImportKey(string text)

@@ -186,6 +186,9 @@ public static class Framing
         return new RawFrame(payload, null, false);
     }
 
+    /// <summary>What an identity challenge is to a node without signed membership (<see cref="Decode"/>'s error).</summary>
+    public const string UnexpectedChallenge = "the remote requires signed membership (it sent an identity challenge), but this node's config.csv has no seed keys";
+
     /// <summary>Decodes a plain payload: JSON to a message, or a control frame to the error it means outside a handshake.</summary>
     public static FrameResult Decode(ReadOnlySpan<byte> payload)
     {
@@ -193,6 +196,8 @@ public static class Framing
         {
             if (payload.Length >= 2 && payload[1] == (byte)ControlKind.Refusal)
                 return FrameResult.Fail($"refused by the remote: {RefusalText(payload[2..])}");
+            if (payload.Length >= 2 && payload[1] == (byte)ControlKind.Challenge)
+                return FrameResult.Fail(UnexpectedChallenge);
             return FrameResult.Fail(payload.Length >= 2 && Enum.IsDefined((ControlKind)payload[1])
                 ? $"unexpected {(ControlKind)payload[1]} handshake frame (this connection has no cluster-key handshake)"
                 : "control frame of an unknown kind");
@@ -306,4 +311,8 @@ public enum ControlKind : byte
     ClientFinish = 3,
     /// <summary>Either way: why the connection is refused (UTF-8 text), just before it is closed.</summary>
     Refusal = 4,
+    /// <summary>Acceptor → dialler, with signed membership on a plain connection: 32 fresh random bytes the dialler's HELLO must sign.</summary>
+    Challenge = 5,
+    /// <summary>Dialler → acceptor, with signed membership on a plain connection: it will send a signed HELLO (version byte); asks for the challenge.</summary>
+    ChallengeRequest = 6,
 }
