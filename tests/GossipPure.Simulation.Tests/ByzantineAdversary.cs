@@ -24,9 +24,15 @@ public sealed class ByzantineAdversary : Adversary
         /// into a certificate, then serves that certificate and gossips in the address's name with its key.
         /// </summary>
         HijackProposal,
+        /// <summary>
+        /// A Byzantine seed proposes, to the honest seeds, the removal of a peer it saw removed (so it is down now) as an
+        /// incarnation far in the future; it gathers their signed yes votes into a certificate and replays it once the
+        /// peer is back as a new incarnation.
+        /// </summary>
+        InflatedRemoval,
     }
 
-    static readonly Lie[] SeedLies = Enum.GetValues<Lie>().Where(l => l != Lie.HijackProposal).ToArray();
+    static readonly Lie[] SeedLies = Enum.GetValues<Lie>().Where(l => l is not (Lie.HijackProposal or Lie.InflatedRemoval)).ToArray();
     static readonly Lie[] PeerLies = [Lie.ForgedDeadConfirmed, Lie.StrangerCommit, Lie.ForgedPeerList, Lie.ForgedMemberAnswer,
         Lie.ReplayDeadConfirmed, Lie.SpoofedGossip, Lie.AlteredGossip, Lie.ReplayGossip, Lie.DeadReport, Lie.SuspectDead];
 
@@ -54,6 +60,9 @@ public sealed class ByzantineAdversary : Adversary
     readonly bool hijack;
     readonly Dictionary<string, (RegisterProposal P, ISigner Key, Dictionary<NodeId, string> Sigs)> proposed = new(StringComparer.Ordinal);
     readonly List<(RegisterCommit Cert, ISigner Key)> hijacked = new();
+    readonly Dictionary<string, (DeadProposal P, Dictionary<NodeId, string> Sigs)> proposedDeaths = new(StringComparer.Ordinal);
+    readonly List<DeadConfirmed> inflated = new();
+    readonly System.Collections.Generic.HashSet<NodeId> seenRemoved = new();
 
     /// <summary>Counts of the lies told, by kind (the property prints them).</summary>
     public Dictionary<Lie, int> Told { get; } = new();
@@ -80,7 +89,10 @@ public sealed class ByzantineAdversary : Adversary
     {
         switch (m)
         {
-            case DeadConfirmed dc: if (removals.Count < 64 && !removals.Contains(dc)) removals.Add(dc); break;
+            case DeadConfirmed dc:
+                if (removals.Count < 64 && !removals.Contains(dc)) removals.Add(dc);
+                if (honestPeers.Contains(dc.Node)) seenRemoved.Add(dc.Node);
+                break;
             case RegisterCommit c: Keep(c); break;
             case SeedSync sync:
                 foreach (var c in sync.Commits) Keep(c);
@@ -95,6 +107,15 @@ public sealed class ByzantineAdversary : Adversary
             case LinkRequest l: Learn(from, l.Incarnation); break;
             case DeadProposal p: deadProposals[p.ProposalId] = p; break;
             case RegisterProposal p: registerProposals[p.ProposalId] = (from, p); break;
+            case DeadVote { Yes: true, Sig: { } dsig } v when proposedDeaths.TryGetValue(v.ProposalId, out var death):
+                death.Sigs[from] = dsig;
+                if (death.Sigs.Count == quorum)
+                {
+                    var sigs = toSeq(death.Sigs.OrderBy(kv => kv.Key).Select(kv => new SeedSignature(kv.Key, kv.Value)).ToArray());
+                    inflated.Add(new DeadConfirmed(death.P.Suspect, sigs.Map(x => x.Seed), death.P.Reason, None, death.P.Incarnation)
+                    { ProposalId = death.P.ProposalId, Signatures = sigs });
+                }
+                break;
             case RegisterVote { Yes: true, Sig: { } sig } v when proposed.TryGetValue(v.ProposalId, out var ours):
                 ours.Sigs[from] = sig;
                 if (ours.Sigs.Count == quorum)
@@ -197,7 +218,7 @@ public sealed class ByzantineAdversary : Adversary
     {
         if (Pick(100) >= percent || honestNodes.Length == 0) return [];
         var from = Any(mine);
-        var lie = hijack && Pick(3) == 0 ? Lie.HijackProposal : Any(sc.SeedIds.Contains(from) ? SeedLies : PeerLies);
+        var lie = hijack && Pick(3) == 0 ? (Pick(2) == 0 ? Lie.HijackProposal : Lie.InflatedRemoval) : Any(sc.SeedIds.Contains(from) ? SeedLies : PeerLies);
         var messages = Tell(nowUs, from, lie).ToArray();
         if (messages.Length > 0) Told[lie] = Told.GetValueOrDefault(lie) + 1;
         return messages;
@@ -343,6 +364,24 @@ public sealed class ByzantineAdversary : Adversary
                     var statement = Statements.Register(peer, signer.PublicKey, p.Incarnation, p.ProposalId);
                     proposed[p.ProposalId] = (p, signer, mySeeds.ToDictionary(z => z, z => Sign(z, statement)));
                     foreach (var h in honestSeeds) yield return (z0, h, p);
+                    break;
+                }
+            case Lie.InflatedRemoval:
+                {
+                    if (inflated.Count > 0 && Pick(2) == 0)
+                    {
+                        var dc = Any(inflated);
+                        yield return (from, to, dc);
+                        yield return (from, dc.Node, dc);
+                        break;
+                    }
+                    if (mySeeds.Length == 0) break;
+                    var target = seenRemoved.Count > 0 && Pick(4) > 0 ? Any(seenRemoved.OrderBy(n => n).ToArray()) : victim;
+                    var z = Any(mySeeds);
+                    var p = new DeadProposal(target, $"{z.Port}-{80_000 + strangers++}", "crashed", 9_999_999_999_999_999);
+                    var statement = Statements.Dead(target, p.Incarnation, p.Reason, p.ProposalId);
+                    proposedDeaths[p.ProposalId] = (p, mySeeds.ToDictionary(b => b, b => Sign(b, statement)));
+                    foreach (var h in honestSeeds) yield return (z, h, p);
                     break;
                 }
             case Lie.SuspectDead:

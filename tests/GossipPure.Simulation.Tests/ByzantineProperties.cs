@@ -17,6 +17,18 @@ public sealed class ByzantineProperties
     public Property A_Byzantine_minority_cannot_remove_admit_or_forge() =>
         Prop.ForAll(ByzantineCase.Arb, c => Check(c, hijack: false));
 
+    /// <summary>
+    /// The same with the Byzantine seeds also proposing to the honest seeds: registrations they make up (an address where
+    /// nothing runs, or a live honest peer's address as a newer incarnation, under a key of their own), and the removal
+    /// of a peer they saw removed (down now) or not yet started as an incarnation far in the future; they gather the
+    /// honest seeds' signed yes votes into certificates, then serve them, gossip with them and replay them once the peer
+    /// is back. Here (b) is stricter: what an honest seed lists must have been asked for by that node with that key as
+    /// that incarnation, and what an honest peer admits must be a node of the simulation.
+    /// </summary>
+    [Property(MaxTest = 30)]
+    public Property Byzantine_seeds_cannot_get_honest_seeds_to_sign_a_made_up_registration_or_a_future_removal() =>
+        Prop.ForAll(ByzantineCase.WithByzantineSeeds, c => Check(c, hijack: true));
+
     static Property Check(ByzantineCase c, bool hijack)
     {
         {
