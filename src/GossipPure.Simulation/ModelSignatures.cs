@@ -27,14 +27,22 @@ public sealed class ModelSignatures : ISignatureScheme
         return new Signer(pub, secret);
     }
 
-    public bool Verify(string publicKey, ReadOnlySpan<byte> statement, string signature) =>
-        secrets.TryGetValue(publicKey, out var secret) && string.Equals(Sign(secret, statement), signature, StringComparison.Ordinal);
+    public bool Verify(string publicKey, ReadOnlySpan<byte> statement, string signature)
+    {
+        // One HMAC, no allocation: the signature's bytes against the MAC (a malformed signature is simply false).
+        if (!secrets.TryGetValue(publicKey, out var secret)) return false;
+        Span<byte> given = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        if (!Convert.TryFromBase64String(signature, given, out var n) || n != HMACSHA256.HashSizeInBytes) return false;
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(secret, statement, mac);
+        return given.SequenceEqual(mac);
+    }
 
     static string Sign(byte[] secret, ReadOnlySpan<byte> statement)
     {
-        using var h = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
-        h.AppendData(statement);
-        return Convert.ToBase64String(h.GetHashAndReset());
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(secret, statement, mac);
+        return Convert.ToBase64String(mac);
     }
 
     sealed class Signer(string publicKey, byte[] secret) : ISigner

@@ -39,6 +39,20 @@ public sealed record Scenario
     /// </summary>
     public Func<NodeId, NodeId, Message, Message?>? Tamper { get; init; }
 
+    /// <summary>
+    /// Signed membership (issue 14): every node gets <see cref="NodeConfig.Security"/> with one shared
+    /// <see cref="ModelSignatures"/> scheme, its own signer (the key pair named by its address) and the seeds' public
+    /// keys. Off (the default): unauthenticated, every trace exactly as before.
+    /// </summary>
+    public bool Signed { get; init; }
+    /// <summary>The nodes the <see cref="Adversary"/> controls (seeds or peers of the scenario).</summary>
+    public Seq<NodeId> Byzantine { get; init; } = Seq<NodeId>();
+    /// <summary>
+    /// Makes the run's Byzantine adversary (a fresh one per run, from the signers of <see cref="Byzantine"/> only);
+    /// null: nobody is Byzantine. Requires <see cref="Signed"/>.
+    /// </summary>
+    public Func<AdversaryKit, Adversary>? Adversary { get; init; }
+
     /// <summary>The run stops at this virtual time (events due later are not processed).</summary>
     public long RunUntilUs { get; init; } = 30_000_000;
     public ProtocolOptions Options { get; init; } = ProtocolOptions.Default;

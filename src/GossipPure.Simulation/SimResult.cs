@@ -68,6 +68,8 @@ public sealed class SimResult
     /// <summary>When each peer first reached the Registered phase.</summary>
     public IReadOnlyDictionary<NodeId, long> RegisteredUs { get; }
     public IReadOnlyList<GossipSpread> Gossip { get; }
+    /// <summary>With <see cref="Scenario.Signed"/>: every registration statement a seed signed in the run; null otherwise.</summary>
+    public SignatureLedger? Signatures { get; internal init; }
 
     public bool IsUp(NodeId n) => Status.TryGetValue(n, out var s) && s == NodeStatus.Up;
     public bool WasImpaired(NodeId n) => ImpairedSinceUs.ContainsKey(n);

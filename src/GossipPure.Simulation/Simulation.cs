@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using GossipPure.Core.Identity;
 
 namespace GossipPure.Simulation;
 
@@ -75,6 +76,9 @@ public sealed class Simulation
 
     sealed record FaultEvent(int Node, Fault Fault) : Event(Node);
 
+    /// <summary>The adversary's turn (<see cref="Scenario.Adversary"/>).</summary>
+    sealed record AdversaryEvent() : Event(-1);
+
     /// <summary>The node's dial of <paramref name="To"/> failed: counted, then a notice like any other.</summary>
     sealed record DialFailedEvent(int Node, int To, Input Notice) : Event(Node);
 
@@ -135,6 +139,8 @@ public sealed class Simulation
     readonly List<TraceStep> trace = new();
     readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     readonly Utf8Sink text = new();
+    readonly Adversary? adversary;
+    readonly bool[] byzantine;
     Rng rng;
     long seq;
     long timerGen;
@@ -154,6 +160,8 @@ public sealed class Simulation
     public NetworkStats Network { get; } = new();
     public Seq<NodeId> SeedIds { get; }
     public Seq<NodeId> PeerIds { get; }
+    /// <summary>With <see cref="Scenario.Signed"/>: every registration statement a seed signed so far; null otherwise.</summary>
+    public SignatureLedger? Signatures { get; }
 
     internal Simulation(Scenario scenario, Action<TraceStep, Simulation>? observe)
     {
@@ -182,12 +190,27 @@ public sealed class Simulation
         registeredUs = new long[scenario.Peers];
         System.Array.Fill(impairedSinceUs, long.MaxValue);
         System.Array.Fill(registeredUs, -1L);
+        byzantine = new bool[n];
+        var security = new Security[n];
+        ModelSignatures? scheme = null;
+        var seedKeys = HashMap<NodeId, string>();
+        if (scenario.Signed)
+        {
+            // One scheme; each node its own key pair, named by its address; config.csv's keys are the seeds' public ones.
+            scheme = new ModelSignatures();
+            var seedSet = SeedIds.ToHashSet();
+            var ledger = Signatures = new SignatureLedger(seedSet.Contains);
+            var signers = ids.Select(id => (ISigner)new RecordingSigner(id, scheme.SignerFor(id.ToString()), ledger)).ToArray();
+            for (var i = 0; i < seedCount; i++) seedKeys = seedKeys.Add(ids[i], signers[i].PublicKey);
+            for (var i = 0; i < n; i++) security[i] = new Security(seedKeys, scheme, signers[i]);
+        }
         for (var i = 0; i < n; i++)
         {
             if (!index.TryAdd(ids[i], i)) throw new ArgumentException($"{ids[i]} appears twice", nameof(scenario));
             byIp.TryAdd(ids[i].Ip, i);
             configs[i] = new NodeConfig(ids[i], SeedIds,
                 i < seedCount || scenario.Gossips(i - seedCount) ? scenario.Options : scenario.Options with { GossipCount = 0 });
+            if (scenario.Signed) configs[i] = configs[i] with { Security = security[i] };
             if (i < seedCount) seeds[i] = SeedState.Initial(configs[i]);
             else peers[i - seedCount] = PeerState.Initial(configs[i]);
             timers[i] = new Dictionary<TimerKey, long>();
@@ -206,6 +229,16 @@ public sealed class Simulation
         }
         foreach (var inj in scenario.Injections)
             Schedule(inj.AtUs, new InjectEvent(IndexOf(inj.To), inj.From, inj.Message));
+
+        foreach (var b in scenario.Byzantine) byzantine[IndexOf(b)] = true;
+        if (scenario.Adversary is { } make)
+        {
+            if (scheme is null) throw new ArgumentException("a Byzantine adversary needs signed membership (Scenario.Signed)", nameof(scenario));
+            var own = new SortedDictionary<NodeId, ISigner>();
+            foreach (var b in scenario.Byzantine) own[b] = configs[IndexOf(b)].Security.Signer!;
+            adversary = make(new AdversaryKit(scenario, scheme, seedKeys, own));
+            if (adversary.IntervalUs > 0) Schedule(adversary.IntervalUs, new AdversaryEvent());
+        }
     }
 
     static NodeId NodeOf(Fault f) => f switch
@@ -228,6 +261,7 @@ public sealed class Simulation
     // ---- Read-only view for observers -------------------------------------------------------------------------
 
     public bool IsSeed(NodeId id) => index.TryGetValue(id, out var i) && i < seedCount;
+    public bool IsByzantine(NodeId id) => index.TryGetValue(id, out var i) && byzantine[i];
     public SeedState SeedAt(NodeId id) => seeds[IndexOf(id)];
     public PeerState PeerAt(NodeId id) => peers[IndexOf(id) - seedCount];
     public NodeStatus Status(NodeId id) => status[IndexOf(id)];
@@ -287,6 +321,11 @@ public sealed class Simulation
                 Notify(n.Node, n.Notice, n);
                 return;
 
+            case AdversaryEvent:
+                foreach (var (from, to, m) in adversary!.Act(NowUs)) Forge(from, to, m);
+                Schedule(NowUs + adversary.IntervalUs, ev);
+                return;
+
             case InjectEvent i:
                 if (!i.Arrived) Network.Injected++;
                 Receive(i, i.From, i.Message);
@@ -324,6 +363,7 @@ public sealed class Simulation
         {
             case NodeStatus.Up:
                 if (ev is DeliverEvent) Network.Delivered++;
+                if (adversary is not null && byzantine[ev.Node]) adversary.Saw(NowUs, ids[ev.Node], from, message);
                 Step(ev.Node, new Received(Abs(NowUs), from, message), ev);
                 return;
             case NodeStatus.Hung:
@@ -511,6 +551,16 @@ public sealed class Simulation
             if (changed is null) return;
             m = changed;
         }
+        if (adversary is not null && byzantine[from])
+        {
+            foreach (var sent in adversary.Outgoing(NowUs, ids[from], toId, m)) Transmit(from, toId, sent);
+            return;
+        }
+        Transmit(from, toId, m);
+    }
+
+    void Transmit(int from, NodeId toId, Message m)
+    {
         Network.Sent++;
         if (!index.TryGetValue(toId, out var to))
         {
@@ -530,6 +580,20 @@ public sealed class Simulation
             Network.Duplicated++;
             Schedule(Arrival(conn, from, to), new DeliverEvent(to, from, m, conn, hop));
         }
+    }
+
+    /// <summary>
+    /// A message the adversary sends as one of its own nodes: it arrives after a latency with that node as its sender
+    /// (the links are authenticated: the adversary can never send as a node it does not control).
+    /// </summary>
+    void Forge(NodeId fromId, NodeId toId, Message m)
+    {
+        var from = IndexOf(fromId);
+        if (!byzantine[from]) throw new InvalidOperationException($"the adversary sent as {fromId}, a node it does not control");
+        if (status[from] != NodeStatus.Up) return;
+        if (!index.TryGetValue(toId, out var to)) { Network.ToOutsiders++; return; }
+        if (to == from || IsCut(from, to)) return;
+        Schedule(NowUs + Latency(), new InjectEvent(to, fromId, m));
     }
 
     long Arrival(Conn conn, int from, int to)
@@ -740,7 +804,7 @@ public sealed class Simulation
             PeerIds.Zip(t.FirstUs, t.Hops).Where(x => x.Item2 >= 0 && x.Item3 != 0)
                 .Select(x => new Receipt(x.Item1, x.Item2, x.Item3)).ToArray())).ToArray();
         return new SimResult(sc, seedStates, peerStates, statuses, logLines, trace, digest, steps, sc.RunUntilUs,
-            Network, confirmations, impaired, registered, spread);
+            Network, confirmations, impaired, registered, spread) { Signatures = Signatures };
     }
 }
 

@@ -50,6 +50,10 @@ mutants=(
   "no-certificate-resend|src/GossipPure.Core/Seeds/SeedDeaths.cs|s/foreach \(var tomb in s.Removed.Find\(r.Suspect\)\)/foreach (var tomb in s.Removed.Find(r.Suspect).Filter(_ => false))/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~LivenessProperties.A_neighbour_that_lost_every_DEAD_CONFIRMED_gets_it_again_when_it_reports"
   # A refused transition stops every simulation: here a rejected removal vote can no longer be proposed again.
   'machine-missing-transition|src/GossipPure.Core/Seeds/DeathVote.cs|s/(m\.Configure\(DeathPhase\.Rejected\)\s*)\.Permit\(DeathTrigger\.Propose, DeathPhase\.Proposed\)\s*/$1/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Lying_peers_cannot_get_a_live_peer_removed_without_loss'
+  # Signed membership: with seed keys a certificate counts valid signatures, never the voters' names (a Byzantine minority then removes, admits and forges).
+  "certificates-by-names|src/GossipPure.Core/Identity/Certificates.cs|s/if \(!c\.Security\.On\) return ByNames/if (c.Quorum > 0) return ByNames/g|tests/GossipPure.Simulation.Tests|FullyQualifiedName~ByzantineProperties.A_Byzantine_minority"
+  # Signed gossip: a refused copy is not marked seen, so a forged copy that arrives first cannot censor the real one.
+  "forged-copy-marked-seen|src/GossipPure.Core/Peers/PeerReducer.cs|s/if \(Authentic\(s, from, g, fx\) is not \{ \} checkedState\) return s;/if (Authentic(s, from, g, fx) is not { } checkedState) return s with { Seen = s.Seen.Add(d) };/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~ByzantineProperties.A_Byzantine_minority"
   # Purity: the core reads no clock.
   'core-reads-the-clock|src/GossipPure.Core/Rng.cs|s/(public readonly record struct Rng\(ulong State\)\n\{)/$1\n    public static long Wall() => System.DateTime.UtcNow.Ticks;/|tests/GossipPure.Core.Tests|FullyQualifiedName~PurityTests'
 )

@@ -34,8 +34,9 @@ public static class SimulateCommand
             DefaultValueFactory = _ => -1,
         };
         var stagger = new Option<double>("--stagger-ms") { Description = "Peers start this far apart", DefaultValueFactory = _ => 10 };
+        var signed = new Option<bool>("--signed") { Description = "Signed membership: every node signs with its own key (a cheap model of Ed25519), every certificate is checked" };
         var cmd = new Command("simulate", "Run seeds and peers as the pure reducers on a virtual network (deterministic: same --seed, same run)")
-            { seeds, peers, seed, seconds, loss, dup, latMin, latMax, crashes, hangs, interval, count, gossipers, stagger };
+            { seeds, peers, seed, seconds, loss, dup, latMin, latMax, crashes, hangs, interval, count, gossipers, stagger, signed };
         cmd.SetAction(pr =>
         {
             var s = pr.GetValue(seeds);
@@ -64,6 +65,7 @@ public static class SimulateCommand
                 Faults = toSeq(faults.ToArray()),
                 RunUntilUs = runUs,
                 Gossipers = makers,
+                Signed = pr.GetValue(signed),
                 KeepTrace = false, KeepLogs = false,
                 Options = ProtocolOptions.Default with
                 {
