@@ -157,6 +157,11 @@ public static class MessageTable
                 .Text("reason", m => m.Reason),
             (ref v) => new DeadRejected(v.Address(0), v.Text(1))),
         MessageKind<Leave>.Of("LEAVE", f => f, (ref _) => TheLeave),
+        MessageKind<KeyChallenge>.Of("KEY_CHALLENGE", f => f.Long("nonce", m => m.Nonce), (ref v) => new KeyChallenge(v.Long(0))),
+        MessageKind<KeyProof>.Of("KEY_PROOF", f => f
+                .Long("nonce", m => m.Nonce)
+                .Text("sig", m => m.Sig),
+            (ref v) => new KeyProof(v.Long(0), v.Text(1))),
         MessageKind<MemberQuery>.Of("MEMBER_QUERY", f => f.Address("node", m => m.Node), (ref v) => new MemberQuery(v.Address(0))),
         MessageKind<MemberAnswer>.Of("MEMBER_ANSWER", f => f
                 .Address("node", m => m.Node)

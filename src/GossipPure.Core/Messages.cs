@@ -188,5 +188,14 @@ public sealed record DeadConfirmed(NodeId Node, Seq<NodeId> Voters, string Reaso
 /// <summary>Seed → reporting peers: a quorum of seeds found the suspect alive.</summary>
 public sealed record DeadRejected(NodeId Suspect, string Reason) : Message;
 
+/// <summary>
+/// Signed membership, seed → peer: before a seed signs a registration another seed proposed, it asks the peer, at its
+/// address, to prove the key the proposal binds (a dishonest seed could otherwise propose any address with its own key).
+/// </summary>
+public sealed record KeyChallenge(long Nonce) : Message;
+
+/// <summary>Peer → seed: its signature of <see cref="Identity.Statements.KeyProof"/> over the challenge.</summary>
+public sealed record KeyProof(long Nonce, string Sig) : Message;
+
 /// <summary>Peer → neighbours and seeds on Ctrl+C: a departure, not a crash.</summary>
 public sealed record Leave : Message;

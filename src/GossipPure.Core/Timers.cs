@@ -59,6 +59,9 @@ public abstract record TimerKey
     /// <summary>The removal vote on <paramref name="Suspect"/> had its time.</summary>
     public sealed record Death(NodeId Suspect) : TimerKey;
 
+    /// <summary>Signed membership: <paramref name="Peer"/> did not answer this seed's KEY_CHALLENGE in time.</summary>
+    public sealed record KeyCheck(NodeId Peer) : TimerKey;
+
     /// <summary>The key's text in the event log: a name, and the node it is about after a colon.</summary>
     public sealed override string ToString() => this switch
     {
@@ -77,6 +80,7 @@ public abstract record TimerKey
         Reconnect r => $"reconnect:{r.Seed}",
         Proposal p => $"proposal:{p.Peer}",
         Death d => $"death:{d.Suspect}",
+        KeyCheck k => $"keycheck:{k.Peer}",
         _ => throw new InvalidOperationException($"timer key {GetType().Name} has no text"),
     };
 
@@ -112,6 +116,7 @@ public abstract record TimerKey
             "reconnect" => new Reconnect(node),
             "proposal" => new Proposal(node),
             "death" => new Death(node),
+            "keycheck" => new KeyCheck(node),
             _ => null,
         };
         return key is not null;

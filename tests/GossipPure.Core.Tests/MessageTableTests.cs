@@ -45,7 +45,7 @@ public sealed class MessageTableTests
             new RegisterRejected("r"), new PeerListRequest(), new Bridge(p),
             new SeedSync(Seq1(new RegisterCommit(p, Seq1(p), 7)), Seq1(new DeadConfirmed(p, Seq1(p), "left", Some(p), 8))),
             new DeadReport(p, "d"), new DeadProposal(p, "y", "crashed", 9), new DeadVote(p, "y", true, "e"),
-            new DeadConfirmed(p, Seq1(p), "crashed", None, 10), new DeadRejected(p, "alive"), new Leave(), new MemberQuery(p),
+            new DeadConfirmed(p, Seq1(p), "crashed", None, 10), new DeadRejected(p, "alive"), new Leave(), new KeyChallenge(7), new KeyProof(7, "sig"), new MemberQuery(p),
             new MemberAnswer(p, true, 11),
         };
         Assert.Equal(MessageTable.Kinds.Length, samples.Select(m => m.GetType()).Distinct().Count());

@@ -25,6 +25,8 @@ public sealed class SignedSeedWorld
     /// <summary>Called after every step; an invariant check that throws fails the test there.</summary>
     public Action<StepRecord>? Observe { get; set; }
     public long NowUs { get; private set; } = 1_700_000_000_000_000;
+    /// <summary>Peers answer a seed's KEY_CHALLENGE with their own key (their answers are put in flight like any message).</summary>
+    public bool AnswerKeyChecks { get; set; } = true;
     long nextEnvelope;
 
     public SignedSeedWorld(int seedCount, bool signed = true)
@@ -66,6 +68,11 @@ public sealed class SignedSeedWorld
         foreach (var e in next.Effects)
             switch (e)
             {
+                case Send { Message: KeyChallenge kc } send when !Seeds.ContainsKey(send.To) && AnswerKeyChecks:
+                    // The peer at that address answers with its own key, as a real peer does.
+                    Outbox.Add(new Envelope(nextEnvelope++, node, send.To, send.Message));
+                    InFlight.Add(new Envelope(nextEnvelope++, send.To, node, new KeyProof(kc.Nonce, SignerOf(send.To).Sign(Statements.KeyProof(send.To, node, kc.Nonce)))));
+                    break;
                 case Send send: (Seeds.ContainsKey(send.To) ? InFlight : Outbox).Add(new Envelope(nextEnvelope++, node, send.To, send.Message)); break;
                 case SetTimer t when !Timers.Contains((node, t.Key)): Timers.Add((node, t.Key)); break;
                 case CancelTimer t: Timers.Remove((node, t.Key)); break;

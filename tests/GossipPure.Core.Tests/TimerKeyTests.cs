@@ -16,6 +16,7 @@ public sealed class TimerKeyTests
         { new TimerKey.OverlayCheck(), "overlay" }, { new TimerKey.SyncRound(), "sync" },
         { new TimerKey.Reconnect(N), "reconnect:10.1.2.3:6001" }, { new TimerKey.Proposal(N), "proposal:10.1.2.3:6001" },
         { new TimerKey.Death(N), "death:10.1.2.3:6001" },
+        { new TimerKey.KeyCheck(N), "keycheck:10.1.2.3:6001" },
     };
 
     [Theory]

@@ -58,11 +58,11 @@ public static class Generators
         Gen.OneOf(
             Gen.Elements<TimerKey>(new TimerKey.RegisterRetry(), new TimerKey.GossipRound(), new TimerKey.HeartbeatRound(), new TimerKey.SilenceCheck(),
                 new TimerKey.PingRound(), new TimerKey.DegreeReport(), new TimerKey.OverlayCheck(), new TimerKey.SyncRound()),
-            from n in Address from k in Gen.Choose(0, 6)
+            from n in Address from k in Gen.Choose(0, 7)
             select k switch
             {
                 0 => (TimerKey)new TimerKey.Witness(n), 1 => new TimerKey.Report(n), 2 => new TimerKey.Member(n), 3 => new TimerKey.Probe(n),
-                4 => new TimerKey.Reconnect(n), 5 => new TimerKey.Proposal(n), _ => new TimerKey.Death(n),
+                4 => new TimerKey.Reconnect(n), 5 => new TimerKey.Proposal(n), 6 => new TimerKey.KeyCheck(n), _ => new TimerKey.Death(n),
             });
 
     public static Gen<string> AnyText => TextOf(Gen.Elements(Fragments.Concat(["\n", "\r", "\t", "\u0001", "\u007f", "\u2028"])), 40);
@@ -72,11 +72,22 @@ public static class Generators
         from items in Gen.ArrayOf(item, n)
         select new Seq<T>(items);
 
+    /// <summary>A signed field's text: absent (unsigned membership) or present.</summary>
+    static Gen<string?> MaybeText => Gen.OneOf(Gen.Constant<string?>(null), NonEmptyText.Select(t => (string?)t));
+
+    static Gen<Seq<GossipPure.Core.Identity.SeedSignature>> Signatures =>
+        SeqOf(from seed in Address from sig in NonEmptyText select new GossipPure.Core.Identity.SeedSignature(seed, sig), 4);
+
     public static Gen<RegisterCommit> Commit =>
         from peer in Address
         from voters in SeqOf(Address, 7)
         from incarnation in Incarnation
-        select new RegisterCommit(peer, voters, incarnation);
+        from key in MaybeText
+        from proposal in MaybeText
+        from sigs in Signatures
+        select new RegisterCommit(peer, voters, incarnation) { Key = key, ProposalId = proposal, Signatures = sigs };
+
+    static Gen<Seq<RegisterCommit>> Cert => SeqOf(Commit, 1);
 
     public static Gen<DeadConfirmed> Removal =>
         from n in Address
@@ -84,27 +95,33 @@ public static class Generators
         from r in Text
         from rv in Gen.OneOf(Gen.Constant(Option<NodeId>.None), Address.Select(Option<NodeId>.Some))
         from incarnation in Incarnation
-        select new DeadConfirmed(n, voters, r, rv, incarnation);
+        from proposal in MaybeText
+        from sigs in Signatures
+        select new DeadConfirmed(n, voters, r, rv, incarnation) { ProposalId = proposal, Signatures = sigs };
 
     public static Gen<Message> Message => Gen.OneOf(
-        from a in Address from seed in Gen.Elements(true, false) select (Message)new Hello(a, seed ? Role.Seed : Role.Peer),
-        Incarnation.Select(i => (Message)new RegisterRequest(i)),
-        from p in Address from id in NonEmptyText from i in Incarnation select (Message)new RegisterProposal(p, id, i),
+        from a in Address from seed in Gen.Elements(true, false) from key in MaybeText from proof in MaybeText from cert in Cert
+        select (Message)new Hello(a, seed ? Role.Seed : Role.Peer) { Key = key, Proof = proof, Cert = cert },
+        from i in Incarnation from key in MaybeText from sig in MaybeText select (Message)new RegisterRequest(i) { Key = key, Sig = sig },
+        from p in Address from id in NonEmptyText from i in Incarnation from key in MaybeText select (Message)new RegisterProposal(p, id, i) { Key = key },
         from p in Address
         from id in NonEmptyText
         from yes in Gen.Elements(true, false)
         from reason in Gen.OneOf(Gen.Constant<string?>(null), Text.Select(t => (string?)t))
-        select (Message)new RegisterVote(p, id, yes, reason),
+        from sig in MaybeText
+        select (Message)new RegisterVote(p, id, yes, reason) { Sig = sig },
         Commit.Select(c => (Message)c),
         Text.Select(r => (Message)new RegisterRejected(r)),
         Gen.Constant<Message>(new PeerListRequest()),
-        SeqOf(from n in Address from d in Gen.Choose(0, int.MaxValue) select new PeerEntry(n, d), 12)
+        SeqOf(from n in Address from d in Gen.Choose(0, int.MaxValue) from cert in Cert select new PeerEntry(n, d) { Cert = cert }, 12)
             .Select(l => (Message)new PeerList(l)),
         SeqOf(Address, 16).Select(n => (Message)new DegreeUpdate(n)),
         from c in SeqOf(Commit, 5) from r in SeqOf(Removal, 5) select (Message)new SeedSync(c, r),
         Address.Select(t => (Message)new Bridge(t)),
         Incarnation.Select(i => (Message)new LinkRequest(i)),
-        from o in Address from body in Text select (Message)new Gossip(o, body),
+        from o in Address from body in Text from sig in MaybeText from cert in Cert select (Message)new Gossip(o, body) { Sig = sig, Cert = cert },
+        AnyLong.Select(n => (Message)new KeyChallenge(n)),
+        from n in AnyLong from sig in Text select (Message)new KeyProof(n, sig),
         FailureDetection);
 
     static Gen<Message> FailureDetection => Gen.OneOf(
@@ -112,15 +129,15 @@ public static class Generators
         AnyLong.Select(n => (Message)new Probe(n)),
         AnyLong.Select(n => (Message)new ProbeAck(n)),
         Address.Select(a => (Message)new SuspectRequest(a)),
-        from a in Address from dead in Gen.Elements(true, false) from e in Text select (Message)new SuspectResponse(a, dead, e),
-        from a in Address from r in Text select (Message)new DeadReport(a, r),
+        from a in Address from dead in Gen.Elements(true, false) from e in Text from sig in MaybeText select (Message)new SuspectResponse(a, dead, e) { Sig = sig },
+        from a in Address from r in Text from sig in MaybeText select (Message)new DeadReport(a, r) { Sig = sig },
         from a in Address from id in NonEmptyText from r in Text from i in Incarnation select (Message)new DeadProposal(a, id, r, i),
-        from a in Address from id in NonEmptyText from yes in Gen.Elements(true, false) from e in Text select (Message)new DeadVote(a, id, yes, e),
+        from a in Address from id in NonEmptyText from yes in Gen.Elements(true, false) from e in Text from sig in MaybeText select (Message)new DeadVote(a, id, yes, e) { Sig = sig },
         Removal.Select(d => (Message)d),
         from a in Address from r in Text select (Message)new DeadRejected(a, r),
         Gen.Constant<Message>(new Leave()),
         Address.Select(a => (Message)new MemberQuery(a)),
-        from a in Address from m in Gen.Elements(true, false) from i in Incarnation select (Message)new MemberAnswer(a, m, i));
+        from a in Address from m in Gen.Elements(true, false) from i in Incarnation from cert in Cert select (Message)new MemberAnswer(a, m, i) { Cert = cert });
 
     public static Gen<Input> Input => Gen.OneOf(
         from t in AnyLong from s in AnyULong select (Input)new Started(t, s),

@@ -88,6 +88,8 @@ public sealed class JsonCodecTests
         new DeadConfirmed(P, Seq1(A), "crashed", None, long.MinValue),
         new DeadRejected(P, "alive"),
         new Leave(),
+        new KeyChallenge(I),
+        new KeyProof(-1, "c2lnbmF0dXJl"),
         new MemberQuery(P),
         new MemberAnswer(P, true, I),
     };
@@ -250,8 +252,8 @@ public sealed class JsonCodecTests
     [Fact]
     public void Nesting_up_to_the_limit_is_accepted()
     {
-        // The object is depth 1, then 7 arrays: 8 in all.
-        Assert.Equal(new LinkRequest(1), Decoded("""{"type":"LINK_REQUEST","incarnation":1,"x":[[[[[[[]]]]]]]}"""));
+        // The object is depth 1, then 9 arrays: 10 in all.
+        Assert.Equal(new LinkRequest(1), Decoded("""{"type":"LINK_REQUEST","incarnation":1,"x":[[[[[[[[[]]]]]]]]]}"""));
     }
 
     // ---- Rejections ---------------------------------------------------------------------------------------
@@ -340,7 +342,7 @@ public sealed class JsonCodecTests
     [InlineData("""{"type":"GOSSIP","origin":"10.1.2.3:6001","body":"a\nfake log line"}""", "GOSSIP: field 'body' contains a control or line-break character (U+000A)")]
     [InlineData("""{"type":"GOSSIP","origin":"10.1.2.3:6001","body":"a\u2028b"}""", "GOSSIP: field 'body' contains a control or line-break character (U+2028)")]
     [InlineData("""{"type":"GOSSIP","origin":"10.1.2.3:6001","body":"\ud800"}""", "malformed JSON")]
-    [InlineData("""{"type":"GOSSIP","x":[[[[[[[[]]]]]]]]}""", "malformed JSON")]
+    [InlineData("""{"type":"GOSSIP","x":[[[[[[[[[[]]]]]]]]]]}""", "malformed JSON")]
     [InlineData("""{"type":"PROBE","nonce":1.5}""", "PROBE: field 'nonce' missing or not a 64-bit integer")]
     [InlineData("""{"type":"SUSPECT_RESPONSE","suspect":"10.1.2.3:6001","evidence":"e"}""", "SUSPECT_RESPONSE: field 'dead' missing or not a boolean")]
     [InlineData("""{"type":"DEAD_VOTE","suspect":"10.1.2.3:6001","proposal":"","yes":true,"evidence":"e"}""", "DEAD_VOTE: field 'proposal' is empty")]
@@ -376,8 +378,8 @@ public sealed class JsonCodecTests
     }
 
     [Fact]
-    public void Nesting_deeper_than_eight_names_the_depth() =>
-        Assert.Contains("depth", Rejected("""{"type":"GOSSIP","x":[[[[[[[[]]]]]]]]}"""));
+    public void Nesting_deeper_than_ten_names_the_depth() =>
+        Assert.Contains("depth", Rejected("""{"type":"GOSSIP","x":[[[[[[[[[[]]]]]]]]]]}"""));
 
     [Fact]
     public void Long_strings_are_rejected()

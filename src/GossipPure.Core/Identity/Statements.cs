@@ -31,6 +31,10 @@ public static class Statements
     public static byte[] Hello(NodeId from, Role role, string key, NodeId to, string challenge) =>
         Utf8($"{Tag} HELLO {from} {(role == Role.Seed ? "seed" : "peer")} {key} {to} {challenge}");
 
+    /// <summary>A peer answers <paramref name="seed"/>'s KEY_CHALLENGE: the key it signs with is the one at its address.</summary>
+    public static byte[] KeyProof(NodeId peer, NodeId seed, long nonce) =>
+        Utf8($"{Tag} KEY_PROOF {peer} {seed} {nonce}");
+
     /// <summary>A peer reports <paramref name="suspect"/> dead to the seeds (its DEAD_REPORT's text).</summary>
     public static byte[] DeadReport(NodeId reporter, NodeId suspect, string report) =>
         Utf8($"{Tag} DEAD_REPORT {reporter} {suspect} {report}");

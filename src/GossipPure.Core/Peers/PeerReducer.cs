@@ -202,6 +202,7 @@ public static partial class PeerReducer
             DeadRejected dr when s.Config.IsSeed(from) => OnDeadRejected(s, from, dr, fx),
             Bridge b when s.Config.IsSeed(from) => OnBridge(s, from, b, fx),
             RegisterCommit rc when s.Config.IsSeed(from) && Signed(s) => OnRegisterCommit(s, from, rc, fx),
+            KeyChallenge kc when s.Config.IsSeed(from) && Signed(s) => AnswerKeyChallenge(s, from, kc, fx),
             Heartbeat or ProbeAck or Leave or Probe or SuspectRequest or SuspectResponse => OnDetectionMessage(s, from, message, fx),
             LinkRequest l => OnLinkRequest(s, from, l.Incarnation, fx),
             Gossip g => OnGossip(s, from, g, fx),

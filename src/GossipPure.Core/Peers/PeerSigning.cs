@@ -12,6 +12,13 @@ public static partial class PeerReducer
 {
     static bool Signed(PeerState s) => s.Config.Security.On;
 
+    /// <summary>A seed asks this peer to prove its key before it signs a registration of it (Seeds/KeyCheck.cs): the answer.</summary>
+    static PeerState AnswerKeyChallenge(PeerState s, NodeId seed, KeyChallenge c, EffectList fx)
+    {
+        fx.Send(seed, new KeyProof(c.Nonce, s.Config.Security.Sign(Statements.KeyProof(s.Config.Self, seed, c.Nonce))));
+        return s;
+    }
+
     /// <summary>This run's REGISTER_REQUEST: signed with this peer's key when membership is signed.</summary>
     static RegisterRequest RequestFor(PeerState s)
     {

@@ -91,6 +91,11 @@ public static partial class SeedReducer
         // The proposal is about an incarnation this seed already knows was replaced by a restart: that one is alive.
         if (s.Peers.Find(p.Suspect).Map(r => r.Incarnation > p.Incarnation).IfNone(false))
             return CastVote(s, p.Suspect, ballot, yes: false, $"incarnation {p.Incarnation} was replaced by a newer one", fx);
+        // Signed: this seed signs the removal of exactly the incarnation it lists, never another. A silent address
+        // proves nothing about a run that has not started yet, and a certificate for a made-up future incarnation
+        // would remove the real one when it comes (a dishonest seed's proposal, replayed later).
+        if (s.Config.Security.On && !s.Peers.Find(p.Suspect).Map(r => r.Incarnation == p.Incarnation).IfNone(false))
+            return CastVote(s, p.Suspect, ballot, yes: false, $"incarnation {p.Incarnation} of {p.Suspect} is not the one this seed lists", fx);
         return Ballot(s, p.Suspect, ballot, fx);
     }
 

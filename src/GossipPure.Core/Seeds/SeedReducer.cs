@@ -92,6 +92,7 @@ public static partial class SeedReducer
             case TimerKey.Proposal p when s.Registrations.Find(p.Peer).Case is RegistrationRecord reg: return OnProposalTimeout(s, reg, fx);
             case TimerKey.Probe p: return OnProbeTimer(s, p.Target, fx);
             case TimerKey.Death d: return OnDeathTimer(s, d.Suspect, fx);
+            case TimerKey.KeyCheck k: return OnKeyCheckTimer(s, k.Peer, fx);
             default: return s;
         }
     }
@@ -112,6 +113,7 @@ public static partial class SeedReducer
             DeadReport r when !fromSeed => OnDeadReport(s, from, r, fx),
             Leave when !fromSeed => OnLeave(s, from, fx),
             ProbeAck a => OnProbeAck(s, from, a, fx),
+            KeyProof k when !fromSeed => OnKeyProof(s, from, k, fx),
             RegisterProposal or RegisterVote or RegisterCommit or SeedSync or DeadProposal or DeadVote or DeadConfirmed when !fromSeed =>
                 Reject(s, fx, new MessageIgnored(Wire.TypeName(m), from, IgnoredBecause.SenderNotASeed)),
             RegisterProposal p => OnProposal(s, from, p, fx),
@@ -212,11 +214,19 @@ public static partial class SeedReducer
     {
         var no = Judge(s, p.Peer, p.Incarnation, p.Key);
         fx.Add(new RegisterProposalReceived(p.ProposalId, p.Peer, proposer));
-        fx.Add(new RegisterVoteSent(p.ProposalId, p.Peer, proposer, no));
-        // Signed: a yes is this seed's signature of exactly what it admits (address, key, incarnation, proposal).
-        var sig = no is null && s.Config.Security.On ? s.Config.Security.Sign(Identity.Statements.Register(p.Peer, p.Key!, p.Incarnation, p.ProposalId)) : null;
-        fx.Send(proposer, new RegisterVote(p.Peer, p.ProposalId, no is null, no) { Sig = sig });
+        // Signed: this seed signs only a key it saw the peer prove, at the peer's own address (see KeyCheck.cs).
+        if (no is null && s.Config.Security.On && !HasProvenKey(s, p.Peer, p.Key!, p.Incarnation))
+            return StartKeyCheck(s, p.Peer, new KeyBallot(proposer, p.ProposalId, p.Key!, p.Incarnation), fx);
+        SendRegisterVote(s, proposer, p.Peer, p.ProposalId, p.Key, p.Incarnation, no, fx);
         return s;
+    }
+
+    static void SendRegisterVote(SeedState s, NodeId proposer, NodeId peer, string proposalId, string? key, long incarnation, string? no, EffectList fx)
+    {
+        fx.Add(new RegisterVoteSent(proposalId, peer, proposer, no));
+        // Signed: a yes is this seed's signature of exactly what it admits (address, key, incarnation, proposal).
+        var sig = no is null && s.Config.Security.On ? s.Config.Security.Sign(Identity.Statements.Register(peer, key!, incarnation, proposalId)) : null;
+        fx.Send(proposer, new RegisterVote(peer, proposalId, no is null, no) { Sig = sig });
     }
 
     static SeedState OnVote(SeedState s, NodeId voter, RegisterVote v, EffectList fx)

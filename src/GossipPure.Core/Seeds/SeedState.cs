@@ -45,6 +45,8 @@ public sealed record SeedState(
 
     /// <summary>Peers that told this seed themselves that they are leaving.</summary>
     public HashSet<NodeId> Left { get; init; } = HashSet<NodeId>();
+    /// <summary>Signed membership: peers asked to prove the key of a registration other seeds proposed, with the votes waiting on each.</summary>
+    public HashMap<NodeId, KeyCheckRecord> KeyChecks { get; init; } = HashMap<NodeId, KeyCheckRecord>();
 
     /// <summary>Tombstones: the last removal of each address. An incarnation at or below it never comes back.</summary>
     public HashMap<NodeId, DeadConfirmed> Removed { get; init; } = HashMap<NodeId, DeadConfirmed>();

@@ -34,7 +34,8 @@ public static class EffectCodec
         Indented = false,
     };
 
-    // A step line nests deepest in a SEED_SYNC send: line, fx, effect, msg, removals, removal, voters (7).
+    // A step line nests deepest in a signed PEER_LIST send: line, fx, effect, msg, peers, entry, cert, commit,
+    // signatures, signature (10).
     static readonly JsonDocumentOptions DocumentOptions = new()
     {
         MaxDepth = JsonCodec.MaxDepth + 2,

@@ -29,8 +29,12 @@ namespace GossipPure.Shell.Wire;
 /// </remarks>
 public static partial class JsonCodec
 {
-    /// <summary>Deepest JSON nesting accepted (SEED_SYNC needs 4, an event-log line holding one needs 5).</summary>
-    public const int MaxDepth = 8;
+    /// <summary>
+    /// Deepest JSON nesting accepted. A signed PEER_LIST nests deepest: message, peers, entry, cert, commit,
+    /// signatures, signature (7); an event-log input line holding one 8, a step line sending one 10 (EffectCodec
+    /// allows this + 2).
+    /// </summary>
+    public const int MaxDepth = 10;
     /// <summary>Longest gossip body, in UTF-16 characters.</summary>
     public const int MaxBodyChars = MessageTable.MaxBodyChars;
     /// <summary>Longest of any other string in a message (addresses, proposal ids, reasons, the type).</summary>
