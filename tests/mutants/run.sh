@@ -54,6 +54,11 @@ mutants=(
   "certificates-by-names|src/GossipPure.Core/Identity/Certificates.cs|s/if \(!c\.Security\.On\) return ByNames/if (c.Quorum > 0) return ByNames/g|tests/GossipPure.Simulation.Tests|FullyQualifiedName~ByzantineProperties.A_Byzantine_minority"
   # Signed gossip: a refused copy is not marked seen, so a forged copy that arrives first cannot censor the real one.
   "forged-copy-marked-seen|src/GossipPure.Core/Peers/PeerReducer.cs|s/if \(Authentic\(s, from, g, fx\) is not \{ \} checkedState\) return s;/if (Authentic(s, from, g, fx) is not { } checkedState) return s with { Seen = s.Seen.Add(d) };/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~ByzantineProperties.A_Byzantine_minority"
+  # Signed registrations: a seed signs only a key it saw the peer prove (KEY_CHALLENGE); without that, a Byzantine
+  # seed gets honest seeds to sign an address bound to its own key.
+  "sign-without-key-check|src/GossipPure.Core/Seeds/SeedReducer.cs|s/if \(no is null \&\& s\.Config\.Security\.On \&\& !HasProvenKey\(s, p\.Peer, p\.Key!, p\.Incarnation\)\)/if (no is null \&\& s.Config.Security.On \&\& p.Incarnation < 0)/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~ByzantineProperties.Byzantine_seeds_cannot_get_honest_seeds_to_sign"
+  # Signed removals: a seed signs the removal of exactly the incarnation it lists, never a future one.
+  "sign-any-incarnations-removal|src/GossipPure.Core/Seeds/SeedDeaths.cs|s/if \(s\.Config\.Security\.On \&\& !s\.Peers\.Find\(p\.Suspect\)/if (s.Config.Security.On \&\& p.Incarnation < 0 \&\& !s.Peers.Find(p.Suspect)/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~ByzantineProperties.Byzantine_seeds_cannot_get_honest_seeds_to_sign"
   # Purity: the core reads no clock.
   'core-reads-the-clock|src/GossipPure.Core/Rng.cs|s/(public readonly record struct Rng\(ulong State\)\n\{)/$1\n    public static long Wall() => System.DateTime.UtcNow.Ticks;/|tests/GossipPure.Core.Tests|FullyQualifiedName~PurityTests'
 )
