@@ -71,8 +71,10 @@ public sealed class SignedNetworkTests
         }
 
         // 2. The same process registers honestly as a peer of its own (its own key), so its frames get past the
-        // handshake, and then lies in what it sends.
+        // handshake, and then lies in what it sends. It listens on its address: the seeds that vote on its
+        // registration dial it there and ask it to prove its key (KEY_CHALLENGE).
         var me = FreePorts.Take(1).Single();
+        using var listening = KeyProver.Listen(me, own);
         var toSeed = await SignedClient.Open(seeds[0], Id(me), "peer", own, cert: null);
         var incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         await toSeed.Send(new JsonObject
@@ -248,6 +250,73 @@ public sealed class SignedNetworkTests
     }
 }
 
+/// <summary>
+/// The attacker's listening side, as a registering peer must have: it takes the seeds' connections (challenging
+/// their HELLO, which it does not check), and answers each KEY_CHALLENGE with its own key's KEY_PROOF.
+/// </summary>
+sealed class KeyProver : IDisposable
+{
+    readonly TcpListener listener;
+    readonly CancellationTokenSource stop = new();
+
+    KeyProver(TcpListener listener) => this.listener = listener;
+
+    public static KeyProver Listen(int port, TestKey key)
+    {
+        var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
+        listener.Start();
+        var prover = new KeyProver(listener);
+        _ = Task.Run(() => prover.AcceptLoop(port, key));
+        return prover;
+    }
+
+    async Task AcceptLoop(int port, TestKey key)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            Socket s;
+            try { s = await listener.AcceptSocketAsync(stop.Token); }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { return; }
+            _ = Task.Run(() => Serve(s, port, key));
+        }
+    }
+
+    async Task Serve(Socket s, int port, TestKey key)
+    {
+        using var socket = s;
+        try
+        {
+            var challenge = new byte[34];
+            challenge[1] = 5;
+            System.Security.Cryptography.RandomNumberGenerator.Fill(challenge.AsSpan(2));
+            await socket.SendAsync(Wire.Frame(challenge));
+            string? seed = null;
+            while (!stop.IsCancellationRequested)
+            {
+                var payload = await SignedClient.ReadFrame(socket, TimeSpan.FromSeconds(60), stop.Token);
+                if (payload.Length == 0 || payload[0] != (byte)'{') continue;   // the dialler's challenge request
+                if (JsonNode.Parse(payload) is not JsonObject m) continue;
+                if ((string?)m["type"] == "HELLO") seed = (string?)m["from"];
+                else if ((string?)m["type"] == "KEY_CHALLENGE" && seed is not null)
+                {
+                    var nonce = (long)m["nonce"]!;
+                    await socket.SendAsync(Wire.Frame(new JsonObject
+                    {
+                        ["type"] = "KEY_PROOF", ["nonce"] = nonce, ["sig"] = key.Sign($"GossipPure/1 KEY_PROOF 127.0.0.1:{port} {seed} {nonce}"),
+                    }.ToJsonString()));
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        listener.Stop();
+    }
+}
+
 /// <summary>An Ed25519 key of the test's own (NSec), or a node's, read from its key file (base64 of the 32-byte private key).</summary>
 sealed class TestKey : IDisposable
 {
@@ -317,17 +386,21 @@ sealed class SignedClient : IDisposable
         }
     }
 
-    async Task<byte[]> ReadFrame(TimeSpan bound)
+    Task<byte[]> ReadFrame(TimeSpan bound) => ReadFrame(socket, bound, CancellationToken.None);
+
+    /// <summary>One frame's payload from <paramref name="socket"/>, within <paramref name="bound"/>.</summary>
+    public static async Task<byte[]> ReadFrame(Socket socket, TimeSpan bound, CancellationToken stop)
     {
-        using var cts = new CancellationTokenSource(bound);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        cts.CancelAfter(bound);
         var header = new byte[4];
-        await ReadExactly(header, cts.Token);
+        await ReadExactly(socket, header, cts.Token);
         var payload = new byte[BinaryPrimitives.ReadInt32BigEndian(header)];
-        await ReadExactly(payload, cts.Token);
+        await ReadExactly(socket, payload, cts.Token);
         return payload;
     }
 
-    async Task ReadExactly(byte[] buffer, CancellationToken ct)
+    static async Task ReadExactly(Socket socket, byte[] buffer, CancellationToken ct)
     {
         for (var n = 0; n < buffer.Length;)
         {

@@ -44,6 +44,8 @@ public sealed class TraceTextTests
         { new DeadConfirmed(P, Seq1(A), "left", None, 7), "DEAD_CONFIRMED 10.1.2.3:6001 [127.0.0.1:5011] left - 7" },
         { new DeadRejected(P, "alive"), "DEAD_REJECTED 10.1.2.3:6001 alive" },
         { new Leave(), "LEAVE" },
+        { new KeyChallenge(12), "KEY_CHALLENGE 12" },
+        { new KeyProof(12, "c2ln"), "KEY_PROOF 12 c2ln" },
         { new MemberQuery(P), "MEMBER_QUERY 10.1.2.3:6001" },
         { new MemberAnswer(P, false, 0), "MEMBER_ANSWER 10.1.2.3:6001 stranger 0" },
         { new MemberAnswer(P, true, 5), "MEMBER_ANSWER 10.1.2.3:6001 member 5" },
