@@ -82,14 +82,30 @@ public sealed class CodecAllocationTests(ITestOutputHelper output)
     [Fact]
     public void Encoding_allocates_only_the_frame()
     {
-        var gossip = new Gossip(new NodeId("127.0.0.1", 6001), "1795635730.511801:127.0.0.1:7");
-        for (var i = 0; i < 3; i++) Framing.Frame(gossip);
+        var report = new DeadReport(new NodeId("127.0.0.1", 6001), "Dead Node:127.0.0.1:6001:1795635730.511801:127.0.0.1");
+        for (var i = 0; i < 3; i++) Framing.Frame(report);
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var frame = Framing.Frame(gossip);
+        var frame = Framing.Frame(report);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         var arraySize = SizeOf(frame);
-        output.WriteLine($"GOSSIP frame of {frame.Length} bytes: encode allocated {allocated} B, the array is {arraySize} B");
+        output.WriteLine($"DEAD_REPORT frame of {frame.Length} bytes: encode allocated {allocated} B, the array is {arraySize} B");
         Assert.Equal(arraySize, allocated);
+    }
+
+    [Fact]
+    public void A_gossip_is_framed_once_however_often_it_is_sent()
+    {
+        var gossip = new Gossip(new NodeId("127.0.0.1", 6001), "1795635730.511801:127.0.0.1:7");
+        var first = Framing.Frame(gossip);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var again = Framing.Frame(gossip);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Same(first, again);
+        Assert.Equal(0, allocated);
+        // Another message object with the same fields is framed anew, to the same bytes.
+        var copy = new Gossip(gossip.Origin, gossip.Body);
+        Assert.NotSame(first, Framing.Frame(copy));
+        Assert.Equal(first, Framing.Frame(copy));
     }
 
     // ---- Measuring --------------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ public static class Framing
     /// <summary>As <see cref="Frame"/>, but a message too large for one frame gives false and an error line.</summary>
     public static bool TryFrame(Message m, out byte[] frame, out string? error)
     {
-        frame = JsonCodec.EncodeWithPrefix(m, HeaderBytes);
+        frame = m is Gossip g ? JsonCodec.FrameOf(g) : JsonCodec.EncodeWithPrefix(m, HeaderBytes);
         var length = frame.Length - HeaderBytes;
         if (length > MaxFrameBytes)
         {

@@ -111,6 +111,21 @@ public static partial class JsonCodec
     /// <exception cref="ArgumentException">A message type this codec does not know (a programming error).</exception>
     public static byte[] Encode(Message m) => EncodeWithPrefix(m, 0);
 
+    // A gossip message is written many times and never changes — to every neighbour, and into the event log as
+    // received and once per send — so its frame (length prefix and JSON) is made once and kept with the message
+    // while it lives. (Not the bytes it arrived in: the decoder skips unknown fields, and those must not travel on.)
+    // Signed gossip is ~630 bytes (its signature and its origin's certificate), so encoding it once per neighbour
+    // and per log record was most of what forwarding one cost besides checking it.
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Gossip, byte[]> GossipFrames = new();
+
+    /// <summary>The frame of <paramref name="g"/> (prefix and JSON), made once per message object.</summary>
+    internal static byte[] FrameOf(Gossip g) => GossipFrames.GetValue(g, static x =>
+    {
+        var frame = EncodeWithPrefix(x, Framing.HeaderBytes);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame, frame.Length - Framing.HeaderBytes);
+        return frame;
+    });
+
     /// <summary>
     /// Writes the JSON of <paramref name="m"/> after <paramref name="prefixBytes"/> zeroed bytes (for framing). The
     /// JSON is written into a buffer the thread reuses; the returned array is the only allocation.

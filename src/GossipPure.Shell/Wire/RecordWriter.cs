@@ -24,7 +24,14 @@ public static partial class JsonCodec
         public Record String(string name, string value) { w.WriteString(name, value); return this; }
         public Record Number(string name, long value) { w.WriteNumber(name, value); return this; }
         public Record Address(JsonEncodedText name, NodeId node) { WriteAddress(w, name, node); return this; }
-        public Record Message(string name, Core.Message m) { w.WritePropertyName(name); WriteMessage(w, m); return this; }
+        public Record Message(string name, Core.Message m)
+        {
+            w.WritePropertyName(name);
+            // A gossip is written once as received and once per neighbour it goes to: its JSON is made once.
+            if (m is Gossip g) w.WriteRawValue(FrameOf(g).AsSpan(Framing.HeaderBytes), skipInputValidation: true);
+            else WriteMessage(w, m);
+            return this;
+        }
 
         /// <summary>The name of a field whose value the caller writes next.</summary>
         public void Name(string name) => w.WritePropertyName(name);
