@@ -102,6 +102,23 @@ public sealed class SignedPeerTests
     }
 
     [Fact]
+    public void A_seeds_key_challenge_is_answered_with_a_proof_of_this_peers_key_even_while_registering()
+    {
+        var h = NewPeer();
+        h.Step(now => new Started(now, 3));
+        Assert.Equal(PeerPhase.Registering, h.State.Phase);
+        var seed = Seeds[2];
+        var proof = Assert.Single(h.From(seed, new KeyChallenge(41)).OfType<Send>());
+        Assert.Equal(seed, proof.To);
+        var kp = Assert.IsType<KeyProof>(proof.Message);
+        Assert.Equal(41, kp.Nonce);
+        Assert.True(model.Verify(Signer(Self).PublicKey, Statements.KeyProof(Self, seed, 41), kp.Sig));
+        Assert.False(model.Verify(Signer(Self).PublicKey, Statements.KeyProof(Self, Seeds[1], 41), kp.Sig));   // bound to the asking seed
+        // A challenge from a node that is not a seed gets no proof.
+        Assert.DoesNotContain(h.From(Other(1), new KeyChallenge(42)).OfType<Send>(), e => e.Message is KeyProof);
+    }
+
+    [Fact]
     public void The_registration_request_is_signed_and_a_valid_commit_becomes_the_peers_certificate_once()
     {
         var h = NewPeer();

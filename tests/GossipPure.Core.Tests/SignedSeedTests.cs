@@ -176,6 +176,68 @@ public sealed class SignedSeedTests
     }
 
     [Fact]
+    public void A_seed_signs_another_seeds_registration_only_after_the_peer_proves_the_key_at_its_address()
+    {
+        var w = Started();
+        w.AnswerKeyChecks = false;
+        var (s0, s1) = (w.SeedIds[0], w.SeedIds[1]);
+        var own = w.SignerOf(P).PublicKey;
+        var theirs = w.SignerOf(Q).PublicKey;   // a key P does not hold (a dishonest proposer's, say)
+
+        // A proposal this seed did not hear requested: no vote yet, a KEY_CHALLENGE to the peer's address instead.
+        var fx = w.Inject(s0, s1, new RegisterProposal(P, "5001-1", 5) { Key = own });
+        Assert.DoesNotContain(fx.OfType<Send>(), e => e.Message is RegisterVote);
+        var challenge = Assert.Single(fx.OfType<Send>(), e => e.To == P && e.Message is KeyChallenge);
+        var nonce = ((KeyChallenge)challenge.Message).Nonce;
+
+        // The peer's proof: yes, signed, for its own key.
+        var proof = new KeyProof(nonce, w.SignerOf(P).Sign(Statements.KeyProof(P, s1, nonce)));
+        var yes = Assert.Single(w.Inject(P, s1, proof).OfType<Send>().Select(e => e.Message).OfType<RegisterVote>());
+        Assert.True(yes.Yes);
+        Assert.True(w.Model.Verify(w.SeedKeys[s1], Statements.Register(P, own, 5, "5001-1"), yes.Sig!));
+
+        // A proposal binding P's address to another key: the real P's proof does not verify with it, so no.
+        fx = w.Inject(s0, s1, new RegisterProposal(P, "5001-2", 6) { Key = theirs });
+        nonce = ((KeyChallenge)Assert.Single(fx.OfType<Send>(), e => e.To == P && e.Message is KeyChallenge).Message).Nonce;
+        var no = Assert.Single(w.Inject(P, s1, new KeyProof(nonce, w.SignerOf(P).Sign(Statements.KeyProof(P, s1, nonce))))
+            .OfType<Send>().Select(e => e.Message).OfType<RegisterVote>());
+        Assert.False(no.Yes);
+        Assert.Null(no.Sig);
+        Assert.Contains("does not hold the key", no.Reason);
+
+        // An address where nothing answers: no, when the check's time is up.
+        fx = w.Inject(s0, s1, new RegisterProposal(Q, "5001-3", 7) { Key = theirs });
+        Assert.Contains(fx.OfType<Send>(), e => e.To == Q && e.Message is KeyChallenge);
+        var late = Assert.Single(w.Step(s1, new TimerFired(w.NowUs + 1_000_000, SeedReducer.KeyCheckTimer(Q)))
+            .OfType<Send>().Select(e => e.Message).OfType<RegisterVote>());
+        Assert.False(late.Yes);
+        Assert.Contains("did not prove the key", late.Reason);
+    }
+
+    [Fact]
+    public void A_seed_signs_the_removal_of_exactly_the_incarnation_it_lists()
+    {
+        var w = Started();
+        var (s0, s1) = (w.SeedIds[0], w.SeedIds[1]);
+        w.Inject(P, s0, w.Request(P, 5));
+        w.Drain();
+        Assert.True(w.Seeds[s1].Peers.ContainsKey(P));
+        foreach (var (incarnation, id) in new[] { (6L, "d5001-1"), (9_999_999_999_999_999L, "d5001-2") })
+        {
+            var fx = w.Inject(s0, s1, new DeadProposal(P, id, DeathReasons.Crashed, incarnation));
+            var vote = Assert.Single(fx.OfType<Send>().Select(e => e.Message).OfType<DeadVote>());
+            Assert.False(vote.Yes);
+            Assert.Contains("is not the one this seed lists", vote.Evidence);
+        }
+        // Nor an address it does not list at all (a run that has not started): a silent address proves nothing.
+        var unknown = w.Inject(s0, s1, new DeadProposal(Q, "d5001-3", DeathReasons.Crashed, 1));
+        Assert.False(Assert.Single(unknown.OfType<Send>().Select(e => e.Message).OfType<DeadVote>()).Yes);
+        // The listed incarnation is probed as ever (no vote before the probe).
+        var listed = w.Inject(s0, s1, new DeadProposal(P, "d5001-4", DeathReasons.Crashed, 5));
+        Assert.Contains(listed.OfType<Send>(), e => e.To == P && e.Message is Probe);
+    }
+
+    [Fact]
     public void A_proposal_without_a_key_gets_a_no()
     {
         var w = Started();
