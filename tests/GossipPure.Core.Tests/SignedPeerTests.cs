@@ -57,40 +57,18 @@ public sealed class SignedPeerTests
             Cert = Seq1(cert ?? Cert(origin, 1)),
         };
 
-    static string Body(Harness h, int no, NodeId origin) => $"{PeerReducer.FormatTimestamp(h.State.NowUs)}:{origin.Ip}:{no}";
+    static string Body(PeerHarness h, int no, NodeId origin) => $"{PeerReducer.FormatTimestamp(h.State.NowUs)}:{origin.Ip}:{no}";
 
-    /// <summary>Drives one signed peer, as <see cref="PeerHarness"/> does an unsigned one.</summary>
-    sealed class Harness
-    {
-        public PeerState State { get; private set; }
-        long nowUs = 1_700_000_000_000_000;
-
-        public Harness(NodeConfig config) => State = PeerState.Initial(config);
-
-        public LanguageExt.Seq<Effect> Step(Func<long, Input> input)
-        {
-            nowUs += 1_000;
-            var before = State;
-            var i = input(nowUs);
-            var next = PeerReducer.Step(before, i);
-            MachineAudit.Check(before.Config.Self, i, before, next.State, next.Effects, next.Transitions);
-            State = next.State;
-            return next.Effects;
-        }
-
-        public LanguageExt.Seq<Effect> From(NodeId from, Message m) => Step(now => new Received(now, from, m));
-    }
-
-    Harness NewPeer(ProtocolOptions? options = null)
+    PeerHarness NewPeer(ProtocolOptions? options = null)
     {
         var keys = toHashMap(Seeds.Select(s => (s, KeyOf(s))));
         var security = new Security(keys, model, Signer(Self));
         Assert.True(security.On);
-        return new Harness(new NodeConfig(Self, Seeds, options ?? ProtocolOptions.Default) { Security = security });
+        return new PeerHarness(new NodeConfig(Self, Seeds, options ?? ProtocolOptions.Default) { Security = security });
     }
 
     /// <summary>Starts the peer, gives it its certificate and registers it with <paramref name="known"/>; returns the start's effects and the commit's.</summary>
-    (LanguageExt.Seq<Effect> Start, LanguageExt.Seq<Effect> Commit) Register(Harness h, params PeerEntry[] known)
+    (LanguageExt.Seq<Effect> Start, LanguageExt.Seq<Effect> Commit) Register(PeerHarness h, params PeerEntry[] known)
     {
         var start = h.Step(now => new Started(now, 3));
         var asked = start.OfType<Send>().Where(s => s.Message is RegisterRequest).Select(s => s.To).ToList();

@@ -103,25 +103,14 @@ public sealed class SignedNetworkTests
                 new JsonObject { ["seed"] = Id(seeds[1]), ["sig"] = own.Sign("GossipPure/1 REGISTER") }),
         };
         foreach (var port in peers.Skip(1))
-        {
-            using var c = await SignedClient.Open(port, Id(me), "peer", own, myCert);
-            var before = At(net, port).Output.Count;
-            await c.Send(forgedGossip);
-            await LineAt(net, port, l => l.Contains($"GOSSIP from {Id(me)} refused: the signature of {Id(victim)} does not verify"), before);
-            await c.Send(ForgedDeadConfirmed(victim, seeds));
-            await LineAt(net, port, l => l.Contains($"DEAD_CONFIRMED from {Id(me)} ignored"), before);
-            await c.Send(forgedCommit);
-            await LineAt(net, port, l => l.Contains($"REGISTER_COMMIT from {Id(me)} ignored"), before);
-        }
+            await Refused(net, port, Id(me), "peer", own, myCert,
+                (forgedGossip, l => l.Contains($"GOSSIP from {Id(me)} refused: the signature of {Id(victim)} does not verify")),
+                (ForgedDeadConfirmed(victim, seeds), l => l.Contains($"DEAD_CONFIRMED from {Id(me)} ignored")),
+                (forgedCommit, l => l.Contains($"REGISTER_COMMIT from {Id(me)} ignored")));
         foreach (var port in seeds)
-        {
-            using var c = await SignedClient.Open(port, Id(me), "peer", own, myCert);
-            var before = At(net, port).Output.Count;
-            await c.Send(forgedCommit);
-            await LineAt(net, port, l => l.Contains($"REGISTER_COMMIT from {Id(me)} ignored: sender is not a seed"), before);
-            await c.Send(ForgedDeadConfirmed(victim, seeds));
-            await LineAt(net, port, l => l.Contains($"DEAD_CONFIRMED from {Id(me)} ignored: sender is not a seed"), before);
-        }
+            await Refused(net, port, Id(me), "peer", own, myCert,
+                (forgedCommit, l => l.Contains($"REGISTER_COMMIT from {Id(me)} ignored: sender is not a seed")),
+                (ForgedDeadConfirmed(victim, seeds), l => l.Contains($"DEAD_CONFIRMED from {Id(me)} ignored: sender is not a seed")));
 
         // The honest network: gossip reaches every live peer, the victim among them; nobody purged it; nobody admitted
         // the ghost; no peer took the forged message.
@@ -170,14 +159,9 @@ public sealed class SignedNetworkTests
                 new JsonObject { ["seed"] = Id(seeds[0]), ["sig"] = seedKey.Sign($"GossipPure/1 DEAD {Id(victim)} 9999999999999999 {proposal} crashed") }),
         };
         foreach (var port in seeds.Take(2).Concat(peers))
-        {
-            using var c = await SignedClient.Open(port, Id(seeds[2]), "seed", seedKey, cert: null);
-            var before = At(net, port).Output.Count;
-            await c.Send(alone);
-            await LineAt(net, port, l => l.Contains($"DEAD_CONFIRMED about {Id(victim)} from {Id(seeds[2])} refused: 1 valid seed signatures, 2 needed"), before);
-            await c.Send(oldCert);
-            await LineAt(net, port, l => l.Contains($"DEAD_CONFIRMED about {Id(rejoiner)} from {Id(seeds[2])} refused: incarnation") && l.Contains("is older than the current"), before);
-        }
+            await Refused(net, port, Id(seeds[2]), "seed", seedKey, cert: null,
+                (alone, l => l.Contains($"DEAD_CONFIRMED about {Id(victim)} from {Id(seeds[2])} refused: 1 valid seed signatures, 2 needed")),
+                (oldCert, l => l.Contains($"DEAD_CONFIRMED about {Id(rejoiner)} from {Id(seeds[2])} refused: incarnation") && l.Contains("is older than the current")));
 
         await net.FreshGossipReaches(victim, peers.Where(p => p != victim));
         await net.FreshGossipReaches(rejoiner, peers.Where(p => p != rejoiner));
@@ -192,6 +176,22 @@ public sealed class SignedNetworkTests
 
     static Task<string> LineAt(LabNetwork net, int port, Func<string, bool> match, int from = 0) =>
         At(net, port).WaitForLine(match, Bound, $"the line at {port}", fromLine: from);
+
+    /// <summary>
+    /// One connection to the node at <paramref name="port"/>, as <paramref name="from"/>: each message in turn, and after
+    /// each the node's line refusing it (looked for among the lines it wrote since the connection opened).
+    /// </summary>
+    static async Task Refused(LabNetwork net, int port, string from, string role, TestKey key, string? cert,
+        params (JsonObject Message, Func<string, bool> Line)[] attempts)
+    {
+        using var c = await SignedClient.Open(port, from, role, key, cert);
+        var before = At(net, port).Output.Count;
+        foreach (var (message, line) in attempts)
+        {
+            await c.Send(message);
+            await LineAt(net, port, line, before);
+        }
+    }
 
     static JsonObject ForgedDeadConfirmed(int victim, IReadOnlyList<int> seeds) => new()
     {

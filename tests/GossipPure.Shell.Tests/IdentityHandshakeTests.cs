@@ -1,10 +1,10 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using GossipPure.Core.Identity;
 using GossipPure.Shell.Net;
 using GossipPure.Shell.Security;
 using LanguageExt;
+using Node = GossipPure.Shell.Tests.TransportLimitTests.Node;
 
 namespace GossipPure.Shell.Tests;
 
@@ -458,43 +458,5 @@ public sealed class IdentityHandshakeTests : IAsyncLifetime
         var n = new Node(id, role, config, keys, listen, limits);
         started.Add(n);
         return n;
-    }
-
-    /// <summary>A transport with a role and a configuration, its inputs collected (as <see cref="TransportLimitTests.Node"/>).</summary>
-    internal sealed class Node : IAsyncDisposable
-    {
-        readonly Channel<Input> inputs = Channel.CreateUnbounded<Input>();
-
-        public Node(NodeId id, Role role, NodeConfig? config, ClusterKeyring? keys, bool listen, TransportLimits? limits = null)
-        {
-            Id = id;
-            Transport = new Transport(id, role, i => inputs.Writer.TryWrite(i), new TransportOptions(limits ?? TransportLimits.Default, keys), null, config);
-            if (listen) Transport.Listen();
-        }
-
-        public NodeId Id { get; }
-        public Transport Transport { get; }
-        public List<Input> Seen { get; } = new();
-
-        public async Task<T> Next<T>(Func<T, bool>? match = null) where T : Input
-        {
-            using var cts = new CancellationTokenSource(Bound);
-            while (true)
-            {
-                Input i;
-                try { i = await inputs.Reader.ReadAsync(cts.Token); }
-                catch (OperationCanceledException) { throw new TimeoutException($"no {typeof(T).Name} within {Bound}; seen: {string.Join(" | ", Seen.TakeLast(10))}"); }
-                Seen.Add(i);
-                if (i is T t && (match?.Invoke(t) ?? true)) return t;
-            }
-        }
-
-        public List<Input> Drain()
-        {
-            while (inputs.Reader.TryRead(out var i)) Seen.Add(i);
-            return Seen;
-        }
-
-        public ValueTask DisposeAsync() => Transport.DisposeAsync();
     }
 }

@@ -22,11 +22,15 @@ public sealed class TransportLimitTests
         public readonly List<string> Notices = new();
 
         public Node(TransportLimits limits, ClusterKeyringFactory? keys = null, string ip = "127.0.0.1")
+            : this(new NodeId(ip, FreePort(ip)), Role.Peer, null, keys?.Invoke(), listen: true, limits) { }
+
+        /// <summary>A transport with a role and a configuration (signed membership, say); listening unless told not to.</summary>
+        public Node(NodeId id, Role role, NodeConfig? config, Security.ClusterKeyring? keys, bool listen, TransportLimits? limits = null)
         {
-            Id = new NodeId(ip, FreePort(ip));
-            Transport = new Transport(Id, Role.Peer, i => inputs.Writer.TryWrite(i), new TransportOptions(limits, keys?.Invoke()),
-                (_, line) => { lock (Notices) Notices.Add(line); });
-            Transport.Listen();
+            Id = id;
+            Transport = new Transport(id, role, i => inputs.Writer.TryWrite(i), new TransportOptions(limits ?? TransportLimits.Default, keys),
+                (_, line) => { lock (Notices) Notices.Add(line); }, config);
+            if (listen) Transport.Listen();
         }
 
         public NodeId Id { get; }

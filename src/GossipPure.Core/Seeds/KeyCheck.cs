@@ -20,6 +20,9 @@ public static partial class SeedReducer
 {
     public static TimerKey KeyCheckTimer(NodeId peer) => new TimerKey.KeyCheck(peer);
 
+    /// <summary>How long a peer has to answer a KEY_CHALLENGE: half the proposal's time, so the vote still counts.</summary>
+    static long KeyCheckMs(SeedState s) => Math.Max(1, s.Config.Options.ProposalTimeoutMs / 2);
+
     /// <summary>True when this seed has seen <paramref name="peer"/> prove <paramref name="key"/> for this incarnation itself.</summary>
     static bool HasProvenKey(SeedState s, NodeId peer, string key, long incarnation) =>
         s.Peers.Find(peer).Map(r => r.Incarnation == incarnation && r.Key == key).IfNone(false)
@@ -31,7 +34,7 @@ public static partial class SeedReducer
             return s with { KeyChecks = s.KeyChecks.SetItem(peer, open with { Ballots = open.Ballots.Add(ballot) }) };
         var nonce = s.NextNonce;
         fx.Send(peer, new KeyChallenge(nonce));
-        fx.Timer(KeyCheckTimer(peer), Math.Max(1, s.Config.Options.ProposalTimeoutMs / 2));
+        fx.Timer(KeyCheckTimer(peer), KeyCheckMs(s));
         return s with { NextNonce = nonce + 1, KeyChecks = s.KeyChecks.AddOrUpdate(peer, new KeyCheckRecord(nonce, Seq1(ballot))) };
     }
 
@@ -42,7 +45,7 @@ public static partial class SeedReducer
         var statement = Identity.Statements.KeyProof(peer, s.Config.Self, check.Nonce);
         foreach (var b in check.Ballots)
             SendRegisterVote(s, b.Proposer, peer, b.ProposalId, b.Key, b.Incarnation,
-                s.Config.Security.Verify(b.Key, statement, proof.Sig) ? Judge(s, peer, b.Incarnation, b.Key) : $"{peer} does not hold the key the proposal binds", fx);
+                s.Config.Security.VerifyOnce(b.Key, statement, proof.Sig) ? Judge(s, peer, b.Incarnation, b.Key) : $"{peer} does not hold the key the proposal binds", fx);
         return s with { KeyChecks = s.KeyChecks.Remove(peer) };
     }
 
@@ -51,7 +54,7 @@ public static partial class SeedReducer
         if (s.KeyChecks.Find(peer).Case is not KeyCheckRecord check) return s;
         foreach (var b in check.Ballots)
             SendRegisterVote(s, b.Proposer, peer, b.ProposalId, b.Key, b.Incarnation,
-                $"{peer} did not prove the key the proposal binds within {Math.Max(1, s.Config.Options.ProposalTimeoutMs / 2)}ms", fx);
+                $"{peer} did not prove the key the proposal binds within {KeyCheckMs(s)}ms", fx);
         return s with { KeyChecks = s.KeyChecks.Remove(peer) };
     }
 }

@@ -149,19 +149,16 @@ internal sealed class Connection
         catch (SocketException) { /* the kernel picks the source; the remote may then refuse the HELLO, with a line */ }
     }
 
-    async Task<string?> DiallerHandshake(ClusterKey key, CancellationToken stop)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        deadline.CancelAfter(limits.HelloTimeout);
-        var write = new NetworkStream(socket!, ownsSocket: false);
-        try
+    Task<string?> DiallerHandshake(ClusterKey key, CancellationToken stop) => HandshakeStep("cluster-key handshake",
+        $"cluster-key handshake not answered within {limits.HelloTimeout.TotalSeconds:0.###}s", async deadline =>
         {
+            var write = new NetworkStream(socket!, ownsSocket: false);
             var nd = Handshake.NewNonce();
-            await write.WriteAsync(Handshake.ClientHello(key, nd), deadline.Token);
-            var reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline.Token);
+            await write.WriteAsync(Handshake.ClientHello(key, nd), deadline);
+            var reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline);
             // An identity challenge: the acceptor has signed membership but no cluster key; its refusal follows.
             if (reply.Payload is [Framing.ControlMark, (byte)ControlKind.Challenge, ..])
-                reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline.Token);
+                reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline);
             if (reply.EndOfStream) return "cluster-key handshake: the remote closed the connection";
             if (reply.Error is { } error) return $"cluster-key handshake: {error}";
             if (!Handshake.TryReadServerHello(reply.Payload, key, nd, out var na, out error))
@@ -170,49 +167,46 @@ internal sealed class Connection
                     await TryWrite(write, Framing.Refusal($"handshake failed on {owner.Self}: {error}"));
                 return $"cluster-key handshake: {error}";
             }
-            await write.WriteAsync(Handshake.ClientFinish(key, nd, na), deadline.Token);
+            await write.WriteAsync(Handshake.ClientFinish(key, nd, na), deadline);
             (sendCipher, receiveCipher) = Handshake.Session(key, nd, na, dialler: true);
             Key = key;
             challenge = na;
             return null;
-        }
-        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
-        {
-            return $"cluster-key handshake not answered within {limits.HelloTimeout.TotalSeconds:0.###}s";
-        }
-        catch (OperationCanceledException) { return "node stopping"; }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            return $"cluster-key handshake: {Describe(e)}";
-        }
-    }
+        }, stop);
 
     /// <summary>
     /// Signed membership on a plain connection: says a signed HELLO follows and waits for the acceptor's challenge,
     /// within <see cref="TransportLimits.HelloTimeout"/>. Null when it came.
     /// </summary>
-    async Task<string?> AwaitChallenge(CancellationToken stop)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        deadline.CancelAfter(limits.HelloTimeout);
-        try
+    Task<string?> AwaitChallenge(CancellationToken stop) => HandshakeStep("identity handshake",
+        $"identity handshake: no challenge within {limits.HelloTimeout.TotalSeconds:0.###}s", async deadline =>
         {
-            await new NetworkStream(socket!, ownsSocket: false).WriteAsync(IdentityHandshake.RequestFrame(), deadline.Token);
-            var reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline.Token);
+            await new NetworkStream(socket!, ownsSocket: false).WriteAsync(IdentityHandshake.RequestFrame(), deadline);
+            var reply = await Framing.ReadRawAsync(reader!, header, Handshake.MaxFrameBytes, limits.FrameTimeout, deadline);
             if (reply.EndOfStream) return "identity handshake: the remote closed the connection before its challenge";
             if (reply.Error is { } error) return $"identity handshake: {error}";
             if (!IdentityHandshake.TryReadChallenge(reply.Payload, out var got, out error)) return $"identity handshake: {error}";
             challenge = got;
             return null;
-        }
-        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        }, stop);
+
+    /// <summary>
+    /// One step of the dialler's handshake, bounded by <see cref="TransportLimits.HelloTimeout"/>: null, or the step's
+    /// own one-line failure, <paramref name="timedOut"/>, "node stopping", or the broken connection named after <paramref name="name"/>.
+    /// </summary>
+    async Task<string?> HandshakeStep(string name, string timedOut, Func<CancellationToken, Task<string?>> step, CancellationToken stop)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        deadline.CancelAfter(limits.HelloTimeout);
+        try
         {
-            return $"identity handshake: no challenge within {limits.HelloTimeout.TotalSeconds:0.###}s";
+            return await step(deadline.Token);
         }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested) { return timedOut; }
         catch (OperationCanceledException) { return "node stopping"; }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
-            return $"identity handshake: {Describe(e)}";
+            return $"{name}: {Describe(e)}";
         }
     }
 

@@ -14,8 +14,10 @@ public sealed class PeerHarness
     public List<Transition> Fired { get; } = new();
     long nowUs = 1_700_000_000_000_000;
 
-    public PeerHarness(ProtocolOptions? options = null) =>
-        State = PeerState.Initial(new NodeConfig(Self, SeedIds, options ?? ProtocolOptions.Default));
+    public PeerHarness(ProtocolOptions? options = null) : this(new NodeConfig(Self, SeedIds, options ?? ProtocolOptions.Default)) { }
+
+    /// <summary>A peer of its own configuration (signed membership, say).</summary>
+    public PeerHarness(NodeConfig config) => State = PeerState.Initial(config);
 
     /// <summary>Answers each MEMBER_QUERY among <paramref name="effects"/> as the seed it went to: a member (or not).</summary>
     public void Vouch(LanguageExt.Seq<Effect> effects, long incarnation = 1, bool member = true)
@@ -27,6 +29,9 @@ public sealed class PeerHarness
 
     /// <summary>Moves the clock on without an input (the next step sees the later time).</summary>
     public void Advance(long us) => nowUs += us;
+
+    /// <summary>A message from <paramref name="from"/>, received now.</summary>
+    public LanguageExt.Seq<Effect> From(NodeId from, Message m) => Step(now => new Received(now, from, m));
 
     public LanguageExt.Seq<Effect> Step(Func<long, Input> input)
     {
