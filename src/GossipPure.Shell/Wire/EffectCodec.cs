@@ -57,17 +57,19 @@ public static class EffectCodec
     /// One format-2 event-log line: the input's line (<see cref="JsonCodec.EncodeInput"/>) with the effects the
     /// reducer produced for it as its last field, <c>fx</c>.
     /// </summary>
-    public static string EncodeStep(long step, Input input, Seq<Effect> effects)
+    public static string EncodeStep(long step, Input input, Seq<Effect> effects) =>
+        Write(w => WriteStep(w, step, input, effects));
+
+    /// <summary>
+    /// Writes the line of <see cref="EncodeStep"/> as UTF-8 (no newline), straight into <paramref name="w"/>'s buffer:
+    /// what the recorder does for every step, so no string is made of it.
+    /// </summary>
+    public static void WriteStep(Utf8JsonWriter w, long step, Input input, Seq<Effect> effects)
     {
-        var line = JsonCodec.EncodeInput(step, input);
-        // EncodeInput writes one compact JSON object: its last character closes it, and fx goes just before.
-        if (line.Length < 2 || line[^1] != '}')
-            throw new InvalidOperationException("JsonCodec.EncodeInput did not write one JSON object");
-        var sb = new StringBuilder(line.Length + 64 * (effects.Count + 1));
-        sb.Append(line, 0, line.Length - 1);
-        if (line[^2] != '{') sb.Append(',');
-        sb.Append("\"fx\":").Append(EncodeList(effects)).Append('}');
-        return sb.ToString();
+        JsonCodec.WriteInput(w, step, input);
+        w.WritePropertyName("fx");
+        WriteList(w, effects);
+        w.WriteEndObject();
     }
 
     static string Write(Action<Utf8JsonWriter> write)

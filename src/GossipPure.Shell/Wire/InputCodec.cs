@@ -20,24 +20,7 @@ public static partial class JsonCodec
         try
         {
             var w = scratch.Writer;
-            w.WriteStartObject();
-            w.WriteNumber("step", step);
-            w.WriteNumber("t", input.NowUs);
-            switch (input)
-            {
-                case Started s: In(w, "started").String("seed", s.RandomSeed.ToString(CultureInfo.InvariantCulture)); break;
-                case Received r: In(w, "received").Address(P.From, r.From).Message("msg", r.Message); break;
-                case Connected c: In(w, "connected").Address(P.Node, c.Node); break;
-                case Disconnected d: In(w, "disconnected").Address(P.Node, d.Node).String("reason", d.Reason); break;
-                case ConnectFailed cf: In(w, "connect_failed").Address(P.Node, cf.Node).String("reason", cf.Reason); break;
-                case TimerFired t: In(w, "timer").String("key", t.Key.ToString()); break;
-                case BadFrame b: In(w, "bad_frame").String("remote", b.Remote).String("reason", b.Reason); break;
-                case ShutdownRequested: In(w, "shutdown"); break;
-                case PingResult p: In(w, "ping_result").String("ip", p.Ip).String("outcome", OutcomeWord(p.Outcome)).String("detail", p.Detail); break;
-                case HealthSample h: In(w, "health").Number("timer_late_ms", h.TimerLateMs).Number("inbox_age_ms", h.InboxAgeMs); break;
-                default:
-                    throw new ArgumentException($"JsonCodec cannot encode a {input.GetType().Name}", nameof(input));
-            }
+            WriteInput(w, step, input);
             w.WriteEndObject();
             w.Flush();
             return Encoding.UTF8.GetString(scratch.Buffer.WrittenSpan);
@@ -45,6 +28,32 @@ public static partial class JsonCodec
         finally
         {
             EncodeBuffer.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Writes the start of an event-log line: its opening brace and the input's fields, leaving the object open for
+    /// what follows (the step's <c>fx</c>, see <see cref="EffectCodec.WriteStep"/>).
+    /// </summary>
+    internal static void WriteInput(Utf8JsonWriter w, long step, Input input)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("step", step);
+        w.WriteNumber("t", input.NowUs);
+        switch (input)
+        {
+            case Started s: In(w, "started").String("seed", s.RandomSeed.ToString(CultureInfo.InvariantCulture)); break;
+            case Received r: In(w, "received").Address(P.From, r.From).Message("msg", r.Message); break;
+            case Connected c: In(w, "connected").Address(P.Node, c.Node); break;
+            case Disconnected d: In(w, "disconnected").Address(P.Node, d.Node).String("reason", d.Reason); break;
+            case ConnectFailed cf: In(w, "connect_failed").Address(P.Node, cf.Node).String("reason", cf.Reason); break;
+            case TimerFired t: In(w, "timer").String("key", t.Key.ToString()); break;
+            case BadFrame b: In(w, "bad_frame").String("remote", b.Remote).String("reason", b.Reason); break;
+            case ShutdownRequested: In(w, "shutdown"); break;
+            case PingResult p: In(w, "ping_result").String("ip", p.Ip).String("outcome", OutcomeWord(p.Outcome)).String("detail", p.Detail); break;
+            case HealthSample h: In(w, "health").Number("timer_late_ms", h.TimerLateMs).Number("inbox_age_ms", h.InboxAgeMs); break;
+            default:
+                throw new ArgumentException($"JsonCodec cannot encode a {input.GetType().Name}", nameof(input));
         }
     }
 
