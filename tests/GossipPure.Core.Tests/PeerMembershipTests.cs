@@ -46,6 +46,26 @@ public sealed class PeerMembershipTests
     }
 
     [Fact]
+    public void A_node_that_links_hears_this_peers_heartbeats_while_it_is_checked()
+    {
+        // It judges this peer's silence from its LINK_REQUEST on; the check may wait on a late seed for longer.
+        var h = Registered();
+        var link = h.Step(now => new Received(now, Stranger, new LinkRequest(5)));
+        Assert.Contains(link, e => e is Send { Message: Heartbeat } hb && hb.To == Stranger);
+        var round = h.Step(now => new TimerFired(now, PeerReducer.HeartbeatTimer));
+        Assert.Contains(round, e => e is Send { Message: Heartbeat } hb && hb.To == Stranger);
+        Assert.DoesNotContain(Stranger, h.State.Neighbours);
+        // Gossip alone does not ask for heartbeats; once the check fails, no more are sent.
+        var gossiper = PeerHarness.Other(8);
+        Assert.DoesNotContain(h.Step(now => new Received(now, gossiper, new Gossip(gossiper, "x"))), e => e is Send { Message: Heartbeat });
+        var query = link.OfType<Send>().Last(q => q.Message is MemberQuery);
+        for (var i = 0; i <= PeerHarness.SeedIds.Count && h.State.Pending.ContainsKey(Stranger); i++)
+            query = h.Step(now => new Received(now, query.To, new MemberAnswer(Stranger, false, 0))).OfType<Send>().LastOrDefault(q => q.Message is MemberQuery) ?? query;
+        Assert.False(h.State.Pending.ContainsKey(Stranger));
+        Assert.DoesNotContain(h.Step(now => new TimerFired(now, PeerReducer.HeartbeatTimer)), e => e is Send { Message: Heartbeat } hb && hb.To == Stranger);
+    }
+
+    [Fact]
     public void A_node_no_seed_knows_gets_nothing_taken()
     {
         var h = Registered();

@@ -34,7 +34,7 @@ public sealed class MachineCoverageTests
         // A departure (LEAVE): the seeds vote from the LEAVE itself.
         yield return ("leave", Base(3, 6, 13, new Shutdown(P(2), 10 * S)));
         // Peers cut from one peer but not from the seeds: the seeds find it alive, the reports are rejected.
-        yield return ("peer partition", Base(3, 6, 14, new Partition(Ids(P(3)), Ids(P(0), P(1), P(2), P(4), P(5)), 10 * S, 25 * S)));
+        yield return ("peer partition", Base(3, 6, 20, new Partition(Ids(P(3)), Ids(P(0), P(1), P(2), P(4), P(5)), 10 * S, 25 * S)));
         // Seeds cut from each other: no quorum answers, proposals time out; after the heal they decide.
         yield return ("seed partition", Base(3, 6, 15,
             new Partition(Ids(Sd(0)), Ids(Sd(1), Sd(2)), 0, 12 * S), new Partition(Ids(Sd(1)), Ids(Sd(0), Sd(2)), 0, 12 * S),

@@ -34,6 +34,16 @@ public sealed class OverloadProperties
             $"{c}\n{d.Node} removed everywhere only after {d.AllUs / 1000.0}ms (bound {CrashBoundUs / 1000}ms); first seed after {d.FirstSeedUs / 1000.0}ms");
     }
 
+    /// <summary>
+    /// A case the property found (1 in about 60,000): peer 6005 stalls 1.9 s, runs 0.2 s, stalls 1.8 s. In its short run
+    /// it takes a LINK_REQUEST from 6002 and asks seed 5011 — itself stalled — whether 6002 is a member. While that
+    /// check was open it sent 6002 nothing, so 6002 heard nothing from it for 3 s and, with two witnesses on time,
+    /// had it removed. A node under check now hears the peer's heartbeats (one at once, then every round).
+    /// </summary>
+    [Fact]
+    public void A_peer_that_stalls_while_checking_a_new_neighbour_keeps_it_informed_and_is_not_removed() =>
+        Check(new OverloadCase(Seed: 5695159801802344532, Peers: 6, LatencyMaxMs: 11, StalledPeers: 2, SeedStalls: true, Victim: 2, CrashAtMs: 8486));
+
     /// <summary>The stall model bites: a stalled node's timers do fire late by up to its bursts, and it says so.</summary>
     [Fact]
     public void A_stalled_node_sees_its_timers_fire_late_and_logs_its_health()

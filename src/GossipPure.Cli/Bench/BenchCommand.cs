@@ -23,7 +23,7 @@ public static class BenchCommand
         var settle = DurationOption("--settle", TimeSpan.Zero,
             "With --processes: how long to wait after every peer registered before each CPU window starts (e.g. 1m: past JIT tiering)");
         var runs = new Option<int>("--runs") { Description = "With --processes: repeat the whole measurement, each on a new network, and report medians over the runs", DefaultValueFactory = _ => 1 };
-        var signed = new Option<bool>("--signed") { Description = "Signed membership: every node gets an Ed25519 key, votes, certificates and gossip are signed and checked (in-process bench)" };
+        var signed = new Option<bool>("--signed") { Description = "Signed membership: every node gets an Ed25519 key, votes, certificates and gossip are signed and checked" };
         var bench = new Command("bench", "Measure a local network of real node processes: registration, dissemination, crash and hang detection, memory")
             { seeds, peers, trials, hungTrials, json, keepLogs, processes, binary, window, settle, runs, signed };
         bench.SetAction((pr, ct) =>

@@ -175,8 +175,18 @@ sealed class ProcessRun : IDisposable
         return found;
     }
 
+    /// <summary>With <c>--signed</c>: a seed's key file in the run's folder (as <c>gossip keygen</c> writes it), its public key.</summary>
+    string SeedKey(int port)
+    {
+        var (signer, error) = Shell.Security.NodeKeys.Create(Shell.Security.NodeKeys.PathOf(Dir, new Core.NodeId("127.0.0.1", port)));
+        using var made = signer ?? throw new InvalidOperationException(error);
+        return made.PublicKey;
+    }
+
     NodeProcess Start(string role, int port, IEnumerable<string> extra)
     {
+        // Signed: every node takes its key from the run's folder (the seeds' were made above; a peer makes its own).
+        if (o.Signed) extra = extra.Concat(["--key-dir", Dir]);
         var node = new NodeProcess(binary, role, port, Dir, config, extra, n =>
         {
             // A node that exits on its own (a bad binary, a crash) ends the run at once, with what it said last.
@@ -195,7 +205,7 @@ sealed class ProcessRun : IDisposable
         var began = Stopwatch.StartNew();
         Say($"logs in {Dir}; load average {Load()}");
         var seedPorts = NewPorts(o.Seeds);
-        File.WriteAllLines(config, seedPorts.Select(p => $"127.0.0.1,{p}"));
+        File.WriteAllLines(config, seedPorts.Select(p => o.Signed ? $"127.0.0.1,{p},{SeedKey(p)}" : $"127.0.0.1,{p}"));
         foreach (var p in seedPorts) Start("seed", p, Array.Empty<string>());
         // Peers start once the seeds are one mesh (measured registration is then the protocol's, not the seeds' start-up).
         await Bounded(Task.WhenAll(seeds.Select(s => s.Log.WaitFor(e => e is NodeStarted)).Concat(seeds.SelectMany(s => seeds.Where(t => t != s).Select(t =>

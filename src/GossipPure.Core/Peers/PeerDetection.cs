@@ -301,6 +301,7 @@ public static partial class PeerReducer
     {
         // To suspects too: a suspicion is a question, not a verdict, and a slow neighbour must not be starved into one.
         foreach (var n in s.Neighbours.OrderBy(n => n)) fx.Send(n, new Heartbeat());
+        foreach (var n in LinkedUnchecked(s)) fx.Send(n, new Heartbeat());
         fx.Timer(HeartbeatTimer, s.Config.Options.HeartbeatIntervalMs);
         return s;
     }

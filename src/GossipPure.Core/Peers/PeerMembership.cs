@@ -21,6 +21,14 @@ public static partial class PeerReducer
     /// <summary>Unverified senders looked up at once; more are dropped until one is settled.</summary>
     public const int PendingLimit = 64;
 
+    /// <summary>
+    /// Nodes that asked to link to this peer and are still being checked: they get this peer's heartbeats like its
+    /// neighbours (a HEARTBEAT tells nothing; what they send is still held), so a check that waits on a late seed
+    /// does not look like this peer's silence to them.
+    /// </summary>
+    static System.Collections.Generic.IEnumerable<NodeId> LinkedUnchecked(PeerState s) =>
+        s.Pending.Filter(p => p.Held.Exists(m => m is LinkRequest)).Keys.Where(n => !s.Neighbours.Contains(n)).OrderBy(n => n);
+
     static bool IsMember(PeerState s, NodeId n) => s.Known.ContainsKey(n) || s.Neighbours.Contains(n);
 
     /// <summary>True when <paramref name="m"/> from <paramref name="from"/> must wait for (or fail) the membership check.</summary>
@@ -29,6 +37,9 @@ public static partial class PeerReducer
 
     static PeerState OnStranger(PeerState s, NodeId from, Message m, EffectList fx)
     {
+        // A node that links to this one judges its silence from now on, and the check may outlast that window
+        // (seeds late or away, this peer stalled): it hears this peer's heartbeats meanwhile (see LinkedUnchecked).
+        if (m is LinkRequest) fx.Send(from, new Heartbeat());
         if (s.Pending.Find(from).Case is PendingMember p)
         {
             if (p.Held.Count >= HeldLimit)
