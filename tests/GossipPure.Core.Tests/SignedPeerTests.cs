@@ -231,13 +231,44 @@ public sealed class SignedPeerTests
         var forwarded = fx.OfType<Send>().Where(s => s.Message is Gossip).ToList();
         Assert.Equal(h.State.Neighbours.Count - 1, forwarded.Count);
         Assert.All(forwarded, s => { Assert.Same(g, s.Message); Assert.NotEqual(sender, s.To); });
-        Assert.Equal(new PeerKey(KeyOf(stranger), 42), h.State.Keys[stranger]);
+        Assert.Equal(new PeerKey(KeyOf(stranger), 42, Cert(stranger, 42)), h.State.Keys[stranger]);
         // A copy is a plain duplicate; the next message of that run needs no certificate check to be taken.
         var again = h.From(h.State.Neighbours.OrderBy(n => n).Last(), g);
         Assert.DoesNotContain(again, e => e is GossipReceived or Send or CertificateRefused or SignatureRefused);
         var next = new Gossip(stranger, Body(h, 2, stranger)) { Sig = Signer(stranger).Sign(Statements.Gossip(stranger, Body(h, 2, stranger))) };
         Assert.Single(h.From(sender, next).OfType<GossipReceived>());
         Assert.Equal(2, h.State.FirstTime);
+    }
+
+    [Fact]
+    public void A_makers_certificate_crosses_each_link_once_and_again_after_the_link_breaks()
+    {
+        var h = NewPeer();
+        Register(h, Entry(Other(0)), Entry(Other(1)), Entry(Other(2)));
+        var sender = h.State.Neighbours.OrderBy(n => n).First();
+        var maker = Other(20);
+        List<Send> Forwarded(Message m) => h.From(sender, m).OfType<Send>().Where(s => s.Message is Gossip).ToList();
+        static int Certs(Send s) => ((Gossip)s.Message).Cert.Count;
+
+        var first = Forwarded(SignedGossip(maker, Body(h, 1, maker), cert: Cert(maker, 42)));
+        Assert.Equal(h.State.Neighbours.Count - 1, first.Count);
+        Assert.All(first, s => Assert.Equal(1, Certs(s)));
+        // The next message of that maker crosses the same links without it: the same origin, body and signature.
+        var next = SignedGossip(maker, Body(h, 2, maker), cert: Cert(maker, 42));
+        var second = Forwarded(next);
+        Assert.Equal(first.Select(s => s.To), second.Select(s => s.To));
+        Assert.All(second, s => Assert.Equal(0, Certs(s)));
+        Assert.All(second, s => Assert.Equal((next.Origin, next.Body, next.Sig), (((Gossip)s.Message).Origin, ((Gossip)s.Message).Body, ((Gossip)s.Message).Sig)));
+
+        // A link that breaks starts afresh: a message that came without its certificate goes on with the one this
+        // peer verified on that link, and without it on the others.
+        var broken = second[0].To;
+        h.Step(now => new Disconnected(now, broken, "connection reset"));
+        var third = Forwarded(SignedGossip(maker, Body(h, 3, maker)) with { Cert = Seq<RegisterCommit>() });
+        Assert.Equal(1, Certs(Assert.Single(third, s => s.To == broken)));
+        Assert.Equal(Cert(maker, 42), ((Gossip)third.Single(s => s.To == broken).Message).Cert[0]);
+        Assert.All(third.Where(s => s.To != broken), s => Assert.Equal(0, Certs(s)));
+        Assert.Equal(3, h.State.FirstTime);
     }
 
     [Fact]
@@ -326,7 +357,7 @@ public sealed class SignedPeerTests
         var ok = h.From(next.To, new MemberAnswer(stranger, true, 5) { Cert = Seq1(Cert(stranger, 5)) });
         Assert.Contains(ok, e => e is MemberConfirmed);
         Assert.Contains(stranger, h.State.Neighbours);
-        Assert.Equal(new PeerKey(KeyOf(stranger), 5), h.State.Keys[stranger]);
+        Assert.Equal(new PeerKey(KeyOf(stranger), 5, Cert(stranger, 5)), h.State.Keys[stranger]);
     }
 
     [Fact]

@@ -201,7 +201,8 @@ public static partial class PeerReducer
         if (s.Neighbours.Contains(x))
         {
             fx.Send(x, new LinkRequest(s.Incarnation));
-            foreach (var g in s.Backlog) fx.Send(x, g);
+            s = ForgetCertsSent(s, x);
+            foreach (var g in s.Backlog) s = SendGossip(s, g, [x], fx);
         }
         return s;
     }
@@ -303,7 +304,10 @@ public static partial class PeerReducer
         foreach (var n in s.Neighbours.OrderBy(n => n)) fx.Send(n, new Heartbeat());
         foreach (var n in LinkedUnchecked(s)) fx.Send(n, new Heartbeat());
         fx.Timer(HeartbeatTimer, s.Config.Options.HeartbeatIntervalMs);
-        return s;
+        // Links that ended without a broken connection (a neighbour dropped or purged) leave their record of certificates sent.
+        return s.CertsSent.Keys.Any(n => !s.Neighbours.Contains(n))
+            ? s with { CertsSent = s.CertsSent.Filter((n, _) => s.Neighbours.Contains(n)) }
+            : s;
     }
 
     static PeerState OnSilenceTimer(PeerState s, EffectList fx)

@@ -166,7 +166,8 @@ public static partial class PeerReducer
     {
         if (s.Neighbours.Contains(n) || n == s.Config.Self || s.Det.IsDead(n)) return s;
         fx.Send(n, new LinkRequest(s.Incarnation));
-        foreach (var g in s.Backlog) fx.Send(n, g);   // catch the new neighbour up on recent gossip
+        s = ForgetCertsSent(s, n);
+        foreach (var g in s.Backlog) s = SendGossip(s, g, [n], fx);   // catch the new neighbour up on recent gossip
         return s with
         {
             Neighbours = s.Neighbours.TryAdd(n),
@@ -236,12 +237,13 @@ public static partial class PeerReducer
             Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(from, Watch.AliveSince(s.NowUs)) },
         };
         fx.Add(new NeighbourAdded(from, s.Neighbours.Count));
-        foreach (var g in s.Backlog) fx.Send(from, g);
+        s = ForgetCertsSent(s, from);
+        foreach (var g in s.Backlog) s = SendGossip(s, g, [from], fx);
         return ReportDegree(s, fx);
     }
 
     static PeerState OnDisconnected(PeerState s, Disconnected d, EffectList fx) =>
-        OnUnreachable(s, d.Node, d.Reason, $"connection broken ({d.Reason})", fx);
+        OnUnreachable(ForgetCertsSent(s, d.Node), d.Node, d.Reason, $"connection broken ({d.Reason})", fx);
 
     // ---- Gossip -------------------------------------------------------------------------------------------
 
@@ -311,7 +313,7 @@ public static partial class PeerReducer
         var g = Made(s, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
         var to = toSeq(s.NeighbourArray());   // suspects too: a suspicion is a question, not a verdict
         fx.Add(new GossipMade(g.Origin, g.Body, to.Count));
-        foreach (var n in to) fx.Send(n, g);
+        s = SendGossip(s, g, to, fx);
         if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
         return Remember(s, g, g.Digest) with { Made = no };
     }
@@ -342,7 +344,7 @@ public static partial class PeerReducer
             return s with { Stale = s.Stale + 1 };
         }
         fx.Add(new GossipReceived(g.Origin, g.Body, from));
-        foreach (var n in s.NeighbourArray()) if (n != from) fx.Send(n, g);
+        s = SendGossip(s, g, s.NeighbourArray().Where(n => n != from), fx);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }
 }

@@ -61,10 +61,10 @@ public static partial class PeerReducer
     }
 
     /// <summary>Remembers <paramref name="node"/>'s key from a verified certificate, unless a newer run of it is known.</summary>
-    static PeerState LearnKey(PeerState s, NodeId node, string key, long incarnation) =>
-        (s.Keys.Find(node).Case is PeerKey k && k.Incarnation > incarnation) || node == s.Config.Self
+    static PeerState LearnKey(PeerState s, NodeId node, RegisterCommit cert) =>
+        (s.Keys.Find(node).Case is PeerKey k && k.Incarnation > cert.Incarnation) || node == s.Config.Self
             ? s
-            : s with { Keys = s.Keys.AddOrUpdate(node, new PeerKey(key, incarnation)) };
+            : s with { Keys = s.Keys.AddOrUpdate(node, new PeerKey(cert.Key!, cert.Incarnation, cert)) };
 
     /// <summary>The one certificate a message carries, or null (none, or more than the one it may carry).</summary>
     static RegisterCommit? One(Seq<RegisterCommit> cert) => cert.Count == 1 ? cert[0] : null;
@@ -89,7 +89,7 @@ public static partial class PeerReducer
         if (rc.Peer == self && rc.Incarnation != s.Incarnation) return s;   // an earlier run's, or not yet ours
         var check = Certificates.CommitFor(s.Config, rc, rc.Peer, rc.Peer == self ? s.Config.Security.PublicKey : rc.Key);
         if (!check.Ok) return Warn(s, fx, Refusal("REGISTER_COMMIT", rc.Peer, seed, check));
-        if (rc.Peer != self) return LearnKey(s, rc.Peer, rc.Key!, rc.Incarnation);
+        if (rc.Peer != self) return LearnKey(s, rc.Peer, rc);
         if (CurrentCertificate(s) is not null) return s;   // each seed may send one: the first is kept
         fx.Add(new CertificateKept(seed, rc.Incarnation, check.Signers));
         fx.Add(new UseCertificate(rc));
@@ -112,7 +112,7 @@ public static partial class PeerReducer
                 continue;
             }
             var cert = One(e.Cert)!;
-            s = LearnKey(s, e.Node, cert.Key!, cert.Incarnation);
+            s = LearnKey(s, e.Node, cert);
             taken.Add(e);
         }
         return (s, taken.Count == entries.Count ? entries : toSeq(taken.ToArray()));
@@ -128,7 +128,7 @@ public static partial class PeerReducer
             return null;
         }
         var cert = One(a.Cert)!;
-        return LearnKey(s, a.Node, cert.Key!, cert.Incarnation);
+        return LearnKey(s, a.Node, cert);
     }
 
     /// <summary>The newest run of <paramref name="x"/> this peer knows from a verified certificate or a link, if any.</summary>
@@ -160,7 +160,7 @@ public static partial class PeerReducer
                 return null;
             }
             key = cert.Key!;
-            s = LearnKey(s, origin, key, cert.Incarnation);
+            s = LearnKey(s, origin, cert);
         }
         else if (cert is not null) key = cert.Key!;   // bound to the origin by a certificate checked before
         else if (known is { } only) key = only.Key;
@@ -176,6 +176,51 @@ public static partial class PeerReducer
         }
         return s;
     }
+
+    /// <summary>Certificates one link remembers as sent; past this the link's record starts again (they are sent anew).</summary>
+    public const int CertsSentPerLink = 4096;
+
+    /// <summary>
+    /// Sends gossip <paramref name="g"/> to each of <paramref name="to"/>. Signed, a message needs its maker's
+    /// certificate only where the receiver may not know the maker's key: it goes with the certificate on a link that
+    /// has not carried it since the link began, and without it (the same origin, body and signature: what the signature
+    /// covers) on one that has. A receiver takes a certificate it is sent (or knows the key already), so the second
+    /// and later messages of a maker cross each link at a fifth of the size. A link that breaks or links again starts
+    /// afresh (<see cref="ForgetCertsSent"/>).
+    /// </summary>
+    static PeerState SendGossip(PeerState s, Gossip g, System.Collections.Generic.IEnumerable<NodeId> to, EffectList fx)
+    {
+        // The newest certificate this peer verified for the maker (a message may carry an older run's that still holds).
+        var cert = Signed(s) ? CertificateFor(s, g.Origin) ?? One(g.Cert) : null;
+        if (cert is null)
+        {
+            foreach (var n in to) fx.Send(n, g);
+            return s;
+        }
+        Gossip? full = One(g.Cert) == cert ? g : null, bare = g.Cert.IsEmpty ? g : null;
+        var slot = new CertSent(g.Origin, cert.Incarnation);
+        var sent = s.CertsSent;
+        foreach (var n in to)
+        {
+            var onLink = sent.Find(n).IfNone(HashSet<CertSent>());
+            if (onLink.Contains(slot))
+            {
+                fx.Send(n, bare ??= g with { Cert = Seq<RegisterCommit>() });
+                continue;
+            }
+            fx.Send(n, full ??= g with { Cert = Seq1(cert) });
+            sent = sent.AddOrUpdate(n, (onLink.Count >= CertsSentPerLink ? HashSet<CertSent>() : onLink).Add(slot));
+        }
+        return s with { CertsSent = sent };
+    }
+
+    /// <summary>The certificate to send with <paramref name="origin"/>'s gossip: this peer's own, or the one it verified.</summary>
+    static RegisterCommit? CertificateFor(PeerState s, NodeId origin) =>
+        origin == s.Config.Self ? CurrentCertificate(s) : s.Keys.Find(origin).Case is PeerKey k ? k.Cert : null;
+
+    /// <summary>A link to <paramref name="n"/> begins again (or ends): gossip to it carries certificates afresh.</summary>
+    static PeerState ForgetCertsSent(PeerState s, NodeId n) =>
+        s.CertsSent.ContainsKey(n) ? s with { CertsSent = s.CertsSent.Remove(n) } : s;
 
     /// <summary>With signed membership only peers whose key this peer knows are asked to witness: another's answer could not count.</summary>
     static bool CanWitness(PeerState s, NodeId n) => !Signed(s) || s.Keys.ContainsKey(n);

@@ -9,8 +9,14 @@ public sealed record Round(int Attempt, HashSet<NodeId> Asked, HashSet<NodeId> F
     public bool AllAnswered => Asked.ForAll(s => Failed.Contains(s) || Lists.ContainsKey(s)) && !Lists.IsEmpty;
 }
 
-/// <summary>Signed membership: a peer's key and the run it was admitted as, from a registration certificate a seed quorum signed.</summary>
-public readonly record struct PeerKey(string Key, long Incarnation);
+/// <summary>
+/// Signed membership: a peer's key and the run it was admitted as, from a registration certificate a seed quorum
+/// signed — kept whole (<paramref name="Cert"/>), so this peer can hand it on with that peer's gossip.
+/// </summary>
+public readonly record struct PeerKey(string Key, long Incarnation, RegisterCommit Cert);
+
+/// <summary>A registration certificate sent on a link: whose, and of which run.</summary>
+public readonly record struct CertSent(NodeId Origin, long Incarnation);
 
 public sealed record PeerState(
     NodeConfig Config,
@@ -52,6 +58,12 @@ public sealed record PeerState(
 
     /// <summary>Signed membership: the key and newest run of each peer met in a verified registration certificate.</summary>
     public HashMap<NodeId, PeerKey> Keys { get; init; } = HashMap<NodeId, PeerKey>();
+
+    /// <summary>
+    /// Signed membership: per neighbour, the certificates this peer already sent it with gossip since the link began.
+    /// Gossip to that neighbour then goes without them (see PeerSigning.cs, <c>SendGossip</c>).
+    /// </summary>
+    public HashMap<NodeId, HashSet<CertSent>> CertsSent { get; init; } = HashMap<NodeId, HashSet<CertSent>>();
 
     /// <summary>Neighbours not under suspicion, in address order: the ones that count toward the minimum degree and serve as witnesses.</summary>
     public Seq<NodeId> ActiveNeighbours => toSeq(ActiveNeighbourArray());
