@@ -29,6 +29,7 @@ root.Subcommands.Add(GossipPure.Cli.Replay.ReplayCommand.Create());
 
 root.Subcommands.Add(GossipPure.Cli.Simulate.SimulateCommand.Create());
 root.Subcommands.Add(GossipPure.Cli.Topology.TopologyCommand.Create());
+foreach (var command in GossipPure.Cli.Control.ControlCommands.Create()) root.Subcommands.Add(command);
 
 // Help shows durations as they are typed (5s, not 00:00:05) and lists every command's options at the top level;
 // a wrong argument is one line, the usage, and exit code 2.

@@ -139,12 +139,12 @@ sealed class InProcNode : IBenchNode
         }
         if (role == Core.Role.Seed)
         {
-            var r = new NodeRunner<Core.Seeds.SeedState>(role, config, Core.Seeds.SeedState.Initial(config), Core.Seeds.SeedReducer.Step, files) { OnEvent = OnEvent, Signals = signals };
+            var r = new NodeRunner<Core.Seeds.SeedState>(role, config, Core.Seeds.SeedState.Initial(config), Core.Seeds.SeedReducer.Step, files) { OnEvent = OnEvent, Signals = signals, ControlSocket = false };
             (crash, freeze, run) = (signals.Kill, signals.Stop, Task.Run(() => r.RunAsync(stop.Token)));
         }
         else
         {
-            var r = new NodeRunner<Core.Peers.PeerState>(role, config, Core.Peers.PeerState.Initial(config), Core.Peers.PeerReducer.Step, files) { OnEvent = OnEvent, Signals = signals };
+            var r = new NodeRunner<Core.Peers.PeerState>(role, config, Core.Peers.PeerState.Initial(config), Core.Peers.PeerReducer.Step, files) { OnEvent = OnEvent, Signals = signals, ControlSocket = false };
             (crash, freeze, run) = (signals.Kill, signals.Stop, Task.Run(() => r.RunAsync(stop.Token)));
         }
     }

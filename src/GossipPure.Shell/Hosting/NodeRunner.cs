@@ -32,6 +32,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
     readonly HealthMeter healthMeter = new();
     int exitCode;
     long lastNowUs;
+    long startedTicks;
 
     public NodeRunner(Role role, NodeConfig config, TState initial, Func<TState, Input, Step<TState>> step, NodeFiles files)
     {
@@ -65,6 +66,9 @@ public sealed class NodeRunner<TState> : ILoopHandler
     /// <summary><c>kill -9</c> and <c>kill -STOP</c> of this node alone, when a host runs many in one process (none by default).</summary>
     public INodeSignals? Signals { get; init; }
 
+    /// <summary>Whether the node answers <c>gossip members</c>/<c>status</c> on its control socket (<see cref="ControlEndpoint"/>); on by default.</summary>
+    public bool ControlSocket { get; init; } = true;
+
     /// <summary>Lines the node writes first, once, as it starts (what the command line found about its keys).</summary>
     public IReadOnlyList<(Core.LogLevel Level, string Line)> StartNotes { get; init; } = [];
 
@@ -96,6 +100,11 @@ public sealed class NodeRunner<TState> : ILoopHandler
         }
         // After the listen: a node that cannot start says only why.
         foreach (var (level, line) in StartNotes) log.WriteNow(level, line);
+        startedTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var control = ControlSocket
+            ? ControlEndpoint.TryStart(ControlEndpoint.SocketPath(files.LogDir, role, config.Self.Port), q => { loop.Post(q); return true; },
+                line => log.WriteNow(Core.LogLevel.Warning, line))
+            : null;
         using var recorder = this.recorder = new InputRecorder(EventsPath, role, config, randomSeed);
         using var metrics = this.metrics = new NodeMetrics(role, config.Self, () => loop.Queued);
         using var onShutdown = shutdown.Register(() => loop.Post(new ShutdownRequested(Clock.NowUs())));
@@ -123,7 +132,16 @@ public sealed class NodeRunner<TState> : ILoopHandler
         return Handle(new TimerFired(Clock.NowUs(), key));
     }
 
-    bool ILoopHandler.Handle(object item) => item is not Input input || Handle(input);
+    bool ILoopHandler.Handle(object item)
+    {
+        if (item is ControlQuery q)
+        {
+            // A look at the state, on the loop (so between steps): not an input, not recorded, changes nothing.
+            q.Reply(ControlJson.Answer(q.Op, state, loop!.Queued, System.Diagnostics.Stopwatch.GetElapsedTime(startedTicks)));
+            return true;
+        }
+        return item is not Input input || Handle(input);
+    }
 
     void ILoopHandler.Flush()
     {
