@@ -27,6 +27,12 @@ public sealed record TimerFired(long NowUs, TimerKey Key) : Input(NowUs);
 /// <summary>A connection sent something that is not a valid frame; the shell dropped that connection.</summary>
 public sealed record BadFrame(long NowUs, string Remote, string Reason) : Input(NowUs);
 
+/// <summary>
+/// Someone on this machine handed the peer an application message to gossip (<c>gossip publish</c>, through the
+/// control socket): <paramref name="Data"/> is its payload as base64, at most <see cref="AppMessage.MaxBytes"/> bytes.
+/// </summary>
+public sealed record Publish(long NowUs, string Data) : Input(NowUs);
+
 /// <summary>The operator asked the node to stop (Ctrl+C, SIGTERM).</summary>
 public sealed record ShutdownRequested(long NowUs) : Input(NowUs);
 

@@ -80,8 +80,9 @@ public static class MessageTable
                 .Address("origin", m => m.Origin)
                 .Text("body", m => m.Body, MaxBodyChars)
                 .OmittedText("sig", m => m.Sig)
-                .OmittedObjects("cert", m => m.Cert, CommitShape),
-            (ref v) => new Gossip(v.Address(0), v.Text(1)) { Sig = v.OptionalText(2), Cert = v.Seq<RegisterCommit>(3) }),
+                .OmittedObjects("cert", m => m.Cert, CommitShape)
+                .OmittedText("data", m => m.Data, AppMessage.MaxDataChars),
+            (ref v) => new Gossip(v.Address(0), v.Text(1)) { Sig = v.OptionalText(2), Cert = v.Seq<RegisterCommit>(3), Data = v.OptionalText(4) }),
         MessageKind<Heartbeat>.Of("HEARTBEAT", f => f, (ref _) => TheHeartbeat),
         MessageKind<Probe>.Of("PROBE", f => f.Long("nonce", m => m.Nonce), (ref v) => new Probe(v.Long(0))),
         MessageKind<ProbeAck>.Of("PROBE_ACK", f => f.Long("nonce", m => m.Nonce), (ref v) => new ProbeAck(v.Long(0))),
@@ -385,8 +386,8 @@ public sealed class FieldList<T>
     public FieldList<T> Objects<TItem>(string name, Func<T, Seq<TItem>> get, Shape<TItem> shape, bool traceNamed = false) =>
         Add(new ObjectsField<TItem>(name, get, shape) { TraceNamed = traceNamed });
     /// <summary>An optional text left out when null (see <see cref="Field.Omittable"/>).</summary>
-    public FieldList<T> OmittedText(string name, Func<T, string?> get) =>
-        Add(new TextField(name, FieldKind.OptionalText, get, MessageTable.MaxStringChars) { Omittable = true, TraceNamed = true });
+    public FieldList<T> OmittedText(string name, Func<T, string?> get, int maxChars = MessageTable.MaxStringChars) =>
+        Add(new TextField(name, FieldKind.OptionalText, get, maxChars) { Omittable = true, TraceNamed = true });
     /// <summary>A list of objects left out when empty (see <see cref="Field.Omittable"/>).</summary>
     public FieldList<T> OmittedObjects<TItem>(string name, Func<T, Seq<TItem>> get, Shape<TItem> shape) =>
         Add(new ObjectsField<TItem>(name, get, shape) { Omittable = true, TraceNamed = true });

@@ -106,7 +106,14 @@ public sealed record Gossip(NodeId Origin, string Body) : Message
         Body = original.Body;   // `with` makes a new message: its digest is worked out anew
         Sig = original.Sig;
         Cert = original.Cert;
+        Data = original.Data;
     }
+
+    /// <summary>
+    /// An application message's payload (<c>gossip publish</c>), as base64; null for the reference design's
+    /// <c>&lt;timestamp&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c> messages. Its body is then <c>&lt;timestamp&gt;:&lt;IP&gt;:a&lt;n&gt;</c>, its id.
+    /// </summary>
+    public string? Data { get; init; }
 
     /// <summary>With signed membership: the origin's signature of <see cref="Identity.Statements.Gossip"/>...</summary>
     public string? Sig { get; init; }

@@ -30,3 +30,52 @@ public sealed class ViewsTests
         Assert.Equal((0, 1, "registered"), (status.Suspected, status.Dead, status.Phase));
     }
 }
+
+/// <summary>Application messages (<c>gossip publish</c>): gossiped as the peer's own, refused with a reason otherwise.</summary>
+public sealed class AppMessageTests
+{
+    static string B64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+
+    [Fact]
+    public void A_published_payload_is_gossiped_with_its_id_and_taken_once_at_a_receiver()
+    {
+        var early = new PeerHarness();
+        early.Step(now => new Started(now, 3));
+        var refused = early.Step(now => new Publish(now, B64("too early")));
+        Assert.Equal("this peer is not registered yet", Assert.Single(refused.OfType<PublishRefused>()).Why);
+
+        var h = new PeerHarness();
+        h.Register(3, [new PeerEntry(PeerHarness.Other(0), 1), new PeerEntry(PeerHarness.Other(1), 1)]);
+
+        var fx = h.Step(now => new Publish(now, B64("hello")));
+        var made = Assert.Single(fx.OfType<AppMade>());
+        Assert.EndsWith(":127.0.0.1:a1", made.Id);
+        Assert.Equal(5, made.Size);
+        var sent = fx.OfType<Send>().Select(s => s.Message).OfType<Gossip>().ToList();
+        Assert.Equal(h.State.Neighbours.Count, sent.Count);
+        Assert.All(sent, g => Assert.Equal((made.Id, B64("hello")), (g.Body, g.Data)));
+        Assert.Equal(1, h.State.AppMade);
+        Assert.Equal(0, h.State.Made);   // the reference messages keep their own numbering
+
+        // At another peer: taken once (AppReceived with the size, not the content), then a duplicate.
+        var r = new PeerHarness(new NodeConfig(PeerHarness.Other(5), PeerHarness.SeedIds, ProtocolOptions.Default));
+        r.Register(4, [new PeerEntry(PeerHarness.Self, 1), new PeerEntry(PeerHarness.Other(1), 1)]);
+        var got = r.From(PeerHarness.Self, sent[0]);
+        var received = Assert.Single(got.OfType<AppReceived>());
+        Assert.Equal((PeerHarness.Self, made.Id, 5), (received.Origin, received.Id, received.Size));
+        Assert.DoesNotContain(got, e => e is GossipReceived);
+        Assert.DoesNotContain(r.From(PeerHarness.Other(1), sent[0]), e => e is AppReceived);
+    }
+
+    [Theory]
+    [InlineData("not base64!", "the payload is not base64")]
+    [InlineData(null, "65537 bytes, more than 65536")]
+    public void A_bad_or_oversized_payload_is_refused(string? data, string why)
+    {
+        var h = new PeerHarness();
+        h.Register(3, [new PeerEntry(PeerHarness.Other(0), 1)]);
+        var fx = h.Step(now => new Publish(now, data ?? Convert.ToBase64String(new byte[AppMessage.MaxBytes + 1])));
+        Assert.Equal(why, Assert.Single(fx.OfType<PublishRefused>()).Why);
+        Assert.DoesNotContain(fx, e => e is Send);
+    }
+}

@@ -59,6 +59,58 @@ public sealed class ControlTests
     }
 
     [Fact]
+    public async Task A_published_message_reaches_every_other_peers_subscriber_exactly_once()
+    {
+        using var net = new Network(3, 5);
+        await net.WaitUntilGossiping();
+        var publisher = net.PeerPorts[0];
+        var subscribers = net.PeerPorts.Skip(1).ToDictionary(p => p, p => new GossipProcess(net.Lab.Dir, "subscribe", "--node", p.ToString(), "--log-dir", net.Lab.Dir, "--json"));
+        try
+        {
+            await Task.WhenAll(subscribers.Values.Select(s => s.WaitForLine(l => l.Contains("subscribed to"), Bound, "the subscription")));
+            var hello = await CliRun.Of(net.Lab.Dir, null, Bound, "publish", "--node", publisher.ToString(), "--log-dir", net.Lab.Dir, "hello");
+            Assert.True(hello.ExitCode == 0, hello.ToString());
+            var id = Assert.Single(hello.Out).Split(' ')[1];
+            await Task.WhenAll(subscribers.Values.Select(s => s.WaitForLine(l => l.Contains(id), Bound, $"delivery of {id}")));
+            // A second message as a barrier: once it is in, any second delivery of the first would be too.
+            var bye = await CliRun.Of(net.Lab.Dir, null, Bound, "publish", "--node", publisher.ToString(), "--log-dir", net.Lab.Dir, "bye");
+            var byeId = Assert.Single(bye.Out).Split(' ')[1];
+            await Task.WhenAll(subscribers.Values.Select(s => s.WaitForLine(l => l.Contains(byeId), Bound, $"delivery of {byeId}")));
+            foreach (var (port, s) in subscribers)
+            {
+                var deliveries = s.Output.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+                var first = Assert.Single(deliveries, d => d.GetProperty("id").GetString() == id);
+                Assert.Equal("hello", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(first.GetProperty("data").GetString()!)));
+                Assert.Equal(Network.Id(publisher), first.GetProperty("origin").GetString());
+                Assert.Equal(2, deliveries.Count);
+            }
+            // The output files name the message and its size, never its content.
+            var line = net.Lab.LogLines("peer", net.PeerPorts[1]).Single(l => l.Contains(id));
+            Assert.Contains("(5 bytes)", line);
+            Assert.DoesNotContain("hello", line);
+        }
+        finally
+        {
+            foreach (var s in subscribers.Values) s.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_payload_over_64_KiB_is_refused_with_exit_code_2_and_a_publish_to_no_node_says_so()
+    {
+        using var lab = new Lab(1);
+        var big = Path.Combine(lab.Dir, "big.bin");
+        File.WriteAllBytes(big, new byte[65 * 1024]);
+        var refused = await CliRun.Of(lab.Dir, null, Bound, "publish", "--node", "6001", "--log-dir", lab.Dir, "--file", big);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal("gossip publish: the payload is 66560 bytes; the limit is 65536 (64 KiB)", Assert.Single(refused.Err));
+        var port = FreePorts.Take(1).Single();
+        var nowhere = await CliRun.Of(lab.Dir, null, Bound, "publish", "--node", port.ToString(), "--log-dir", lab.Dir, "hi");
+        Assert.Equal(1, nowhere.ExitCode);
+        Assert.Contains($"no node on port {port} has a control socket", Assert.Single(nowhere.Err));
+    }
+
+    [Fact]
     public async Task Asking_a_port_where_no_node_runs_says_so_in_one_line()
     {
         using var lab = new Lab(1);

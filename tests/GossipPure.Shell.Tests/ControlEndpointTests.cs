@@ -46,12 +46,12 @@ public sealed class ControlEndpointTests : IDisposable
         Assert.Empty(warnings);
         if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(endpoint.Path));
 
-        var answers = await Ask(endpoint.Path, "{\"op\":\"members\"}", "not json", "{\"op\":\"publish\"}", "{\"op\":\"status\"}");
+        var answers = await Ask(endpoint.Path, "{\"op\":\"members\"}", "not json", "{\"op\":\"gossip\"}", "{\"op\":\"status\"}");
         var members = Json(answers[0]);
         Assert.True(members.GetProperty("ok").GetBoolean());
         Assert.Equal(["127.0.0.1:5011", "127.0.0.1:7000"], members.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("node").GetString()));
         Assert.Contains("not JSON", Json(answers[1]).GetProperty("error").GetString());
-        Assert.Contains("unknown op 'publish'", Json(answers[2]).GetProperty("error").GetString());
+        Assert.Contains("unknown op 'gossip'", Json(answers[2]).GetProperty("error").GetString());
         Assert.Equal("idle", Json(answers[3]).GetProperty("phase").GetString());
 
         // A request past the limit is refused with a line; the next client is served as usual.

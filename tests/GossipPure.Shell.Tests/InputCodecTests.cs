@@ -47,6 +47,9 @@ public sealed class InputCodecTests
         new HealthSample(T, 0, 0),
         new HealthSample(T, 2500, long.MaxValue),
         new HealthSample(T, -3, long.MinValue),
+        new Publish(T, "aGVsbG8="),
+        new Publish(T, Convert.ToBase64String(new byte[AppMessage.MaxBytes])),
+        new Received(T, A, new Gossip(A, "1732520000.123456:127.0.0.1:a1") { Data = "aGVsbG8=" }),
     };
 
     [Theory]

@@ -18,7 +18,142 @@ public static class ControlCommands
     {
         yield return Command("members", "List every node a running node knows: role, state (alive, suspected, dead, left), incarnation, degree, last heard, voters", "members");
         yield return Command("status", "A running node's own counters: messages made, received, duplicates, suspicions, queue depth, uptime", "status");
+        yield return Publish();
+        yield return Subscribe();
     }
+
+    static (Option<int> Node, Option<string> LogDir) Where() =>
+        (new Option<int>("--node") { Description = "The port of the node (a peer on this machine)", Required = true },
+         new Option<string>("--log-dir") { Description = "The node's --log-dir, where its control socket is", DefaultValueFactory = _ => "." });
+
+    static Command Publish()
+    {
+        var (node, logDir) = Where();
+        var text = new Argument<string?>("text") { Description = "The payload, as UTF-8 text (or give --file, or pipe it in)", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Option<string?>("--file") { Description = "Read the payload (any bytes) from this file" };
+        var command = new Command("publish", $"Hand a running peer an application message (at most {AppMessage.MaxBytes} bytes) to gossip to every peer") { node, logDir, text, file };
+        command.SetAction(async (pr, ct) =>
+        {
+            byte[] payload;
+            try
+            {
+                payload = pr.GetValue(file) is { } path ? await File.ReadAllBytesAsync(path, ct)
+                    : pr.GetValue(text) is { } t ? Encoding.UTF8.GetBytes(t)
+                    : await ReadAll(Console.OpenStandardInput(), ct);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"gossip publish: cannot read the payload: {e.Message}");
+                return 2;
+            }
+            if (payload.Length > AppMessage.MaxBytes)
+            {
+                Console.Error.WriteLine($"gossip publish: the payload is {payload.Length} bytes; the limit is {AppMessage.MaxBytes} (64 KiB)");
+                return 2;
+            }
+            var port = pr.GetValue(node);
+            var (answer, error) = await Ask(pr.GetValue(logDir)!, port, "publish", ct, Convert.ToBase64String(payload));
+            if (answer is null)
+            {
+                Console.Error.WriteLine($"gossip publish: {error}");
+                return 1;
+            }
+            using var doc = JsonDocument.Parse(answer);
+            var root = doc.RootElement;
+            if (!root.GetProperty("ok").GetBoolean())
+            {
+                Console.Error.WriteLine($"gossip publish: the node answered: {root.GetProperty("error").GetString()}");
+                return 1;
+            }
+            Console.WriteLine($"published {root.GetProperty("id").GetString()} ({root.GetProperty("size").GetInt32()} bytes) from 127.0.0.1:{port} to {root.GetProperty("sent_to").GetInt32()} neighbours");
+            return 0;
+        });
+        return command;
+    }
+
+    static async Task<byte[]> ReadAll(Stream input, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int n;
+        // Read one byte past the limit at most: enough to say it is too big.
+        while (buffer.Length <= AppMessage.MaxBytes && (n = await input.ReadAsync(chunk, ct)) > 0) buffer.Write(chunk, 0, n);
+        return buffer.ToArray();
+    }
+
+    static Command Subscribe()
+    {
+        var (node, logDir) = Where();
+        var json = new Option<bool>("--json") { Description = "Print each delivery as the node sends it (one JSON object a line, payload as base64)" };
+        var command = new Command("subscribe", "Print every application message a running peer receives for the first time, as it arrives (Ctrl+C ends)") { node, logDir, json };
+        command.SetAction(async (pr, ct) =>
+        {
+            var port = pr.GetValue(node);
+            var dir = pr.GetValue(logDir)!;
+            if (SocketOf(dir, port) is not { } path)
+            {
+                Console.Error.WriteLine($"gossip subscribe: {NoSocket(dir, port)}");
+                return 1;
+            }
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), ct);
+                await using var stream = new NetworkStream(socket);
+                await stream.WriteAsync(Encoding.UTF8.GetBytes("{\"op\":\"subscribe\"}\n"), ct);
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                var first = await reader.ReadLineAsync(ct);
+                if (first is null || !first.Contains("\"subscribed\":true", StringComparison.Ordinal))
+                {
+                    Console.Error.WriteLine($"gossip subscribe: the node on port {port} did not take the subscription ({first ?? "it closed the connection"})");
+                    return 1;
+                }
+                Console.Error.WriteLine($"subscribed to 127.0.0.1:{port}: every application message it receives for the first time, one a line (Ctrl+C ends)");
+                var asJson = pr.GetValue(json);
+                while (await reader.ReadLineAsync(ct) is { } line)
+                {
+                    if (asJson) { Console.WriteLine(line); continue; }
+                    using var doc = JsonDocument.Parse(line);
+                    var d = doc.RootElement;
+                    if (d.TryGetProperty("error", out var err)) { Console.Error.WriteLine($"gossip subscribe: {err.GetString()}"); continue; }
+                    Console.WriteLine($"{d.GetProperty("origin").GetString()} {d.GetProperty("id").GetString()} {Shown(d.GetProperty("data").GetString()!)}");
+                }
+                Console.Error.WriteLine($"gossip subscribe: the node on port {port} closed the subscription (it stopped)");
+                return 1;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return 0;
+            }
+            catch (Exception e) when (e is SocketException or IOException)
+            {
+                Console.Error.WriteLine($"gossip subscribe: cannot reach the node on port {port} at '{path}': {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>A payload as text when it is UTF-8 without control characters, else as base64 (marked so).</summary>
+    static string Shown(string data)
+    {
+        var bytes = Convert.FromBase64String(data);
+        try
+        {
+            var text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+            return text.Any(char.IsControl) ? $"base64:{data}" : text;
+        }
+        catch (DecoderFallbackException)
+        {
+            return $"base64:{data}";
+        }
+    }
+
+    static string? SocketOf(string logDir, int port) =>
+        new[] { Role.Peer, Role.Seed }.Select(r => ControlEndpoint.SocketPath(logDir, r, port)).FirstOrDefault(File.Exists);
+
+    static string NoSocket(string logDir, int port) =>
+        $"no node on port {port} has a control socket in '{Path.GetFullPath(logDir)}' (is it running, with this --log-dir?)";
 
     static Command Command(string name, string description, string op)
     {
@@ -52,11 +187,9 @@ public static class ControlCommands
     }
 
     /// <summary>Sends one request to the node on <paramref name="port"/> and returns its answer line, or why there is none.</summary>
-    public static async Task<(string? Answer, string? Error)> Ask(string logDir, int port, string op, CancellationToken ct)
+    public static async Task<(string? Answer, string? Error)> Ask(string logDir, int port, string op, CancellationToken ct, string? data = null)
     {
-        var path = new[] { Role.Peer, Role.Seed }.Select(r => ControlEndpoint.SocketPath(logDir, r, port)).FirstOrDefault(File.Exists);
-        if (path is null)
-            return (null, $"no node on port {port} has a control socket in '{Path.GetFullPath(logDir)}' (is it running, with this --log-dir?)");
+        if (SocketOf(logDir, port) is not { } path) return (null, NoSocket(logDir, port));
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(TimeSpan.FromSeconds(15));
@@ -64,7 +197,8 @@ public static class ControlCommands
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), bounded.Token);
             await using var stream = new NetworkStream(socket);
-            await stream.WriteAsync(Encoding.UTF8.GetBytes($"{{\"op\":\"{op}\"}}\n"), bounded.Token);
+            var request = data is null ? $"{{\"op\":\"{op}\"}}" : $"{{\"op\":\"{op}\",\"data\":\"{data}\"}}";
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(request + "\n"), bounded.Token);
             using var reader = new StreamReader(stream, Encoding.UTF8);
             var line = await reader.ReadLineAsync(bounded.Token);
             return line is null ? (null, $"the node on port {port} closed the connection without an answer") : (line, null);

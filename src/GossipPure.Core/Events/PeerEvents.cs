@@ -39,6 +39,18 @@ public sealed record GossipMade(NodeId Origin, string Body, int SentTo) : NodeEv
 /// <summary>A gossip message received for the first time, from <paramref name="From"/>.</summary>
 public sealed record GossipReceived(NodeId Origin, string Body, NodeId From) : NodeEvent;
 
+/// <summary>This peer gossiped an application message handed to it (<c>gossip publish</c>): its id and size, never its content.</summary>
+public sealed record AppMade(string Id, int Size, int SentTo) : NodeEvent;
+
+/// <summary>
+/// An application message received for the first time: its id, its size (not its content, which goes only to
+/// subscribers), who sent it here, and how long after it was made (by the maker's clock).
+/// </summary>
+public sealed record AppReceived(NodeId Origin, string Id, int Size, NodeId From, long LatencyUs) : NodeEvent;
+
+/// <summary>An application message handed to this peer was not gossiped, and why.</summary>
+public sealed record PublishRefused(int Size, string Why) : NodeEvent;
+
 /// <summary>A gossip message outside the time horizon (or with no timestamp): dropped.</summary>
 public sealed record GossipStale(NodeId Origin, string Body, NodeId From, string Why) : NodeEvent;
 

@@ -23,9 +23,9 @@ public static class Statements
     public static byte[] Dead(NodeId node, long incarnation, string reason, string proposalId) =>
         Utf8($"{Tag} DEAD {node} {incarnation} {proposalId} {reason}");
 
-    /// <summary>A peer made this gossip message.</summary>
-    public static byte[] Gossip(NodeId origin, string body) =>
-        Utf8($"{Tag} GOSSIP {origin} {body}");
+    /// <summary>A peer made this gossip message (with this application payload, if it carries one: the signature covers it).</summary>
+    public static byte[] Gossip(NodeId origin, string body, string? data = null) =>
+        Utf8(data is null ? $"{Tag} GOSSIP {origin} {body}" : $"{Tag} GOSSIP {origin} {body} {data}");
 
     /// <summary>A dialler proves it holds <paramref name="key"/>: it signs the acceptor's fresh challenge and both addresses.</summary>
     public static byte[] Hello(NodeId from, Role role, string key, NodeId to, string challenge) =>

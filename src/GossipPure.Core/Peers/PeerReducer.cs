@@ -33,6 +33,7 @@ public static partial class PeerReducer
             PingResult p => OnPingResult(s, p, fx),
             BadFrame b => Warn(s, fx, new FrameRefused(b.Remote, b.Reason)),
             ShutdownRequested => OnShutdown(s, fx),
+            Publish p => OnPublish(s, p, fx),
             _ => s,   // HealthSample: Observe has taken it
         };
         return fx.Finish(next, next.Health, input.NowUs, static (s, h) => s with { Health = h });
@@ -318,6 +319,31 @@ public static partial class PeerReducer
         return Remember(s, g, g.Digest) with { Made = no };
     }
 
+    /// <summary>
+    /// An application message handed to this peer: gossiped as its own, with the id <c>&lt;timestamp&gt;:&lt;IP&gt;:a&lt;n&gt;</c>,
+    /// or refused with the reason (not base64, too big, not registered, no certificate yet when signed).
+    /// </summary>
+    static PeerState OnPublish(PeerState s, Publish p, EffectList fx)
+    {
+        var size = AppMessage.SizeOf(p.Data);
+        var why = size < 0 ? "the payload is not base64"
+            : size > AppMessage.MaxBytes ? $"{size} bytes, more than {AppMessage.MaxBytes}"
+            : s.Phase != PeerPhase.Registered ? "this peer is not registered yet"
+            : Signed(s) && CurrentCertificate(s) is null ? "this peer holds no certificate for its run yet"
+            : null;
+        if (why is not null)
+        {
+            fx.Add(new PublishRefused(Math.Max(size, 0), why));
+            return s;
+        }
+        var no = s.AppMade + 1;
+        var g = Made(s, $"{FormatTimestamp(s.NowUs)}:{s.Config.Self.Ip}:a{no}", p.Data);
+        var to = s.NeighbourArray();
+        fx.Add(new AppMade(g.Body, size, to.Length));
+        s = SendGossip(s, g, to, fx);
+        return Remember(s, g, g.Digest) with { AppMade = no };
+    }
+
     static PeerState Remember(PeerState s, Gossip g, Digest d)
     {
         var backlog = s.Backlog.Enqueue(g);
@@ -343,7 +369,17 @@ public static partial class PeerReducer
             fx.Add(new GossipStale(g.Origin, g.Body, from, why));
             return s with { Stale = s.Stale + 1 };
         }
-        fx.Add(new GossipReceived(g.Origin, g.Body, from));
+        if (g.Data is { } data)
+        {
+            if (AppMessage.SizeOf(data) is var size && size < 0)
+            {
+                fx.Add(new GossipStale(g.Origin, g.Body, from, "its data is not base64"));
+                return s with { Stale = s.Stale + 1 };
+            }
+            TryParseTimestamp(g.Body, out var madeUs);
+            fx.Add(new AppReceived(g.Origin, g.Body, size, from, s.NowUs - madeUs));
+        }
+        else fx.Add(new GossipReceived(g.Origin, g.Body, from));
         s = SendGossip(s, g, s.NeighbourArray().Where(n => n != from), fx);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }

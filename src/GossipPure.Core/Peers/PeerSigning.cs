@@ -49,13 +49,14 @@ public static partial class PeerReducer
         s.Certificate is { } c && c.Incarnation == s.Incarnation ? c : null;
 
     /// <summary>A gossip message made by this peer: signed, with its certificate, when membership is signed.</summary>
-    static Gossip Made(PeerState s, string body)
+    static Gossip Made(PeerState s, string body, string? data = null)
     {
         var sec = s.Config.Security;
-        if (!sec.On) return new Gossip(s.Config.Self, body);
+        if (!sec.On) return new Gossip(s.Config.Self, body) { Data = data };
         return new Gossip(s.Config.Self, body)
         {
-            Sig = sec.Sign(Statements.Gossip(s.Config.Self, body)),
+            Data = data,
+            Sig = sec.Sign(Statements.Gossip(s.Config.Self, body, data)),
             Cert = Seq1(CurrentCertificate(s)!),
         };
     }
@@ -169,7 +170,7 @@ public static partial class PeerReducer
             fx.Add(Refusal("GOSSIP", origin, from, CheckFor(s, g.Cert, origin)));
             return null;
         }
-        if (!s.Config.Security.VerifyOnce(key, Statements.Gossip(origin, g.Body), g.Sig))
+        if (!s.Config.Security.VerifyOnce(key, Statements.Gossip(origin, g.Body, g.Data), g.Sig))
         {
             fx.Add(new SignatureRefused("GOSSIP", from, origin));
             return null;

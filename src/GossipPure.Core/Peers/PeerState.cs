@@ -38,6 +38,9 @@ public sealed record PeerState(
     /// <summary>Senders not on this peer's list, being looked up with the seeds (see PeerMembership.cs).</summary>
     public HashMap<NodeId, PendingMember> Pending { get; init; } = HashMap<NodeId, PendingMember>();
 
+    /// <summary>Application messages this peer made (<c>gossip publish</c>): the <c>n</c> of the next id's <c>a&lt;n&gt;</c> is one more.</summary>
+    public long AppMade { get; init; }
+
     /// <summary>Gossip dropped unseen: made outside the horizon, or with a body that is not <c>&lt;timestamp&gt;:&lt;IP&gt;:&lt;MsgNo&gt;</c>.</summary>
     public long Stale { get; init; }
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Threading.Channels;
 using GossipPure.Core;
 using GossipPure.Core.Peers;
 using GossipPure.Core.Seeds;
@@ -10,10 +11,12 @@ using GossipPure.Core.Seeds;
 namespace GossipPure.Shell.Hosting;
 
 /// <summary>A question for the node's loop from the control endpoint: answered there, from the state, then.</summary>
-public sealed class ControlQuery(string op)
+public sealed class ControlQuery(string op, string? data = null)
 {
     readonly TaskCompletionSource<string> answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public string Op { get; } = op;
+    /// <summary>For <c>publish</c>: the payload, as base64.</summary>
+    public string? Data { get; } = data;
     public Task<string> Answer => answer.Task;
     public void Reply(string line) => answer.TrySetResult(line);
 }
@@ -27,15 +30,39 @@ public sealed class ControlQuery(string op)
 /// </summary>
 public sealed class ControlEndpoint : IDisposable
 {
-    /// <summary>Longest request line; a longer one is answered with an error and the connection closed.</summary>
-    public const int MaxRequestBytes = 4096;
+    /// <summary>Longest request line (a <c>publish</c> of the largest payload fits); a longer one is answered with an error and the connection closed.</summary>
+    public const int MaxRequestBytes = AppMessage.MaxDataChars + 1024;
     /// <summary>Connections served at once; more wait in the listen queue.</summary>
     public const int MaxClients = 8;
     /// <summary>A Unix socket path's limit (sockaddr_un.sun_path, with its terminating zero).</summary>
     public const int MaxPathBytes = 107;
 
+    /// <summary>Deliveries one subscriber may fall behind by; past it the oldest go, and it is told how many.</summary>
+    public const int SubscriberBacklog = 4096;
+
     readonly Socket listener;
     readonly Func<ControlQuery, bool> post;
+    readonly List<Subscriber> subscribers = new();   // under its own lock
+
+    sealed class Subscriber
+    {
+        public readonly Channel<string> Lines = Channel.CreateBounded<string>(new BoundedChannelOptions(SubscriberBacklog)
+        {
+            FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true,
+        });
+        public int Dropped;
+    }
+
+    /// <summary>Whether anyone subscribed: the node builds a delivery's line only then.</summary>
+    public bool HasSubscribers { get { lock (subscribers) return subscribers.Count > 0; } }
+
+    /// <summary>Hands one delivery's JSON line to every subscriber (from the node's loop: never blocks).</summary>
+    public void Deliver(string line)
+    {
+        lock (subscribers)
+            foreach (var s in subscribers)
+                if (!s.Lines.Writer.TryWrite(line)) Interlocked.Increment(ref s.Dropped);
+    }
     readonly CancellationTokenSource stop = new();
     readonly SemaphoreSlim slots = new(MaxClients);
 
@@ -133,6 +160,11 @@ public sealed class ControlEndpoint : IDisposable
                     var line = Encoding.UTF8.GetString(buffer, 0, nl).TrimEnd('\r');
                     Buffer.BlockCopy(buffer, nl + 1, buffer, 0, filled - nl - 1);
                     filled -= nl + 1;
+                    if (OpOf(line) == "subscribe")
+                    {
+                        await Stream(stream);
+                        return;
+                    }
                     await stream.WriteAsync(Encoding.UTF8.GetBytes(await AnswerTo(line) + "\n"), stop.Token);
                 }
                 if (filled > MaxRequestBytes)
@@ -152,21 +184,68 @@ public sealed class ControlEndpoint : IDisposable
         }
     }
 
-    async Task<string> AnswerTo(string line)
+    /// <summary>
+    /// The rest of a subscriber's connection: every first-time delivery of an application message at this node, one
+    /// JSON line each, until the client closes it or the node stops.
+    /// </summary>
+    async Task Stream(NetworkStream stream)
     {
-        string? op = null;
+        var me = new Subscriber();
+        lock (subscribers) subscribers.Add(me);
+        try
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(ControlJson.Subscribed() + "\n"), stop.Token);
+            using var gone = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+            // The client says nothing more; a read that ends means it went away.
+            _ = stream.ReadAsync(new byte[1], gone.Token).AsTask().ContinueWith(_ => gone.Cancel(), TaskScheduler.Default);
+            while (await me.Lines.Reader.WaitToReadAsync(gone.Token))
+                while (me.Lines.Reader.TryRead(out var line))
+                {
+                    var dropped = Interlocked.Exchange(ref me.Dropped, 0);
+                    if (dropped > 0)
+                        await stream.WriteAsync(Encoding.UTF8.GetBytes(ControlJson.Error($"{dropped} deliveries dropped: this subscriber reads more slowly than they come") + "\n"), gone.Token);
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), gone.Token);
+                }
+        }
+        finally
+        {
+            lock (subscribers) subscribers.Remove(me);
+        }
+    }
+
+    static string? OpOf(string line)
+    {
         try
         {
             using var doc = JsonDocument.Parse(line);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("op", out var o) && o.ValueKind == JsonValueKind.String)
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("op", out var o) && o.ValueKind == JsonValueKind.String
+                ? o.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    async Task<string> AnswerTo(string line)
+    {
+        string? op = null, data = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("op", out var o) && o.ValueKind == JsonValueKind.String)
                 op = o.GetString();
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String)
+                data = d.GetString();
         }
         catch (JsonException)
         {
             return ControlJson.Error("the request is not JSON: send one object a line, e.g. {\"op\":\"members\"}");
         }
-        if (op is not ("members" or "status")) return ControlJson.Error($"unknown op '{op}': members or status");
-        var query = new ControlQuery(op);
+        if (op is not ("members" or "status" or "publish")) return ControlJson.Error($"unknown op '{op}': members, status, publish or subscribe");
+        if (op == "publish" && data is null) return ControlJson.Error("publish needs \"data\": the payload as base64");
+        var query = new ControlQuery(op, data);
         if (!post(query)) return ControlJson.Error("the node is stopping");
         var done = await Task.WhenAny(query.Answer, Task.Delay(TimeSpan.FromSeconds(10), stop.Token));
         return done == query.Answer ? query.Answer.Result : ControlJson.Error("the node did not answer within 10s (it is stopped or overloaded)");
@@ -196,6 +275,28 @@ public static class ControlJson
     };
 
     public static string Error(string message) => Write(w => { w.WriteBoolean("ok", false); w.WriteString("error", message); });
+
+    public static string Subscribed() => Write(w => { w.WriteBoolean("ok", true); w.WriteBoolean("subscribed", true); });
+
+    /// <summary>What a subscriber reads for one first-time delivery: who made it, its id, its payload (base64), where it came from, how late.</summary>
+    public static string Delivery(AppReceived e, string data) => Write(w =>
+    {
+        w.WriteString("origin", e.Origin.ToString());
+        w.WriteString("id", e.Id);
+        w.WriteNumber("size", e.Size);
+        w.WriteString("data", data);
+        w.WriteString("from", e.From.ToString());
+        w.WriteNumber("latency_ms", Math.Round(e.LatencyUs / 1000.0, 3));
+    });
+
+    /// <summary>The answer to a <c>publish</c>, from the effects of the step that took it.</summary>
+    public static string Published(LanguageExt.Seq<Effect> effects) =>
+        effects.Find(e => e is AppMade or PublishRefused).Case switch
+        {
+            AppMade m => Write(w => { w.WriteBoolean("ok", true); w.WriteString("id", m.Id); w.WriteNumber("size", m.Size); w.WriteNumber("sent_to", m.SentTo); }),
+            PublishRefused r => Error($"not gossiped: {r.Why}"),
+            _ => Error("only a peer gossips application messages"),
+        };
 
     static string Members(LanguageExt.Seq<MemberView> members) => Write(w =>
     {

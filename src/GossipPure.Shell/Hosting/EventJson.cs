@@ -47,6 +47,9 @@ public static class EventJson
         [nameof(FrameRefused)] = typeof(FrameRefused),
         [nameof(GossipMade)] = typeof(GossipMade),
         [nameof(GossipReceived)] = typeof(GossipReceived),
+        [nameof(AppMade)] = typeof(AppMade),
+        [nameof(AppReceived)] = typeof(AppReceived),
+        [nameof(PublishRefused)] = typeof(PublishRefused),
         [nameof(GossipStale)] = typeof(GossipStale),
         [nameof(GossipTotals)] = typeof(GossipTotals),
         [nameof(HealthBetter)] = typeof(HealthBetter),
@@ -253,6 +256,9 @@ sealed class PeerEntrySeqJsonConverter : JsonConverter<Seq<PeerEntry>>
 [JsonSerializable(typeof(FrameRefused))]
 [JsonSerializable(typeof(GossipMade))]
 [JsonSerializable(typeof(GossipReceived))]
+[JsonSerializable(typeof(AppMade))]
+[JsonSerializable(typeof(AppReceived))]
+[JsonSerializable(typeof(PublishRefused))]
 [JsonSerializable(typeof(GossipStale))]
 [JsonSerializable(typeof(GossipTotals))]
 [JsonSerializable(typeof(HealthBetter))]

@@ -110,6 +110,9 @@ public static class EventText
         GossipMade x => Info($"{MadePrefix}{x.Body}{MadeEnd}{x.SentTo} neighbours)"),
         GossipReceived x => Info($"{FirstTimePrefix}{x.Body}{FromMark}{x.From}{OriginMark}{x.Origin}"),
         GossipStale x => Debug($"GOSSIP '{Clip(x.Body)}' from {x.From} origin {x.Origin} dropped: {x.Why}"),
+        AppMade x => Info($"Application message made: {x.Id} ({x.Size} bytes, sent to {x.SentTo} neighbours)"),
+        AppReceived x => Info($"Application message received (first time): {x.Id} ({x.Size} bytes) from {x.From} origin {x.Origin}, {x.LatencyUs / 1000.0:0.0}ms after it was made"),
+        PublishRefused x => Warn($"Application message of {x.Size} bytes not gossiped: {x.Why}"),
         MessageDropped x => Debug(x.Why == DroppedBecause.HeldFull
             ? $"{x.Message} from {x.From} dropped: {x.Limit} messages already wait for its membership check"
             : $"{x.Message} from {x.From} dropped: {x.Limit} membership checks under way"),

@@ -33,6 +33,8 @@ public sealed class NodeRunner<TState> : ILoopHandler
     int exitCode;
     long lastNowUs;
     long startedTicks;
+    ControlEndpoint? control;
+    LanguageExt.Seq<Effect> lastEffects;
 
     public NodeRunner(Role role, NodeConfig config, TState initial, Func<TState, Input, Step<TState>> step, NodeFiles files)
     {
@@ -101,7 +103,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
         // After the listen: a node that cannot start says only why.
         foreach (var (level, line) in StartNotes) log.WriteNow(level, line);
         startedTicks = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var control = ControlSocket
+        using var control = this.control = ControlSocket
             ? ControlEndpoint.TryStart(ControlEndpoint.SocketPath(files.LogDir, role, config.Self.Port), q => { loop.Post(q); return true; },
                 line => log.WriteNow(Core.LogLevel.Warning, line))
             : null;
@@ -134,6 +136,13 @@ public sealed class NodeRunner<TState> : ILoopHandler
 
     bool ILoopHandler.Handle(object item)
     {
+        if (item is ControlQuery { Op: "publish" } publish)
+        {
+            // An application message handed in: an input like any other (recorded, replayed); the answer is its id.
+            var running = Handle(new Publish(Clock.NowUs(), publish.Data!));
+            publish.Reply(ControlJson.Published(lastEffects));
+            return running;
+        }
         if (item is ControlQuery q)
         {
             // A look at the state, on the loop (so between steps): not an input, not recorded, changes nothing.
@@ -158,6 +167,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
         var result = step(state, input);
         state = result.State;
         recorder!.Append(input, result.Effects);
+        lastEffects = result.Effects;
         metrics!.Observe(input, result.Effects, state is Core.Peers.PeerState ps ? ps.Duplicates : null);
         var running = true;
         foreach (var effect in result.Effects)
@@ -173,6 +183,11 @@ public sealed class NodeRunner<TState> : ILoopHandler
                 case PingHost p: _ = Icmp.EchoAsync(p.Ip, loop!.Post); break;
                 case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); break;
                 case CancelTimer t: loop!.CancelTimer(t.Key); break;
+                case AppReceived a when control is { HasSubscribers: true } && input is Received { Message: Gossip { Data: { } data } g } && g.Body == a.Id:
+                    log!.Write(a);
+                    OnEvent?.Invoke(a);
+                    control.Deliver(ControlJson.Delivery(a, data));
+                    break;
                 case NodeEvent e: log!.Write(e); OnEvent?.Invoke(e); break;
                 case Stop stop: exitCode = stop.ExitCode; running = false; break;
             }

@@ -51,6 +51,7 @@ public static partial class JsonCodec
             case BadFrame b: In(w, "bad_frame").String("remote", b.Remote).String("reason", b.Reason); break;
             case ShutdownRequested: In(w, "shutdown"); break;
             case PingResult p: In(w, "ping_result").String("ip", p.Ip).String("outcome", OutcomeWord(p.Outcome)).String("detail", p.Detail); break;
+            case Publish p: In(w, "publish").String("data", p.Data); break;
             case HealthSample h: In(w, "health").Number("timer_late_ms", h.TimerLateMs).Number("inbox_age_ms", h.InboxAgeMs); break;
             default:
                 throw new ArgumentException($"JsonCodec cannot encode a {input.GetType().Name}", nameof(input));
@@ -96,6 +97,7 @@ public static partial class JsonCodec
                 "bad_frame" => new BadFrame(t, f.String("remote", MaxInputStringChars), f.String("reason", MaxInputStringChars)),
                 "shutdown" => new ShutdownRequested(t),
                 "ping_result" => new PingResult(t, f.String("ip", MaxStringChars), Outcome(f, "outcome"), f.String("detail", MaxInputStringChars)),
+                "publish" => new Publish(t, f.String("data", AppMessage.MaxDataChars)),
                 "health" => new HealthSample(t, f.Long("timer_late_ms"), f.Long("inbox_age_ms")),
                 _ => throw new DecodeError($"unknown input kind {Quote(kind)}"),
             };
