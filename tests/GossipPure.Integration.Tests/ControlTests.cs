@@ -95,6 +95,57 @@ public sealed class ControlTests
         }
     }
 
+    /// <summary>examples/Chat, which uses the GossipPure library (src/GossipPure), joins a network of processes, publishes and receives.</summary>
+    [Fact]
+    public async Task The_example_program_joins_a_network_publishes_and_receives()
+    {
+        using var net = new Network(3, 2);
+        await net.WaitUntilGossiping();
+        var peer = net.PeerPorts[0];
+        using var subscriber = new GossipProcess(net.Lab.Dir, "subscribe", "--node", peer.ToString(), "--log-dir", net.Lab.Dir, "--json");
+        await subscriber.WaitForLine(l => l.Contains("subscribed to"), Bound, "the subscription");
+
+        var chatDll = Path.Combine(GossipProgram.RepoRoot, "examples", "Chat", "bin", new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name, "net10.0", "Chat.dll");
+        Assert.True(File.Exists(chatDll), $"{chatDll} is not built");
+        var port = FreePorts.Take(1).Single();
+        using var chat = new GossipProcess(net.Lab.Dir, [], ["--config", net.Lab.ConfigPath, "--port", port.ToString(), "--log-dir", net.Lab.Dir,
+            "--say", "hi from the example", "--wait-for", "1"], "chat", ["dotnet", chatDll]);
+        await chat.WaitForLine(l => l.StartsWith("chat: said ", StringComparison.Ordinal), Bound, "the example's message");
+
+        // The network hears it...
+        var heard = await subscriber.WaitForLine(l => l.Contains(Network.Id(port)), Bound, "the example's message at a peer");
+        Assert.Equal("hi from the example", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(JsonDocument.Parse(heard).RootElement.GetProperty("data").GetString()!)));
+        // ...and the example hears the network, then leaves cleanly.
+        var hello = await CliRun.Of(net.Lab.Dir, null, Bound, "publish", "--node", net.PeerPorts[1].ToString(), "--log-dir", net.Lab.Dir, "hello example");
+        Assert.True(hello.ExitCode == 0, hello.ToString());
+        await chat.WaitForLine(l => l == $"{Network.Id(net.PeerPorts[1])}: hello example", Bound, "the network's message at the example");
+        Assert.Equal(0, await chat.WaitForExit(Bound));
+        await net.Seeds.Values.First().WaitForLine(l => l.Contains(Network.Id(port)) && l.Contains("left"), Bound, "the example's departure at a seed");
+    }
+
+    /// <summary>The library packs as one NuGet package, GossipPure: our Core and Shell inside, no command line, their packages as dependencies.</summary>
+    [Fact]
+    public async Task The_library_packs_as_one_package_with_core_and_shell_and_no_command_line()
+    {
+        using var lab = new Lab(1);
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name;
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", ["pack", Path.Combine(GossipProgram.RepoRoot, "src", "GossipPure", "GossipPure.csproj"),
+            "-c", configuration, "--no-build", "-o", lab.Dir]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var pack = System.Diagnostics.Process.Start(psi)!;
+        var output = pack.StandardOutput.ReadToEndAsync();
+        await pack.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(pack.ExitCode == 0, await output);
+        using var zip = System.IO.Compression.ZipFile.OpenRead(Assert.Single(Directory.GetFiles(lab.Dir, "GossipPure.*.nupkg")));
+        var dlls = zip.Entries.Where(e => e.FullName.EndsWith(".dll", StringComparison.Ordinal)).Select(e => e.FullName).Order().ToList();
+        Assert.Equal(["lib/net10.0/GossipPure.Core.dll", "lib/net10.0/GossipPure.Shell.dll", "lib/net10.0/GossipPure.dll"], dlls);
+        using var nuspec = new StreamReader(zip.GetEntry("GossipPure.nuspec")!.Open());
+        var spec = await nuspec.ReadToEndAsync();
+        Assert.Contains("id=\"LanguageExt.Core\"", spec);
+        Assert.Contains("id=\"NSec.Cryptography\"", spec);
+        Assert.DoesNotContain("GossipPure.Cli", spec);
+        Assert.DoesNotContain("System.CommandLine", spec);
+    }
+
     [Fact]
     public async Task A_payload_over_64_KiB_is_refused_with_exit_code_2_and_a_publish_to_no_node_says_so()
     {

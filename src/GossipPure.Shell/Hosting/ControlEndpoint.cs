@@ -17,6 +17,8 @@ public sealed class ControlQuery(string op, string? data = null)
     public string Op { get; } = op;
     /// <summary>For <c>publish</c>: the payload, as base64.</summary>
     public string? Data { get; } = data;
+    /// <summary>For <c>publish</c>: the effects of the step that took it (set before the answer).</summary>
+    public LanguageExt.Seq<Effect> Effects { get; set; }
     public Task<string> Answer => answer.Task;
     public void Reply(string line) => answer.TrySetResult(line);
 }

@@ -65,6 +65,17 @@ public sealed class NodeRunner<TState> : ILoopHandler
     /// <summary>Queues an input for the node (any thread); nothing happens before <see cref="RunAsync"/>.</summary>
     public void Post(Input input) => loop?.Post(input);
 
+    /// <summary>Puts a control question to the node's loop (any thread, once it runs); its answer completes the query.</summary>
+    public bool Ask(ControlQuery query)
+    {
+        if (loop is not { } l) return false;
+        l.Post(query);
+        return true;
+    }
+
+    /// <summary>Called, on the node's loop, with each first-time application message and its payload (base64).</summary>
+    public Action<AppReceived, string>? OnDelivery { get; init; }
+
     /// <summary><c>kill -9</c> and <c>kill -STOP</c> of this node alone, when a host runs many in one process (none by default).</summary>
     public INodeSignals? Signals { get; init; }
 
@@ -140,6 +151,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
         {
             // An application message handed in: an input like any other (recorded, replayed); the answer is its id.
             var running = Handle(new Publish(Clock.NowUs(), publish.Data!));
+            publish.Effects = lastEffects;
             publish.Reply(ControlJson.Published(lastEffects));
             return running;
         }
@@ -183,10 +195,11 @@ public sealed class NodeRunner<TState> : ILoopHandler
                 case PingHost p: _ = Icmp.EchoAsync(p.Ip, loop!.Post); break;
                 case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); break;
                 case CancelTimer t: loop!.CancelTimer(t.Key); break;
-                case AppReceived a when control is { HasSubscribers: true } && input is Received { Message: Gossip { Data: { } data } g } && g.Body == a.Id:
+                case AppReceived a when input is Received { Message: Gossip { Data: { } data } g } && g.Body == a.Id:
                     log!.Write(a);
                     OnEvent?.Invoke(a);
-                    control.Deliver(ControlJson.Delivery(a, data));
+                    OnDelivery?.Invoke(a, data);
+                    if (control is { HasSubscribers: true }) control.Deliver(ControlJson.Delivery(a, data));
                     break;
                 case NodeEvent e: log!.Write(e); OnEvent?.Invoke(e); break;
                 case Stop stop: exitCode = stop.ExitCode; running = false; break;
