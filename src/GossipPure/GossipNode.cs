@@ -45,7 +45,7 @@ public sealed record Delivery(NodeId Origin, string Id, ReadOnlyMemory<byte> Pay
 public sealed record MembershipChange(NodeId Node, string Change, string Detail);
 
 /// <summary>
-/// A GossipPure peer inside your program: the same node as <c>gossip peer</c> (the pure core, the shell's sockets,
+/// A GossipPure peer (or seed) inside your program: the same node as <c>gossip peer</c> (the pure core, the shell's sockets,
 /// timers, output file and event log, and the control socket), driven from .NET. Start it, wait until it is
 /// registered, publish payloads, read what arrives; dispose it to leave the network cleanly (as Ctrl+C does).
 /// </summary>
@@ -59,25 +59,43 @@ public sealed record MembershipChange(NodeId Node, string Change, string Detail)
 /// </example>
 public sealed class GossipNode : IAsyncDisposable
 {
-    readonly NodeRunner<PeerState> runner;
+    readonly Func<ControlQuery, bool> ask;
     readonly CancellationTokenSource stop = new();
     readonly Task<int> run;
     readonly TaskCompletionSource registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly Channel<Delivery> deliveries = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
     readonly Channel<MembershipChange> changes = Channel.CreateUnbounded<MembershipChange>(new UnboundedChannelOptions { SingleReader = true });
 
-    GossipNode(NodeConfig config, GossipNodeOptions o)
+    GossipNode(Role role, NodeConfig config, GossipNodeOptions o, IReadOnlyList<(LogLevel, string)> notes)
     {
         Address = config.Self;
-        runner = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, new NodeFiles(o.LogDir, null, o.Console))
+        Role = role;
+        var files = new NodeFiles(o.LogDir, null, o.Console);
+        Func<CancellationToken, Task<int>> runAsync;
+        if (role == Role.Peer)
         {
-            OnEvent = Observe,
-            OnDelivery = (e, data) => deliveries.Writer.TryWrite(new Delivery(e.Origin, e.Id, Convert.FromBase64String(data), e.From, TimeSpan.FromTicks(e.LatencyUs * 10))),
-        };
-        run = Task.Run(() => runner.RunAsync(stop.Token));
+            var peer = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files)
+            {
+                OnEvent = Observe,
+                OnDelivery = (e, data) => deliveries.Writer.TryWrite(new Delivery(e.Origin, e.Id, Convert.FromBase64String(data), e.From, TimeSpan.FromTicks(e.LatencyUs * 10))),
+                StartNotes = notes,
+            };
+            (runAsync, ask, LogPath) = (peer.RunAsync, peer.Ask, peer.LogPath);
+        }
+        else
+        {
+            var seed = new NodeRunner<Core.Seeds.SeedState>(Role.Seed, config, Core.Seeds.SeedState.Initial(config), Core.Seeds.SeedReducer.Step, files)
+            {
+                OnEvent = Observe,
+                StartNotes = notes,
+            };
+            (runAsync, ask, LogPath) = (seed.RunAsync, seed.Ask, seed.LogPath);
+            registered.TrySetResult();   // a seed serves from its start
+        }
+        run = Task.Run(() => runAsync(stop.Token));
         _ = run.ContinueWith(t =>
         {
-            registered.TrySetException(new InvalidOperationException($"the node {Address} stopped (exit code {(t.IsCompletedSuccessfully ? t.Result : -1)}) before it registered: see {runner.LogPath}"));
+            registered.TrySetException(new InvalidOperationException($"the node {Address} stopped (exit code {(t.IsCompletedSuccessfully ? t.Result : -1)}) before it registered: see {LogPath}"));
             deliveries.Writer.TryComplete();
             changes.Writer.TryComplete();
         }, TaskScheduler.Default);
@@ -86,29 +104,43 @@ public sealed class GossipNode : IAsyncDisposable
     /// <summary>This node's address.</summary>
     public NodeId Address { get; }
 
-    /// <summary>Its output file (the reference's <c>outputfile_peer_&lt;port&gt;.txt</c>).</summary>
-    public string LogPath => runner.LogPath;
+    /// <summary>A seed or a peer.</summary>
+    public Role Role { get; }
+
+    /// <summary>Its output file (the reference's <c>outputfile_&lt;role&gt;_&lt;port&gt;.txt</c>).</summary>
+    public string LogPath { get; }
 
     /// <summary>
     /// Starts a peer: reads <see cref="GossipNodeOptions.ConfigPath"/>, takes (or makes) its key when the network is
     /// signed, listens and registers with the seeds. A bad config line or key is an <see cref="ArgumentException"/>
     /// naming it; a port in use shows in <see cref="WaitRegisteredAsync"/>.
     /// </summary>
-    public static Task<GossipNode> StartPeerAsync(GossipNodeOptions o, CancellationToken ct = default)
+    public static Task<GossipNode> StartPeerAsync(GossipNodeOptions o, CancellationToken ct = default) => Start(Role.Peer, o, ct);
+
+    /// <summary>
+    /// Starts a seed: its address must be a line of <see cref="GossipNodeOptions.ConfigPath"/>, and in a signed network
+    /// its key file (<c>gossip keygen</c>) must hold the key that line gives. It cannot publish.
+    /// </summary>
+    public static Task<GossipNode> StartSeedAsync(GossipNodeOptions o, CancellationToken ct = default) => Start(Role.Seed, o, ct);
+
+    static Task<GossipNode> Start(Role role, GossipNodeOptions o, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         if (!NodeId.IsIp(o.Ip)) throw new ArgumentException($"'{o.Ip}' is not an IP address", nameof(o));
         var self = new NodeId(o.Ip, o.Port);
-        var parsed = SeedList.ParseKeyed(File.ReadAllText(o.ConfigPath), Ed25519Scheme.IsPublicKey, Path.GetFileName(o.ConfigPath));
-        var (seeds, keys) = parsed.Match(ok => ok, error => throw new ArgumentException(error, nameof(o)));
+        var configName = Path.GetFileName(o.ConfigPath);
+        var (seeds, keys) = SeedList.ParseKeyed(File.ReadAllText(o.ConfigPath), Ed25519Scheme.IsPublicKey, configName)
+            .Match(ok => ok, error => throw new ArgumentException(error, nameof(o)));
+        if (role == Role.Seed && !seeds.Exists(s => s == self)) throw new ArgumentException($"seed {self} is not a line of {configName}", nameof(o));
+        var notes = new List<(LogLevel, string)>();
         var security = Security.None;
         if (!keys.IsEmpty)
         {
-            var (signer, error) = NodeKeys.LoadOrCreate(NodeKeys.PathOf(o.KeyDir ?? o.LogDir, self), out _);
-            security = new Security(keys, Ed25519Scheme.Instance, signer ?? throw new ArgumentException(error, nameof(o)));
+            var (signed, error) = NodeKeys.Identity(role, self, keys, o.KeyDir ?? o.LogDir, configName, notes);
+            security = signed ?? throw new ArgumentException(error, nameof(o));
         }
         Directory.CreateDirectory(o.LogDir);
-        return Task.FromResult(new GossipNode(new NodeConfig(self, seeds, o.Protocol) { Security = security }, o));
+        return Task.FromResult(new GossipNode(role, new NodeConfig(self, seeds, o.Protocol) { Security = security }, o, notes));
     }
 
     /// <summary>Completes once the seeds admitted this node and it has its peer list; fails if the node stopped first.</summary>
@@ -124,7 +156,7 @@ public sealed class GossipNode : IAsyncDisposable
         if (payload.Length > AppMessage.MaxBytes)
             throw new ArgumentException($"the payload is {payload.Length} bytes; the limit is {AppMessage.MaxBytes} (64 KiB)", nameof(payload));
         var query = new ControlQuery("publish", Convert.ToBase64String(payload.Span));
-        if (!runner.Ask(query)) throw new InvalidOperationException($"the node {Address} is not running");
+        if (!ask(query)) throw new InvalidOperationException($"the node {Address} is not running");
         await query.Answer.WaitAsync(ct);
         return query.Effects.Find(e => e is AppMade or PublishRefused).Case switch
         {
@@ -155,6 +187,11 @@ public sealed class GossipNode : IAsyncDisposable
             case MemberConfirmed m: changes.Writer.TryWrite(new MembershipChange(m.Node, "joined", $"a seed ({m.Seed}) vouched for it")); break;
             case Suspected s: changes.Writer.TryWrite(new MembershipChange(s.Node, "suspected", s.Evidence)); break;
             case Purged p: changes.Writer.TryWrite(new MembershipChange(p.Node, "removed", p.Reason)); break;
+            // A seed's view: admissions it decided or learned, removals, removal votes opened.
+            case RegisterCommitted c: changes.Writer.TryWrite(new MembershipChange(c.Peer, "joined", $"admitted by {c.Voters.Count} of {c.Seeds} seeds")); break;
+            case CommitLearned c: changes.Writer.TryWrite(new MembershipChange(c.Peer, "joined", $"admitted, learned from {c.From}")); break;
+            case DeadProposed d: changes.Writer.TryWrite(new MembershipChange(d.Suspect, "suspected", $"reported by {d.Reporter}")); break;
+            case PeerRemoved r: changes.Writer.TryWrite(new MembershipChange(r.Node, "removed", r.Reason)); break;
         }
     }
 

@@ -93,7 +93,7 @@ public static class NodeCommands
         var notes = new List<(LogLevel, string)>();
         var (security, keyError) = seedKeys.IsEmpty
             ? (Security.None, null)
-            : SignedIdentity(role, self, seedKeys, settings.Get(o.KeyDir), Path.GetFileName(configPath), notes);
+            : NodeKeys.Identity(role, self, seedKeys, settings.Get(o.KeyDir), Path.GetFileName(configPath), notes);
         if (security is null) return Fail(keyError!);
         if (seedKeys.IsEmpty) notes.Add((LogLevel.Warning, Unauthenticated(Path.GetFileName(configPath))));
         var (node, nodeError) = Node(o, settings, role, self, seedList, security, consolePrefix: null, console: true, notes);
@@ -167,31 +167,6 @@ public static class NodeCommands
         $"Membership is unauthenticated: {configName} gives no seed keys, so any process that can connect may speak as a seed or a peer. " +
         $"To sign it, run `gossip keygen IP PORT` for each seed on its host and put the printed IP,PORT,KEY lines in {configName}.";
 
-    /// <summary>
-    /// A node's identity in a signed network: a seed's key file must exist and hold the key config.csv gives it; a peer
-    /// makes its key at first start (and says so in <paramref name="notes"/>). Null and a one-line error otherwise.
-    /// </summary>
-    static (Security? Security, string? Error) SignedIdentity(Role role, NodeId self, LanguageExt.HashMap<NodeId, string> seedKeys, string keyDir, string configName,
-        List<(LogLevel, string)> notes)
-    {
-        var path = NodeKeys.PathOf(keyDir, self);
-        if (role == Role.Seed)
-        {
-            var (signer, error) = NodeKeys.Load(path);
-            if (error is not null) return (null, error);
-            if (signer is null)
-                return (null, $"seed {self} has no key file '{path}': run `gossip keygen {self.Ip} {self.Port}` on this host (its line goes in {configName}) or give --key-dir the folder of its key");
-            var listed = seedKeys.Find(self).IfNone("");
-            if (signer.PublicKey != listed)
-                return (null, $"key file '{path}' holds public key {signer.PublicKey}, but {configName} gives seed {self} the key {listed}: use this seed's own key file, or correct its line in {configName}");
-            return (new Security(seedKeys, Ed25519Scheme.Instance, signer), null);
-        }
-        var (peerSigner, peerError) = NodeKeys.LoadOrCreate(path, out var made);
-        if (peerSigner is null) return (null, peerError);
-        if (made) notes.Add((LogLevel.Info, $"Made this peer's key: {Path.GetFullPath(path)} (mode 0600), public key {peerSigner.PublicKey}."));
-        return (new Security(seedKeys, Ed25519Scheme.Instance, peerSigner), null);
-    }
-
     /// <summary>The keys a cluster runs with: every seed's and peer's signer, and the seeds' public keys.</summary>
     sealed record ClusterKeySet(LanguageExt.HashMap<NodeId, string> SeedKeys, Dictionary<NodeId, Ed25519Signer> Signers, string Summary);
 
@@ -218,7 +193,7 @@ public static class NodeCommands
             }
             else
             {
-                var (security, error) = SignedIdentity(Role.Seed, seed, seedKeys, keyDir, configName, []);
+                var (security, error) = NodeKeys.Identity(Role.Seed, seed, seedKeys, keyDir, configName, []);
                 if (security is null) return (null, error);
                 signers[seed] = (Ed25519Signer)security.Signer!;
             }

@@ -122,4 +122,30 @@ public static class NodeKeys
     }
 
     static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0');
+
+    /// <summary>
+    /// A node's identity in a signed network: a seed's key file must exist and hold the key config.csv gives it; a peer
+    /// makes its key at first start (and says so in <paramref name="notes"/>). Null and a one-line error otherwise.
+    /// </summary>
+    public static (Core.Identity.Security? Security, string? Error) Identity(Role role, NodeId self, LanguageExt.HashMap<NodeId, string> seedKeys, string keyDir, string configName,
+        List<(Core.LogLevel, string)> notes)
+    {
+        var path = NodeKeys.PathOf(keyDir, self);
+        if (role == Role.Seed)
+        {
+            var (signer, error) = NodeKeys.Load(path);
+            if (error is not null) return (null, error);
+            if (signer is null)
+                return (null, $"seed {self} has no key file '{path}': run `gossip keygen {self.Ip} {self.Port}` on this host (its line goes in {configName}) or give --key-dir the folder of its key");
+            var listed = seedKeys.Find(self).IfNone("");
+            if (signer.PublicKey != listed)
+                return (null, $"key file '{path}' holds public key {signer.PublicKey}, but {configName} gives seed {self} the key {listed}: use this seed's own key file, or correct its line in {configName}");
+            return (new Core.Identity.Security(seedKeys, Ed25519Scheme.Instance, signer), null);
+        }
+        var (peerSigner, peerError) = NodeKeys.LoadOrCreate(path, out var made);
+        if (peerSigner is null) return (null, peerError);
+        if (made) notes.Add((Core.LogLevel.Info, $"Made this peer's key: {Path.GetFullPath(path)} (mode 0600), public key {peerSigner.PublicKey}."));
+        return (new Core.Identity.Security(seedKeys, Ed25519Scheme.Instance, peerSigner), null);
+    }
+
 }
