@@ -52,21 +52,8 @@ public static class ControlCommands
                 return 2;
             }
             var port = pr.GetValue(node);
-            var (answer, error) = await Ask(pr.GetValue(logDir)!, port, "publish", ct, Convert.ToBase64String(payload));
-            if (answer is null)
-            {
-                Console.Error.WriteLine($"gossip publish: {error}");
-                return 1;
-            }
-            using var doc = JsonDocument.Parse(answer);
-            var root = doc.RootElement;
-            if (!root.GetProperty("ok").GetBoolean())
-            {
-                Console.Error.WriteLine($"gossip publish: the node answered: {root.GetProperty("error").GetString()}");
-                return 1;
-            }
-            Console.WriteLine($"published {root.GetProperty("id").GetString()} ({root.GetProperty("size").GetInt32()} bytes) from 127.0.0.1:{port} to {root.GetProperty("sent_to").GetInt32()} neighbours");
-            return 0;
+            return await AskAndShow("publish", pr.GetValue(logDir)!, port, "publish", Convert.ToBase64String(payload), ct, (_, root) =>
+                Console.WriteLine($"published {root.GetProperty("id").GetString()} ({root.GetProperty("size").GetInt32()} bytes) from 127.0.0.1:{port} to {root.GetProperty("sent_to").GetInt32()} neighbours"));
         });
         return command;
     }
@@ -161,29 +148,33 @@ public static class ControlCommands
         var logDir = new Option<string>("--log-dir") { Description = "The node's --log-dir, where its control socket is", DefaultValueFactory = _ => "." };
         var json = new Option<bool>("--json") { Description = "Print the node's answer as JSON (one object)" };
         var command = new Command(name, description) { node, logDir, json };
-        command.SetAction(async (pr, ct) =>
+        command.SetAction((pr, ct) => AskAndShow(name, pr.GetValue(logDir)!, pr.GetValue(node), op, null, ct, (answer, root) =>
         {
-            var port = pr.GetValue(node);
-            var dir = pr.GetValue(logDir)!;
-            var (answer, error) = await Ask(dir, port, op, ct);
-            if (answer is null)
-            {
-                Console.Error.WriteLine($"gossip {name}: {error}");
-                return 1;
-            }
-            using var doc = JsonDocument.Parse(answer);
-            var root = doc.RootElement;
-            if (!root.GetProperty("ok").GetBoolean())
-            {
-                Console.Error.WriteLine($"gossip {name}: the node answered: {root.GetProperty("error").GetString()}");
-                return 1;
-            }
             if (pr.GetValue(json)) Console.WriteLine(answer);
             else if (op == "members") PrintMembers(root);
             else PrintStatus(root);
-            return 0;
-        });
+        }));
         return command;
+    }
+
+    /// <summary>Asks the node; on an answer that is not an error, shows it (exit code 0), else says why in one line (exit code 1).</summary>
+    static async Task<int> AskAndShow(string command, string logDir, int port, string op, string? data, CancellationToken ct, Action<string, JsonElement> show)
+    {
+        var (answer, error) = await Ask(logDir, port, op, ct, data);
+        if (answer is null)
+        {
+            Console.Error.WriteLine($"gossip {command}: {error}");
+            return 1;
+        }
+        using var doc = JsonDocument.Parse(answer);
+        var root = doc.RootElement;
+        if (!root.GetProperty("ok").GetBoolean())
+        {
+            Console.Error.WriteLine($"gossip {command}: the node answered: {root.GetProperty("error").GetString()}");
+            return 1;
+        }
+        show(answer, root);
+        return 0;
     }
 
     /// <summary>Sends one request to the node on <paramref name="port"/> and returns its answer line, or why there is none.</summary>
