@@ -20,6 +20,13 @@ public sealed record Disconnect(NodeId Node) : Effect;
 /// </summary>
 public sealed record UseCertificate(RegisterCommit Cert) : Effect;
 
+/// <summary>
+/// Hand an application message received for the first time, with its payload (<paramref name="Data"/>, base64), to
+/// whoever subscribed to this node (<c>gossip subscribe</c>, the library's deliveries). Its log line is the
+/// <see cref="AppReceived"/> event, which names it without its content.
+/// </summary>
+public sealed record Deliver(NodeId Origin, string Id, string Data, NodeId From, long LatencyUs) : Effect;
+
 /// <summary>Send one ICMP echo to a host; the answer comes back as <see cref="PingResult"/>.</summary>
 public sealed record PingHost(string Ip) : Effect;
 

@@ -449,6 +449,7 @@ public sealed class Simulation
                 case Connect c: Connect(node, c.To); break;
                 case Disconnect d: Disconnect(node, d.Node); break;
                 case UseCertificate: break;   // the simulated network authenticates every link by construction
+                case Deliver: break;          // no subscribers in the simulator: AppReceived is the record
                 case PingHost ping: Ping(node, ping.Ip); break;
                 case SetTimer t:
                     {

@@ -61,6 +61,7 @@ public static class TraceText
             case Disconnect d: sb.Append("Disconnect ").Append(d.Node); break;
             case UseCertificate u: sb.Append("UseCertificate "); AppendMessage(sb, u.Cert); break;
             case PingHost p: sb.Append("PingHost ").Append(p.Ip); break;
+            case Deliver d: sb.Append("Deliver ").Append(d.Origin).Append(' ').Append(d.Id).Append(' ').Append(d.Data).Append(' ').Append(d.From); break;
             case SetTimer t: sb.Append("SetTimer ").Append(t.Key.ToString()).Append(' ').Append(t.DelayMs).Append("ms"); break;
             case CancelTimer t: sb.Append("CancelTimer ").Append(t.Key.ToString()); break;
             case NodeEvent e: sb.Append("Event ").Append(e.ToString()); break;

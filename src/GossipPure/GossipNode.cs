@@ -77,7 +77,7 @@ public sealed class GossipNode : IAsyncDisposable
             var peer = new NodeRunner<PeerState>(Role.Peer, config, PeerState.Initial(config), PeerReducer.Step, files)
             {
                 OnEvent = Observe,
-                OnDelivery = (e, data) => deliveries.Writer.TryWrite(new Delivery(e.Origin, e.Id, Convert.FromBase64String(data), e.From, TimeSpan.FromTicks(e.LatencyUs * 10))),
+                OnDelivery = d => deliveries.Writer.TryWrite(new Delivery(d.Origin, d.Id, Convert.FromBase64String(d.Data), d.From, TimeSpan.FromTicks(d.LatencyUs * 10))),
                 StartNotes = notes,
             };
             (runAsync, ask, LogPath) = (peer.RunAsync, peer.Ask, peer.LogPath);

@@ -63,8 +63,25 @@ public sealed class AppMessageTests
         var got = r.From(PeerHarness.Self, sent[0]);
         var received = Assert.Single(got.OfType<AppReceived>());
         Assert.Equal((PeerHarness.Self, made.Id, 5), (received.Origin, received.Id, received.Size));
+        Assert.Equal(B64("hello"), Assert.Single(got.OfType<Deliver>()).Data);
         Assert.DoesNotContain(got, e => e is GossipReceived);
         Assert.DoesNotContain(r.From(PeerHarness.Other(1), sent[0]), e => e is AppReceived);
+    }
+
+    [Fact]
+    public void A_message_from_a_sender_under_check_is_delivered_once_a_seed_vouches_for_it()
+    {
+        // Its LINK_REQUEST and its message wait for the seed's answer; the delivery (with the payload) comes with it.
+        var h = new PeerHarness();
+        h.Register(3, [new PeerEntry(PeerHarness.Other(0), 1)]);
+        var stranger = PeerHarness.Other(9);
+        var query = Assert.Single(h.From(stranger, new LinkRequest(5)).OfType<Send>(), s => s.Message is MemberQuery);
+        var g = new Gossip(stranger, $"{PeerReducer.FormatTimestamp(h.State.NowUs)}:127.0.0.1:a1") { Data = B64("held") };
+        Assert.DoesNotContain(h.From(stranger, g), e => e is Deliver or AppReceived);
+        var answer = h.From(query.To, new MemberAnswer(stranger, true, 5));
+        var delivered = Assert.Single(answer.OfType<Deliver>());
+        Assert.Equal((stranger, g.Body, B64("held"), stranger), (delivered.Origin, delivered.Id, delivered.Data, delivered.From));
+        Assert.Single(answer.OfType<AppReceived>());
     }
 
     [Theory]

@@ -41,6 +41,7 @@ public sealed class EffectCodecTests
         new CancelTimer(TimerKey.Parse("report:10.1.2.3:6001")),
         new PeerListReceived(A, Seq<PeerEntry>(), false),
         new GossipReceived(A, "x", P),
+        new Deliver(A, "1732520000.123456:127.0.0.1:a1", "aGVsbG8=", P, 2_500),
         new Suspected(P, "connection broken (closed by remote)", true),
         new FrameRefused("10.1.2.3:40000", "multi\nline \"quoted\" \u0001 é 😀"),
         new Stop(0),

@@ -378,6 +378,7 @@ public static partial class PeerReducer
             }
             TryParseTimestamp(g.Body, out var madeUs);
             fx.Add(new AppReceived(g.Origin, g.Body, size, from, s.NowUs - madeUs));
+            fx.Add(new Deliver(g.Origin, g.Body, data, from, s.NowUs - madeUs));
         }
         else fx.Add(new GossipReceived(g.Origin, g.Body, from));
         s = SendGossip(s, g, s.NeighbourArray().Where(n => n != from), fx);

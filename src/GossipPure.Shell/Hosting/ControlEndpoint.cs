@@ -281,12 +281,12 @@ public static class ControlJson
     public static string Subscribed() => Write(w => { w.WriteBoolean("ok", true); w.WriteBoolean("subscribed", true); });
 
     /// <summary>What a subscriber reads for one first-time delivery: who made it, its id, its payload (base64), where it came from, how late.</summary>
-    public static string Delivery(AppReceived e, string data) => Write(w =>
+    public static string Delivery(Deliver e) => Write(w =>
     {
         w.WriteString("origin", e.Origin.ToString());
         w.WriteString("id", e.Id);
-        w.WriteNumber("size", e.Size);
-        w.WriteString("data", data);
+        w.WriteNumber("size", AppMessage.SizeOf(e.Data));
+        w.WriteString("data", e.Data);
         w.WriteString("from", e.From.ToString());
         w.WriteNumber("latency_ms", Math.Round(e.LatencyUs / 1000.0, 3));
     });

@@ -74,7 +74,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
     }
 
     /// <summary>Called, on the node's loop, with each first-time application message and its payload (base64).</summary>
-    public Action<AppReceived, string>? OnDelivery { get; init; }
+    public Action<Deliver>? OnDelivery { get; init; }
 
     /// <summary><c>kill -9</c> and <c>kill -STOP</c> of this node alone, when a host runs many in one process (none by default).</summary>
     public INodeSignals? Signals { get; init; }
@@ -195,11 +195,9 @@ public sealed class NodeRunner<TState> : ILoopHandler
                 case PingHost p: _ = Icmp.EchoAsync(p.Ip, loop!.Post); break;
                 case SetTimer t: loop!.SetTimer(t.Key, t.DelayMs); break;
                 case CancelTimer t: loop!.CancelTimer(t.Key); break;
-                case AppReceived a when input is Received { Message: Gossip { Data: { } data } g } && g.Body == a.Id:
-                    log!.Write(a);
-                    OnEvent?.Invoke(a);
-                    OnDelivery?.Invoke(a, data);
-                    if (control is { HasSubscribers: true }) control.Deliver(ControlJson.Delivery(a, data));
+                case Deliver d:
+                    OnDelivery?.Invoke(d);
+                    if (control is { HasSubscribers: true }) control.Deliver(ControlJson.Delivery(d));
                     break;
                 case NodeEvent e: log!.Write(e); OnEvent?.Invoke(e); break;
                 case Stop stop: exitCode = stop.ExitCode; running = false; break;

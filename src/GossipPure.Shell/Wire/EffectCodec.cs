@@ -99,6 +99,7 @@ public static class EffectCodec
             case Disconnect d: Fx(w, "disconnect").String("node", d.Node.ToString()); break;
             case PingHost p: Fx(w, "ping").String("ip", p.Ip); break;
             case UseCertificate u: Fx(w, "use_certificate").Message("cert", u.Cert); break;
+            case Deliver d: Fx(w, "deliver").String("origin", d.Origin.ToString()).String("id", d.Id).String("data", d.Data).String("from", d.From.ToString()).Number("latency_us", d.LatencyUs); break;
             case Stop s: Fx(w, "stop").Number("code", s.ExitCode); break;
             default:
                 throw new ArgumentException($"EffectCodec cannot encode a {effect.GetType().Name}", nameof(effect));
@@ -205,6 +206,7 @@ public static class EffectCodec
             "ping" => new PingHost(f.String("ip", JsonCodec.MaxStringChars)),
             "use_certificate" => ReadMessage(f.Property("cert"), $"{path} 'use_certificate': field 'cert'") is RegisterCommit cert
                 ? new UseCertificate(cert) : throw new EffectError($"{path} 'use_certificate': field 'cert' is not a REGISTER_COMMIT"),
+            "deliver" => new Deliver(f.Address("origin"), f.String("id", MessageTable.MaxBodyChars), f.String("data", AppMessage.MaxDataChars), f.Address("from"), f.Long("latency_us")),
             "stop" => new Stop(f.Int("code")),
             _ => throw new EffectError($"{path}: unknown effect kind '{Short(kind)}'"),
         };
