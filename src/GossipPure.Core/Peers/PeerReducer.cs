@@ -312,8 +312,8 @@ public static partial class PeerReducer
         }
         var no = s.Made + 1;
         var g = Made(s, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
-        var to = toSeq(s.NeighbourArray());   // suspects too: a suspicion is a question, not a verdict
-        fx.Add(new GossipMade(g.Origin, g.Body, to.Count));
+        var to = s.NeighbourArray();   // suspects too: a suspicion is a question, not a verdict
+        fx.Add(new GossipMade(g.Origin, g.Body, to.Length));
         s = SendGossip(s, g, to, fx);
         if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
         return Remember(s, g, g.Digest) with { Made = no };
@@ -381,7 +381,7 @@ public static partial class PeerReducer
             fx.Add(new Deliver(g.Origin, g.Body, data, from, s.NowUs - madeUs));
         }
         else fx.Add(new GossipReceived(g.Origin, g.Body, from));
-        s = SendGossip(s, g, s.NeighbourArray().Where(n => n != from), fx);
+        s = SendGossip(s, g, s.NeighbourArray(), fx, except: from);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }
 }

@@ -182,20 +182,20 @@ public static partial class PeerReducer
     public const int CertsSentPerLink = 4096;
 
     /// <summary>
-    /// Sends gossip <paramref name="g"/> to each of <paramref name="to"/>. Signed, a message needs its maker's
+    /// Sends gossip <paramref name="g"/> to each of <paramref name="to"/> but <paramref name="except"/>. Signed, a message needs its maker's
     /// certificate only where the receiver may not know the maker's key: it goes with the certificate on a link that
     /// has not carried it since the link began, and without it (the same origin, body and signature: what the signature
     /// covers) on one that has. A receiver takes a certificate it is sent (or knows the key already), so the second
     /// and later messages of a maker cross each link at a fifth of the size. A link that breaks or links again starts
     /// afresh (<see cref="ForgetCertsSent"/>).
     /// </summary>
-    static PeerState SendGossip(PeerState s, Gossip g, System.Collections.Generic.IEnumerable<NodeId> to, EffectList fx)
+    static PeerState SendGossip(PeerState s, Gossip g, NodeId[] to, EffectList fx, NodeId? except = null)
     {
         // The newest certificate this peer verified for the maker (a message may carry an older run's that still holds).
         var cert = Signed(s) ? CertificateFor(s, g.Origin) ?? One(g.Cert) : null;
         if (cert is null)
         {
-            foreach (var n in to) fx.Send(n, g);
+            foreach (var n in to) if (n != except) fx.Send(n, g);
             return s;
         }
         Gossip? full = One(g.Cert) == cert ? g : null, bare = g.Cert.IsEmpty ? g : null;
@@ -203,6 +203,7 @@ public static partial class PeerReducer
         var sent = s.CertsSent;
         foreach (var n in to)
         {
+            if (n == except) continue;
             var onLink = sent.Find(n).IfNone(HashSet<CertSent>());
             if (onLink.Contains(slot))
             {

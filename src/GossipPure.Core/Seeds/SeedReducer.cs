@@ -28,6 +28,7 @@ public static partial class SeedReducer
             Received r => OnMessage(s, r.From, r.Message, fx),
             BadFrame b => Reject(s, fx, new FrameRefused(b.Remote, b.Reason)),
             ShutdownRequested => OnShutdown(s, fx),
+            Publish p => Reject(s, fx, new PublishRefused(Math.Max(AppMessage.SizeOf(p.Data), 0), "only a peer gossips application messages")),
             _ => s,   // HealthSample: Observe has taken it
         };
         return fx.Finish(next, next.Health, input.NowUs, static (s, h) => s with { Health = h });

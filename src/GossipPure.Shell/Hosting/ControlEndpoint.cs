@@ -162,12 +162,14 @@ public sealed class ControlEndpoint : IDisposable
                     var line = Encoding.UTF8.GetString(buffer, 0, nl).TrimEnd('\r');
                     Buffer.BlockCopy(buffer, nl + 1, buffer, 0, filled - nl - 1);
                     filled -= nl + 1;
-                    if (OpOf(line) == "subscribe")
+                    var (op, data, error) = Parse(line);
+                    if (op == "subscribe")
                     {
                         await Stream(stream);
                         return;
                     }
-                    await stream.WriteAsync(Encoding.UTF8.GetBytes(await AnswerTo(line) + "\n"), stop.Token);
+                    var answer = error is not null ? ControlJson.Error(error) : await AnswerTo(op, data);
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(answer + "\n"), stop.Token);
                 }
                 if (filled > MaxRequestBytes)
                 {
@@ -215,36 +217,26 @@ public sealed class ControlEndpoint : IDisposable
         }
     }
 
-    static string? OpOf(string line)
+    /// <summary>A request line's <c>op</c> and <c>data</c>, or why it is not a request.</summary>
+    static (string? Op, string? Data, string? Error) Parse(string line)
     {
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("op", out var o) && o.ValueKind == JsonValueKind.String
-                ? o.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    async Task<string> AnswerTo(string line)
-    {
-        string? op = null, data = null;
         try
         {
             using var doc = JsonDocument.Parse(line);
             var root = doc.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("op", out var o) && o.ValueKind == JsonValueKind.String)
-                op = o.GetString();
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String)
-                data = d.GetString();
+            if (root.ValueKind != JsonValueKind.Object) return (null, null, null);
+            static string? Text(JsonElement root, string name) =>
+                root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            return (Text(root, "op"), Text(root, "data"), null);
         }
         catch (JsonException)
         {
-            return ControlJson.Error("the request is not JSON: send one object a line, e.g. {\"op\":\"members\"}");
+            return (null, null, "the request is not JSON: send one object a line, e.g. {\"op\":\"members\"}");
         }
+    }
+
+    async Task<string> AnswerTo(string? op, string? data)
+    {
         if (op is not ("members" or "status" or "publish")) return ControlJson.Error($"unknown op '{op}': members, status, publish or subscribe");
         if (op == "publish" && data is null) return ControlJson.Error("publish needs \"data\": the payload as base64");
         var query = new ControlQuery(op, data);
@@ -297,7 +289,7 @@ public static class ControlJson
         {
             AppMade m => Write(w => { w.WriteBoolean("ok", true); w.WriteString("id", m.Id); w.WriteNumber("size", m.Size); w.WriteNumber("sent_to", m.SentTo); }),
             PublishRefused r => Error($"not gossiped: {r.Why}"),
-            _ => Error("only a peer gossips application messages"),
+            _ => Error("not gossiped"),
         };
 
     static string Members(LanguageExt.Seq<MemberView> members) => Write(w =>
