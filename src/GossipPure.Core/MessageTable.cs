@@ -186,6 +186,15 @@ public static class MessageTable
     /// <summary>Every field of every shape (messages and list items), each once: for tables indexed by <see cref="Field.Id"/>.</summary>
     public static IEnumerable<Field> AllFields =>
         Kinds.SelectMany(k => k.Shape.Fields).Concat(PeerEntryShape.Fields).Concat(CommitShape.Fields).Concat(SignatureShape.Fields).DistinctBy(f => f.Id);
+
+    /// <summary>An array indexed by <see cref="Field.Id"/> holding <paramref name="make"/> of every field (what codecs derive from the table).</summary>
+    public static T[] ByFieldId<T>(Func<Field, T> make)
+    {
+        var fields = AllFields.ToList();
+        var made = new T[fields.Max(f => f.Id) + 1];
+        foreach (var f in fields) made[f.Id] = make(f);
+        return made;
+    }
 }
 
 // ---- The parts of a declaration ---------------------------------------------------------------------------------

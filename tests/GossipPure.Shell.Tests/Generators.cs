@@ -119,7 +119,8 @@ public static class Generators
         from c in SeqOf(Commit, 5) from r in SeqOf(Removal, 5) select (Message)new SeedSync(c, r),
         Address.Select(t => (Message)new Bridge(t)),
         Incarnation.Select(i => (Message)new LinkRequest(i)),
-        from o in Address from body in Text from sig in MaybeText from cert in Cert select (Message)new Gossip(o, body) { Sig = sig, Cert = cert },
+        from o in Address from body in Text from sig in MaybeText from cert in Cert from data in MaybeText
+        select (Message)new Gossip(o, body) { Sig = sig, Cert = cert, Data = data },
         AnyLong.Select(n => (Message)new KeyChallenge(n)),
         from n in AnyLong from sig in Text select (Message)new KeyProof(n, sig),
         FailureDetection);

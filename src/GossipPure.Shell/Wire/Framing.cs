@@ -64,8 +64,8 @@ public sealed record FrameReadOptions
 public static class Framing
 {
     public const int HeaderBytes = 4;
-    /// <summary>The largest payload accepted or sent: 1 MiB.</summary>
-    public const int MaxFrameBytes = 1 << 20;
+    /// <summary>The largest payload accepted or sent: 1 MiB (the core's <see cref="FrameSize.MaxPayloadBytes"/>, which the simulator checks).</summary>
+    public const int MaxFrameBytes = FrameSize.MaxPayloadBytes;
     /// <summary>The first byte of a control payload.</summary>
     public const byte ControlMark = 0x00;
     /// <summary>The longest refusal reason put on the wire or shown from one.</summary>

@@ -84,16 +84,8 @@ public static partial class JsonCodec
     static readonly JsonEncodedText[] TypeTexts = [.. MessageTable.Kinds.Select(k => JsonEncodedText.Encode(k.Name))];
 
     /// <summary>The name of every field of the table, encoded once, by <see cref="Field.Id"/>.</summary>
-    static readonly JsonEncodedText[] FieldNames = ByFieldId(f => JsonEncodedText.Encode(f.Name));
-    static readonly byte[][] FieldUtf8 = ByFieldId(f => Encoding.UTF8.GetBytes(f.Name));
-
-    static T[] ByFieldId<T>(Func<Field, T> make)
-    {
-        var fields = MessageTable.AllFields.ToList();
-        var made = new T[fields.Max(f => f.Id) + 1];
-        foreach (var f in fields) made[f.Id] = make(f);
-        return made;
-    }
+    static readonly JsonEncodedText[] FieldNames = MessageTable.ByFieldId(f => JsonEncodedText.Encode(f.Name));
+    static readonly byte[][] FieldUtf8 = MessageTable.ByFieldId(f => Encoding.UTF8.GetBytes(f.Name));
 
     /// <summary>Property names the codec writes outside the table, and the two roles, encoded once.</summary>
     static class P
