@@ -65,12 +65,15 @@ public static class FrameSize
         var kind = MessageTable.Of(m) ?? throw new ArgumentException($"FrameSize cannot size a {m.GetType().Name}", nameof(m));
         if (Fixed[kind.Index]) return KindBase[kind.Index];
         var counter = new Counter(limit) { Bytes = KindBase[kind.Index] };
-        kind.Visit(m, ref counter);
+        kind.Count(m, ref counter);
         return counter.Bytes;
     }
 
-    /// <summary>Adds up the bytes of each field the table hands it (see the remarks of <see cref="FrameSize"/>).</summary>
-    struct Counter(long limit) : IFieldVisitor
+    /// <summary>
+    /// Adds up the bytes of each field the table hands it (see the remarks of <see cref="FrameSize"/>): the
+    /// <see cref="IFieldVisitor"/> methods, called by <see cref="Field{T}.Count"/>.
+    /// </summary>
+    internal struct Counter(long limit)
     {
         public long Bytes;
 
@@ -109,7 +112,7 @@ public static class FrameSize
                 // {field,field}: each field counted with a comma before it, so one is taken back from a non-empty object.
                 var before = Bytes;
                 Bytes += 1 + 2;
-                shape.Visit(items[i], ref this);
+                shape.Count(items[i], ref this);
                 if (Bytes > before + 3) Bytes--;
                 if (Bytes > limit) return;
             }
