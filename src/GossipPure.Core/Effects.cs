@@ -76,8 +76,9 @@ public sealed class EffectList
     /// </summary>
     public Step<T> Finish<T>(T next, Health health, long nowUs, Func<T, Health, T> withHealth)
     {
-        var effects = ToSeq();
-        var tracked = health.Track(nowUs, effects);
+        var array = items is null || items.Count == 0 ? System.Array.Empty<Effect>() : items.ToArray();
+        var effects = array.Length == 0 ? Empty : toSeq(array);
+        var tracked = health.Track(nowUs, array);
         return new(ReferenceEquals(tracked, health) ? next : withHealth(next, tracked), effects) { Transitions = Transitions() };
     }
 }

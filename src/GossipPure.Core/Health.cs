@@ -71,7 +71,10 @@ public sealed record Health(int Score, long ChangedUs, HashMap<TimerKey, long> D
     }
 
     /// <summary>After the step: remembers when each timer it set is due, forgets the cancelled ones.</summary>
-    public Health Track(long nowUs, Seq<Effect> effects)
+    public Health Track(long nowUs, Seq<Effect> effects) => Track(nowUs, effects.ToArray());
+
+    /// <inheritdoc cref="Track(long, Seq{Effect})"/>
+    public Health Track(long nowUs, ReadOnlySpan<Effect> effects)
     {
         var due = DueUs;
         var changed = false;

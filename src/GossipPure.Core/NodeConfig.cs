@@ -4,7 +4,11 @@ namespace GossipPure.Core;
 public sealed record NodeConfig(NodeId Self, Seq<NodeId> Seeds, ProtocolOptions Options)
 {
     public int Quorum => Core.Quorum.Of(Seeds.Count);
-    public bool IsSeed(NodeId n) => Seeds.Exists(s => s == n);
+    public bool IsSeed(NodeId n)
+    {
+        foreach (var s in Seeds) if (s == n) return true;   // every message asks: no closure
+        return false;
+    }
     public Seq<NodeId> OtherSeeds => Seeds.Filter(s => s != Self);
     /// <summary>The seeds' keys, the signature scheme and this node's signer (<see cref="Identity.Security.None"/>: unauthenticated).</summary>
     public Identity.Security Security { get; init; } = Identity.Security.None;

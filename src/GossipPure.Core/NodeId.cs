@@ -19,7 +19,23 @@ namespace GossipPure.Core;
 public sealed record NodeId(string Ip, int Port) : IComparable<NodeId>, ISpanFormattable
 {
     /// <summary>The IP in its canonical text (see the remarks of <see cref="NodeId"/>).</summary>
-    public string Ip { get; init => field = CanonicalIp(value); } = CanonicalIp(Ip);
+    public string Ip { get { return field; } init { field = CanonicalIp(value); hash = 0; } } = CanonicalIp(Ip);
+
+    public int Port { get { return field; } init { field = value; hash = 0; } } = Port;
+
+    // Every persistent map and set of the core is keyed by addresses: the hash of the IP text is taken once per
+    // instance, not on every lookup (0: not yet; `with` copies it, so both setters clear it).
+    int hash;
+
+    public bool Equals(NodeId? other) =>
+        ReferenceEquals(this, other) || (other is not null && Port == other.Port && string.Equals(Ip, other.Ip));
+
+    public override int GetHashCode()
+    {
+        var h = hash;
+        if (h == 0) hash = h = HashCode.Combine(Ip, Port) | 1;
+        return h;
+    }
 
     /// <summary>Longest IP text: the longest IPv6 form (as in <c>0000:0000:0000:0000:0000:ffff:255.255.255.255</c>).</summary>
     public const int MaxIpChars = 45;

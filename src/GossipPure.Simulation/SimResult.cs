@@ -70,6 +70,8 @@ public sealed class SimResult
     public IReadOnlyList<GossipSpread> Gossip { get; }
     /// <summary>With <see cref="Scenario.Signed"/>: every registration statement a seed signed in the run; null otherwise.</summary>
     public SignatureLedger? Signatures { get; internal init; }
+    /// <summary>What each seed carried (messages, bytes, largest frame, peak table size).</summary>
+    public IReadOnlyDictionary<NodeId, SeedLoad> SeedLoads { get; internal init; } = new Dictionary<NodeId, SeedLoad>();
 
     public bool IsUp(NodeId n) => Status.TryGetValue(n, out var s) && s == NodeStatus.Up;
     public bool WasImpaired(NodeId n) => ImpairedSinceUs.ContainsKey(n);
@@ -174,7 +176,11 @@ public sealed class SimResult
             done.Length == 0 ? null : Quantile(done, 0.5), done.Length == 0 ? null : done[^1],
             diss.Count == 0 ? 0 : diss.Max(d => d.MaxHops),
             DuplicatesPerDelivered(),
-            Detections(), FalseRemovals().Count, Degrees(), Network);
+            Detections(), FalseRemovals().Count, Degrees(), Network)
+        {
+            DisseminationP99Us = done.Length == 0 ? null : Quantile(done, 0.99),
+            SeedLoads = SeedLoads,
+        };
     }
 
     static long Quantile(long[] sorted, double q) => sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(q * sorted.Length))];
@@ -233,16 +239,24 @@ public sealed record SimMetrics(
     DegreeStats Degrees,
     NetworkStats Network)
 {
+    public long? DisseminationP99Us { get; init; }
+    public IReadOnlyDictionary<NodeId, SeedLoad> SeedLoads { get; init; } = new Dictionary<NodeId, SeedLoad>();
+
     public IEnumerable<string> ToLines()
     {
         static string Ms(long? us) => us is null ? "-" : $"{us.Value / 1000.0:0.0}ms";
+        static string Bytes(double b) => b >= 1 << 20 ? $"{b / (1 << 20):0.0} MiB" : b >= 1 << 10 ? $"{b / 1024:0.0} KiB" : $"{b:0} B";
+        var seconds = Math.Max(1e-6, EndUs / 1e6);
         yield return $"run: {Seeds} seeds, {Peers} peers, {EndUs / 1e6:0.###}s virtual, {Steps} steps";
         yield return $"registration: {PeersRegistered}/{Peers} peers registered (last at {Ms(AllRegisteredUs)}), {CommittedEverywhere} in every live seed's peer list";
-        yield return $"gossip: {GossipMade} made (5 s or more before the end), {GossipFullySpread} reached every live peer registered by then; dissemination median {Ms(DisseminationMedianUs)}, max {Ms(DisseminationMaxUs)}; max hops {MaxHops}; {DuplicatesPerDelivered:0.00} duplicates per delivered message";
+        yield return $"gossip: {GossipMade} made (5 s or more before the end), {GossipFullySpread} reached every live peer registered by then; dissemination median {Ms(DisseminationMedianUs)}, p99 {Ms(DisseminationP99Us)}, max {Ms(DisseminationMaxUs)}; max hops {MaxHops}; {DuplicatesPerDelivered:0.00} duplicates per delivered message";
         foreach (var d in Detections)
             yield return $"detection: {d.Kind} of {d.Node} at {Ms(d.FaultUs)}: first seed after {Ms(d.FirstSeedUs)}, every live node after {Ms(d.AllUs)}{(d.Missing.Count > 0 ? $" ({d.Missing.Count} never learned it)" : "")}";
         yield return $"false removals: {FalseRemovals}";
         yield return $"overlay: degree min {Degrees.Min}, mean {Degrees.Mean:0.00}, max {Degrees.Max}; power-law alpha {Degrees.Alpha:0.00} (k >= {Degrees.KMin}, {Degrees.Tail} peers); histogram {string.Join(" ", Degrees.Histogram.Select(kv => $"{kv.Key}:{kv.Value}"))}";
-        yield return $"network: {Network.Sent} sent, {Network.Delivered} delivered, {Network.Lost} lost, {Network.Duplicated} duplicated, {Network.Cut} cut by partitions, {Network.Dropped} dropped with a connection or at a down node, {Network.ConnectFailures} failed dials";
+        yield return $"network: {Network.Sent} sent, {Network.Delivered} delivered, {Network.Lost} lost, {Network.Duplicated} duplicated, {Network.Cut} cut by partitions, {Network.Dropped} dropped with a connection or at a down node, {Network.ConnectFailures} failed dials; {Bytes(Network.Bytes)} of payload";
+        yield return $"frames over the limit: {Network.OverLimit}{(Network.FirstOverLimit is { } first ? $", the first: {first}" : "")} (largest frame {Bytes(Network.LargestFrame)}, {Network.LargestFrameType}; the limit is {Bytes(FrameSize.MaxPayloadBytes)})";
+        foreach (var (seed, load) in SeedLoads.OrderBy(kv => kv.Key))
+            yield return $"seed load: {seed} in {load.MessagesIn / seconds:0.0} msg/s {Bytes(load.BytesIn / seconds)}/s, out {load.MessagesOut / seconds:0.0} msg/s {Bytes(load.BytesOut / seconds)}/s; largest frame {Bytes(load.LargestFrame)} ({load.LargestFrameType}); peak table {load.PeakPeers} peers";
     }
 }

@@ -41,6 +41,36 @@ public sealed record NetworkStats
     public long Injected { get; set; }
     /// <summary>Messages addressed to a node that is not part of the simulation (answers to forgers, say).</summary>
     public long ToOutsiders { get; set; }
+    /// <summary>Payload bytes of every message put on the wire (<see cref="FrameSize"/>: what the real codec writes).</summary>
+    public long Bytes { get; set; }
+    /// <summary>Messages the real transport would have refused to send: encoded over <see cref="FrameSize.MaxPayloadBytes"/>. Not sent.</summary>
+    public long OverLimit { get; set; }
+    /// <summary>The first of those, named (type, size, from, to); null when there was none.</summary>
+    public string? FirstOverLimit { get; set; }
+    /// <summary>The largest payload put on the wire (or refused), and its type.</summary>
+    public long LargestFrame { get; set; }
+    public string LargestFrameType { get; set; } = "-";
+}
+
+/// <summary>What one seed carried over the run: messages and payload bytes in (delivered to it) and out (put on the wire by it).</summary>
+public sealed class SeedLoad
+{
+    public long MessagesIn { get; set; }
+    public long BytesIn { get; set; }
+    public long MessagesOut { get; set; }
+    public long BytesOut { get; set; }
+    /// <summary>The largest payload this seed sent or was sent, and its type.</summary>
+    public long LargestFrame { get; set; }
+    public string LargestFrameType { get; set; } = "-";
+    /// <summary>The most committed peers its table held at once.</summary>
+    public int PeakPeers { get; set; }
+
+    internal void Frame(long bytes, Message m)
+    {
+        if (bytes <= LargestFrame) return;
+        LargestFrame = bytes;
+        LargestFrameType = Wire.TypeName(m);
+    }
 }
 
 /// <summary>
@@ -63,7 +93,7 @@ public sealed class Simulation
     sealed record StartEvent(int Node) : Event(Node);
 
     /// <summary>A message sent by node <paramref name="From"/> arrives on <paramref name="Conn"/>, <paramref name="Hop"/> hops from its origin (a gossip's).</summary>
-    sealed record DeliverEvent(int Node, int From, Message Message, Conn Conn, int Hop) : Event(Node);
+    sealed record DeliverEvent(int Node, int From, Message Message, Conn Conn, int Hop, long Bytes) : Event(Node);
 
     /// <summary>A timer is due, unless it was set again (<paramref name="Gen"/> is not the current one) or cancelled.</summary>
     sealed record TimerEvent(int Node, TimerKey Key, long Gen) : Event(Node);
@@ -89,22 +119,6 @@ public sealed class Simulation
         public bool Aborted;
         public long LastLowToHighUs;
         public long LastHighToLowUs;
-    }
-
-    readonly struct Priority(long timeUs, long seq)
-    {
-        public readonly long TimeUs = timeUs;
-        public readonly long Seq = seq;
-    }
-
-    sealed class PriorityOrder : IComparer<Priority>
-    {
-        public static readonly PriorityOrder Instance = new();
-        public int Compare(Priority x, Priority y)
-        {
-            var c = x.TimeUs.CompareTo(y.TimeUs);
-            return c != 0 ? c : x.Seq.CompareTo(y.Seq);
-        }
     }
 
     /// <summary>Everything the simulator learns about one gossip message as it spreads.</summary>
@@ -134,13 +148,14 @@ public sealed class Simulation
     readonly IndexSet[] linked;
     readonly Dictionary<long, Conn> conns = new();
     readonly System.Collections.Generic.HashSet<long> diallingPairs = new();
-    readonly PriorityQueue<Event, Priority> queue = new(PriorityOrder.Instance);
+    readonly EventQueue<Event> queue = new();
     readonly List<(IndexSet A, IndexSet B, long FromUs, long ToUs)> partitions = new();
     readonly List<TraceStep> trace = new();
     readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     readonly Utf8Sink text = new();
     readonly Adversary? adversary;
     readonly bool[] byzantine;
+    readonly SeedLoad[] seedLoad;
     Rng rng;
     long seq;
     long timerGen;
@@ -151,6 +166,8 @@ public sealed class Simulation
     readonly long[] registeredUs;
     readonly List<Confirmation> confirmations = new();
     readonly Dictionary<Gossip, GossipTrack> gossip = new();
+    /// <summary>The same tracks by instance: a forwarded gossip is the instance received, so most lookups need no hashing of its text.</summary>
+    readonly Dictionary<Gossip, GossipTrack> gossipByRef = new(ReferenceEqualityComparer.Instance);
     readonly List<GossipTrack> gossipInOrder = new();
 
     public Scenario Scenario => sc;
@@ -191,6 +208,8 @@ public sealed class Simulation
         System.Array.Fill(impairedSinceUs, long.MaxValue);
         System.Array.Fill(registeredUs, -1L);
         byzantine = new bool[n];
+        seedLoad = new SeedLoad[seedCount];
+        for (var i = 0; i < seedCount; i++) seedLoad[i] = new SeedLoad();
         var security = new Security[n];
         ModelSignatures? scheme = null;
         var seedKeys = HashMap<NodeId, string>();
@@ -271,10 +290,10 @@ public sealed class Simulation
 
     internal SimResult Run()
     {
-        while (queue.TryPeek(out _, out var at) && at.TimeUs <= sc.RunUntilUs)
+        while (queue.TryPeekTime(out var at) && at <= sc.RunUntilUs)
         {
             var ev = queue.Dequeue();
-            NowUs = at.TimeUs;
+            NowUs = at;
             Handle(ev);
             if (steps > sc.MaxSteps)
                 throw new InvalidOperationException($"the run took more than {sc.MaxSteps} steps by {NowUs}µs (seed {sc.Seed})");
@@ -283,7 +302,7 @@ public sealed class Simulation
         return Result();
     }
 
-    void Schedule(long timeUs, Event ev) => queue.Enqueue(ev, new Priority(timeUs, seq++));
+    void Schedule(long timeUs, Event ev) => queue.Enqueue(ev, timeUs, seq++);
 
     void Handle(Event ev)
     {
@@ -362,7 +381,11 @@ public sealed class Simulation
         switch (status[ev.Node])
         {
             case NodeStatus.Up:
-                if (ev is DeliverEvent) Network.Delivered++;
+                if (ev is DeliverEvent delivered)
+                {
+                    Network.Delivered++;
+                    if (ev.Node < seedCount) { seedLoad[ev.Node].MessagesIn++; seedLoad[ev.Node].BytesIn += delivered.Bytes; }
+                }
                 if (adversary is not null && byzantine[ev.Node]) adversary.Saw(NowUs, ids[ev.Node], from, message);
                 Step(ev.Node, new Received(Abs(NowUs), from, message), ev);
                 return;
@@ -422,6 +445,7 @@ public sealed class Simulation
         {
             var next = SeedReducer.Step(seeds[node], input);
             seeds[node] = next.State;
+            seedLoad[node].PeakPeers = Math.Max(seedLoad[node].PeakPeers, next.State.Peers.Count);
             effects = next.Effects;
             transitions = next.Transitions;
         }
@@ -520,10 +544,19 @@ public sealed class Simulation
 
     GossipTrack TrackOf(Gossip g)
     {
-        if (gossip.TryGetValue(g, out var t)) return t;
+        if (FindTrack(g) is { } t) return t;
         t = new GossipTrack(g, -1, peers.Length);
         gossip.Add(g, t);
+        gossipByRef[g] = t;
         gossipInOrder.Add(t);
+        return t;
+    }
+
+    GossipTrack? FindTrack(Gossip g)
+    {
+        if (gossipByRef.TryGetValue(g, out var t)) return t;
+        if (!gossip.TryGetValue(g, out t)) return null;
+        if (gossipByRef.Count < 1 << 20) gossipByRef[g] = t;   // a copy made elsewhere (a tamper, a replay): found by value, then by instance
         return t;
     }
 
@@ -570,16 +603,29 @@ public sealed class Simulation
             return;
         }
         if (to == from) { Network.Dropped++; return; }
+        // The real transport encodes before it sends, and refuses a message over the frame limit (Framing.TryFrame).
+        var bytes = FrameSize.Of(m);
+        if (bytes > Network.LargestFrame) { Network.LargestFrame = bytes; Network.LargestFrameType = Wire.TypeName(m); }
+        if (from < seedCount) seedLoad[from].Frame(bytes, m);
+        if (to < seedCount) seedLoad[to].Frame(bytes, m);
+        if (bytes > FrameSize.MaxPayloadBytes)
+        {
+            Network.OverLimit++;
+            Network.FirstOverLimit ??= $"{Wire.TypeName(m)} of {bytes} bytes from {ids[from]} to {ids[to]} at {NowUs / 1e6:0.000000}s";
+            return;
+        }
+        Network.Bytes += bytes;
+        if (from < seedCount) { seedLoad[from].MessagesOut++; seedLoad[from].BytesOut += bytes; }
         var conn = conns.GetValueOrDefault(Pair(from, to)) ?? Dial(from, to);
         if (conn is null) { Network.Dropped++; return; }   // the dial fails; what was queued on it is lost with it
         if (IsCut(from, to)) { Network.Cut++; return; }
         if (Chance(sc.LossPercent)) { Network.Lost++; return; }
-        var hop = m is Gossip g && gossip.TryGetValue(g, out var t) && from >= seedCount ? Math.Max(0, t.Hops[from - seedCount]) + 1 : 0;
-        Schedule(Arrival(conn, from, to), new DeliverEvent(to, from, m, conn, hop));
+        var hop = m is Gossip g && from >= seedCount && FindTrack(g) is { } t ? Math.Max(0, t.Hops[from - seedCount]) + 1 : 0;
+        Schedule(Arrival(conn, from, to), new DeliverEvent(to, from, m, conn, hop, bytes));
         if (Chance(sc.DuplicatePercent))
         {
             Network.Duplicated++;
-            Schedule(Arrival(conn, from, to), new DeliverEvent(to, from, m, conn, hop));
+            Schedule(Arrival(conn, from, to), new DeliverEvent(to, from, m, conn, hop, bytes));
         }
     }
 
@@ -805,7 +851,11 @@ public sealed class Simulation
             PeerIds.Zip(t.FirstUs, t.Hops).Where(x => x.Item2 >= 0 && x.Item3 != 0)
                 .Select(x => new Receipt(x.Item1, x.Item2, x.Item3)).ToArray())).ToArray();
         return new SimResult(sc, seedStates, peerStates, statuses, logLines, trace, digest, steps, sc.RunUntilUs,
-            Network, confirmations, impaired, registered, spread) { Signatures = Signatures };
+            Network, confirmations, impaired, registered, spread)
+        {
+            Signatures = Signatures,
+            SeedLoads = Enumerable.Range(0, seedCount).ToDictionary(i => ids[i], i => seedLoad[i]),
+        };
     }
 }
 

@@ -64,4 +64,14 @@ public sealed class TraceTextTests
         var covered = Golden.Select(row => ((Message)row[0]).GetType()).ToHashSet();
         Assert.Equal(MessageTable.Kinds.Select(k => k.Type).OrderBy(t => t.Name), covered.OrderBy(t => t.Name));
     }
+
+    /// <summary>The first-receipt event is written without its record's string, but must read exactly as that string.</summary>
+    [Theory]
+    [InlineData("1700000001.000000:10.1.2.3:1")]
+    [InlineData("body with { braces }, commas = and ünïcode")]
+    public void A_first_receipt_event_reads_as_its_record(string body)
+    {
+        var e = new GossipReceived(P, body, new NodeId("::1", 7000));
+        Assert.Equal("Event " + e, TraceText.Effect(e));
+    }
 }

@@ -67,6 +67,7 @@ public static class SimulateCommand
                 Gossipers = makers,
                 Signed = pr.GetValue(signed),
                 KeepTrace = false, KeepLogs = false,
+                MaxSteps = long.MaxValue,   // a command-line run is as long as asked (the cap guards tests against runaway loops)
                 Options = ProtocolOptions.Default with
                 {
                     GossipIntervalMs = (long)(pr.GetValue(interval) * 1000), GossipCount = pr.GetValue(count),
@@ -90,11 +91,18 @@ public static class SimulateCommand
             Console.WriteLine($"wall time: {started.Elapsed.TotalSeconds:0.0}s ({result.Steps / Math.Max(0.001, started.Elapsed.TotalSeconds) / 1e6:0.00} M steps/s; "
                 + $"CPU {cpu.TotalSeconds:0.0}s, {GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, GC gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
             Console.WriteLine($"trace hash: {result.TraceHash}");
+            var failed = false;
             if (result.FalseRemovals().Count > 0)
             {
                 Console.Error.WriteLine($"gossip simulate: {result.FalseRemovals().Count} live peers were removed; re-run with --seed {pr.GetValue(seed)} to reproduce");
-                return 1;
+                failed = true;
             }
+            if (result.Network.OverLimit > 0)
+            {
+                Console.Error.WriteLine($"gossip simulate: {result.Network.OverLimit} messages were over the {FrameSize.MaxPayloadBytes}-byte frame limit (a real network would have refused to send them), the first: {result.Network.FirstOverLimit}");
+                failed = true;
+            }
+            if (failed) return 1;
             return 0;
         });
         return cmd;

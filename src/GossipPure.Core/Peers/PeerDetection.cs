@@ -301,11 +301,12 @@ public static partial class PeerReducer
     static PeerState OnHeartbeatTimer(PeerState s, EffectList fx)
     {
         // To suspects too: a suspicion is a question, not a verdict, and a slow neighbour must not be starved into one.
-        foreach (var n in s.Neighbours.OrderBy(n => n)) fx.Send(n, new Heartbeat());
-        foreach (var n in LinkedUnchecked(s)) fx.Send(n, new Heartbeat());
+        var beat = new Heartbeat();   // a value: one serves every send
+        foreach (var n in s.NeighbourArray()) fx.Send(n, beat);
+        if (!s.Pending.IsEmpty) foreach (var n in LinkedUnchecked(s)) fx.Send(n, beat);
         fx.Timer(HeartbeatTimer, s.Config.Options.HeartbeatIntervalMs);
         // Links that ended without a broken connection (a neighbour dropped or purged) leave their record of certificates sent.
-        return s.CertsSent.Keys.Any(n => !s.Neighbours.Contains(n))
+        return !s.CertsSent.IsEmpty && s.CertsSent.Keys.Any(n => !s.Neighbours.Contains(n))
             ? s with { CertsSent = s.CertsSent.Filter((n, _) => s.Neighbours.Contains(n)) }
             : s;
     }
@@ -317,7 +318,7 @@ public static partial class PeerReducer
         // silence at all (more than any stretch of the window; Suspect would refuse the weak evidence anyway).
         var limitUs = o.HeartbeatMisses * o.HeartbeatIntervalMs * 1000;
         if (!s.Health.IsLate)
-            foreach (var n in s.ActiveNeighbours)
+            foreach (var n in s.ActiveNeighbourArray())
             {
                 var silentUs = s.NowUs - WatchOf(s, n).LastHeardUs;
                 if (silentUs > limitUs)
