@@ -32,7 +32,7 @@ public sealed class WireBoundProperties
         });
 
     /// <summary>Many entries: the bounds add up to at least the frame they make (commas between items included).</summary>
-    [Property(MaxTest = 100)]
+    [Property(MaxTest = 200)]
     public Property The_bounds_of_a_chunk_add_up_to_at_least_its_encoding() =>
         Prop.ForAll(Gen.ListOf(Generators.Commit).ToArbitrary(), Gen.ListOf(Generators.Removal).ToArbitrary(), (cs, rs) =>
         {
