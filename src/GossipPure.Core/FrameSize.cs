@@ -59,6 +59,19 @@ public static class FrameSize
     /// <summary>Whether framing would refuse <paramref name="m"/>: its payload is over <see cref="MaxPayloadBytes"/>.</summary>
     public static bool TooLarge(Message m) => Exceeds(m, MaxPayloadBytes);
 
+    /// <summary>
+    /// The bytes one item of a list adds to a message (<paramref name="shape"/>: how the table writes it): its object,
+    /// and the comma that separates it from the one before (the first item of a list has none: a list of n items
+    /// adds the sum of its items less one). What a seed counts to keep a SEED_SYNC chunk far below the limit.
+    /// </summary>
+    public static long OfItem<T>(T item, Shape<T> shape)
+    {
+        var counter = new Counter(long.MaxValue) { Bytes = 3 };   // the comma and the braces
+        shape.Count(item, ref counter);
+        if (counter.Bytes > 3) counter.Bytes--;   // each field counted a comma before it: the first has none
+        return counter.Bytes;
+    }
+
     /// <summary>The size of <paramref name="m"/>, or some number over <paramref name="limit"/> once it is known to be over.</summary>
     static long Count(Message m, long limit)
     {

@@ -93,8 +93,10 @@ public static class MessageTable
                 .OmittedText("proof", m => m.Proof)
                 .OmittedObjects("cert", m => m.Cert, CommitShape),
             (ref v) => new Hello(v.Address(0), v.Role(1)) { Key = v.OptionalText(2), Proof = v.OptionalText(3), Cert = v.Seq<RegisterCommit>(4) }),
-        MessageKind<DegreeUpdate>.Of("DEGREE_UPDATE", f => f.Addresses("neighbours", m => m.Neighbours),
-            (ref v) => new DegreeUpdate(v.Seq<NodeId>(0))),
+        MessageKind<DegreeUpdate>.Of("DEGREE_UPDATE", f => f
+                .Addresses("neighbours", m => m.Neighbours)
+                .OmittedCount("unnamed", m => m.Unnamed),
+            (ref v) => new DegreeUpdate(v.Seq<NodeId>(0)) { Unnamed = (int)v.Long(1) }),
         MessageKind<PeerList>.Of("PEER_LIST", f => f.Objects("peers", m => m.Peers, PeerEntryShape),
             (ref v) => new PeerList(v.Seq<PeerEntry>(0))),
         MessageKind<LinkRequest>.Of("LINK_REQUEST", f => f.Long("incarnation", m => m.Incarnation),
@@ -130,10 +132,18 @@ public static class MessageTable
             (ref v) => new RegisterRejected(v.Text(0))),
         MessageKind<PeerListRequest>.Of("PEER_LIST_REQUEST", f => f, (ref _) => ThePeerListRequest),
         MessageKind<Bridge>.Of("BRIDGE", f => f.Address("target", m => m.Target), (ref v) => new Bridge(v.Address(0))),
+        MessageKind<SeedSyncRequest>.Of("SEED_SYNC_REQUEST", f => f
+                .Long("run", m => m.Run)
+                .Long("since", m => m.Since),
+            (ref v) => new SeedSyncRequest(v.Long(0), v.Long(1))),
         MessageKind<SeedSync>.Of("SEED_SYNC", f => f
                 .Objects("commits", m => m.Commits, CommitShape, traceNamed: true)
-                .Objects("removals", m => m.Removals, RemovalShape, traceNamed: true),
-            (ref v) => new SeedSync(v.Seq<RegisterCommit>(0), v.Seq<DeadConfirmed>(1))),
+                .Objects("removals", m => m.Removals, RemovalShape, traceNamed: true)
+                .Long("run", m => m.Run)
+                .Long("since", m => m.Since)
+                .Long("upto", m => m.Upto)
+                .Bool("more", m => m.More, "more", "last"),
+            (ref v) => new SeedSync(v.Long(2), v.Long(3), v.Long(4), v.Bool(5), v.Seq<RegisterCommit>(0), v.Seq<DeadConfirmed>(1))),
         MessageKind<DeadReport>.Of("DEAD_REPORT", f => f
                 .Address("suspect", m => m.Suspect)
                 .Text("report", m => m.Report)
@@ -410,6 +420,9 @@ public sealed class FieldList<T>
     /// <summary>An optional text left out when null (see <see cref="Field.Omittable"/>).</summary>
     public FieldList<T> OmittedText(string name, Func<T, string?> get, int maxChars = MessageTable.MaxStringChars) =>
         Add(new TextField(name, FieldKind.OptionalText, get, maxChars) { Omittable = true, TraceNamed = true });
+    /// <summary>A count (≥ 0) left out when 0 (see <see cref="Field.Omittable"/>).</summary>
+    public FieldList<T> OmittedCount(string name, Func<T, int> get) =>
+        Add(new NumberField(name, FieldKind.NonNegativeInt, m => get(m)) { Omittable = true, TraceNamed = true });
     /// <summary>A list of objects left out when empty (see <see cref="Field.Omittable"/>).</summary>
     public FieldList<T> OmittedObjects<TItem>(string name, Func<T, Seq<TItem>> get, Shape<TItem> shape) =>
         Add(new ObjectsField<TItem>(name, get, shape) { Omittable = true, TraceNamed = true });
@@ -438,6 +451,7 @@ public sealed class FieldList<T>
     {
         public override void Accept<V>(T owner, ref V visitor) => visitor.Number(this, get(owner));
         internal override void Count(T owner, ref FrameSize.Counter counter) => counter.Number(this, get(owner));
+        public override bool IsAbsent(T owner) => get(owner) == 0;
     }
 
     sealed class BoolField(string name, Func<T, bool> get) : Field<T>(name, FieldKind.Bool, NoText)

@@ -74,18 +74,33 @@ public sealed record PeerList(Seq<PeerEntry> Peers) : Message;
 
 /// <summary>
 /// Peer → seeds: my current neighbours. Seeds hand out degrees (so newcomers attach preferentially) and watch
-/// the overlay's shape (so they can bridge parts that are not connected).
+/// the overlay's shape (so they can bridge parts that are not connected). A hub names at most
+/// <see cref="ProtocolOptions.DegreeReportMax"/> of its neighbours (the lowest addresses) and counts the rest in
+/// <see cref="Unnamed"/>: its degree is still whole, and a link it leaves out still counts from the other end's report.
 /// </summary>
 public sealed record DegreeUpdate(Seq<NodeId> Neighbours) : Message
 {
-    public int Degree => Neighbours.Count;
+    /// <summary>How many neighbours the report leaves out (0, and absent from the wire, but for a hub).</summary>
+    public int Unnamed { get; init; }
+    public int Degree => Neighbours.Count + Unnamed;
 }
 
 /// <summary>
-/// Seed → seed on (re)connection: every commit certificate and every removal the sender holds, so a seed that
-/// was down catches up, and no removal is undone by an older commit.
+/// Seed → seed, when a link to another seed comes up and every <see cref="ProtocolOptions.SeedSyncMs"/>: send me the
+/// changes to your table after version <paramref name="Since"/> of your run <paramref name="Run"/> (the run as the
+/// asker last learned it, 0 when it knows none; a run that is not the answerer's own asks for everything).
 /// </summary>
-public sealed record SeedSync(Seq<RegisterCommit> Commits, Seq<DeadConfirmed> Removals) : Message;
+public sealed record SeedSyncRequest(long Run, long Since) : Message;
+
+/// <summary>
+/// Seed → seed, the answer to a <see cref="SeedSyncRequest"/>: the commit certificates and removals of the nodes whose
+/// entry changed after version <paramref name="Since"/> of the sender's run <paramref name="Run"/>, in version order, up
+/// to version <paramref name="Upto"/>; at most a chunk (bounded in entries and bytes, see
+/// <see cref="ProtocolOptions.SeedSyncChunkEntries"/>), with <paramref name="More"/> when changes after
+/// <paramref name="Upto"/> remain. So a seed that was down catches up in bounded chunks, and no removal is undone by
+/// an older commit.
+/// </summary>
+public sealed record SeedSync(long Run, long Since, long Upto, bool More, Seq<RegisterCommit> Commits, Seq<DeadConfirmed> Removals) : Message;
 
 /// <summary>Seed → peer: link to <paramref name="Target"/>; the part of the overlay you are in is cut off from the rest.</summary>
 public sealed record Bridge(NodeId Target) : Message;

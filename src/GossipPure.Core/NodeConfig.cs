@@ -49,6 +49,8 @@ public sealed record ProtocolOptions
     public long OverlayCheckMs { get; init; } = 500;
     /// <summary>A peer repeats its DEGREE_UPDATE this often, so a seed that missed one (or restarted) catches up.</summary>
     public long DegreeReportMs { get; init; } = 10_000;
+    /// <summary>A DEGREE_UPDATE names at most this many neighbours (a hub's degree is still sent whole, as a number).</summary>
+    public int DegreeReportMax { get; init; } = 256;
 
     /// <summary>A peer sends HEARTBEAT to each neighbour this often...</summary>
     public long HeartbeatIntervalMs { get; init; } = 1000;
@@ -64,8 +66,12 @@ public sealed record ProtocolOptions
     /// they take silence as death, so one lost frame cannot make a live peer look dead.
     /// </summary>
     public int SeedProbeAttempts { get; init; } = 3;
-    /// <summary>Each seed sends its commits and removals to every other seed this often (anti-entropy).</summary>
+    /// <summary>Each seed asks every other seed for the changes to its table since the last it applied this often (anti-entropy).</summary>
     public long SeedSyncMs { get; init; } = 5000;
+    /// <summary>A SEED_SYNC answer carries the changes of at most this many nodes...</summary>
+    public int SeedSyncChunkEntries { get; init; } = 1024;
+    /// <summary>...and at most this many bytes of entries as the wire encodes them (a bound, far below the frame limit).</summary>
+    public int SeedSyncChunkBytes { get; init; } = 256 * 1024;
     /// <summary>How many other peers a suspecting peer asks to confirm.</summary>
     public int Witnesses { get; init; } = 3;
     /// <summary>How long the suspecting peer waits for its witnesses before it leaves the verdict to the seeds.</summary>

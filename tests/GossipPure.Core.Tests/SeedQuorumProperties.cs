@@ -67,7 +67,7 @@ public sealed class SeedQuorumProperties
         // Each colluder named many times, plus strangers: still fewer than a quorum of distinct seeds.
         var voters = toSeq(forgers.Concat(forgers).Concat(forgers).Append(SeedScripts.Stranger(1)).Append(SeedScripts.Stranger(2)).ToArray());
         var fx1 = w.Inject(forgers[0], honest, new RegisterCommit(SeedScripts.ForgedPeer, voters, 1));
-        var fx2 = w.Inject(forgers[0], honest, new SeedSync(toSeq([new RegisterCommit(SeedScripts.ForgedPeer, voters, 1)]), Seq<DeadConfirmed>()));
+        var fx2 = w.Inject(forgers[0], honest, new SeedSync(1, 0, 1, false, toSeq([new RegisterCommit(SeedScripts.ForgedPeer, voters, 1)]), Seq<DeadConfirmed>()));
         Assert.False(w.Seeds[honest].Peers.ContainsKey(SeedScripts.ForgedPeer));
         Assert.Contains(fx1, e => e is CommitIgnored c && c.Peer == SeedScripts.ForgedPeer);
         Assert.DoesNotContain(fx2, e => e is Send);

@@ -109,7 +109,7 @@ public sealed class SignedSeedTests
         Assert.Equal(before.Registrations, w.Seeds[s1].Registrations);
 
         // The same certificate in a SEED_SYNC: refused too.
-        var sync = w.Inject(s2, s1, new SeedSync(toSeq([commit]), Seq<DeadConfirmed>()));
+        var sync = w.Inject(s2, s1, new SeedSync(1, 0, 1, false, toSeq([commit]), Seq<DeadConfirmed>()));
         Assert.Contains(sync, e => e is CertificateRefused { Message: "SEED_SYNC" } r && r.Subject == P);
         Assert.DoesNotContain(sync, e => e is Send or SyncedFromSeed);
         Assert.False(w.Seeds[s1].Peers.ContainsKey(P));
@@ -377,7 +377,7 @@ public sealed class SignedSeedTests
         Assert.True(w.Seeds[s1].Peers.ContainsKey(P));
         Assert.True(w.Seeds[s1].Removed.IsEmpty);
         // In a SEED_SYNC, too.
-        var sync = w.Inject(s2, s1, new SeedSync(Seq<RegisterCommit>(), toSeq([alone])));
+        var sync = w.Inject(s2, s1, new SeedSync(1, 0, 1, false, Seq<RegisterCommit>(), toSeq([alone])));
         Assert.Contains(sync, e => e is CertificateRefused { Message: "SEED_SYNC" });
         Assert.True(w.Seeds[s1].Peers.ContainsKey(P));
     }

@@ -2,7 +2,10 @@ using Xunit;
 
 namespace GossipPure.Integration.Tests;
 
-/// <summary>With 3 seeds, one down changes nothing; two down stop every commit until one returns.</summary>
+/// <summary>
+/// With 3 seeds, one down changes nothing; two down stop every commit until one returns; a seed that was down
+/// catches up from the others (SEED_SYNC_REQUEST / SEED_SYNC) when it returns.
+/// </summary>
 public sealed class SeedFaultTests
 {
     static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
@@ -55,5 +58,24 @@ public sealed class SeedFaultTests
         await peer.WaitForLine(l => l.Contains("Registered;"), Bound, "registration after a seed returned");
         await Task.WhenAny(new[] { seed, back }.Select(s => s.WaitForLine(l => l.Contains($"REGISTER_COMMIT 127.0.0.1:{peerPort} with 2/3 votes"), Bound, "the 2/3 commit")))
             .Unwrap().WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task A_seed_that_was_down_learns_the_peers_registered_meanwhile_from_the_others()
+    {
+        using var net = new Network(seeds: 3, peers: 0);
+        var down = net.Lab.Seeds[2].Port;
+        net.Seeds[down].Signal(9);
+        await net.Seeds[down].WaitForExit(Bound);
+
+        var ports = FreePorts.Take(3).ToList();
+        var peers = ports.Select(p => net.StartPeer(p)).ToList();
+        await Task.WhenAll(peers.Select(p => p.WaitForLine(l => l.Contains("Registered;"), Bound, "registration")));
+
+        // It starts empty, asks each other seed for its changes since nothing, and learns every commit by sync.
+        var back = net.StartSeed(down);
+        var line = await back.WaitForLine(l => l.Contains("Synced from seed") && ports.All(p => l.Contains($"127.0.0.1:{p}")), Bound,
+            "the returned seed's catch-up naming every peer");
+        Assert.Contains($"{ports.Count} committed peers learned", line);
     }
 }

@@ -39,7 +39,7 @@ public sealed class CodecAllocationTests(ITestOutputHelper output)
         { "REGISTER_REJECTED", new RegisterRejected("refused") },
         { "PEER_LIST_REQUEST", new PeerListRequest() },
         { "BRIDGE (IPv6)", new Bridge(new NodeId("2001:db8::5", 65535)) },
-        { "SEED_SYNC", new SeedSync(Seq(new RegisterCommit(P, Seq(A, B), I), new RegisterCommit(new NodeId("10.1.2.4", 6002), Seq1(A), 0)),
+        { "SEED_SYNC", new SeedSync(1, 0, 1, false, Seq(new RegisterCommit(P, Seq(A, B), I), new RegisterCommit(new NodeId("10.1.2.4", 6002), Seq1(A), 0)),
             Seq(new DeadConfirmed(P, Seq(A, B), "crashed", Some(new NodeId("10.1.2.4", 6002)), I - 1), new DeadConfirmed(new NodeId("10.1.2.4", 6002), Seq<NodeId>(), "left", None, long.MaxValue))) },
         { "DEAD_REPORT", new DeadReport(P, "Dead Node:10.1.2.3:6001:1732520000.123456:10.1.2.4") },
         { "DEAD_PROPOSAL", new DeadProposal(P, "5011-d1", "crashed", I) },

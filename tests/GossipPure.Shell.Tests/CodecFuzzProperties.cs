@@ -286,7 +286,7 @@ public sealed class CodecFuzzProperties
             case "commits":
                 json.Append("""{"type":"SEED_SYNC","commits":[""");
                 for (var n = 0; n < JsonCodec.MaxArrayItems && Room(60); n++) json.Append(n == 0 ? "" : ",").Append($$"""{"peer":"{{Ip()}}:1","voters":[],"incarnation":0}""");
-                json.Append("""],"removals":[]}""");
+                json.Append("""],"removals":[],"run":1,"since":0,"upto":1,"more":false}""");
                 break;
             case "body":
                 json.Append($$"""{"type":"GOSSIP","origin":"127.0.0.1:1","body":"{{new string('x', JsonCodec.MaxBodyChars)}}"}""");

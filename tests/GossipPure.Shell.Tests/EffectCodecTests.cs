@@ -28,7 +28,7 @@ public sealed class EffectCodecTests
     public static TheoryData<Effect> OneOfEach => new()
     {
         new Send(P, new Gossip(P, "1732520000.123456:10.1.2.3:1")),
-        new Send(new NodeId("::1", 5011), new SeedSync(Seq1(new RegisterCommit(P, Seq1(A), T)), Seq1(new DeadConfirmed(P, Seq(A, P), "crashed", Some(A), T)))),
+        new Send(new NodeId("::1", 5011), new SeedSync(1, 0, 1, false, Seq1(new RegisterCommit(P, Seq1(A), T)), Seq1(new DeadConfirmed(P, Seq(A, P), "crashed", Some(A), T)))),
         new Send(A, new Heartbeat()),
         new Send(A, new RegisterVote(P, "p5011-1", false, null)),
         new Connect(A),
@@ -116,7 +116,7 @@ public sealed class EffectCodecTests
     public void The_deepest_step_line_decodes()
     {
         // A SEED_SYNC sent by a seed that was itself handed one: the line's deepest nesting on both sides.
-        var sync = new SeedSync(Seq1(new RegisterCommit(P, Seq(A, P), T)), Seq1(new DeadConfirmed(P, Seq(A, P), "left", None, T)));
+        var sync = new SeedSync(1, 0, 1, false, Seq1(new RegisterCommit(P, Seq(A, P), T)), Seq1(new DeadConfirmed(P, Seq(A, P), "left", None, T)));
         var line = EffectCodec.EncodeStep(3, new Received(T, A, sync), Seq<Effect>(new Send(A, sync), new Send(P, sync)));
         Assert.True(EffectCodec.TryDecodeStep(line, out _, out var input, out var effects, out var error), error);
         Assert.Equal(new Received(T, A, sync), input);

@@ -104,7 +104,7 @@ public sealed class EventLogTests
         // Exactly the options added since, each noted once (an empty list of warnings would hide a loader that stopped noting).
         Assert.All(warnings, w => Assert.Contains("missing; the default", w));
         var noted = warnings.Select(w => System.Text.RegularExpressions.Regex.Match(w, "option '([a-z_]+)'").Groups[1].Value).Order().ToArray();
-        Assert.Equal(["dead_holdoff_ms", "gossip_future_ms", "gossip_horizon_ms", "health_decay_ms", "health_late_ms", "health_max", "peer_list_max", "report_retry_max_ms", "seed_probe_attempts", "seed_sync_ms"], noted);
+        Assert.Equal(["dead_holdoff_ms", "degree_report_max", "gossip_future_ms", "gossip_horizon_ms", "health_decay_ms", "health_late_ms", "health_max", "peer_list_max", "report_retry_max_ms", "seed_probe_attempts", "seed_sync_chunk_bytes", "seed_sync_chunk_entries", "seed_sync_ms"], noted);
     }
 
     [Fact]

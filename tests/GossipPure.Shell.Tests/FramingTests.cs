@@ -82,7 +82,7 @@ public sealed class FramingTests
     [Fact]
     public void Frames_split_into_single_bytes_are_reassembled()
     {
-        var m = new SeedSync(
+        var m = new SeedSync(1, 0, 1, false, 
             Seq1(new RegisterCommit(P, Seq(A, B), I)),
             Seq1(new DeadConfirmed(new NodeId("10.1.2.4", 6002), Seq(A, B), "crashed", Some(P), I - 1)));
         using var s = new Trickle(Framing.Frame(m).Concat(Framing.Frame(new Bridge(P))).Concat(Framing.Frame(new LinkRequest(-1))).ToArray());

@@ -115,8 +115,11 @@ public static class Generators
         Gen.Constant<Message>(new PeerListRequest()),
         SeqOf(from n in Address from d in Gen.Choose(0, int.MaxValue) from cert in Cert select new PeerEntry(n, d) { Cert = cert }, 12)
             .Select(l => (Message)new PeerList(l)),
-        SeqOf(Address, 16).Select(n => (Message)new DegreeUpdate(n)),
-        from c in SeqOf(Commit, 5) from r in SeqOf(Removal, 5) select (Message)new SeedSync(c, r),
+        from n in SeqOf(Address, 16) from unnamed in Gen.Elements(0, 0, 1, 5000) select (Message)new DegreeUpdate(n) { Unnamed = unnamed },
+        from run in Incarnation from since in Incarnation select (Message)new SeedSyncRequest(run, since),
+        from c in SeqOf(Commit, 5) from r in SeqOf(Removal, 5)
+        from run in Incarnation from since in Incarnation from upto in Incarnation from more in Gen.Elements(true, false)
+        select (Message)new SeedSync(run, since, upto, more, c, r),
         Address.Select(t => (Message)new Bridge(t)),
         Incarnation.Select(i => (Message)new LinkRequest(i)),
         from o in Address from body in Text from sig in MaybeText from cert in Cert from data in MaybeText

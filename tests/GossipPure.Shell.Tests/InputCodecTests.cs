@@ -27,8 +27,8 @@ public sealed class InputCodecTests
         new Started(T, 0),
         new Started(T, ulong.MaxValue),
         new Received(T, A, new RegisterCommit(P, Seq(A, new NodeId("127.0.0.1", 5012)), T)),
-        new Received(T, P, new SeedSync(Seq1(new RegisterCommit(P, Seq1(A), T)), Seq<DeadConfirmed>())),
-        new Received(T, A, new SeedSync(Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq(A, new NodeId("127.0.0.1", 5012)), "crashed", Some(A), T)))),
+        new Received(T, P, new SeedSync(1, 0, 1, false, Seq1(new RegisterCommit(P, Seq1(A), T)), Seq<DeadConfirmed>())),
+        new Received(T, A, new SeedSync(1, 0, 1, false, Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq(A, new NodeId("127.0.0.1", 5012)), "crashed", Some(A), T)))),
         new Received(T, P, new RegisterRequest(long.MinValue)),
         new Received(T, P, new LinkRequest(0)),
         new Received(T, A, new DegreeUpdate(Seq(P, new NodeId("::1", 7000)))),
@@ -84,8 +84,8 @@ public sealed class InputCodecTests
         Assert.Equal("""{"step":3,"t":1732520000123456,"input":"received","from":"10.1.2.3:6001","msg":{"type":"REGISTER_REQUEST","incarnation":-1}}""",
             JsonCodec.EncodeInput(3, new Received(T, P, new RegisterRequest(-1))));
         // The deepest line: a removal's voters inside a SEED_SYNC inside the line (5 levels).
-        Assert.Equal("""{"step":3,"t":1732520000123456,"input":"received","from":"127.0.0.1:5011","msg":{"type":"SEED_SYNC","commits":[],"removals":[{"node":"10.1.2.3:6001","voters":["127.0.0.1:5011"],"reason":"left","rendezvous":null,"incarnation":1732520000123456}]}}""",
-            JsonCodec.EncodeInput(3, new Received(T, A, new SeedSync(Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq1(A), "left", None, T))))));
+        Assert.Equal("""{"step":3,"t":1732520000123456,"input":"received","from":"127.0.0.1:5011","msg":{"type":"SEED_SYNC","commits":[],"removals":[{"node":"10.1.2.3:6001","voters":["127.0.0.1:5011"],"reason":"left","rendezvous":null,"incarnation":1732520000123456}],"run":1,"since":0,"upto":1,"more":false}}""",
+            JsonCodec.EncodeInput(3, new Received(T, A, new SeedSync(1, 0, 1, false, Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq1(A), "left", None, T))))));
         Assert.Equal("""{"step":1,"t":1732520000123456,"input":"started","seed":"18446744073709551615"}""",
             JsonCodec.EncodeInput(1, new Started(T, ulong.MaxValue)));
         Assert.Equal("""{"step":2,"t":1732520000123456,"input":"connected","node":"127.0.0.1:5011"}""",

@@ -62,11 +62,11 @@ public sealed class JsonCodecTests
         new PeerList(Seq<PeerEntry>()),
         new DegreeUpdate(Seq<NodeId>()),
         new DegreeUpdate(Seq(P, P2, new NodeId("::1", 7000))),
-        new SeedSync(Seq(new RegisterCommit(P, Seq(A, B), I), new RegisterCommit(P2, Seq1(A), 0)),
+        new SeedSync(1, 0, 1, false, Seq(new RegisterCommit(P, Seq(A, B), I), new RegisterCommit(P2, Seq1(A), 0)),
             Seq(new DeadConfirmed(P, Seq(A, B), "crashed", Some(P2), I - 1), new DeadConfirmed(P2, Seq<NodeId>(), "left", None, long.MaxValue))),
-        new SeedSync(Seq1(new RegisterCommit(P, Seq(A, B), I)), Seq<DeadConfirmed>()),
-        new SeedSync(Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq1(A), "crashed", None, I))),
-        new SeedSync(Seq<RegisterCommit>(), Seq<DeadConfirmed>()),
+        new SeedSync(1, 0, 1, false, Seq1(new RegisterCommit(P, Seq(A, B), I)), Seq<DeadConfirmed>()),
+        new SeedSync(1, 0, 1, false, Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq1(A), "crashed", None, I))),
+        new SeedSync(1, 0, 1, false, Seq<RegisterCommit>(), Seq<DeadConfirmed>()),
         new Bridge(P),
         new Bridge(new NodeId("2001:db8::5", 65535)),
         new LinkRequest(I),
@@ -141,10 +141,10 @@ public sealed class JsonCodecTests
         Assert.Equal("""{"type":"DEGREE_UPDATE","neighbours":["10.1.2.3:6001","[::1]:7000"]}""",
             Json(new DegreeUpdate(Seq(P, new NodeId("::1", 7000)))));
         Assert.Equal("""{"type":"DEGREE_UPDATE","neighbours":[]}""", Json(new DegreeUpdate(Seq<NodeId>())));
-        Assert.Equal("""{"type":"SEED_SYNC","commits":[{"peer":"10.1.2.3:6001","voters":["127.0.0.1:5011"],"incarnation":1732520000123456}],"removals":[]}""",
-            Json(new SeedSync(Seq1(new RegisterCommit(P, Seq1(A), I)), Seq<DeadConfirmed>())));
-        Assert.Equal("""{"type":"SEED_SYNC","commits":[],"removals":[{"node":"10.1.2.4:6002","voters":["127.0.0.1:5011","127.0.0.1:5012"],"reason":"crashed","rendezvous":"10.1.2.3:6001","incarnation":5},{"node":"10.1.2.3:6001","voters":[],"reason":"left","rendezvous":null,"incarnation":-5}]}""",
-            Json(new SeedSync(Seq<RegisterCommit>(), Seq(new DeadConfirmed(P2, Seq(A, B), "crashed", Some(P), 5), new DeadConfirmed(P, Seq<NodeId>(), "left", None, -5)))));
+        Assert.Equal("""{"type":"SEED_SYNC","commits":[{"peer":"10.1.2.3:6001","voters":["127.0.0.1:5011"],"incarnation":1732520000123456}],"removals":[],"run":1,"since":0,"upto":1,"more":false}""",
+            Json(new SeedSync(1, 0, 1, false, Seq1(new RegisterCommit(P, Seq1(A), I)), Seq<DeadConfirmed>())));
+        Assert.Equal("""{"type":"SEED_SYNC","commits":[],"removals":[{"node":"10.1.2.4:6002","voters":["127.0.0.1:5011","127.0.0.1:5012"],"reason":"crashed","rendezvous":"10.1.2.3:6001","incarnation":5},{"node":"10.1.2.3:6001","voters":[],"reason":"left","rendezvous":null,"incarnation":-5}],"run":1,"since":0,"upto":1,"more":false}""",
+            Json(new SeedSync(1, 0, 1, false, Seq<RegisterCommit>(), Seq(new DeadConfirmed(P2, Seq(A, B), "crashed", Some(P), 5), new DeadConfirmed(P, Seq<NodeId>(), "left", None, -5)))));
         Assert.Equal("""{"type":"BRIDGE","target":"10.1.2.3:6001"}""", Json(new Bridge(P)));
         Assert.Equal("""{"type":"LINK_REQUEST","incarnation":1732520000123456}""", Json(new LinkRequest(I)));
         Assert.Equal("""{"type":"GOSSIP","origin":"10.1.2.3:6001","body":"1.5:10.1.2.3:1"}""", Json(new Gossip(P, "1.5:10.1.2.3:1")));
@@ -201,8 +201,8 @@ public sealed class JsonCodecTests
             Decoded($$"""{"type":"DEAD_PROPOSAL","suspect":"10.1.2.3:6001","proposal":"x","reason":"left","incarnation":{{json}}}"""));
         Assert.Equal(new DeadConfirmed(P, Seq1(A), "left", None, expected),
             Decoded($$"""{"type":"DEAD_CONFIRMED","node":"10.1.2.3:6001","voters":["127.0.0.1:5011"],"reason":"left","rendezvous":null,"incarnation":{{json}}}"""));
-        Assert.Equal(new SeedSync(Seq1(new RegisterCommit(P, Seq<NodeId>(), expected)), Seq1(new DeadConfirmed(A, Seq<NodeId>(), "left", None, expected))),
-            Decoded($$"""{"type":"SEED_SYNC","commits":[{"peer":"10.1.2.3:6001","voters":[],"incarnation":{{json}}}],"removals":[{"node":"127.0.0.1:5011","voters":[],"reason":"left","rendezvous":null,"incarnation":{{json}}}]}"""));
+        Assert.Equal(new SeedSync(1, 0, 1, false, Seq1(new RegisterCommit(P, Seq<NodeId>(), expected)), Seq1(new DeadConfirmed(A, Seq<NodeId>(), "left", None, expected))),
+            Decoded($$"""{"type":"SEED_SYNC","commits":[{"peer":"10.1.2.3:6001","voters":[],"incarnation":{{json}}}],"removals":[{"node":"127.0.0.1:5011","voters":[],"reason":"left","rendezvous":null,"incarnation":{{json}}}],"run":1,"since":0,"upto":1,"more":false}"""));
     }
 
     [Fact]
@@ -220,7 +220,7 @@ public sealed class JsonCodecTests
     public void A_removal_inside_seed_sync_has_no_type_and_equals_the_dead_confirmed_it_came_from()
     {
         var dc = new DeadConfirmed(P, Seq(A, B), "crashed", Some(P2), I);
-        var json = Json(new SeedSync(Seq<RegisterCommit>(), Seq1(dc)));
+        var json = Json(new SeedSync(1, 0, 1, false, Seq<RegisterCommit>(), Seq1(dc)));
         Assert.Equal(1, json.Split("\"type\"").Length - 1);   // only the SEED_SYNC's own
         var removal = Json(dc)["{\"type\":\"DEAD_CONFIRMED\",".Length..];
         Assert.Contains("\"removals\":[{" + removal + "]", json);
@@ -360,8 +360,8 @@ public sealed class JsonCodecTests
         { """{"type":"LINK_REQUEST"{0}}""", "LINK_REQUEST: field 'incarnation'" },
         { """{"type":"DEAD_PROPOSAL","suspect":"10.1.2.3:6001","proposal":"5011-d1","reason":"crashed"{0}}""", "DEAD_PROPOSAL: field 'incarnation'" },
         { """{"type":"DEAD_CONFIRMED","node":"10.1.2.3:6001","voters":[],"reason":"left","rendezvous":null{0}}""", "DEAD_CONFIRMED: field 'incarnation'" },
-        { """{"type":"SEED_SYNC","commits":[{"peer":"10.1.2.3:6001","voters":[]{0}}],"removals":[]}""", "SEED_SYNC: field 'commits[0].incarnation'" },
-        { """{"type":"SEED_SYNC","commits":[],"removals":[{"node":"10.1.2.3:6001","voters":[],"reason":"left","rendezvous":null{0}}]}""", "SEED_SYNC: field 'removals[0].incarnation'" },
+        { """{"type":"SEED_SYNC","commits":[{"peer":"10.1.2.3:6001","voters":[]{0}}],"removals":[],"run":1,"since":0,"upto":1,"more":false}""", "SEED_SYNC: field 'commits[0].incarnation'" },
+        { """{"type":"SEED_SYNC","commits":[],"removals":[{"node":"10.1.2.3:6001","voters":[],"reason":"left","rendezvous":null{0}}],"run":1,"since":0,"upto":1,"more":false}""", "SEED_SYNC: field 'removals[0].incarnation'" },
     };
 
     [Theory]
@@ -391,7 +391,7 @@ public sealed class JsonCodecTests
         Assert.Contains("REGISTER_PROPOSAL: field 'proposal' is 5000 characters long",
             Rejected(Json(new RegisterProposal(P, new string('p', 5000), I))));
         Assert.Equal("SEED_SYNC: field 'removals[0].reason' is 1025 characters long, over the 1024-character limit",
-            Rejected(Json(new SeedSync(Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq<NodeId>(), new string('r', 1025), None, I))))));
+            Rejected(Json(new SeedSync(1, 0, 1, false, Seq<RegisterCommit>(), Seq1(new DeadConfirmed(P, Seq<NodeId>(), new string('r', 1025), None, I))))));
         var longType = new string('T', 5000);
         var error = Rejected($$"""{"type":"{{longType}}"}""");
         Assert.StartsWith("unknown message type 'TTTT", error);
@@ -572,7 +572,7 @@ public sealed class JsonCodecTests
     public Property Wrongly_typed_fields_never_throw()
     {
         var names = new[] { "HELLO", "REGISTER_REQUEST", "REGISTER_PROPOSAL", "REGISTER_VOTE", "REGISTER_COMMIT", "REGISTER_REJECTED",
-            "PEER_LIST_REQUEST", "PEER_LIST", "DEGREE_UPDATE", "SEED_SYNC", "BRIDGE", "LINK_REQUEST", "GOSSIP", "HEARTBEAT", "PROBE", "PROBE_ACK",
+            "PEER_LIST_REQUEST", "PEER_LIST", "DEGREE_UPDATE", "SEED_SYNC_REQUEST", "SEED_SYNC", "BRIDGE", "LINK_REQUEST", "GOSSIP", "HEARTBEAT", "PROBE", "PROBE_ACK",
             "SUSPECT_REQUEST", "SUSPECT_RESPONSE", "DEAD_REPORT", "DEAD_PROPOSAL", "DEAD_VOTE", "DEAD_CONFIRMED", "DEAD_REJECTED", "LEAVE" };
         var fields = new[] { "from", "role", "peer", "proposal", "yes", "reason", "voters", "peers", "node", "degree", "commits", "origin", "body",
             "nonce", "suspect", "dead", "evidence", "report", "rendezvous", "incarnation", "neighbours", "removals", "target" };

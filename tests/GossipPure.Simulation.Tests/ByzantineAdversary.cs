@@ -239,7 +239,7 @@ public sealed class ByzantineAdversary : Adversary
                 yield return (from, to, ForgedCommit(nowUs));
                 break;
             case Lie.ForgedSeedSync:
-                yield return (from, toSeed, new SeedSync(Seq(ForgedCommit(nowUs), ForgedCommit(nowUs)), Seq1(ForgedRemoval(victim))));
+                yield return (from, toSeed, new SeedSync(1, 0, 1, false, Seq(ForgedCommit(nowUs), ForgedCommit(nowUs)), Seq1(ForgedRemoval(victim))));
                 break;
             case Lie.ForgedPeerList:
                 {

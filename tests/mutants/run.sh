@@ -29,7 +29,9 @@ mutants=(
   "quorum-counts-repeated-voters|src/GossipPure.Core/Quorum.cs|s/var distinct = toHashSet\(voters.Filter\(members.Contains\)\);/var distinct = voters.Filter(members.Contains);/|tests/GossipPure.Core.Tests|FullyQualifiedName~SeedQuorumProperties"
   "quorum-counts-strangers|src/GossipPure.Core/Quorum.cs|s/var distinct = toHashSet\(voters.Filter\(members.Contains\)\);/var distinct = toHashSet(voters);/|tests/GossipPure.Core.Tests|FullyQualifiedName~SeedQuorumProperties"
   # Anti-entropy: the periodic SEED_SYNC.
-  "no-anti-entropy|src/GossipPure.Core/Seeds/SeedReducer.cs|s/fx.SendAll\(s.Config.OtherSeeds, sync\);/{}/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~RegistrationConsistencyProperties"
+  "no-anti-entropy|src/GossipPure.Core/Seeds/SeedSync.cs|s/foreach \(var seed in s.Config.OtherSeeds\) fx.Send\(seed, RequestFor\(s, seed\)\);/{}/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~RegistrationConsistencyProperties"
+  # Anti-entropy by versions: an answer that skips one change leaves the seeds' tables apart.
+  "sync-skips-a-version|src/GossipPure.Core/Seeds/SeedSync.cs|s/FindRangePairs\(since \+ 1, s.Version\)/FindRangePairs(since + 2, s.Version)/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~SeedSyncProperties"
   # Tombstones and incarnations: a removed incarnation must stay removed.
   "tombstone-ignored|src/GossipPure.Core/Seeds/SeedState.cs|s/Removed.Find\(peer\).Map\(t => t.Incarnation >= incarnation\).IfNone\(false\)/false/|tests/GossipPure.Core.Tests|FullyQualifiedName~MembershipTests|FullyQualifiedName~SeedQuorumProperties"
   # The seen-set horizon: gossip older than the horizon is not taken (its digest may have expired).

@@ -65,7 +65,8 @@ public static class StateText
         RegisterRejected r => $": {r.Reason}",
         PeerList l => $" ({l.Peers.Count} peers)",
         DegreeUpdate d => $" (degree {d.Degree})",
-        SeedSync s => $" ({s.Commits.Count} commits, {s.Removals.Count} removals)",
+        SeedSyncRequest r => $" (changes after version {r.Since})",
+        SeedSync s => $" ({s.Commits.Count} commits, {s.Removals.Count} removals, versions {s.Since}–{s.Upto}{(s.More ? ", more" : "")})",
         Bridge b => $" to {b.Target}",
         Probe p => $" (nonce {p.Nonce})",
         ProbeAck a => $" (nonce {a.Nonce})",
@@ -183,10 +184,11 @@ public static class StateText
     }
 
     /// <summary>A section of a dump: its title and count, then one line an entry, in address order.</summary>
-    static void Section<T>(StringBuilder o, string title, HashMap<NodeId, T> entries, Func<NodeId, T, string> line)
+    static void Section<T>(StringBuilder o, string title, IEnumerable<(NodeId Key, T Value)> entries, Func<NodeId, T, string> line)
     {
-        o.AppendLine($"  {title} ({entries.Count}):");
-        foreach (var (n, v) in entries.OrderBy(kv => kv.Key))
+        var sorted = entries.OrderBy(kv => kv.Key).ToList();
+        o.AppendLine($"  {title} ({sorted.Count}):");
+        foreach (var (n, v) in sorted)
             o.AppendLine($"    {n}  {line(n, v)}");
     }
 
@@ -237,7 +239,7 @@ public static class StateText
 
         Section(o, "tombstones", s.Removed, (_, t) => $"incarnation {t.Incarnation} and older, {t.Reason}, voters {string.Join(", ", t.Voters)}");
 
-        Section(o, "neighbour reports", s.Reports, (_, r) => $"→ {Nodes(r)}");
+        Section(o, "neighbour reports", s.Reports, (_, r) => $"→ {Nodes(r.Neighbours)}");
 
         if (!s.BridgedUs.IsEmpty)
             o.AppendLine($"  bridged: {string.Join(", ", s.BridgedUs.OrderBy(kv => kv.Key).Select(kv => $"part of {kv.Key} at {Time(kv.Value)}"))}");

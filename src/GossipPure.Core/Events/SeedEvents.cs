@@ -38,6 +38,21 @@ public sealed record CommitIgnored(NodeId Peer, NodeId From, int Voters, int Quo
 /// <summary>Anti-entropy taught this seed commits (<paramref name="Learned"/>, in order) and removals.</summary>
 public sealed record SyncedFromSeed(NodeId From, Seq<NodeId> Learned, int Removed) : NodeEvent;
 
+/// <summary>
+/// A catch-up of several SEED_SYNC chunks ended: this seed has applied <paramref name="From"/>'s changes up to
+/// <paramref name="Version"/> of its run <paramref name="Run"/>, in <paramref name="Chunks"/> chunks, which taught it
+/// <paramref name="Learned"/> commits and <paramref name="Removed"/> removals. (A catch-up of one chunk says
+/// <see cref="SyncedFromSeed"/>, when it taught anything.)
+/// </summary>
+public sealed record CaughtUpWithSeed(NodeId From, long Run, long Version, int Chunks, int Learned, int Removed) : NodeEvent;
+
+/// <summary>
+/// A SEED_SYNC that does not continue what this seed applied from <paramref name="From"/> (it starts after version
+/// <paramref name="ExpectedSince"/> of run <paramref name="ExpectedRun"/>, or mid-way in another run): nothing of it
+/// is applied; the next request asks again.
+/// </summary>
+public sealed record SyncChunkIgnored(NodeId From, long Run, long Since, long ExpectedRun, long ExpectedSince) : NodeEvent;
+
 public sealed record RegisterTimedOut(string ProposalId, NodeId Peer, int YesVotes, int Seeds, int Quorum) : NodeEvent;
 
 public sealed record MemberQueryAnswered(NodeId From, NodeId Node, bool Registered) : NodeEvent;

@@ -179,7 +179,9 @@ public static partial class PeerReducer
 
     static PeerState ReportDegree(PeerState s, EffectList fx)
     {
-        fx.SendAll(s.Config.Seeds, new DegreeUpdate(toSeq(s.Neighbours.OrderBy(n => n).ToArray())));
+        // The degree whole; the neighbours named bounded, so a hub's report does not grow with the network.
+        var named = s.Neighbours.OrderBy(n => n).Take(Math.Max(0, s.Config.Options.DegreeReportMax)).ToArray();
+        fx.SendAll(s.Config.Seeds, new DegreeUpdate(toSeq(named)) { Unnamed = s.Neighbours.Count - named.Length });
         return s;
     }
 

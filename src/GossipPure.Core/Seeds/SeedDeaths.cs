@@ -259,7 +259,7 @@ public static partial class SeedReducer
     static SeedState Tombstone(SeedState s, DeadConfirmed c) =>
         s.Removed.Find(c.Node).Map(t => t.Incarnation >= c.Incarnation).IfNone(false)
             ? s
-            : s with { Removed = s.Removed.AddOrUpdate(c.Node, c with { Rendezvous = None }) };
+            : Touch(s, c.Node) with { Removed = s.Removed.AddOrUpdate(c.Node, c with { Rendezvous = None }) };
 
     /// <summary>Takes a confirmed node out of the peer list and tells every peer (each seed does, so none is missed).</summary>
     static SeedState Remove(SeedState s, DeadConfirmed c, RemovedBy how, string? proposalId, NodeId? from, EffectList fx)
@@ -268,7 +268,7 @@ public static partial class SeedReducer
         // A vote still open (or lost or timed out) here is decided by the certificate; the record then leaves the table.
         foreach (var d in s.Deaths.Find(x).Filter(d => DeathVote.Machine.CanFire(d.Phase, DeathTrigger.ConfirmObserved)))
             DeathVote.Machine.Fire(d.Phase, DeathTrigger.ConfirmObserved, x, fx, out _);
-        s = s with
+        s = Touch(s, x) with
         {
             Peers = s.Peers.Remove(x),
             Reports = s.Reports.Remove(x),

@@ -40,7 +40,7 @@ public static partial class SeedReducer
         var reported = s.Reports.Filter((n, _) => s.Peers.ContainsKey(n));
         var adj = reported.Keys.ToDictionary(n => n, _ => new System.Collections.Generic.List<NodeId>());
         foreach (var (n, neighbours) in reported)
-            foreach (var m in neighbours)
+            foreach (var m in neighbours.Neighbours)
                 if (adj.TryGetValue(m, out var back)) { adj[n].Add(m); back.Add(n); }
         var seen = new System.Collections.Generic.HashSet<NodeId>();
         var parts = new System.Collections.Generic.List<System.Collections.Generic.List<NodeId>>();

@@ -43,7 +43,8 @@ public static partial class SeedReducer
         foreach (var other in c.OtherSeeds) fx.Add(new Connect(other));
         fx.Timer(OverlayTimer, c.Options.OverlayCheckMs);
         fx.Timer(SyncTimer, c.Options.SeedSyncMs);
-        return s with { Running = true };
+        // This run's versions are told from an earlier run's by the time it started (see SeedSync.cs).
+        return s with { Running = true, Run = s.NowUs };
     }
 
     static SeedState OnShutdown(SeedState s, EffectList fx)
@@ -52,27 +53,6 @@ public static partial class SeedReducer
         fx.Add(new ShuttingDown());
         fx.Add(new Stop(0));
         return s with { Running = false };
-    }
-
-    static SeedState OnSeedUp(SeedState s, NodeId seed, EffectList fx)
-    {
-        fx.Add(new SeedConnected(seed));
-        fx.Send(seed, SyncOf(s));
-        return s with { SeedsUp = s.SeedsUp.TryAdd(seed), SeedsDown = s.SeedsDown.Remove(seed) };
-    }
-
-    static SeedSync SyncOf(SeedState s) => new(
-        toSeq(s.Peers.Map((p, r) => s.CertificateOf(p, r)).Values.OrderBy(c => c.Peer).ToArray()),
-        toSeq(s.Removed.Values.OrderBy(d => d.Node).ToArray()));
-
-    /// <summary>Anti-entropy: a commit or removal lost on the way (or missed while a link was down) still arrives.</summary>
-    static SeedState OnSyncTimer(SeedState s, EffectList fx)
-    {
-        fx.Timer(SyncTimer, s.Config.Options.SeedSyncMs);
-        var sync = SyncOf(s);
-        // To every other seed, up or not as far as this one knows: a seed that is down just fails to connect.
-        fx.SendAll(s.Config.OtherSeeds, sync);
-        return s;
     }
 
     static SeedState OnSeedLost(SeedState s, NodeId seed, string reason, EffectList fx)
@@ -115,11 +95,12 @@ public static partial class SeedReducer
             Leave when !fromSeed => OnLeave(s, from, fx),
             ProbeAck a => OnProbeAck(s, from, a, fx),
             KeyProof k when !fromSeed => OnKeyProof(s, from, k, fx),
-            RegisterProposal or RegisterVote or RegisterCommit or SeedSync or DeadProposal or DeadVote or DeadConfirmed when !fromSeed =>
+            RegisterProposal or RegisterVote or RegisterCommit or SeedSyncRequest or SeedSync or DeadProposal or DeadVote or DeadConfirmed when !fromSeed =>
                 Reject(s, fx, new MessageIgnored(Wire.TypeName(m), from, IgnoredBecause.SenderNotASeed)),
             RegisterProposal p => OnProposal(s, from, p, fx),
             RegisterVote v => OnVote(s, from, v, fx),
             RegisterCommit c => OnCommit(s, from, c, fx),
+            SeedSyncRequest r => OnSyncRequest(s, from, r, fx),
             SeedSync sync => OnSync(s, from, sync, fx),
             DeadProposal p => OnDeadProposal(s, from, p, fx),
             DeadVote v => OnDeadVote(s, from, v, fx),
@@ -287,7 +268,7 @@ public static partial class SeedReducer
         // The machine must allow the step; the record then leaves the table (Committed is final).
         if (!Registration.Machine.Fire(reg.Phase, how, reg.Peer, fx, out _)) return s;
         fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
-        s = s with
+        s = Touch(s, reg.Peer) with
         {
             Peers = s.Peers.AddOrUpdate(reg.Peer, PeerRecord.Of(commit)),
             Registrations = s.Registrations.Remove(reg.Peer),
@@ -343,42 +324,6 @@ public static partial class SeedReducer
         return LearnCommit(s, commit, check, fx);
     }
 
-    static SeedState OnSync(SeedState s, NodeId from, SeedSync sync, EffectList fx)
-    {
-        var removed = 0;
-        var learned = new System.Collections.Generic.List<NodeId>();
-        // Removals first: a commit is then checked against every tombstone the other seed knows.
-        foreach (var sent in sync.Removals)
-        {
-            if (s.Removed.Find(sent.Node).Map(t => t.Incarnation >= sent.Incarnation).IfNone(false)) continue;   // known already
-            var check = Identity.Certificates.Removal(s.Config, sent);
-            if (!check.Ok)
-            {
-                if (s.Config.Security.On) fx.Add(new CertificateRefused("SEED_SYNC", sent.Node, from, check.Valid, check.Needed, check.Fault, check.BadSigner));
-                continue;
-            }
-            var dc = CleanRemoval(s, sent, check);
-            var present = s.Peers.Find(dc.Node).Map(r => r.Incarnation <= dc.Incarnation).IfNone(false);
-            s = Tombstone(s, dc);
-            if (present) { s = Remove(s, dc, RemovedBy.Sync, null, from, fx); removed++; }
-        }
-        foreach (var commit in sync.Commits)
-        {
-            // Only what is new here is checked (a sync repeats every commit every round).
-            if (!IsNew(s, commit)) continue;
-            var check = Identity.Certificates.Commit(s.Config, commit);
-            if (!check.Ok)
-            {
-                if (s.Config.Security.On) fx.Add(new CertificateRefused("SEED_SYNC", commit.Peer, from, check.Valid, check.Needed, check.Fault, check.BadSigner));
-                continue;
-            }
-            s = LearnCommit(s, commit, check, fx);
-            learned.Add(commit.Peer);
-        }
-        if (learned.Count + removed > 0) fx.Add(new SyncedFromSeed(from, toSeq(learned.ToArray()), removed));
-        return s;
-    }
-
     static SeedState OnProposalTimeout(SeedState s, RegistrationRecord reg, EffectList fx)
     {
         if (!Registration.Machine.Fire(reg.Phase, RegTrigger.Expire, reg.Peer, fx, out var phase)) return s;
@@ -431,6 +376,7 @@ public static partial class SeedReducer
             fx.Add(new DegreeUpdateIgnored(from));
             return s;
         }
-        return s with { Reports = s.Reports.AddOrUpdate(from, toHashSet(d.Neighbours.Filter(n => n != from))) };
+        var named = toHashSet(d.Neighbours.Filter(n => n != from));
+        return s with { Reports = s.Reports.AddOrUpdate(from, new NeighbourReport(named.Count + d.Unnamed, named)) };
     }
 }

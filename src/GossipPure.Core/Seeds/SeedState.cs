@@ -19,14 +19,14 @@ public sealed record PeerRecord(Seq<NodeId> Voters, long Incarnation)
 public sealed record SeedState(
     NodeConfig Config,
     bool Running,
-    HashMap<NodeId, PeerRecord> Peers,
+    Map<NodeId, PeerRecord> Peers,
     HashMap<NodeId, RegistrationRecord> Registrations,
     long ProposalSeq,
     HashSet<NodeId> SeedsUp,
     HashSet<NodeId> SeedsDown)
 {
     public static SeedState Initial(NodeConfig config) =>
-        new(config, false, HashMap<NodeId, PeerRecord>(), HashMap<NodeId, RegistrationRecord>(), 0,
+        new(config, false, Map<NodeId, PeerRecord>(), HashMap<NodeId, RegistrationRecord>(), 0,
             HashSet<NodeId>(), HashSet<NodeId>());
 
     /// <summary>The time of the input being handled.</summary>
@@ -51,14 +51,27 @@ public sealed record SeedState(
     /// <summary>Tombstones: the last removal of each address. An incarnation at or below it never comes back.</summary>
     public HashMap<NodeId, DeadConfirmed> Removed { get; init; } = HashMap<NodeId, DeadConfirmed>();
 
+    // ---- Anti-entropy by versions (see SeedSync.cs) ----
+
+    /// <summary>This run of the seed: the time it started. Another seed's versions are only compared within one of its runs.</summary>
+    public long Run { get; init; }
+    /// <summary>The last version given to a change to this seed's table (0: none yet).</summary>
+    public long Version { get; init; }
+    /// <summary>The version of the last change to each node's entry (its commit or tombstone)...</summary>
+    public HashMap<NodeId, long> VersionOf { get; init; } = HashMap<NodeId, long>();
+    /// <summary>...and the same, by version: one item per node, so the changes after a version are listed in order without a scan.</summary>
+    public Map<long, NodeId> Changes { get; init; } = Map<long, NodeId>();
+    /// <summary>How far this seed has applied each other seed's changes.</summary>
+    public HashMap<NodeId, SyncCursor> SyncedFrom { get; init; } = HashMap<NodeId, SyncCursor>();
+
     /// <summary>
     /// The neighbours each peer last reported (DEGREE_UPDATE). Kept apart from the peer list: a report may arrive
     /// before the commit reaches this seed, and peers report again every <see cref="ProtocolOptions.DegreeReportMs"/>.
     /// </summary>
-    public HashMap<NodeId, HashSet<NodeId>> Reports { get; init; } = HashMap<NodeId, HashSet<NodeId>>();
+    public HashMap<NodeId, NeighbourReport> Reports { get; init; } = HashMap<NodeId, NeighbourReport>();
 
     /// <summary>A peer's degree as last reported (0 before its first report).</summary>
-    public int DegreeOf(NodeId peer) => Reports.Find(peer).Map(r => r.Count).IfNone(0);
+    public int DegreeOf(NodeId peer) => Reports.Find(peer).Map(r => r.Degree).IfNone(0);
 
     /// <summary>When this seed last told a part of the overlay to bridge, keyed by the part's lowest address.</summary>
     public HashMap<NodeId, long> BridgedUs { get; init; } = HashMap<NodeId, long>();
@@ -68,22 +81,47 @@ public sealed record SeedState(
     /// in a network larger than <see cref="ProtocolOptions.PeerListMax"/>, a uniform sample of that many (so the
     /// lists a network hands out grow as N, not N²). The sample is drawn from a hash of the receiver and this seed,
     /// so it is the same every time and different at each seed; picking by degree + 1 within a uniform sample
-    /// keeps attachment preferential in expectation.
+    /// keeps attachment preferential in expectation. It costs O(max · log N): positions are drawn, not the list sorted.
     /// </summary>
     public PeerList PeerListFor(NodeId receiver)
     {
-        var all = Peers.Keys.Filter(n => n != receiver).OrderBy(n => n).ToArray();
         var max = Math.Max(1, Config.Options.PeerListMax);
-        if (all.Length > max)
-        {
-            var draw = new Rng(Peers_.Digest.Of(receiver, $"peer-list@{Config.Self}").A);
-            all = draw.Sample(toSeq(all), max).Picked.OrderBy(n => n).ToArray();
-        }
+        var others = Peers.Count - (Peers.ContainsKey(receiver) ? 1 : 0);
+        var picked = others <= max
+            ? Peers.Keys.Filter(n => n != receiver).ToArray()
+            : SampleOfPeers(new Rng(Peers_.Digest.Of(receiver, $"peer-list@{Config.Self}").A), max, receiver);
         // With signed membership each entry carries its certificate, so the receiver checks the admission itself.
         var signed = Config.Security.On;
-        return new(toSeq(all.Select(n => signed
+        return new(toSeq(picked.Select(n => signed
             ? new PeerEntry(n, DegreeOf(n)) { Cert = Seq1(CertificateOf(n, Peers[n])) }
             : new PeerEntry(n, DegreeOf(n))).ToArray()));
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> distinct committed peers other than <paramref name="skip"/>, uniformly, in address order
+    /// (there must be more than that many): positions in the sorted table drawn by Floyd's method, and a position that
+    /// names <paramref name="skip"/> replaced by a fresh draw among the positions not taken.
+    /// </summary>
+    NodeId[] SampleOfPeers(Rng rng, int count, NodeId skip)
+    {
+        var n = Peers.Count;
+        var at = new System.Collections.Generic.SortedSet<int>();
+        for (var j = n - count; j < n; j++)
+        {
+            (var t, rng) = rng.NextInt(j + 1);
+            at.Add(at.Contains(t) ? j : t);
+        }
+        var nodes = at.Select(i => Peers.Skip(i).First().Key).ToList();
+        var self = nodes.IndexOf(skip);
+        if (self >= 0)
+        {
+            nodes.RemoveAt(self);
+            int fresh;
+            do (fresh, rng) = rng.NextInt(n); while (at.Contains(fresh));
+            var other = Peers.Skip(fresh).First().Key;
+            nodes.Insert(~nodes.BinarySearch(other), other);
+        }
+        return [.. nodes];
     }
 
     /// <summary>The certificate that admitted <paramref name="peer"/>, whole (key, proposal id and signatures when signed).</summary>
@@ -123,3 +161,6 @@ public sealed record DeathRecord(
     /// <summary>With signed membership: each yes voter's verified signature (the certificate the DEAD_CONFIRMED carries).</summary>
     public HashMap<NodeId, string> Sigs { get; init; } = HashMap<NodeId, string>();
 }
+
+/// <summary>A peer's last DEGREE_UPDATE: its degree, and the neighbours it named (all of them, or a bounded part for a hub).</summary>
+public sealed record NeighbourReport(int Degree, HashSet<NodeId> Neighbours);

@@ -100,6 +100,8 @@ public static class EventJson
         [nameof(Suspected)] = typeof(Suspected),
         [nameof(SuspicionDropped)] = typeof(SuspicionDropped),
         [nameof(SyncedFromSeed)] = typeof(SyncedFromSeed),
+        [nameof(CaughtUpWithSeed)] = typeof(CaughtUpWithSeed),
+        [nameof(SyncChunkIgnored)] = typeof(SyncChunkIgnored),
         [nameof(TransitionRefused)] = typeof(TransitionRefused),
         [nameof(WitnessAnswerSent)] = typeof(WitnessAnswerSent),
         [nameof(WitnessAnswered)] = typeof(WitnessAnswered),
@@ -309,6 +311,8 @@ sealed class PeerEntrySeqJsonConverter : JsonConverter<Seq<PeerEntry>>
 [JsonSerializable(typeof(Suspected))]
 [JsonSerializable(typeof(SuspicionDropped))]
 [JsonSerializable(typeof(SyncedFromSeed))]
+[JsonSerializable(typeof(CaughtUpWithSeed))]
+[JsonSerializable(typeof(SyncChunkIgnored))]
 [JsonSerializable(typeof(TransitionRefused))]
 [JsonSerializable(typeof(WitnessAnswerSent))]
 [JsonSerializable(typeof(WitnessAnswered))]

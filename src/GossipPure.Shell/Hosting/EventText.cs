@@ -61,6 +61,8 @@ public static class EventText
         CommitLearned x => Info($"REGISTER_COMMIT {x.Peer} learned from {x.From} ({x.Voters.Distinct().Count()}/{x.Seeds} votes: {Join(x.Voters)})"),
         CommitIgnored x => Warn($"REGISTER_COMMIT for {x.Peer} from {x.From} ignored: {x.Voters} voters, quorum is {x.Quorum}"),
         SyncedFromSeed x => Info($"Synced from seed {x.From}: {x.Learned.Count} committed peers learned{Named(x.Learned)}, {x.Removed} removals applied"),
+        CaughtUpWithSeed x => Info($"Caught up with seed {x.From} at version {x.Version} of its run {x.Run} ({x.Chunks} chunks): {x.Learned} committed peers learned, {x.Removed} removals applied"),
+        SyncChunkIgnored x => Info($"SEED_SYNC from {x.From} ignored: it starts after version {x.Since} of run {x.Run}, and this seed has applied up to version {x.ExpectedSince} of run {x.ExpectedRun}; the next request asks again"),
         RegisterTimedOut x => Warn($"REGISTER_TIMEOUT {x.ProposalId} for {x.Peer}: {x.YesVotes}/{x.Seeds} yes votes, quorum {x.Quorum} not reached; no quorum of seeds is reachable, the peer will retry"),
         MemberQueryAnswered x => Debug($"MEMBER_QUERY from {x.From} about {x.Node}: {(x.Registered ? "registered" : "not on the list")}"),
         PeerListSent x => Info(x.Peers < x.Listed ? $"PEER_LIST sent to {x.To}: {x.Peers} peers (a sample of {x.Listed})" : $"PEER_LIST sent to {x.To}: {x.Peers} peers"),

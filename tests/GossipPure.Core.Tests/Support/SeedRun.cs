@@ -68,7 +68,7 @@ public sealed class SeedRun
         Message m = f.Kind switch
         {
             ForgeKind.Commit => new RegisterCommit(peer, voters, 1),
-            ForgeKind.Sync => new SeedSync(toSeq([new RegisterCommit(peer, voters, 1), new RegisterCommit(peer, voters.Rev(), 1)]), Seq<DeadConfirmed>()),
+            ForgeKind.Sync => new SeedSync(1, 0, 1, false, toSeq([new RegisterCommit(peer, voters, 1), new RegisterCommit(peer, voters.Rev(), 1)]), Seq<DeadConfirmed>()),
             ForgeKind.Proposal => new RegisterProposal(peer, $"forged-{f.Voters.Length}", 1),
             // A colluder did receive the honest proposal, so it can answer it: its vote is a real vote of a faulty seed.
             _ => new RegisterVote(peer, World.Seeds[to].Registrations.Find(peer).Map(r => r.ProposalId).IfNone("none"), f.Yes, f.Yes ? null : "forged no"),
