@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using GossipPure.Core.Identity;
 
@@ -151,8 +150,7 @@ public sealed class Simulation
     readonly EventQueue<Event> queue = new();
     readonly List<(IndexSet A, IndexSet B, long FromUs, long ToUs)> partitions = new();
     readonly List<TraceStep> trace = new();
-    readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    readonly Utf8Sink text = new();
+    readonly TraceHasher hasher = new();
     readonly Adversary? adversary;
     readonly bool[] byzantine;
     readonly SeedLoad[] seedLoad;
@@ -290,16 +288,20 @@ public sealed class Simulation
 
     internal SimResult Run()
     {
-        while (queue.TryPeekTime(out var at) && at <= sc.RunUntilUs)
+        try
         {
-            var ev = queue.Dequeue();
-            NowUs = at;
-            Handle(ev);
-            if (steps > sc.MaxSteps)
-                throw new InvalidOperationException($"the run took more than {sc.MaxSteps} steps by {NowUs}µs (seed {sc.Seed})");
+            while (queue.TryPeekTime(out var at) && at <= sc.RunUntilUs)
+            {
+                var ev = queue.Dequeue();
+                NowUs = at;
+                Handle(ev);
+                if (steps > sc.MaxSteps)
+                    throw new InvalidOperationException($"the run took more than {sc.MaxSteps} steps by {NowUs}µs (seed {sc.Seed})");
+            }
+            NowUs = sc.RunUntilUs;
+            return Result();
         }
-        NowUs = sc.RunUntilUs;
-        return Result();
+        finally { hasher.Dispose(); }   // a run that throws stops the hashing thread too
     }
 
     void Schedule(long timeUs, Event ev) => queue.Enqueue(ev, timeUs, seq++);
@@ -461,7 +463,7 @@ public sealed class Simulation
         }
 
         var step = new TraceStep(steps++, NowUs, ids[node], input, effects) { Transitions = transitions };
-        HashStep(step);
+        hasher.Add(step);
         if (sc.KeepTrace) trace.Add(step);
         observe?.Invoke(step, this);
 
@@ -487,19 +489,6 @@ public sealed class Simulation
                 case Stop: StopNode(node); break;
             }
         }
-    }
-
-    /// <summary>Appends the step's canonical line to the hashed text (handed to SHA-256 in large blocks: each call costs).</summary>
-    void HashStep(TraceStep step)
-    {
-        TraceText.AppendStep(text, step.TimeUs, step.Node, step.Input, step.Effects);
-        if (text.Length >= 1 << 16) FlushHash();
-    }
-
-    void FlushHash()
-    {
-        hash.AppendData(text.Written);
-        text.Clear();
     }
 
     /// <summary>Registration times and the spread of gossip, read from the peer's state before and after the step.</summary>
@@ -844,9 +833,7 @@ public sealed class Simulation
             logLines.Add(ids[i], logs[i]);
             if (impairedSinceUs[i] != long.MaxValue) impaired.Add(ids[i], impairedSinceUs[i]);
         }
-        FlushHash();
-        var digest = Convert.ToHexStringLower(hash.GetHashAndReset());
-        hash.Dispose();
+        var digest = hasher.Finish();
         var spread = gossipInOrder.Select(t => new GossipSpread(t.Message, t.MadeUs,
             PeerIds.Zip(t.FirstUs, t.Hops).Where(x => x.Item2 >= 0 && x.Item3 != 0)
                 .Select(x => new Receipt(x.Item1, x.Item2, x.Item3)).ToArray())).ToArray();

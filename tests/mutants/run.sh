@@ -32,6 +32,8 @@ mutants=(
   "no-anti-entropy|src/GossipPure.Core/Seeds/SeedSync.cs|s/foreach \(var seed in s.Config.OtherSeeds\) fx.Send\(seed, RequestFor\(s, seed\)\);/{}/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~RegistrationConsistencyProperties"
   # Anti-entropy by versions: an answer that skips one change leaves the seeds' tables apart.
   "sync-skips-a-version|src/GossipPure.Core/Seeds/SeedSync.cs|s/FindRangePairs\(since \+ 1, s.Version\)/FindRangePairs(since + 2, s.Version)/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~SeedSyncProperties"
+  # No message grows with the network: a SEED_SYNC answer as large as the table (the old whole-table sync) breaks the frame limit.
+  "whole-table-seed-sync|src/GossipPure.Core/NodeConfig.cs|s/public int SeedSyncChunkEntries \{ get; init; \} = 1024;/public int SeedSyncChunkEntries { get; init; } = int.MaxValue;/; s/public int SeedSyncChunkBytes \{ get; init; \} = 256 \* 1024;/public int SeedSyncChunkBytes { get; init; } = int.MaxValue;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~WireLimitProperties"
   # Tombstones and incarnations: a removed incarnation must stay removed.
   "tombstone-ignored|src/GossipPure.Core/Seeds/SeedState.cs|s/Removed.Find\(peer\).Map\(t => t.Incarnation >= incarnation\).IfNone\(false\)/false/|tests/GossipPure.Core.Tests|FullyQualifiedName~MembershipTests|FullyQualifiedName~SeedQuorumProperties"
   # The seen-set horizon: gossip older than the horizon is not taken (its digest may have expired).

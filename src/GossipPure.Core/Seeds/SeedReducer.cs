@@ -377,6 +377,9 @@ public static partial class SeedReducer
             return s;
         }
         var named = toHashSet(d.Neighbours.Filter(n => n != from));
-        return s with { Reports = s.Reports.AddOrUpdate(from, new NeighbourReport(named.Count + d.Unnamed, named)) };
+        var report = new NeighbourReport(named.Count + d.Unnamed, named);
+        // Peers repeat their report every DegreeReportMs: only a different one is a change of the overlay.
+        if (s.Reports.Find(from).Map(r => r.Equals(report)).IfNone(false)) return s;
+        return s with { Reports = s.Reports.AddOrUpdate(from, report), ReportsChanged = s.ReportsChanged + 1 };
     }
 }

@@ -76,6 +76,12 @@ public sealed record SeedState(
     /// <summary>When this seed last told a part of the overlay to bridge, keyed by the part's lowest address.</summary>
     public HashMap<NodeId, long> BridgedUs { get; init; } = HashMap<NodeId, long>();
 
+    /// <summary>Counts the DEGREE_UPDATEs that changed a report (a repeated report changes nothing).</summary>
+    public long ReportsChanged { get; init; }
+
+    /// <summary>The table version and report count at which the overlay check last found one connected overlay; null until then.</summary>
+    public OverlayMark? OverlayWhole { get; init; }
+
     /// <summary>
     /// The peer list as sent to <paramref name="receiver"/>: every committed peer but itself, in address order — or,
     /// in a network larger than <see cref="ProtocolOptions.PeerListMax"/>, a uniform sample of that many (so the
@@ -164,3 +170,6 @@ public sealed record DeathRecord(
 
 /// <summary>A peer's last DEGREE_UPDATE: its degree, and the neighbours it named (all of them, or a bounded part for a hub).</summary>
 public sealed record NeighbourReport(int Degree, HashSet<NodeId> Neighbours);
+
+/// <summary>What the overlay check looked at: the table's version and how many reports had changed.</summary>
+public readonly record struct OverlayMark(long Version, long ReportsChanged);
