@@ -53,6 +53,7 @@ public sealed class InputRecorder : IDisposable
     long written;                // bytes of the current segment on disk (whole lines only)
     int segment;
     long stepsInSegment;
+    long headBytes;              // the current segment's header and snapshot
     long lastTryTicks;
     ArrayBufferWriter<byte> pending = new(BufferBytes * 2);
     readonly Utf8JsonWriter json;
@@ -97,14 +98,15 @@ public sealed class InputRecorder : IDisposable
     }
 
     /// <summary>
-    /// Opens the next segment: its header and, after the first, the snapshot of <paramref name="state"/>, the state
-    /// after the step before the one being recorded.
+    /// The next segment's first lines: its header and, after the first segment, the snapshot of <paramref name="state"/>,
+    /// the state after the step before the one being recorded.
     /// </summary>
-    void Open(object? state)
+    byte[] Head(object? state) =>
+        Encoding.UTF8.GetBytes(EventLogHeader.Encode(role, config, randomSeed, Run, segment + 1) + "\n"
+            + (state is null ? "" : StateSnapshot.Encode(step - 1, state) + "\n"));
+
+    void Open(byte[] bytes)
     {
-        var head = EventLogHeader.Encode(role, config, randomSeed, Run, segment + 1) + "\n"
-            + (state is null ? "" : StateSnapshot.Encode(step - 1, state) + "\n");
-        var bytes = Encoding.UTF8.GetBytes(head);
         var s = new FileStream(Path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, 1);
         try
         {
@@ -117,7 +119,7 @@ public sealed class InputRecorder : IDisposable
             throw;
         }
         stream = s;
-        written = bytes.Length;
+        written = headBytes = bytes.Length;
         segment++;
         stepsInSegment = 0;
     }
@@ -135,7 +137,10 @@ public sealed class InputRecorder : IDisposable
         json.Flush();
         pending.GetSpan(1)[0] = (byte)'\n';
         pending.Advance(1);
-        var full = before is not null && stepsInSegment > 0 && written + pending.WrittenCount > segments.SegmentBytes;
+        // A segment is full past its size, but holds at least as many bytes of steps as of its header and snapshot
+        // (a snapshot near the segment size would otherwise make a segment per step).
+        var full = before is not null && stepsInSegment > 0 && written + pending.WrittenCount > segments.SegmentBytes
+            && written + pending.WrittenCount - headBytes >= headBytes;
         if (stream is null || full)
         {
             var record = pending.WrittenSpan[start..].ToArray();
@@ -184,8 +189,10 @@ public sealed class InputRecorder : IDisposable
     {
         try
         {
-            segments.Roll();
-            Open(state);
+            // The new segment may grow to twice its snapshot: the oldest go first to make room for that.
+            var head = Head(state);
+            segments.Roll(2L * head.Length);
+            Open(head);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -13,7 +13,7 @@ public sealed record DiskBudget(long RetainBytes, bool JsonLog = false)
     public const int DefaultRetainMb = 256;
 
     /// <summary>Segments a file's share is cut into: the current one and at most this many less one older ones.</summary>
-    public const int SegmentsPerShare = 8;
+    public const int SegmentsPerShare = 4;
 
     public static DiskBudget OfMb(int retainMb, bool jsonLog = false) => new(retainMb * 1024L * 1024L, jsonLog);
 
@@ -67,7 +67,8 @@ public sealed class Segments(string path, long shareBytes)
     /// Renames the current segment (when there is one, and it is not empty) to the next number, then deletes the oldest
     /// segments while the rolled ones and a full current one would pass the share. Throws what the file system throws.
     /// </summary>
-    public void Roll()
+    /// <param name="currentBytes">What the new current segment may grow to (at least a segment).</param>
+    public void Roll(long currentBytes = 0)
     {
         if (File.Exists(Path))
         {
@@ -78,14 +79,14 @@ public sealed class Segments(string path, long shareBytes)
                 File.Move(Path, PathOf(rolled.Count == 0 ? 1 : rolled[^1].Number + 1), overwrite: false);
             }
         }
-        Trim();
+        Trim(currentBytes);
     }
 
     /// <summary>Deletes the oldest rolled segments while they and a full current segment would pass the share.</summary>
-    public void Trim()
+    public void Trim(long currentBytes = 0)
     {
         var rolled = Rolled().Select(r => (r.Path, Bytes: new FileInfo(r.Path).Length)).ToList();
-        var total = rolled.Sum(r => r.Bytes) + SegmentBytes;
+        var total = rolled.Sum(r => r.Bytes) + Math.Max(SegmentBytes, currentBytes);
         foreach (var (old, bytes) in rolled)
         {
             if (total <= ShareBytes) break;

@@ -416,17 +416,18 @@ public static class StateSnapshot
         w.WriteEndArray();
     }
 
+    // A digest is its 32 bytes (A, B, C, D big-endian) in base64: a busy peer's seen set is most of its snapshot.
     static void Digests(Utf8JsonWriter w, string name, LanguageExt.HashSet<Digest> set)
     {
+        Span<byte> bytes = stackalloc byte[32];
         w.WriteStartArray(name);
         foreach (var d in set)
         {
-            w.WriteStartArray();
-            w.WriteNumberValue(d.A);
-            w.WriteNumberValue(d.B);
-            w.WriteNumberValue(d.C);
-            w.WriteNumberValue(d.D);
-            w.WriteEndArray();
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, d.A);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], d.B);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[16..], d.C);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[24..], d.D);
+            w.WriteBase64StringValue(bytes);
         }
         w.WriteEndArray();
     }
@@ -502,9 +503,11 @@ public static class StateSnapshot
 
         public LanguageExt.HashSet<Digest> DigestSet(string name) => toHashSet(Arr(name).Select(d =>
         {
-            var parts = d.Items().Select(x => x.el.ValueKind == JsonValueKind.Number && x.el.TryGetUInt64(out var u) ? u : throw x.Bad("not an unsigned 64-bit integer")).ToArray();
-            return parts.Length == 4 ? new Digest(parts[0], parts[1], parts[2], parts[3]) : throw d.Bad("a digest has 4 numbers");
+            var bytes = d.el.ValueKind == JsonValueKind.String && d.el.TryGetBytesFromBase64(out var b) && b.Length == 32 ? b : throw d.Bad("not a digest (32 bytes in base64)");
+            return new Digest(Be(bytes, 0), Be(bytes, 8), Be(bytes, 16), Be(bytes, 24));
         }));
+
+        static ulong Be(byte[] b, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(b.AsSpan(at));
 
         public HashMap<NodeId, V> Map<V>(string name, Func<R, V> value) =>
             toHashMap(Obj(name).Fields().Select(f => (NodeId.TryParse(f.Name, out var n) ? n : throw f.Value.Bad("the key is not IP:Port"), value(f.Value))));
