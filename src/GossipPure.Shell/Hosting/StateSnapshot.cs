@@ -181,9 +181,7 @@ public static class StateSnapshot
             w.WriteString("phase", x.Phase.ToString());
             w.WriteNumber("last_heard_us", x.LastHeardUs);
             w.WriteString("evidence", x.Evidence);
-            Nodes(w, "witnesses", x.Witnesses);
-            Nodes(w, "confirms", x.Confirms);
-            Nodes(w, "denials", x.Denials);
+            Nodes(w, ("witnesses", x.Witnesses), ("confirms", x.Confirms), ("denials", x.Denials));
             w.WriteNumber("needed", x.Needed);
             w.WriteNumber("since_us", x.SinceUs);
             w.WriteNumber("reports", x.Reports);
@@ -283,9 +281,7 @@ public static class StateSnapshot
             w.WriteNumber("incarnation", x.Incarnation);
             w.WriteString("phase", x.Phase.ToString());
             w.WriteString("proposal_id", x.ProposalId);
-            Nodes(w, "yes", x.Yes);
-            Nodes(w, "no", x.No);
-            Nodes(w, "waiting", x.Waiting);
+            Nodes(w, ("yes", x.Yes), ("no", x.No), ("waiting", x.Waiting));
             if (x.LastNoReason is { } why) w.WriteString("last_no_reason", why);
             if (x.Key is { } key) w.WriteString("key", key);
             Map(w, "sigs", x.Sigs, v => w.WriteStringValue(v));
@@ -304,23 +300,13 @@ public static class StateSnapshot
             w.WriteString("proposal_id", x.ProposalId);
             w.WriteString("reason", x.Reason);
             w.WriteNumber("incarnation", x.Incarnation);
-            Nodes(w, "yes", x.Yes);
-            Nodes(w, "no", x.No);
-            Nodes(w, "reporters", x.Reporters);
+            Nodes(w, ("yes", x.Yes), ("no", x.No), ("reporters", x.Reporters));
             w.WriteString("last_evidence", x.LastEvidence);
             w.WriteNumber("decided_us", x.DecidedUs);
             Map(w, "sigs", x.Sigs, v => w.WriteStringValue(v));
             w.WriteEndObject();
         });
-        Map(w, "probes", s.Probes, p => WriteProbe(w, p, b =>
-        {
-            w.WriteStartObject();
-            w.WriteString("proposer", b.Proposer.ToString());
-            w.WriteString("proposal_id", b.ProposalId);
-            w.WriteNumber("incarnation", b.Incarnation);
-            w.WriteString("reason", b.Reason);
-            w.WriteEndObject();
-        }));
+        Map(w, "probes", s.Probes, p => WriteProbe(w, p, b => Ballot(w, b.Proposer, b.ProposalId, b.Incarnation, "reason", b.Reason)));
         w.WriteNumber("next_nonce", s.NextNonce);
         Nodes(w, "left", s.Left);
         Map(w, "key_checks", s.KeyChecks, k =>
@@ -328,15 +314,7 @@ public static class StateSnapshot
             w.WriteStartObject();
             w.WriteNumber("nonce", k.Nonce);
             w.WriteStartArray("ballots");
-            foreach (var b in k.Ballots)
-            {
-                w.WriteStartObject();
-                w.WriteString("proposer", b.Proposer.ToString());
-                w.WriteString("proposal_id", b.ProposalId);
-                w.WriteString("key", b.Key);
-                w.WriteNumber("incarnation", b.Incarnation);
-                w.WriteEndObject();
-            }
+            foreach (var b in k.Ballots) Ballot(w, b.Proposer, b.ProposalId, b.Incarnation, "key", b.Key);
             w.WriteEndArray();
             w.WriteEndObject();
         });
@@ -375,6 +353,17 @@ public static class StateSnapshot
         };
 
     // ---- Shared parts ------------------------------------------------------------------------------------------
+
+    // A vote waiting on something (a probe, a key check): whose proposal, of which run, and one more field.
+    static void Ballot(Utf8JsonWriter w, NodeId proposer, string proposalId, long incarnation, string name, string value)
+    {
+        w.WriteStartObject();
+        w.WriteString("proposer", proposer.ToString());
+        w.WriteString("proposal_id", proposalId);
+        w.WriteNumber("incarnation", incarnation);
+        w.WriteString(name, value);
+        w.WriteEndObject();
+    }
 
     static void WriteHealth(Utf8JsonWriter w, Health h)
     {
@@ -417,6 +406,11 @@ public static class StateSnapshot
     }
 
     // A digest is its 32 bytes (A, B, C, D big-endian) in base64: a busy peer's seen set is most of its snapshot.
+    static void Nodes(Utf8JsonWriter w, params (string Name, LanguageExt.HashSet<NodeId> Set)[] sets)
+    {
+        foreach (var (name, set) in sets) Nodes(w, name, set);
+    }
+
     static void Digests(Utf8JsonWriter w, string name, LanguageExt.HashSet<Digest> set)
     {
         Span<byte> bytes = stackalloc byte[32];
