@@ -70,7 +70,7 @@ public sealed class ReplayTests(RecordedRun run) : IClassFixture<RecordedRun>
         foreach (var file in run.AllEvents)
         {
             var lines = File.ReadAllLines(file);
-            Assert.StartsWith("""{"format":3,""", lines[0]);
+            Assert.StartsWith("""{"format":4,""", lines[0]);
             Assert.Contains("\"input\":\"shutdown\"", lines[^1]);
 
             var (code, output) = await Replay(run.Dir, file);

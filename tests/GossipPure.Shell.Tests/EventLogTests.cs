@@ -65,7 +65,7 @@ public sealed class EventLogTests
         var config = Config(options);
 
         Assert.True(EventLogHeader.TryDecode(EventLogHeader.Encode(Role.Seed, config, ulong.MaxValue), out var header, out var warnings, out var error), error);
-        Assert.Equal(new EventLogHeader(EventLog.FormatVersion, Role.Seed, config, ulong.MaxValue), header);
+        Assert.Equal(new EventLogHeader(EventLog.FormatVersion, Role.Seed, config, ulong.MaxValue) { Run = 1, Segment = 1 }, header);
         Assert.Empty(warnings);
     }
 
@@ -73,7 +73,7 @@ public sealed class EventLogTests
     public void A_format_2_log_replays_its_inputs_and_says_its_log_text_is_not_compared()
     {
         // Format 2 recorded each step's log lines as text ("fx":"log"); this build records events instead.
-        var header = Header().Replace("\"format\":3,", "\"format\":2,", StringComparison.Ordinal);
+        var header = Header().Replace("\"format\":4,", "\"format\":2,", StringComparison.Ordinal);
         var step = """{"step":1,"t":1732520000123456,"input":"shutdown","fx":[{"fx":"log","level":"info","text":"Shutting down."},{"fx":"stop","code":0}]}""";
         var log = Read(header + "\n" + step + "\n");
         Assert.Equal(2, log.Header.Format);
@@ -89,7 +89,7 @@ public sealed class EventLogTests
         var properties = typeof(ProtocolOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Order();
         Assert.Equal(properties, EventLogHeader.Options.Select(o => o.Property.Name).Order());
         Assert.Contains(("gossip_interval_ms", typeof(ProtocolOptions).GetProperty(nameof(ProtocolOptions.GossipIntervalMs))!), EventLogHeader.Options);
-        Assert.StartsWith("""{"format":3,"role":"peer","node":"127.0.0.1:6001","seeds":["127.0.0.1:5011","127.0.0.1:5012","127.0.0.1:5013"],"random_seed":"42","options":{"gossip_interval_ms":5000,""", Header());
+        Assert.StartsWith("""{"format":4,"role":"peer","node":"127.0.0.1:6001","run":1,"segment":1,"seeds":["127.0.0.1:5011","127.0.0.1:5012","127.0.0.1:5013"],"random_seed":"42","options":{"gossip_interval_ms":5000,""", Header());
     }
 
     [Fact]
@@ -134,7 +134,8 @@ public sealed class EventLogTests
     }
 
     [Theory]
-    [InlineData("""{"format":4,"role":"peer","node":"127.0.0.1:6001","seeds":[],"random_seed":"1"}""", "format 4 is not one this build reads (1 to 3)")]
+    [InlineData("""{"format":5,"role":"peer","node":"127.0.0.1:6001","seeds":[],"random_seed":"1"}""", "format 5 is not one this build reads (1 to 4)")]
+    [InlineData("""{"format":4,"role":"peer","node":"127.0.0.1:6001","run":0,"seeds":[],"random_seed":"1"}""", "header: field 'run' is not a positive integer")]
     [InlineData("""{"role":"peer","node":"127.0.0.1:6001","seeds":[],"random_seed":"1"}""", "field 'format' missing")]
     [InlineData("""{"format":"2","role":"peer","node":"127.0.0.1:6001","seeds":[],"random_seed":"1"}""", "header: field 'format' missing or not an integer")]
     [InlineData("""{"step":1,"t":2,"input":"shutdown","fx":[]}""", "the first line is an input, not a header")]
@@ -273,7 +274,7 @@ public sealed class EventLogTests
                 Assert.Equal(Steps.Length, live.Steps.Count);
             }
             Assert.True(EventLog.TryRead(path, out var log, out var error), error);
-            Assert.Equal(new EventLogHeader(EventLog.FormatVersion, Role.Peer, config, 42), log.Header);
+            Assert.Equal(new EventLogHeader(EventLog.FormatVersion, Role.Peer, config, 42) { Run = 1, Segment = 1 }, log.Header);
             Assert.Equal(Steps.Select(s => s.Input), log.Steps.Map(s => s.Input));
             Assert.Equal(Steps.Select(s => Some(s.Effects)), log.Steps.Map(s => s.Effects));
             Assert.EndsWith("\n", System.IO.File.ReadAllText(path));

@@ -19,6 +19,9 @@ public sealed class NodeOptions
     // Every node: seed, peer and cluster.
     public readonly Setting<string> Config = Setting.Text("--config", "The seed list: one IP,Port a line", "config.csv");
     public readonly Setting<string> LogDir = Setting.Text("--log-dir", "Where output and event files go", ".");
+    public readonly Setting<int> RetainMb = Setting.Int("--retain-mb",
+        "What a node keeps on disk at most, in MiB (output file, JSON log, event log): its files roll into numbered segments and the oldest go first",
+        Shell.Hosting.DiskBudget.DefaultRetainMb, min: 1, max: 1024 * 1024);
     public readonly Setting<TimeSpan> ProbeTimeout = Setting.Duration("--probe-timeout",
         "A PROBE unanswered this long is evidence of death", TimeSpan.FromMilliseconds(ProtocolOptions.Default.ProbeTimeoutMs));
     public readonly Setting<string> LogFormat = Setting.Choice("--log-format",
@@ -62,7 +65,7 @@ public sealed class NodeOptions
         Description = "Print each setting's value and where it came from (default, gossip.json, environment, command line), then exit",
     };
 
-    public IReadOnlyList<Setting> Common => [Config, LogDir, ProbeTimeout, LogFormat, ClusterKeyFile, HandshakeTimeout, FrameTimeout, KeyDir];
+    public IReadOnlyList<Setting> Common => [Config, LogDir, ProbeTimeout, LogFormat, ClusterKeyFile, HandshakeTimeout, FrameTimeout, KeyDir, RetainMb];
     public IReadOnlyList<Setting> PeerSettings => [GossipInterval, GossipCount, HeartbeatInterval, PingInterval];
     public IReadOnlyList<Setting> ClusterSettings => [Peers, PeerBasePort, PeerIp, RunFor, Plain];
 

@@ -156,7 +156,7 @@ public static class NodeCommands
         Security security, string? consolePrefix, bool console, IReadOnlyList<(LogLevel, string)>? notes = null)
     {
         var config = new NodeConfig(self, seeds, o.Protocol(settings)) { Security = security };
-        var files = new NodeFiles(settings.Get(o.LogDir), consolePrefix, console, Format: o.Format(settings));
+        var files = new NodeFiles(settings.Get(o.LogDir), consolePrefix, console, Format: o.Format(settings)) { RetainMb = settings.Get(o.RetainMb) };
         var (network, error) = o.Network(settings);
         if (network is null) return (null, error);
         return (role == Role.Seed ? HostedNode.Seed(config, files, network, notes) : HostedNode.Peer(config, files, network, notes), null);

@@ -31,8 +31,12 @@ public static class Replayer
         if (options.At is < 1) return Fail(errors, $"--at {options.At}: steps are numbered from 1");
         if (options.Until is < 1) return Fail(errors, $"--until {options.Until}: steps are numbered from 1");
         if (!EventLog.TryRead(path, out var log, out var error)) return Fail(errors, error);
-        if (options.At is { } n && n > log.Steps.Count)
-            return Fail(errors, $"--at {n}: {path} has {log.Steps.Count} steps");
+        var firstStep = log.SnapshotStep + 1;
+        var lastStep = log.SnapshotStep + log.Steps.Count;
+        if (options.At is { } n && (n < firstStep || n > lastStep))
+            return Fail(errors, log.Snapshot is null
+                ? $"--at {n}: {path} has {log.Steps.Count} steps"
+                : $"--at {n}: {path} is a segment that holds steps {firstStep} to {lastStep}");
 
         foreach (var w in log.Warnings) output.WriteLine($"note: {w}");
         if (log.Torn.Case is TornLine torn)
@@ -51,9 +55,17 @@ public static class Replayer
             if (signer is null) return Fail(errors, keyError!);
             config = config with { Security = new Core.Identity.Security(log.Header.SeedKeys, Ed25519Scheme.Instance, signer) };
         }
+        // A segment after the first starts from its snapshot, with the config the header records (signer included).
+        object? start = null;
+        if (log.Snapshot is { } snapshot)
+        {
+            if (!StateSnapshot.TryDecode(snapshot, log.Header.Role, config, out _, out start, out var snapshotError))
+                return Fail(errors, $"{path} line 2: {snapshotError}");
+            output.WriteLine($"note: segment {log.Header.Segment} of run {log.Header.Run}: replaying from its snapshot after step {log.SnapshotStep}");
+        }
         return log.Header.Role == Role.Seed
-            ? Replay(log, options, output, SeedState.Initial(config), SeedReducer.Step, StateText.SeedSummary, StateText.SeedDump)
-            : Replay(log, options, output, PeerState.Initial(config), PeerReducer.Step, StateText.PeerSummary, StateText.PeerDump);
+            ? Replay(log, options, output, start as SeedState ?? SeedState.Initial(config), SeedReducer.Step, StateText.SeedSummary, StateText.SeedDump)
+            : Replay(log, options, output, start as PeerState ?? PeerState.Initial(config), PeerReducer.Step, StateText.PeerSummary, StateText.PeerDump);
     }
 
     /// <summary>
@@ -83,7 +95,7 @@ public static class Replayer
         Func<TState, Input, Step<TState>> reduce, Func<TState, string> summary, Func<TState, string> dump)
     {
         var state = initial;
-        var last = Math.Min(options.At ?? options.Until ?? long.MaxValue, log.Steps.Count);
+        var last = Math.Min(options.At ?? options.Until ?? long.MaxValue, log.SnapshotStep + log.Steps.Count);
         var replayed = 0L;
         foreach (var s in log.Steps)
         {

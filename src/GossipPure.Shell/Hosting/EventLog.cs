@@ -30,6 +30,16 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
     /// <summary>The signature scheme's name ("ed25519"), when the node signed.</summary>
     public string? Scheme { get; init; }
 
+    /// <summary>
+    /// Format 4: which run of the node in its folder wrote the file (1 for the first; a node restarted in the same
+    /// folder writes the next), and which segment of the run it is (1 for the first, which starts at step 1; every
+    /// later one starts with a snapshot). 0 in files of earlier formats.
+    /// </summary>
+    public int Run { get; init; }
+
+    /// <inheritdoc cref="Run"/>
+    public int Segment { get; init; }
+
     /// <summary>True when the run was signed: replaying it needs the node's private key.</summary>
     public bool Signed => PublicKey is not null;
 
@@ -50,7 +60,7 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
     static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The header line (without its line break).</summary>
-    public static string Encode(Role role, NodeConfig config, ulong randomSeed)
+    public static string Encode(Role role, NodeConfig config, ulong randomSeed, int run = 1, int segment = 1)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer, WriterOptions))
@@ -59,6 +69,8 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
             w.WriteNumber("format", EventLog.FormatVersion);
             w.WriteString("role", role == Role.Seed ? "seed" : "peer");
             w.WriteString("node", config.Self.ToString());
+            w.WriteNumber("run", run);
+            w.WriteNumber("segment", segment);
             w.WriteStartArray("seeds");
             foreach (var s in config.Seeds) w.WriteStringValue(s.ToString());
             w.WriteEndArray();
@@ -163,6 +175,8 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
             else notes.Add("header: field 'options' missing; the defaults are used");
             header = new EventLogHeader(format, role, new NodeConfig(node, seeds, options), randomSeed)
             {
+                Run = Count(root, "run"),
+                Segment = Count(root, "segment"),
                 SeedKeys = seedKeys,
                 PublicKey = publicKey,
                 Scheme = scheme,
@@ -183,6 +197,12 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
         obj.TryGetProperty(name, out var el) && el.ValueKind == JsonValueKind.String
             ? el.GetString()!
             : throw new HeaderError($"header: field '{name}' missing or not a string");
+
+    // A format-4 count (run, segment): a positive integer; 0 when the field is absent (earlier formats).
+    static int Count(JsonElement obj, string name) =>
+        !obj.TryGetProperty(name, out var el) ? 0
+        : el.ValueKind == JsonValueKind.Number && el.TryGetInt32(out var n) && n >= 1 ? n
+        : throw new HeaderError($"header: field '{name}' is not a positive integer");
 
     static NodeId Address(string text, string field) =>
         NodeId.TryParse(text, out var id) ? id : throw new HeaderError($"header: field '{field}': '{text}' is not IP:Port");
@@ -224,10 +244,21 @@ public readonly record struct TornLine(int Line, string Reason);
 public sealed record EventLog(string Name, EventLogHeader Header, Seq<EventLogStep> Steps, Option<TornLine> Torn, Seq<string> Warnings)
 {
     /// <summary>
-    /// The format the recorder writes: 2 added each step's effects (<c>fx</c>) to format 1's inputs; 3 records the
-    /// core's typed events (kind and fields, <see cref="EventJson"/>) where 2 recorded log text.
+    /// A segment after the first (format 4): its second line, the snapshot of the state after step
+    /// <see cref="SnapshotStep"/> (<see cref="StateSnapshot"/>), which a replay starts from; null for a first segment.
     /// </summary>
-    public const int FormatVersion = 3;
+    public string? Snapshot { get; init; }
+
+    /// <summary>The step the snapshot was taken after (the segment's steps follow it); 0 without a snapshot.</summary>
+    public long SnapshotStep { get; init; }
+
+    /// <summary>
+    /// The format the recorder writes: 2 added each step's effects (<c>fx</c>) to format 1's inputs; 3 records the
+    /// core's typed events (kind and fields, <see cref="EventJson"/>) where 2 recorded log text; 4 cuts a run into
+    /// segments: the header names the run and the segment, and a segment after the first has a snapshot of the state
+    /// (<see cref="StateSnapshot"/>) as its second line.
+    /// </summary>
+    public const int FormatVersion = 4;
 
     /// <summary>The first format whose steps carry their effects as this build reads them (events, not log text).</summary>
     public const int EventsFormat = 3;
@@ -291,7 +322,25 @@ public sealed record EventLog(string Name, EventLogHeader Header, Seq<EventLogSt
         var steps = new List<EventLogStep>(lines.Count);
         var torn = Option<TornLine>.None;
         var expected = 1L;
-        for (var i = 1; i < lines.Count; i++)
+        var first = 1;
+        string? snapshot = null;
+        if (lines.Count > 1 && lines[1].Text is { } second && StateSnapshot.IsSnapshot(second))
+        {
+            if (!lines[1].Terminated)
+            {
+                error = $"{name} line 2: the snapshot that starts this segment is torn (the node stopped while writing it): there is no state to replay from";
+                return false;
+            }
+            if (!StateSnapshot.TryReadStep(second, out var after, out var snapshotError))
+            {
+                error = $"{name} line 2: {snapshotError}";
+                return false;
+            }
+            snapshot = second;
+            expected = after + 1;
+            first = 2;
+        }
+        for (var i = first; i < lines.Count; i++)
         {
             var (number, text, terminated) = lines[i];
             // A whole line with the wrong step number is damage wherever it is; a crash cannot write one.
@@ -321,7 +370,7 @@ public sealed record EventLog(string Name, EventLogHeader Header, Seq<EventLogSt
                 return false;
             }
         }
-        log = new EventLog(name, header, toSeq(steps), torn, warnings);
+        log = new EventLog(name, header, toSeq(steps), torn, warnings) { Snapshot = snapshot, SnapshotStep = expected - steps.Count - 1 };
         error = null;
         return true;
     }

@@ -40,21 +40,22 @@ public sealed class NodeLog : IDisposable
     static readonly RenderedCompactJsonFormatter JsonFormatter = new();
 
     readonly object gate = new();
-    readonly StreamWriter file;
-    readonly StreamWriter? clef;
+    readonly RollingFile file;
+    readonly RollingFile? clef;
     readonly Serilog.Core.Logger? console;
     readonly LogEventProperty[] jsonProperties;
     readonly bool json;
     bool disposed;   // under gate: a transport thread may still say something while the node closes
 
     public NodeLog(string path, string? consolePrefix, bool console = true,
-        LogFormat format = LogFormat.Text, string node = "", string role = "")
+        LogFormat format = LogFormat.Text, string node = "", string role = "", DiskBudget? budget = null)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         json = format == LogFormat.Json;
-        file = Open(path);
-        if (json) clef = Open(Path.ChangeExtension(path, ".clef"));
+        budget ??= DiskBudget.Default with { JsonLog = json };
+        file = new RollingFile(path, budget.TextShare, SayProblem);
+        if (json) clef = new RollingFile(Path.ChangeExtension(path, ".clef"), budget.ClefShare, SayProblem);
         jsonProperties = [new("node", new ScalarValue(node)), new("role", new ScalarValue(role))];
         if (console)
         {
@@ -66,10 +67,15 @@ public sealed class NodeLog : IDisposable
         }
     }
 
-    // Appends, as Serilog's file sink did (a restarted node adds to its file); readers may open it while it is written.
-    static StreamWriter Open(string path) =>
-        new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1),
-            new UTF8Encoding(false), 16 * 1024) { AutoFlush = false, NewLine = "\n" };
+    // A file problem (disk full) goes to the console, and to the files when they take it again; once a minute at most.
+    readonly OncePerMinute notices = new();
+
+    void SayProblem(string problem)
+    {
+        if (notices.Take(problem) is not { } line) return;
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(0).AddTicks(Clock.NowUs() * 10).ToLocalTime();
+        console?.Write(new LogEvent(now, LogEventLevel.Error, null, TextTemplate, [new LogEventProperty("Text", new ScalarValue("ERROR: " + line))]));
+    }
 
     /// <summary>
     /// Writes an event: its line (<see cref="EventText"/>) in the text file; in the JSON log also its kind
@@ -119,8 +125,15 @@ public sealed class NodeLog : IDisposable
         lock (gate)
         {
             if (disposed) return;
-            FormatLine(file, now, mark + line);
-            if (jsonEvent is not null) JsonFormatter.Format(jsonEvent, clef!);
+            var text = mark + line;
+            if (file.Take(LineBytes(text)) is { } w) FormatLine(w, now, text);
+            if (jsonEvent is not null)
+            {
+                var one = new StringWriter { NewLine = "\n" };
+                JsonFormatter.Format(jsonEvent, one);
+                var record = one.ToString();
+                clef!.Take(Encoding.UTF8.GetByteCount(record))?.Write(record);
+            }
         }
         if (console is not null && serilogLevel >= LogEventLevel.Information)
             console.Write(jsonEvent ?? new LogEvent(now, serilogLevel, null, TextTemplate, [new LogEventProperty("Text", new ScalarValue(mark + line))]));
@@ -144,6 +157,9 @@ public sealed class NodeLog : IDisposable
         }
     }
 
+    /// <summary>The bytes of the line <see cref="FormatLine"/> writes for <paramref name="text"/>.</summary>
+    static int LineBytes(string text) => "yyyy-MM-dd HH:mm:ss.ffffff ".Length + Encoding.UTF8.GetByteCount(text) + 1;
+
     /// <summary>One line of the text file, as <see cref="FileTemplate"/> lays it out.</summary>
     public static void FormatLine(TextWriter w, DateTimeOffset at, string text)
     {
@@ -164,5 +180,103 @@ public sealed class NodeLog : IDisposable
             clef?.Dispose();
         }
         console?.Dispose();
+    }
+}
+
+/// <summary>
+/// One of a node's text files (output file, JSON log) cut into segments within its share (<see cref="Segments"/>). It
+/// appends (a restarted node adds to its current segment). A write the disk refuses is said (once a minute, by the
+/// caller), the file is cut back to its last whole line, and lines are dropped until a new segment opens (tried once
+/// a second). Not thread-safe: <see cref="NodeLog"/> holds its lock.
+/// </summary>
+sealed class RollingFile
+{
+    readonly Segments segments;
+    readonly Action<string> problem;
+    FileStream? stream;
+    StreamWriter? writer;
+    long bytes;      // of the current segment, buffered lines included
+    long flushed;    // of the current segment on disk
+    long lastTryTicks;
+
+    public RollingFile(string path, long shareBytes, Action<string> problem)
+    {
+        segments = new Segments(path, shareBytes);
+        this.problem = problem;
+        TryOpen(roll: false);
+    }
+
+    /// <summary>The writer for a line of <paramref name="lineBytes"/>, after rolling when it would pass the segment; null while the disk refuses.</summary>
+    public TextWriter? Take(int lineBytes)
+    {
+        if (writer is null)
+        {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(lastTryTicks) < InputRecorder.RetryEvery || !TryOpen(roll: true)) return null;
+        }
+        else if (bytes > 0 && bytes + lineBytes > segments.SegmentBytes)
+        {
+            Flush();
+            Close(truncate: false);
+            if (!TryOpen(roll: true)) return null;
+        }
+        bytes += lineBytes;
+        return writer;
+    }
+
+    public void Flush()
+    {
+        if (writer is null) return;
+        try
+        {
+            writer.Flush();
+            flushed = bytes;
+        }
+        catch (IOException e)
+        {
+            problem($"cannot write {segments.Path}: {e.Message.ReplaceLineEndings(" ")}; the node goes on and retries");
+            Close(truncate: true);
+        }
+    }
+
+    bool TryOpen(bool roll)
+    {
+        lastTryTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            if (roll) segments.Roll(); else segments.Trim();
+            stream = new FileStream(segments.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+            writer = new StreamWriter(stream, new UTF8Encoding(false), 16 * 1024) { AutoFlush = false, NewLine = "\n" };
+            bytes = flushed = stream.Length;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem($"cannot open {segments.Path}: {e.Message.ReplaceLineEndings(" ")}; the node goes on and retries");
+            Close(truncate: false);
+            return false;
+        }
+    }
+
+    void Close(bool truncate)
+    {
+        var (s, w) = (stream, writer);
+        (stream, writer) = (null, null);
+        // The writer closes its stream even when its last flush fails; what that flush wrote in part is cut after.
+        if (w is not null)
+            try { w.Dispose(); } catch (IOException) { }
+        try { s?.Dispose(); } catch (IOException) { }
+        if (truncate && s is not null)
+            try
+            {
+                using var cut = new FileStream(segments.Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                if (cut.Length > flushed) cut.SetLength(flushed);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    public void Dispose()
+    {
+        Flush();
+        Close(truncate: false);
     }
 }

@@ -7,7 +7,13 @@ using GossipPure.Shell.Net;
 namespace GossipPure.Shell.Hosting;
 
 /// <summary>Where a node writes and what it says on the console.</summary>
-public sealed record NodeFiles(string LogDir, string? ConsolePrefix, bool Console = true, LogFormat Format = LogFormat.Text);
+public sealed record NodeFiles(string LogDir, string? ConsolePrefix, bool Console = true, LogFormat Format = LogFormat.Text)
+{
+    /// <summary>What the node keeps on disk at most (<c>--retain-mb</c>): its files roll into segments within it.</summary>
+    public int RetainMb { get; init; } = DiskBudget.DefaultRetainMb;
+
+    public DiskBudget Budget => DiskBudget.OfMb(RetainMb, Format == LogFormat.Json);
+}
 
 /// <summary>
 /// One node: one loop (<see cref="NodeLoop"/>) taking its inputs in order from one inbox. Take an input, step the
@@ -92,7 +98,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
     /// <summary>Runs the node until it stops itself or <paramref name="shutdown"/> fires; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken shutdown)
     {
-        using var log = this.log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName);
+        using var log = this.log = new NodeLog(LogPath, files.ConsolePrefix, files.Console, files.Format, config.Self.ToString(), RoleName, files.Budget);
         var loop = this.loop = new NodeLoop(Scheduler, this);
         // The transport's own notices (refused frames, key reloads) come from its threads: written out at once.
         var transport = this.transport = new Transport(config.Self, role, loop.Post, Network, log.WriteNow, config);
@@ -118,7 +124,8 @@ public sealed class NodeRunner<TState> : ILoopHandler
             ? ControlEndpoint.TryStart(ControlEndpoint.SocketPath(files.LogDir, role, config.Self.Port), q => { loop.Post(q); return true; },
                 line => log.WriteNow(Core.LogLevel.Warning, line))
             : null;
-        using var recorder = this.recorder = new InputRecorder(EventsPath, role, config, randomSeed);
+        using var recorder = this.recorder = new InputRecorder(EventsPath, role, config, randomSeed, files.Budget,
+            line => log.WriteNow(Core.LogLevel.Error, line));
         using var metrics = this.metrics = new NodeMetrics(role, config.Self, () => loop.Queued);
         using var onShutdown = shutdown.Register(() => loop.Post(new ShutdownRequested(Clock.NowUs())));
         loop.Start();
@@ -176,9 +183,10 @@ public sealed class NodeRunner<TState> : ILoopHandler
         if (input.NowUs < lastNowUs) input = input with { NowUs = lastNowUs };
         lastNowUs = input.NowUs;
         if (healthMeter.Taken(input) is { } sample) loop!.Post(sample);
+        var before = state;
         var result = step(state, input);
         state = result.State;
-        recorder!.Append(input, result.Effects);
+        recorder!.Append(input, result.Effects, before);
         lastEffects = result.Effects;
         metrics!.Observe(input, result.Effects, state is Core.Peers.PeerState ps ? ps.Duplicates : null);
         var running = true;

@@ -1,0 +1,222 @@
+using System.Reflection;
+using GossipPure.Core.Peers;
+using GossipPure.Core.Seeds;
+using GossipPure.Shell.Hosting;
+using GossipPure.Simulation;
+using LanguageExt;
+
+namespace GossipPure.Shell.Tests;
+
+/// <summary>
+/// Issue 17: the state snapshot that opens an event-log segment, and segments that replay alone. Runs come from the
+/// simulator: one node's inputs, stepped through its reducer and recorded by the shell's own recorder with a small
+/// disk budget, so the log rolls many times.
+/// </summary>
+public sealed class SegmentTests
+{
+    // ---- The codec covers the state ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// Every record the state holds (PeerState, SeedState and the records reachable from them), and every property of
+    /// each, is one the snapshot writes: a field added to a state record and not to <see cref="StateSnapshot"/> fails here.
+    /// Messages are the wire codec's (its own tests cover them); addresses, enums, timer keys and the config have their own forms.
+    /// </summary>
+    [Fact]
+    public void Every_property_of_every_state_record_is_written_by_the_snapshot()
+    {
+        var missing = new List<string>();
+        var seen = new System.Collections.Generic.HashSet<Type>();
+        void Visit(Type t)
+        {
+            if (!seen.Add(t)) return;
+            if (t.IsGenericType && t.Assembly != typeof(PeerState).Assembly)
+            {
+                foreach (var a in t.GetGenericArguments()) Visit(a);
+                return;
+            }
+            if (t.Assembly != typeof(PeerState).Assembly || t.IsEnum || typeof(Message).IsAssignableFrom(t) || typeof(TimerKey).IsAssignableFrom(t)
+                || t == typeof(NodeId) || t == typeof(NodeConfig) || t == typeof(PeerEntry) || t == typeof(Core.Identity.SeedSignature))
+                return;
+            if (!StateSnapshot.Written.TryGetValue(t, out var written))
+            {
+                missing.Add($"{t.Name} (a record the state holds) is not written by the snapshot");
+                return;
+            }
+            foreach (var p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is not null))
+            {
+                if (!written.Contains(p.Name)) missing.Add($"{t.Name}.{p.Name} is not written by the snapshot");
+                Visit(p.PropertyType);
+            }
+        }
+        Visit(typeof(PeerState));
+        Visit(typeof(SeedState));
+        Assert.True(missing.Count == 0, string.Join("\n", missing));
+        // And the list names nothing that is not there (a renamed property must be renamed here too).
+        foreach (var (t, names) in StateSnapshot.Written)
+            foreach (var n in names)
+                Assert.True(t.GetProperty(n) is not null, $"StateSnapshot.Written names {t.Name}.{n}, which does not exist");
+    }
+
+    /// <summary>decode(encode(s)) == s for every state of every node of simulated runs, signed or not.</summary>
+    [Property(MaxTest = 8)]
+    public Property Snapshot_round_trips_every_state_of_a_run() =>
+        Prop.ForAll(Gen.Choose(1, 1_000_000).Select(i => (ulong)i).ToArbitrary(), Gen.Elements(false, true).ToArbitrary(), (seed, signed) =>
+        {
+            var checkedStates = 0;
+            Simulator.Run(Scenario(seed, signed, 25_000_000), (step, sim) =>
+            {
+                if (step.Index % 11 != 0) return;
+                object state = sim.SeedIds.Contains(step.Node) ? sim.SeedAt(step.Node) : sim.PeerAt(step.Node);
+                var config = state is PeerState p ? p.Config : ((SeedState)state).Config;
+                var line = StateSnapshot.Encode(step.Index, state);
+                Assert.True(StateSnapshot.TryDecode(line, state is PeerState ? Role.Peer : Role.Seed, config, out var at, out var back, out var error), error);
+                Assert.Equal(step.Index, at);
+                Assert.Equal(state, back);
+                checkedStates++;
+            });
+            Assert.True(checkedStates > 100, $"only {checkedStates} states checked");
+        });
+
+    [Fact]
+    public void A_damaged_snapshot_is_a_one_line_error()
+    {
+        var config = new NodeConfig(new NodeId("127.0.0.1", 6001), Seq1(new NodeId("127.0.0.1", 5011)), ProtocolOptions.Default);
+        var line = StateSnapshot.Encode(5, PeerState.Initial(config));
+        Assert.False(StateSnapshot.TryDecode(line.Replace("\"made\":0", "\"made\":\"x\""), Role.Peer, config, out _, out _, out var error));
+        Assert.Equal("snapshot: snapshot.state.made: not a 32-bit integer", error);
+        Assert.False(StateSnapshot.TryDecode(line, Role.Seed, config, out _, out _, out error));
+        Assert.Contains("the header's node is a seed", error);
+        Assert.False(StateSnapshot.TryDecode(line[..40], Role.Peer, config, out _, out _, out error));
+        Assert.DoesNotContain("\n", error);
+    }
+
+    // ---- Segments replay alone ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// For any run: replaying segment k from its snapshot gives the same effects, at every step, and the same final
+    /// state as replaying the whole run and looking at the same steps; and the files never pass the event log's share
+    /// (plus one record).
+    /// </summary>
+    [Property(MaxTest = 8)]
+    public Property Replaying_a_segment_from_its_snapshot_matches_replaying_the_whole_log() =>
+        Prop.ForAll(Gen.Choose(1, 1_000_000).Select(i => (ulong)i).ToArbitrary(), Gen.Elements(false, true).ToArbitrary(), (seed, signed) =>
+        {
+            var result = Simulator.Run(Scenario(seed, signed));
+            var dir = Directory.CreateTempSubdirectory("gossip-segments-").FullName;
+            try
+            {
+                foreach (var node in new[] { Addresses.Peer(0), Addresses.Seed(0) })
+                {
+                    var isSeed = node == Addresses.Seed(0);
+                    var inputs = result.Trace.Where(s => s.Node == node).Select(s => s.Input).ToList();
+                    // A seed takes far fewer steps than a busy peer: a smaller budget rolls its log too.
+                    if (isSeed) CheckSegments(dir, Role.Seed, result.Seeds[node].Config, SeedState.Initial(result.Seeds[node].Config), SeedReducer.Step, inputs, new DiskBudget(24 * 1024), 2);
+                    else CheckSegments(dir, Role.Peer, result.Peers[node].Config, PeerState.Initial(result.Peers[node].Config), PeerReducer.Step, inputs, new DiskBudget(400 * 1024), 3);
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        });
+
+    static void CheckSegments<TState>(string dir, Role role, NodeConfig config, TState initial, Func<TState, Input, Step<TState>> reduce, List<Input> inputs,
+        DiskBudget budget, int segmentsAtLeast) where TState : notnull
+    {
+        var path = Path.Combine(dir, $"events_{(role == Role.Seed ? "seed" : "peer")}_{config.Self.Port}.jsonl");
+        var states = new List<TState> { initial };
+        var effects = new List<Seq<Effect>> { Seq<Effect>() };
+        var longest = 0;
+        using (var recorder = new InputRecorder(path, role, config, 42, budget, problem => throw new InvalidOperationException(problem)))
+        {
+            var state = initial;
+            foreach (var input in inputs)
+            {
+                var result = reduce(state, input);
+                recorder.Append(input, result.Effects, state);
+                longest = Math.Max(longest, EffectCodec.EncodeStep(states.Count, input, result.Effects).Length + 1);
+                state = result.State;
+                states.Add(state);
+                effects.Add(result.Effects);
+                if (states.Count % 50 == 0)
+                {
+                    // Within the share at any time, not only at the end (a record and the current snapshot's twin at most above it).
+                    recorder.Flush();
+                    var onDisk = Directory.EnumerateFiles(dir, $"events_*_{config.Self.Port}*").Sum(f => new FileInfo(f).Length);
+                    Assert.True(onDisk <= Math.Max(budget.EventsShare, 0) + longest + LargestHead(dir, config.Self.Port),
+                        $"{onDisk} bytes on disk, over the share of {budget.EventsShare}");
+                }
+            }
+        }
+        var segments = new Segments(path, budget.EventsShare);
+        var files = segments.Rolled().Select(r => r.Path).Append(path).ToList();
+        Assert.True(files.Count >= segmentsAtLeast, $"{role}: only {files.Count} segments ({inputs.Count} steps, {new FileInfo(path).Length} bytes, head {LargestHead(dir, config.Self.Port)} bytes): the log did not roll");
+        foreach (var file in files)
+        {
+            Assert.True(EventLog.TryRead(file, out var log, out var error), error);
+            Assert.True(log.Torn.IsNone);
+            Assert.Equal(1, log.Header.Run);
+            var state = initial;
+            if (log.Snapshot is { } snap)
+            {
+                Assert.True(StateSnapshot.TryDecode(snap, role, config, out var after, out var decoded, out var snapError), snapError);
+                Assert.Equal(log.SnapshotStep, after);
+                state = (TState)decoded;
+                Assert.Equal(states[(int)after], state);
+            }
+            else Assert.Equal(0, log.SnapshotStep);
+            foreach (var s in log.Steps)
+            {
+                var result = reduce(state, s.Input);
+                Assert.Equal(effects[(int)s.Step], result.Effects);
+                Assert.Equal(s.Effects, Some(result.Effects));
+                state = result.State;
+            }
+            Assert.Equal(states[(int)(log.SnapshotStep + log.Steps.Count)], state);
+        }
+        Assert.Equal(states.Count - 1, (int)(EventLog.TryRead(path, out var last, out _) ? last!.SnapshotStep + last.Steps.Count : -1));
+        foreach (var f in files) File.Delete(f);
+    }
+
+    static long LargestHead(string dir, int port) =>
+        Directory.EnumerateFiles(dir, $"events_*_{port}*").Select(f => File.ReadLines(f).Take(2).Sum(l => (long)l.Length + 1)).DefaultIfEmpty(0).Max();
+
+    // ---- Runs and budgets --------------------------------------------------------------------------------------
+
+    // Busy gossip with a short horizon and backlog: small snapshots, many steps, so the log rolls many times.
+    static Scenario Scenario(ulong seed, bool signed, long runUs = 60_000_000) => new()
+    {
+        Seed = seed,
+        Seeds = 2,
+        Peers = 5,
+        Signed = signed,
+        RunUntilUs = runUs,
+        Options = ProtocolOptions.Default with { GossipIntervalMs = 300, GossipCount = 1000, BacklogSize = 16, GossipHorizonMs = 10_000, GossipFutureMs = 5_000 },
+    };
+
+    [Fact]
+    public void A_restarted_recorder_continues_the_numbering_and_names_its_run()
+    {
+        var dir = Directory.CreateTempSubdirectory("gossip-restart-").FullName;
+        try
+        {
+            var config = new NodeConfig(new NodeId("127.0.0.1", 6001), Seq1(new NodeId("127.0.0.1", 5011)), ProtocolOptions.Default);
+            var path = Path.Combine(dir, "events_peer_6001.jsonl");
+            for (var run = 1; run <= 3; run++)
+            {
+                using var recorder = new InputRecorder(path, Role.Peer, config, 42, new DiskBudget(1024 * 1024));
+                Assert.Equal(run, recorder.Run);
+                recorder.Append(new Started(1, 7), Seq<Effect>(), PeerState.Initial(config));
+            }
+            var segments = new Segments(path, 1024 * 1024);
+            Assert.Equal(new long[] { 1, 2 }, segments.Rolled().Select(r => r.Number));
+            var runs = segments.Rolled().Select(r => r.Path).Append(path)
+                .Select(f => EventLog.TryRead(f, out var log, out var e) ? log.Header.Run : throw new Exception(e)).ToArray();
+            Assert.Equal(new[] { 1, 2, 3 }, runs);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
