@@ -49,7 +49,11 @@ public static class StateSnapshot
         [typeof(PeerKey)] = ["Key", "Incarnation", "Cert"],
         [typeof(CertSent)] = ["Origin", "Incarnation"],
         [typeof(SeedState)] = ["Config", "Running", "Peers", "Registrations", "ProposalSeq", "SeedsUp", "SeedsDown", "NowUs", "Health",
-            "Deaths", "Probes", "NextNonce", "Left", "KeyChecks", "Removed", "Reports", "BridgedUs"],
+            "Deaths", "Probes", "NextNonce", "Left", "KeyChecks", "Removed", "Reports", "BridgedUs",
+            "Run", "Version", "VersionOf", "Changes", "SyncedFrom", "ReportsChanged", "OverlayWhole"],
+        [typeof(SyncCursor)] = ["Run", "Upto", "Chunks", "Learned", "Removed"],
+        [typeof(NeighbourReport)] = ["Degree", "Neighbours"],
+        [typeof(OverlayMark)] = ["Version", "ReportsChanged"],
         [typeof(PeerRecord)] = ["Voters", "Incarnation", "Key", "ProposalId", "Signatures"],
         [typeof(RegistrationRecord)] = ["Peer", "Incarnation", "Phase", "ProposalId", "Yes", "No", "Waiting", "LastNoReason", "Key", "Sigs"],
         [typeof(DeathRecord)] = ["Suspect", "Phase", "ProposalId", "Reason", "Incarnation", "Yes", "No", "Reporters", "LastEvidence", "DecidedUs", "Sigs"],
@@ -319,16 +323,46 @@ public static class StateSnapshot
             w.WriteEndObject();
         });
         Map(w, "removed", s.Removed, d => Msg(w, d));
-        Map(w, "reports", s.Reports, set => { w.WriteStartArray(); foreach (var n in Sorted(set)) w.WriteStringValue(n.ToString()); w.WriteEndArray(); });
+        Map(w, "reports", s.Reports, report =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("degree", report.Degree);
+            Nodes(w, "neighbours", report.Neighbours);
+            w.WriteEndObject();
+        });
         Map(w, "bridged_us", s.BridgedUs, v => w.WriteNumberValue(v));
+        w.WriteNumber("run", s.Run);
+        w.WriteNumber("version", s.Version);
+        // Changes (version -> node) is the inverse of this map, one item per node: it is read back from it.
+        Map(w, "version_of", s.VersionOf, v => w.WriteNumberValue(v));
+        Map(w, "synced_from", s.SyncedFrom, c =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("run", c.Run);
+            w.WriteNumber("upto", c.Upto);
+            w.WriteNumber("chunks", c.Chunks);
+            w.WriteNumber("learned", c.Learned);
+            w.WriteNumber("removed", c.Removed);
+            w.WriteEndObject();
+        });
+        w.WriteNumber("reports_changed", s.ReportsChanged);
+        if (s.OverlayWhole is { } whole)
+        {
+            w.WriteStartObject("overlay_whole");
+            w.WriteNumber("version", whole.Version);
+            w.WriteNumber("reports_changed", whole.ReportsChanged);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 
-    static SeedState ReadSeed(R r, NodeConfig config) =>
-        new SeedState(
+    static SeedState ReadSeed(R r, NodeConfig config)
+    {
+        var versionOf = r.Map("version_of", v => v.Long());
+        return new SeedState(
             config,
             r.Bool("running"),
-            r.Map("peers", v => PeerRecord.Of(v.Msg<RegisterCommit>())),
+            toMap(r.Map("peers", v => PeerRecord.Of(v.Msg<RegisterCommit>())).AsEnumerable()),
             r.Map("registrations", v => new RegistrationRecord(v.Node("peer"), v.Long("incarnation"), v.Enum<RegPhase>("phase"),
                 v.Str("proposal_id"), v.NodeSet("yes"), v.NodeSet("no"), v.NodeSet("waiting"), v.OptStr("last_no_reason"))
             { Key = v.OptStr("key"), Sigs = v.Map("sigs", x => x.Str()) }),
@@ -348,9 +382,18 @@ public static class StateSnapshot
             KeyChecks = r.Map("key_checks", v => new KeyCheckRecord(v.Long("nonce"),
                 toSeq(v.Arr("ballots").Select(b => new KeyBallot(b.Node("proposer"), b.Str("proposal_id"), b.Str("key"), b.Long("incarnation"))).ToArray()))),
             Removed = r.Map("removed", v => v.Msg<DeadConfirmed>()),
-            Reports = r.Map("reports", v => toHashSet(v.Items().Select(x => x.Node()))),
+            Reports = r.Map("reports", v => new NeighbourReport(v.Int("degree"), v.NodeSet("neighbours"))),
             BridgedUs = r.Map("bridged_us", v => v.Long()),
+            Run = r.Long("run"),
+            Version = r.Long("version"),
+            VersionOf = versionOf,
+            Changes = toMap(versionOf.AsEnumerable().Select(x => (x.Value, x.Key))),
+            SyncedFrom = r.Map("synced_from", v => new SyncCursor(v.Long("run"), v.Long("upto"))
+                { Chunks = v.Int("chunks"), Learned = v.Int("learned"), Removed = v.Int("removed") }),
+            ReportsChanged = r.Long("reports_changed"),
+            OverlayWhole = r.Has("overlay_whole") ? new OverlayMark(r.Obj("overlay_whole").Long("version"), r.Obj("overlay_whole").Long("reports_changed")) : null,
         };
+    }
 
     // ---- Shared parts ------------------------------------------------------------------------------------------
 
