@@ -10,17 +10,23 @@ public sealed class SeedFaultTests
 {
     static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 
+    /// <summary>Kills the third seed, then starts <paramref name="count"/> peers and waits until each has registered.</summary>
+    static async Task<(int Down, Dictionary<int, GossipProcess> Peers)> RegisteredWithOneSeedDown(Network net, int count, params string[] args)
+    {
+        var down = net.Lab.Seeds[2].Port;
+        net.Seeds[down].Signal(9);
+        await net.Seeds[down].WaitForExit(Bound);
+        var peers = FreePorts.Take(count).ToDictionary(p => p, p => net.StartPeer(p, args));
+        await Task.WhenAll(peers.Values.Select(p => p.WaitForLine(l => l.Contains("Registered;"), Bound, "registration")));
+        return (down, peers);
+    }
+
     [Fact]
     public async Task With_one_seed_down_peers_still_register_and_deaths_are_still_confirmed()
     {
         using var net = new Network(seeds: 3, peers: 0);
-        var down = net.Lab.Seeds[2].Port;
-        net.Seeds[down].Signal(9);
-        await net.Seeds[down].WaitForExit(Bound);
-
-        var ports = FreePorts.Take(4).ToList();
-        var peers = ports.ToDictionary(p => p, p => net.StartPeer(p, "--gossip-interval", "250ms", "--gossip-count", "1000"));
-        await Task.WhenAll(peers.Values.Select(p => p.WaitForLine(l => l.Contains("Registered;"), Bound, "registration")));
+        var (down, peers) = await RegisteredWithOneSeedDown(net, 4, "--gossip-interval", "250ms", "--gossip-count", "1000");
+        var ports = peers.Keys.ToList();
         var live = net.Seeds.Where(kv => kv.Key != down).Select(kv => kv.Value).ToList();
         // Each process's console is read on its own, so a seed's line may reach us after the peer's: wait for it.
         foreach (var port in ports)
@@ -64,13 +70,8 @@ public sealed class SeedFaultTests
     public async Task A_seed_that_was_down_learns_the_peers_registered_meanwhile_from_the_others()
     {
         using var net = new Network(seeds: 3, peers: 0);
-        var down = net.Lab.Seeds[2].Port;
-        net.Seeds[down].Signal(9);
-        await net.Seeds[down].WaitForExit(Bound);
-
-        var ports = FreePorts.Take(3).ToList();
-        var peers = ports.Select(p => net.StartPeer(p)).ToList();
-        await Task.WhenAll(peers.Select(p => p.WaitForLine(l => l.Contains("Registered;"), Bound, "registration")));
+        var (down, peers) = await RegisteredWithOneSeedDown(net, 3);
+        var ports = peers.Keys.ToList();
 
         // It starts empty, asks each other seed for its changes since nothing, and learns every commit by sync.
         var back = net.StartSeed(down);
