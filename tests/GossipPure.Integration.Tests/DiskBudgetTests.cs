@@ -138,11 +138,13 @@ public sealed class DiskBudgetTests(ITestOutputHelper output)
             }
             node.Interrupt();
             Assert.Equal(0, await node.WaitForExit(Network.Bound));
-            // Said once a minute at most: each file's problem once in this short run.
+            // Said once a minute at most: each file's problem once in this short run. The event log (the file that
+            // grows fastest) always meets the full disk; the output file may not, as the event log gives back the
+            // space of its torn last line, so its notice is at most once, not always.
             var notices = node.Output.Where(l => l.Contains("ERROR: cannot ")).ToList();
             output.WriteLine(string.Join('\n', notices));
             Assert.InRange(notices.Count(l => l.Contains("event log")), 1, 2);
-            Assert.InRange(notices.Count(l => l.Contains("outputfile_")), 1, 2);
+            Assert.InRange(notices.Count(l => l.Contains("outputfile_")), 0, 2);
             // Nothing written was damaged: every segment reads and replays.
             foreach (var file in Directory.EnumerateFiles(dir, $"events_peer_{port}*.jsonl"))
             {
