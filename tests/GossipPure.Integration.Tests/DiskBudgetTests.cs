@@ -75,7 +75,9 @@ public sealed class DiskBudgetTests(ITestOutputHelper output)
             Assert.Contains(atLines, l => l.StartsWith($"#{firstStep} ", StringComparison.Ordinal));
             // --why reads the segment alone: a live peer was never suspected there, over the segment's own steps.
             var live = Network.Id(net.PeerPorts.First());
-            var (whyCode, whyLines) = await Replay(dir, Segments(dir, port)[^1], "--why", live);
+            using var why = new GossipProcess(dir, "replay", Segments(dir, port)[^1], "--why", live);
+            var whyCode = await why.WaitForExit(Network.Bound);
+            var whyLines = why.Output;
             Assert.True(whyCode == 0, string.Join('\n', whyLines.TakeLast(20)));
             Assert.Contains(whyLines, l => Regex.IsMatch(l, $"^{Regex.Escape(live)} was never suspected, reported, confirmed dead or purged at peer 127\\.0\\.0\\.1:{port} \\([1-9][0-9]* steps, "));
         }
