@@ -30,5 +30,10 @@ public sealed class SimulateTests
         Assert.Contains(a.Output, l => Regex.IsMatch(l, @"^registration: 12/12 peers registered"));
         Assert.Contains(a.Output, l => l == "false removals: 0");
         Assert.Contains(a.Output, l => l.StartsWith("detection: crash of ") && !l.Contains("never learned"));
+        // The wire as the real codec sizes it, and each seed's load.
+        Assert.Contains(a.Output, l => Regex.IsMatch(l, @"^frames over the limit: 0 \(largest frame [0-9.]+ (B|KiB), [A-Z_]+; the limit is 1\.0 MiB\)$"));
+        Assert.Equal(3, a.Output.Count(l => l.StartsWith("seed load: ")));   // one line per seed (three by default)
+        var load = a.Output.First(l => l.StartsWith("seed load: "));
+        Assert.Matches(@"^seed load: 10\.0\.0\.1:5011 in [0-9.]+ msg/s [0-9.]+ (B|KiB)/s, out [0-9.]+ msg/s [0-9.]+ (B|KiB)/s; largest frame [0-9.]+ (B|KiB) \([A-Z_]+\); peak table 12 peers$", load);
     }
 }
