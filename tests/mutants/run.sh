@@ -14,7 +14,7 @@ git -C "$root" ls-files -z | (cd "$root" && xargs -0 cp --parents -t "$work")
 mutants=(
   "quorum-minus-one|src/GossipPure.Core/Quorum.cs|s/seedCount \/ 2 \+ 1/seedCount \/ 2/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~QuorumSafetyProperties"
   "quorum-minus-one-core|src/GossipPure.Core/Quorum.cs|s/seedCount \/ 2 \+ 1/seedCount \/ 2/|tests/GossipPure.Core.Tests|FullyQualifiedName~SeedQuorumProperties"
-  "forward-skips-a-neighbour|src/GossipPure.Core/Peers/PeerReducer.cs|s/s.NeighbourArray\(\).Where\(n => n != from\)/s.NeighbourArray().Where(n => n != from \&\& n.Port % 4 != 1)/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~DeliveryProperties"
+  "forward-skips-a-neighbour|src/GossipPure.Core/Peers/PeerSigning.cs|s/foreach \(var n in to\) if \(n != except\) fx.Send\(n, g\);/foreach (var n in to) if (n != except \&\& n.Port % 4 != 1) fx.Send(n, g);/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~DeliveryProperties"
   "no-dedup|src/GossipPure.Core/Peers/PeerReducer.cs|s/if \(s.Seen.Contains\(d\)\)/if (false \&\& s.Seen.Contains(d))/|tests/GossipPure.Core.Tests|FullyQualifiedName~GossipOnceProperties"
   "vote-without-probing|src/GossipPure.Core/Seeds/SeedDeaths.cs|s/if \(s.Left.Contains\(x\)\) return CastVote/if (!(!s.Left.Contains(x) && x.Port < 0)) return CastVote/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Lying_peers_cannot_get_a_live_peer_removed_without_loss"
   "no-dead-report|src/GossipPure.Core/Peers/PeerDetection.cs|s/fx.SendAll\(s.Config.Seeds, ReportFor\(s, x, report\)\);/{}/g|tests/GossipPure.Simulation.Tests|FullyQualifiedName~LivenessProperties"
