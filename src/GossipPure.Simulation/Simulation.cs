@@ -513,7 +513,9 @@ public sealed class Simulation
             if (t.FirstUs[p] < 0)
             {
                 t.FirstUs[p] = NowUs;
-                t.Hops[p] = cause switch { DeliverEvent d => d.Hop, null => 1, _ => 0 };
+                // A copy a Byzantine node injected counts as one hop: hop 0 is only the maker's (and a receipt with hop 0
+                // would be taken for the maker's and not counted as a delivery at all).
+                t.Hops[p] = cause switch { DeliverEvent d => Math.Max(1, d.Hop), _ => 1 };
             }
         }
         else if (after.FirstTime > before.FirstTime)
@@ -609,7 +611,8 @@ public sealed class Simulation
         if (conn is null) { Network.Dropped++; return; }   // the dial fails; what was queued on it is lost with it
         if (IsCut(from, to)) { Network.Cut++; return; }
         if (Chance(sc.LossPercent)) { Network.Lost++; return; }
-        var hop = m is Gossip g && from >= seedCount && FindTrack(g) is { } t ? Math.Max(0, t.Hops[from - seedCount]) + 1 : 0;
+        // Hop 0 is the maker's own; a gossip relayed by a seed (a Byzantine one may) or by a peer that never logged it counts one.
+        var hop = m is not Gossip g ? 0 : from >= seedCount && FindTrack(g) is { } t ? Math.Max(0, t.Hops[from - seedCount]) + 1 : 1;
         Schedule(Arrival(conn, from, to), new DeliverEvent(to, from, m, conn, hop, bytes));
         if (Chance(sc.DuplicatePercent))
         {

@@ -29,6 +29,15 @@ public sealed class ByzantineProperties
     public Property Byzantine_seeds_cannot_get_honest_seeds_to_sign_a_made_up_registration_or_a_future_removal() =>
         Prop.ForAll(ByzantineCase.WithByzantineSeeds, c => Check(c, hijack: true));
 
+    /// <summary>
+    /// A case the property found: the Byzantine seed relays an honest peer's first gossip to an honest peer before any
+    /// honest neighbour does. The peer takes it (it is authentic) and drops the honest copies as repeats; the simulator
+    /// counted that injected receipt as hop 0, the maker's own, so the peer looked as if the message never reached it.
+    /// </summary>
+    [Fact]
+    public void A_gossip_a_Byzantine_seed_relays_first_still_counts_as_delivered() =>
+        Check(new ByzantineCase(2744509932137412734, SeedCount: 6, Peers: 8, ByzantineSeeds: 1, ByzantinePeers: 1, LatencyMaxMs: 41, DupPercent: 4, Restarts: 0, LiePercent: 92), hijack: true);
+
     static Property Check(ByzantineCase c, bool hijack)
     {
         {
