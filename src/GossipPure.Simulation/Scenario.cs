@@ -134,6 +134,16 @@ public static class Addresses
     /// <summary>Seed i: 10.0.0.(i+1):(5011+i).</summary>
     public static NodeId Seed(int i) => new($"10.0.0.{i + 1}", 5011 + i);
 
-    /// <summary>Peer i: 10.0.(1 + i/250).(1 + i%250):(6001+i), one host per peer so ICMP names one node.</summary>
-    public static NodeId Peer(int i) => new($"10.0.{1 + i / 250}.{1 + i % 250}", 6001 + i);
+    /// <summary>
+    /// Peer i, one host per peer so ICMP names one node: in blocks of 50,000, peer i is
+    /// 10.(i/50,000).(1 + j/250).(1 + j%250):(6001 + j) with j = i mod 50,000, so every octet stays below 256 and every
+    /// port below 65,536 however many peers run (the first 50,000 keep the labels they always had).
+    /// </summary>
+    public static NodeId Peer(int i)
+    {
+        var (block, j) = (i / PeersPerBlock, i % PeersPerBlock);
+        return new($"10.{block}.{1 + j / 250}.{1 + j % 250}", 6001 + j);
+    }
+
+    const int PeersPerBlock = 50_000;
 }

@@ -467,9 +467,10 @@ public sealed class Simulation
         if (sc.KeepTrace) trace.Add(step);
         observe?.Invoke(step, this);
 
-        foreach (var e in effects)
+        // By index: a Seq's enumerator is an object, and this loop runs for every step.
+        for (var i = 0; i < effects.Count; i++)
         {
-            switch (e)
+            switch (effects[i])
             {
                 case Send s: Send(node, s.To, s.Message); break;
                 case Connect c: Connect(node, c.To); break;

@@ -26,10 +26,10 @@ public static class TraceText
     {
         sb.Append(timeUs).Append(' ').Append(node).Append(' ');
         AppendInput(sb, input);
-        foreach (var e in effects)
+        for (var i = 0; i < effects.Count; i++)
         {
             sb.Append(" | ");
-            AppendEffect(sb, e);
+            AppendEffect(sb, effects[i]);
         }
         sb.Append('\n');
     }
@@ -43,7 +43,7 @@ public static class TraceText
             case Connected c: sb.Append("Connected ").Append(c.Node); break;
             case Disconnected d: sb.Append("Disconnected ").Append(d.Node).Append(" (").Append(d.Reason).Append(')'); break;
             case ConnectFailed f: sb.Append("ConnectFailed ").Append(f.Node).Append(" (").Append(f.Reason).Append(')'); break;
-            case TimerFired t: sb.Append("TimerFired ").Append(t.Key.ToString()); break;
+            case TimerFired t: sb.Append("TimerFired ").Append(t.Key); break;
             case BadFrame b: sb.Append("BadFrame ").Append(b.Remote).Append(" (").Append(b.Reason).Append(')'); break;
             case ShutdownRequested: sb.Append("ShutdownRequested"); break;
             case PingResult p: sb.Append("PingResult ").Append(p.Ip).Append(' ').Append(p.Outcome.ToString()).Append(" (").Append(p.Detail).Append(')'); break;
@@ -62,8 +62,8 @@ public static class TraceText
             case UseCertificate u: sb.Append("UseCertificate "); AppendMessage(sb, u.Cert); break;
             case PingHost p: sb.Append("PingHost ").Append(p.Ip); break;
             case Deliver d: sb.Append("Deliver ").Append(d.Origin).Append(' ').Append(d.Id).Append(' ').Append(d.Data).Append(' ').Append(d.From); break;
-            case SetTimer t: sb.Append("SetTimer ").Append(t.Key.ToString()).Append(' ').Append(t.DelayMs).Append("ms"); break;
-            case CancelTimer t: sb.Append("CancelTimer ").Append(t.Key.ToString()); break;
+            case SetTimer t: sb.Append("SetTimer ").Append(t.Key).Append(' ').Append(t.DelayMs).Append("ms"); break;
+            case CancelTimer t: sb.Append("CancelTimer ").Append(t.Key); break;
             // The most frequent event (every first receipt), written as its record's ToString writes it, without the string.
             case GossipReceived g:
                 sb.Append("Event GossipReceived { Origin = ").Append(g.Origin).Append(", Body = ").Append(g.Body).Append(", From = ").Append(g.From).Append(" }");
@@ -148,6 +148,7 @@ internal interface ITextSink
     ITextSink Append(long n);
     ITextSink Append(ulong n);
     ITextSink Append(NodeId id);
+    ITextSink Append(TimerKey key);
 }
 
 internal sealed class StringSink : ITextSink
@@ -158,6 +159,7 @@ internal sealed class StringSink : ITextSink
     public ITextSink Append(long n) { sb.Append(n.ToString(CultureInfo.InvariantCulture)); return this; }
     public ITextSink Append(ulong n) { sb.Append(n.ToString(CultureInfo.InvariantCulture)); return this; }
     public ITextSink Append(NodeId id) { sb.Append(id.ToString()); return this; }
+    public ITextSink Append(TimerKey key) { sb.Append(key.ToString()); return this; }
     public override string ToString() => sb.ToString();
 }
 
@@ -169,6 +171,7 @@ internal sealed class Utf8Sink : ITextSink
 {
     byte[] buffer = new byte[4096];
     readonly Dictionary<NodeId, byte[]> names = new();
+    readonly Dictionary<TimerKey, byte[]> timerNames = new();
 
     public int Length { get; private set; }
     public ReadOnlySpan<byte> Written => buffer.AsSpan(0, Length);
@@ -206,12 +209,17 @@ internal sealed class Utf8Sink : ITextSink
         return this;
     }
 
-    public ITextSink Append(NodeId id)
+    public ITextSink Append(NodeId id) => Cached(names, id, static id => id.ToString());
+
+    /// <summary>A timer's name is a record's text, made with a StringBuilder: cached like the addresses.</summary>
+    public ITextSink Append(TimerKey key) => Cached(timerNames, key, static key => key.ToString());
+
+    ITextSink Cached<TKey>(Dictionary<TKey, byte[]> cache, TKey key, Func<TKey, string> text) where TKey : notnull
     {
-        if (!names.TryGetValue(id, out var bytes))
+        if (!cache.TryGetValue(key, out var bytes))
         {
-            bytes = Encoding.UTF8.GetBytes(id.ToString());
-            if (names.Count < 1 << 20) names[id] = bytes;
+            bytes = Encoding.UTF8.GetBytes(text(key));
+            if (cache.Count < 1 << 20) cache[key] = bytes;
         }
         bytes.CopyTo(Room(bytes.Length));
         Length += bytes.Length;

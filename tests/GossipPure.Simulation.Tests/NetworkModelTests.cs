@@ -18,6 +18,17 @@ public sealed class NetworkModelTests
     static IEnumerable<TraceStep> At(SimResult r, NodeId n) => r.Trace.Where(t => t.Node == n);
 
     [Fact]
+    public void Every_peer_label_up_to_200_000_peers_is_a_valid_distinct_address()
+    {
+        var labels = Enumerable.Range(0, 200_000).Select(Addresses.Peer).ToArray();
+        Assert.All(labels, id => Assert.True(NodeId.TryParse(id.ToString(), out var back) && back == id, $"{id} is not a valid address"));
+        Assert.Equal(labels.Length, labels.Select(id => id.Ip).Distinct().Count());
+        Assert.Equal(new NodeId("10.0.1.1", 6001), labels[0]);
+        Assert.Equal(new NodeId("10.0.200.250", 56000), labels[49_999]);
+        Assert.Equal(new NodeId("10.1.1.1", 6001), labels[50_000]);
+    }
+
+    [Fact]
     public void A_crash_resets_the_connections_and_later_dials_are_refused()
     {
         var r = Simulator.Run(Small(new Crash(P0, 10 * S)));

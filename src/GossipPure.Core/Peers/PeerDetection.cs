@@ -317,7 +317,7 @@ public static partial class PeerReducer
         // Silence is weak evidence, and a late check sees everyone silent: while this peer is late it judges no
         // silence at all (more than any stretch of the window; Suspect would refuse the weak evidence anyway).
         var limitUs = o.HeartbeatMisses * o.HeartbeatIntervalMs * 1000;
-        if (!s.Health.IsLate)
+        if (!s.Health.IsLate && AnySilent(s, limitUs))
             foreach (var n in s.ActiveNeighbourArray())
             {
                 var silentUs = s.NowUs - WatchOf(s, n).LastHeardUs;
@@ -326,6 +326,17 @@ public static partial class PeerReducer
             }
         fx.Timer(SilenceTimer, SilenceCheckMs(o));
         return s;
+    }
+
+    /// <summary>
+    /// Whether any neighbour not under suspicion has been silent past the limit: the check's common answer is no, and
+    /// this finds it without sorting or copying the neighbours (a neighbour with no watch yet counts as heard now).
+    /// </summary>
+    static bool AnySilent(PeerState s, long limitUs)
+    {
+        foreach (var (n, w) in s.Det.Watches)
+            if (!w.IsSuspected && s.NowUs - w.LastHeardUs > limitUs && s.Neighbours.Contains(n)) return true;
+        return false;
     }
 
     static PeerState OnPingTimer(PeerState s, EffectList fx)
