@@ -219,7 +219,7 @@ internal sealed class Utf8Sink : ITextSink
         if (!cache.TryGetValue(key, out var bytes))
         {
             bytes = Encoding.UTF8.GetBytes(text(key));
-            if (cache.Count < 1 << 20) cache[key] = bytes;
+            if (cache.Count < 1 << 18) cache[key] = bytes;
         }
         bytes.CopyTo(Room(bytes.Length));
         Length += bytes.Length;

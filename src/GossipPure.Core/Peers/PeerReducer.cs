@@ -138,7 +138,8 @@ public static partial class PeerReducer
             list.Fold(acc, (a, e) => a.AddOrUpdate(e.Node, Math.Max(e.Degree, a.Find(e.Node).IfNone(0)))));
         fx.Add(new CancelTimer(RegisterTimer));
         fx.Add(new Registered(s.Round.Lists.Count, known.Count));
-        s = s with { Phase = PeerPhase.Registered, Known = known };
+        // The round's lists are in Known now: kept, they would hold every list each seed sent, for the peer's life.
+        s = s with { Phase = PeerPhase.Registered, Known = known, Round = Round.First };
         fx.Timer(GossipTimer, c.Options.GossipIntervalMs);
         StartDetectionTimers(c.Options, fx);
         if (known.IsEmpty)
