@@ -255,8 +255,8 @@ public sealed record SimMetrics(
         yield return $"false removals: {FalseRemovals}";
         yield return $"overlay: degree min {Degrees.Min}, mean {Degrees.Mean:0.00}, max {Degrees.Max}; power-law alpha {Degrees.Alpha:0.00} (k >= {Degrees.KMin}, {Degrees.Tail} peers); histogram {string.Join(" ", Degrees.Histogram.Select(kv => $"{kv.Key}:{kv.Value}"))}";
         yield return $"network: {Network.Sent} sent, {Network.Delivered} delivered, {Network.Lost} lost, {Network.Duplicated} duplicated, {Network.Cut} cut by partitions, {Network.Dropped} dropped with a connection or at a down node, {Network.ConnectFailures} failed dials; {Bytes(Network.Bytes)} of payload";
-        yield return $"frames over the limit: {Network.OverLimit}{(Network.FirstOverLimit is { } first ? $", the first: {first}" : "")} (largest frame {Bytes(Network.LargestFrame)}, {Network.LargestFrameType}; the limit is {Bytes(FrameSize.MaxPayloadBytes)})";
+        yield return $"frames over the limit: {Network.OverLimit}{(Network.FirstOverLimit is { } first ? $", the first: {first}" : "")} (largest frame {Bytes(Network.Largest.Bytes)}, {Network.Largest.Type}; the limit is {Bytes(FrameSize.MaxPayloadBytes)})";
         foreach (var (seed, load) in SeedLoads.OrderBy(kv => kv.Key))
-            yield return $"seed load: {seed} in {load.MessagesIn / seconds:0.0} msg/s {Bytes(load.BytesIn / seconds)}/s, out {load.MessagesOut / seconds:0.0} msg/s {Bytes(load.BytesOut / seconds)}/s; largest frame {Bytes(load.LargestFrame)} ({load.LargestFrameType}); peak table {load.PeakPeers} peers";
+            yield return $"seed load: {seed} in {load.MessagesIn / seconds:0.0} msg/s {Bytes(load.BytesIn / seconds)}/s, out {load.MessagesOut / seconds:0.0} msg/s {Bytes(load.BytesOut / seconds)}/s; largest frame {Bytes(load.Largest.Bytes)} ({load.Largest.Type}); peak table {load.PeakPeers} peers";
     }
 }

@@ -47,8 +47,21 @@ public sealed record NetworkStats
     /// <summary>The first of those, named (type, size, from, to); null when there was none.</summary>
     public string? FirstOverLimit { get; set; }
     /// <summary>The largest payload put on the wire (or refused), and its type.</summary>
-    public long LargestFrame { get; set; }
-    public string LargestFrameType { get; set; } = "-";
+    public LargestFrame Largest { get; } = new();
+}
+
+/// <summary>The largest payload a part of the network carried, and its type.</summary>
+public sealed record LargestFrame
+{
+    public long Bytes { get; private set; }
+    public string Type { get; private set; } = "-";
+
+    internal void Offer(long bytes, Message m)
+    {
+        if (bytes <= Bytes) return;
+        Bytes = bytes;
+        Type = Wire.TypeName(m);
+    }
 }
 
 /// <summary>What one seed carried over the run: messages and payload bytes in (delivered to it) and out (put on the wire by it).</summary>
@@ -59,17 +72,9 @@ public sealed class SeedLoad
     public long MessagesOut { get; set; }
     public long BytesOut { get; set; }
     /// <summary>The largest payload this seed sent or was sent, and its type.</summary>
-    public long LargestFrame { get; set; }
-    public string LargestFrameType { get; set; } = "-";
+    public LargestFrame Largest { get; } = new();
     /// <summary>The most committed peers its table held at once.</summary>
     public int PeakPeers { get; set; }
-
-    internal void Frame(long bytes, Message m)
-    {
-        if (bytes <= LargestFrame) return;
-        LargestFrame = bytes;
-        LargestFrameType = Wire.TypeName(m);
-    }
 }
 
 /// <summary>
@@ -597,9 +602,9 @@ public sealed class Simulation
         if (to == from) { Network.Dropped++; return; }
         // The real transport encodes before it sends, and refuses a message over the frame limit (Framing.TryFrame).
         var bytes = FrameSize.Of(m);
-        if (bytes > Network.LargestFrame) { Network.LargestFrame = bytes; Network.LargestFrameType = Wire.TypeName(m); }
-        if (from < seedCount) seedLoad[from].Frame(bytes, m);
-        if (to < seedCount) seedLoad[to].Frame(bytes, m);
+        Network.Largest.Offer(bytes, m);
+        if (from < seedCount) seedLoad[from].Largest.Offer(bytes, m);
+        if (to < seedCount) seedLoad[to].Largest.Offer(bytes, m);
         if (bytes > FrameSize.MaxPayloadBytes)
         {
             Network.OverLimit++;

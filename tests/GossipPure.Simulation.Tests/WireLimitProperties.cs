@@ -47,7 +47,7 @@ public sealed class WireLimitProperties
         {
             var r = Simulator.Run(c.Build());
             Assert.True(r.Network.OverLimit == 0, $"{c}: {r.Network.OverLimit} messages over the frame limit, the first: {r.Network.FirstOverLimit}");
-            Assert.True(r.Network.LargestFrame <= FrameSize.MaxPayloadBytes, $"{c}: largest frame {r.Network.LargestFrame} bytes");
+            Assert.True(r.Network.Largest.Bytes <= FrameSize.MaxPayloadBytes, $"{c}: largest frame {r.Network.Largest.Bytes} bytes");
             Assert.True(r.RegisteredUs.Count == c.Peers, $"{c}: {r.RegisteredUs.Count} of {c.Peers} peers registered");
             var restarted = Addresses.Seed(c.Seeds - 1);
             var missing = r.RegisteredUs.Keys.Count(p => !r.Seeds[restarted].Peers.ContainsKey(p));
