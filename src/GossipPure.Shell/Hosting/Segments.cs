@@ -49,6 +49,7 @@ public sealed class Segments
     readonly List<(long Number, string Path, long Bytes)> rolled;   // under gate: on disk, not being deleted, oldest first
     long lastNumber;     // under gate: the highest number given or found
     int deleting;        // under gate: deletions handed to the thread pool and not done
+    long deletingBytes;  // under gate: their bytes, still on disk
     int deletedAtRoll;   // under gate
 
     public Segments(string path, long shareBytes)
@@ -78,13 +79,20 @@ public sealed class Segments
     public long Reserve(long headBytes) => headBytes + SegmentBytes / 8;
 
     /// <summary>
-    /// The size of the current segment at which its writer must call <see cref="TrimAhead"/> to keep
-    /// <paramref name="reserveBytes"/> free; <see cref="long.MaxValue"/> while no rolled segment is left to delete.
-    /// Changes only with <see cref="Roll"/> and <see cref="TrimAhead"/>: a writer reads it after each.
+    /// The size of the current segment at which its writer must call <see cref="TrimAhead"/> again: where the oldest
+    /// must go to keep <paramref name="reserveBytes"/> free, or, while deletions are under way, where the folder would
+    /// pass the share with them still on disk (<see cref="long.MaxValue"/>: neither can come). Changes only with
+    /// <see cref="Roll"/> and <see cref="TrimAhead"/>: a writer reads it after each.
     /// </summary>
     public long TrimAheadAt(long reserveBytes)
     {
-        lock (gate) return rolled.Count == 0 ? long.MaxValue : ShareBytes - reserveBytes - rolled.Sum(r => r.Bytes);
+        lock (gate)
+        {
+            var rolledBytes = rolled.Sum(r => r.Bytes);
+            var ahead = rolled.Count == 0 ? long.MaxValue : ShareBytes - reserveBytes - rolledBytes;
+            var full = deleting == 0 ? long.MaxValue : ShareBytes - rolledBytes - deletingBytes;
+            return Math.Min(ahead, full);
+        }
     }
 
     /// <summary>
@@ -173,10 +181,15 @@ public sealed class Segments
 
     /// <summary>
     /// Hands to the thread pool the oldest rolled segments that must go for the current segment
-    /// (<paramref name="currentBytes"/>) and <paramref name="reserveBytes"/> to fit in the share, and returns at once.
+    /// (<paramref name="currentBytes"/>) and <paramref name="reserveBytes"/> to fit in the share, and returns at once;
+    /// unless the deletions handed out before are not done while the current segment has grown into their space (the
+    /// thread pool did not delete a file while the writer wrote an eighth of a segment): then it waits for them, so that
+    /// the folder never passes the share by more than the record just written.
     /// </summary>
     public void TrimAhead(long currentBytes, long reserveBytes)
     {
+        lock (gate)
+            while (deleting > 0 && rolled.Sum(r => r.Bytes) + deletingBytes + currentBytes >= ShareBytes) Monitor.Wait(gate);
         foreach (var (number, path, bytes) in Take(currentBytes + reserveBytes, wait: false))
             ThreadPool.UnsafeQueueUserWorkItem(new Deletion(this, number, path, bytes), preferLocal: false);
     }
@@ -197,7 +210,11 @@ public sealed class Segments
             var n = Excess(rolled.Select(r => r.Bytes).ToList(), reservedBytes, ShareBytes);
             var taken = rolled.GetRange(0, n);
             rolled.RemoveRange(0, n);
-            if (!wait) deleting += n;
+            if (!wait)
+            {
+                deleting += n;
+                deletingBytes += taken.Sum(t => t.Bytes);
+            }
             return taken;
         }
     }
@@ -229,6 +246,7 @@ public sealed class Segments
                 lock (owner.gate)
                 {
                     owner.deleting--;
+                    owner.deletingBytes -= bytes;
                     Monitor.PulseAll(owner.gate);
                 }
             }
