@@ -219,8 +219,7 @@ public sealed class SegmentTests
     public Property Segments_deleted_ahead_keep_the_share_and_leave_the_roll_nothing_to_delete() =>
         Prop.ForAll(Gen.Choose(1, 1_000_000).ToArbitrary(), Gen.Choose(16, 96).ToArbitrary(), (seed, shareKb) =>
         {
-            var dir = Directory.CreateTempSubdirectory("gossip-ahead-").FullName;
-            try
+            InTempDir("gossip-ahead-", dir =>
             {
                 var share = shareKb * 1024L;
                 var path = Path.Combine(dir, "outputfile_peer_6001.txt");
@@ -258,12 +257,21 @@ public sealed class SegmentTests
                 Assert.Equal(0, segments.DeletedAtRoll);
                 Assert.True(most >= share - segments.SegmentBytes - segments.Reserve(0) - record.Length,
                     $"the folder held at most {most} bytes of a share of {share}: deleting ahead kept too little");
-            }
-            finally
-            {
-                Directory.Delete(dir, recursive: true);
-            }
+            });
         });
+
+    static void InTempDir(string prefix, Action<string> test)
+    {
+        var dir = Directory.CreateTempSubdirectory(prefix).FullName;
+        try
+        {
+            test(dir);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 
     static long FolderBytes(string dir) =>
         Directory.EnumerateFiles(dir).Sum(f => { try { return new FileInfo(f).Length; } catch (FileNotFoundException) { return 0; } });
@@ -275,79 +283,64 @@ public sealed class SegmentTests
         var result = Simulator.Run(Scenario(17, signed: false, runUs: 120_000_000));
         var node = Addresses.Peer(0);
         var config = result.Peers[node].Config;
-        var dir = Directory.CreateTempSubdirectory("gossip-ahead-log-").FullName;
-        try
+        InTempDir("gossip-ahead-log-", dir =>
         {
-            var path = Path.Combine(dir, "events_peer_6001.jsonl");
-            var budget = new DiskBudget(400 * 1024);
-            var state = PeerState.Initial(config);
-            using (var recorder = new InputRecorder(path, Role.Peer, config, 42, budget, problem => throw new InvalidOperationException(problem)))
+        var path = Path.Combine(dir, "events_peer_6001.jsonl");
+        var budget = new DiskBudget(400 * 1024);
+        var state = PeerState.Initial(config);
+        using (var recorder = new InputRecorder(path, Role.Peer, config, 42, budget, problem => throw new InvalidOperationException(problem)))
+        {
+            foreach (var input in result.Trace.Where(s => s.Node == node).Select(s => s.Input))
             {
-                foreach (var input in result.Trace.Where(s => s.Node == node).Select(s => s.Input))
-                {
-                    var step = PeerReducer.Step(state, input);
-                    recorder.Append(input, step.Effects, state);
-                    state = step.State;
-                }
-                recorder.Flush();
-                var rolled = recorder.Segments.Rolled();
-                Assert.True(rolled[0].Number > 1, $"no segment was deleted: {rolled.Count} rolled, the oldest {rolled[0].Number}");
-                Assert.True(FolderBytes(dir) <= budget.EventsShare, $"{FolderBytes(dir)} bytes, over the share of {budget.EventsShare}");
-                Assert.Equal(0, recorder.Segments.DeletedAtRoll);
+                var step = PeerReducer.Step(state, input);
+                recorder.Append(input, step.Effects, state);
+                state = step.State;
             }
+            recorder.Flush();
+            var rolled = recorder.Segments.Rolled();
+            Assert.True(rolled[0].Number > 1, $"no segment was deleted: {rolled.Count} rolled, the oldest {rolled[0].Number}");
+            Assert.True(FolderBytes(dir) <= budget.EventsShare, $"{FolderBytes(dir)} bytes, over the share of {budget.EventsShare}");
+            Assert.Equal(0, recorder.Segments.DeletedAtRoll);
         }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     /// <summary>Issue 17, a restart: the output file's earlier run becomes a numbered segment; the new run starts the file anew.</summary>
     [Fact]
     public void A_restarted_node_log_starts_a_new_segment_and_keeps_the_earlier_runs()
     {
-        var dir = Directory.CreateTempSubdirectory("gossip-restart-log-").FullName;
-        try
+        InTempDir("gossip-restart-log-", dir =>
         {
-            var path = Path.Combine(dir, "outputfile_peer_6001.txt");
-            for (var run = 1; run <= 3; run++)
-                using (var log = new NodeLog(path, null, console: false))
-                    log.Write(Core.LogLevel.Info, $"run {run}");
-            Assert.EndsWith(" run 3", Assert.Single(File.ReadAllLines(path)));
-            var segments = new Segments(path, DiskBudget.Default.TextShare).Rolled();
-            Assert.Equal(new long[] { 1, 2 }, segments.Select(r => r.Number));
-            Assert.EndsWith(" run 1", Assert.Single(File.ReadAllLines(segments[0].Path)));
-            Assert.EndsWith(" run 2", Assert.Single(File.ReadAllLines(segments[1].Path)));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        var path = Path.Combine(dir, "outputfile_peer_6001.txt");
+        for (var run = 1; run <= 3; run++)
+            using (var log = new NodeLog(path, null, console: false))
+                log.Write(Core.LogLevel.Info, $"run {run}");
+        Assert.EndsWith(" run 3", Assert.Single(File.ReadAllLines(path)));
+        var segments = new Segments(path, DiskBudget.Default.TextShare).Rolled();
+        Assert.Equal(new long[] { 1, 2 }, segments.Select(r => r.Number));
+        Assert.EndsWith(" run 1", Assert.Single(File.ReadAllLines(segments[0].Path)));
+        Assert.EndsWith(" run 2", Assert.Single(File.ReadAllLines(segments[1].Path)));
+        });
     }
 
     [Fact]
     public void A_restarted_recorder_continues_the_numbering_and_names_its_run()
     {
-        var dir = Directory.CreateTempSubdirectory("gossip-restart-").FullName;
-        try
+        InTempDir("gossip-restart-", dir =>
         {
-            var config = new NodeConfig(new NodeId("127.0.0.1", 6001), Seq1(new NodeId("127.0.0.1", 5011)), ProtocolOptions.Default);
-            var path = Path.Combine(dir, "events_peer_6001.jsonl");
-            for (var run = 1; run <= 3; run++)
-            {
-                using var recorder = new InputRecorder(path, Role.Peer, config, 42, new DiskBudget(1024 * 1024));
-                Assert.Equal(run, recorder.Run);
-                recorder.Append(new Started(1, 7), Seq<Effect>(), PeerState.Initial(config));
-            }
-            var segments = new Segments(path, 1024 * 1024);
-            Assert.Equal(new long[] { 1, 2 }, segments.Rolled().Select(r => r.Number));
-            var runs = segments.Rolled().Select(r => r.Path).Append(path)
-                .Select(f => EventLog.TryRead(f, out var log, out var e) ? log.Header.Run : throw new Exception(e)).ToArray();
-            Assert.Equal(new[] { 1, 2, 3 }, runs);
-        }
-        finally
+        var config = new NodeConfig(new NodeId("127.0.0.1", 6001), Seq1(new NodeId("127.0.0.1", 5011)), ProtocolOptions.Default);
+        var path = Path.Combine(dir, "events_peer_6001.jsonl");
+        for (var run = 1; run <= 3; run++)
         {
-            Directory.Delete(dir, recursive: true);
+            using var recorder = new InputRecorder(path, Role.Peer, config, 42, new DiskBudget(1024 * 1024));
+            Assert.Equal(run, recorder.Run);
+            recorder.Append(new Started(1, 7), Seq<Effect>(), PeerState.Initial(config));
         }
+        var segments = new Segments(path, 1024 * 1024);
+        Assert.Equal(new long[] { 1, 2 }, segments.Rolled().Select(r => r.Number));
+        var runs = segments.Rolled().Select(r => r.Path).Append(path)
+            .Select(f => EventLog.TryRead(f, out var log, out var e) ? log.Header.Run : throw new Exception(e)).ToArray();
+        Assert.Equal(new[] { 1, 2, 3 }, runs);
+        });
     }
 }
