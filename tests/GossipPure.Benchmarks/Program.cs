@@ -9,7 +9,7 @@ if (args is ["handshake-loop", ..])
 }
 if (args is ["roll-loop", ..])
 {
-    GossipPure.Benchmarks.RollLoop.Run(args.Length > 1 ? int.Parse(args[1]) : 120);
+    GossipPure.Benchmarks.RollLoop.Run(args.Length > 1 ? int.Parse(args[1]) : 120, args.Length > 2 ? int.Parse(args[2]) : 4);
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(GossipPure.Benchmarks.FrameBenchmarks).Assembly).Run(args);
