@@ -7,4 +7,9 @@ if (args is ["handshake-loop", ..])
     await GossipPure.Benchmarks.HandshakeLoop.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100);
     return;
 }
+if (args is ["roll-loop", ..])
+{
+    GossipPure.Benchmarks.RollLoop.Run(args.Length > 1 ? int.Parse(args[1]) : 120, args.Length > 2 ? int.Parse(args[2]) : 4);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(GossipPure.Benchmarks.FrameBenchmarks).Assembly).Run(args);

@@ -9,15 +9,20 @@ using LanguageExt;
 namespace GossipPure.Benchmarks;
 
 /// <summary>
-/// Issue 17: what rolling an event-log segment adds to the node loop. A roll (<see cref="InputRecorder"/>) encodes the
+/// Issue 17: what rolling an event-log segment costs the node's loop. A roll (<see cref="InputRecorder"/>) encodes the
 /// snapshot of the state before the step (<see cref="StateSnapshot"/>), closes the current segment, renames it to
-/// its number, deletes the oldest segments past the share (<see cref="Segments.Roll"/>), and opens the new file with
-/// its header and snapshot. States come from deterministic simulated runs (as in SegmentTests):
+/// its number, deletes the oldest segments past the share (<see cref="Segments"/>), and opens the new file with its
+/// header and snapshot. What of that runs on the loop thread is what a node's latency pays; the rest runs on the
+/// recorder's writer. Each measured call is one step, from the moment the loop records it to the moment the loop is
+/// free again (<see cref="InputRecorder.Append"/>, then <see cref="InputRecorder.HandOver"/>, as the node loop calls
+/// them), with the writer idle before it (<see cref="IterationSetupAttribute"/>, one call per iteration), so that a
+/// writer still busy with the previous roll is not counted, nor the loop waiting for it. States come from
+/// deterministic simulated runs (as in SegmentTests):
 /// <list type="bullet">
 /// <item><c>peer</c>: a peer of 20 after 30 s of everyone gossiping every 200 ms (its backlog full, its seen set busy);</item>
 /// <item><c>seed-1000</c>: a seed with 1,000 registered peers (no gossip: only registration, overlay and health).</item>
 /// </list>
-/// Run: dotnet run -c Release --project tests/GossipPure.Benchmarks -- --filter '*Segment*' --job short
+/// Run: dotnet run -c Release --project tests/GossipPure.Benchmarks -- --filter '*SegmentSnapshot*' --job short --iterationCount 41
 /// </summary>
 [MemoryDiagnoser, MedianColumn]
 public class SegmentSnapshotBenchmarks
@@ -80,6 +85,7 @@ public class SegmentSnapshotBenchmarks
         plain = new InputRecorder(plainPath, role, config, 42, budget);
         rolling.Append(bigInput, Prelude.Seq<Effect>(), state);
         rolling.Append(bigInput, Prelude.Seq<Effect>(), state);
+        rolling.Flush();
         // The roll renamed the first segment and, the share being this small, deleted it: the file is the second.
         using (var reader = new StreamReader(new FileStream(Path.Combine(dir, "events_rolling.jsonl"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete)))
             if (!reader.ReadLine()!.Contains("\"segment\":2") || !StateSnapshot.IsSnapshot(reader.ReadLine() ?? ""))
@@ -98,28 +104,48 @@ public class SegmentSnapshotBenchmarks
     public string Encode() => StateSnapshot.Encode(1234, state);
 
     /// <summary>
-    /// A large step recorded without its state: it never rolls (the baseline of <see cref="RecordRolling"/>). So that
-    /// the file does not grow without end, every 16th call starts the recorder over in an empty file (the old one
-    /// deleted), as a roll deletes an old segment.
+    /// The writers idle before each measured step. So that the plain file does not grow without end, every 16th time
+    /// the recorder starts over in an empty file (the old one deleted), as a roll deletes an old segment.
     /// </summary>
-    [Benchmark(Description = "record a large step, no roll")]
-    public void RecordPlain()
+    [IterationSetup(Targets = [nameof(LoopPlain), nameof(LoopRoll), nameof(LoopAndWriterRoll)])]
+    public void WritersIdle()
     {
-        plain!.Append(bigInput, Prelude.Seq<Effect>());
+        rolling!.Flush();
+        plain!.Flush();
         if (++plainSteps % 16 != 0) return;
         plain.Dispose();
         File.Delete(plainPath);
         plain = new InputRecorder(plainPath, role, config, 42, budget);
     }
 
-    /// <summary>The same step with its state: each one closes the segment, renames and trims, and opens a new one with the snapshot.</summary>
-    [Benchmark(Description = "record a large step + roll")]
-    public void RecordRolling() => rolling!.Append(bigInput, Prelude.Seq<Effect>(), state);
+    /// <summary>A large step recorded without its state: it never rolls (the baseline of <see cref="LoopRoll"/>).</summary>
+    [Benchmark(Description = "loop: a large step, no roll"), InvocationCount(1)]
+    public void LoopPlain()
+    {
+        plain!.Append(bigInput, Prelude.Seq<Effect>());
+        plain.HandOver();
+    }
+
+    /// <summary>The same step with its state: it rolls (closes the segment, renames and trims, opens a new one with the snapshot).</summary>
+    [Benchmark(Description = "loop: a large step + roll"), InvocationCount(1)]
+    public void LoopRoll()
+    {
+        rolling!.Append(bigInput, Prelude.Seq<Effect>(), state);
+        rolling.HandOver();
+    }
+
+    /// <summary>The same, until the writer has done the roll too: the whole roll, wherever it runs.</summary>
+    [Benchmark(Description = "loop + writer: a large step + roll"), InvocationCount(1)]
+    public void LoopAndWriterRoll()
+    {
+        rolling!.Append(bigInput, Prelude.Seq<Effect>(), state);
+        rolling.Flush();
+    }
 }
 
 /// <summary>
-/// What recording one ordinary step costs (<see cref="InputRecorder.Append"/>, buffered; the buffer goes to the file
-/// every 16 KiB): a peer's first receipt of a GOSSIP (forwarded to 7, logged), into a temp folder, with its state, at
+/// What recording one ordinary step costs the loop (<see cref="InputRecorder.Append"/>, buffered; the buffer goes to the
+/// writer every 16 KiB): a peer's first receipt of a GOSSIP (forwarded to 7, logged), into a temp folder, with its state, at
 /// the default budget, as a node records it (so it rolls every 48 MiB, with this small peer's snapshot).
 /// </summary>
 [MemoryDiagnoser, MedianColumn]

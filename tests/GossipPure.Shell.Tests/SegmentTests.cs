@@ -109,8 +109,10 @@ public sealed class SegmentTests
                 {
                     var isSeed = node == Addresses.Seed(0);
                     var inputs = result.Trace.Where(s => s.Node == node).Select(s => s.Input).ToList();
-                    // A seed takes far fewer steps than a busy peer: a smaller budget rolls its log too.
-                    if (isSeed) CheckSegments(dir, Role.Seed, result.Seeds[node].Config, SeedState.Initial(result.Seeds[node].Config), SeedReducer.Step, inputs, new DiskBudget(24 * 1024), 2);
+                    // A seed takes far fewer steps than a busy peer: a smaller budget rolls its log too. Its snapshot is
+                    // near a segment of it: the folder must keep room for the next one, so a budget of 24 KiB kept a
+                    // single segment once the oldest were deleted ahead of time (Segments.TrimAhead).
+                    if (isSeed) CheckSegments(dir, Role.Seed, result.Seeds[node].Config, SeedState.Initial(result.Seeds[node].Config), SeedReducer.Step, inputs, new DiskBudget(32 * 1024), 2);
                     else CheckSegments(dir, Role.Peer, result.Peers[node].Config, PeerState.Initial(result.Peers[node].Config), PeerReducer.Step, inputs, new DiskBudget(400 * 1024), 3);
                 }
             }
@@ -194,29 +196,151 @@ public sealed class SegmentTests
         Options = ProtocolOptions.Default with { GossipIntervalMs = 300, GossipCount = 1000, BacklogSize = 16, GossipHorizonMs = 10_000, GossipFutureMs = 5_000 },
     };
 
-    [Fact]
-    public void A_restarted_recorder_continues_the_numbering_and_names_its_run()
+    // ---- The share's accounting: deleting ahead of time ---------------------------------------------------------
+
+    [Theory]
+    [InlineData(new long[] { }, 50, 40, 0)]
+    [InlineData(new long[] { 10, 10, 10 }, 10, 40, 0)]
+    [InlineData(new long[] { 10, 10, 10 }, 11, 40, 1)]
+    [InlineData(new long[] { 10, 10, 10 }, 30, 40, 2)]
+    [InlineData(new long[] { 10, 10, 10 }, 50, 40, 3)]
+    [InlineData(new long[] { 30, 5, 5 }, 5, 40, 1)]
+    public void Excess_is_the_oldest_segments_that_must_go_for_the_reserved_bytes_to_fit(long[] rolled, long reserved, long share, int expected) =>
+        Assert.Equal(expected, Segments.Excess(rolled, reserved, share));
+
+    /// <summary>
+    /// A writer of random records that rolls at the segment size and trims ahead as the output file does: the
+    /// folder never holds more than the share (+ the record just written), even while the thread pool deletes (a
+    /// segment counts until it is gone); no roll has anything left to delete; and the folder still keeps all but a
+    /// segment and the reserve. Segments here are a few KiB: a deletion may well not be done by the time an eighth of
+    /// one is written, which is when the writer waits for it.
+    /// </summary>
+    [Property(MaxTest = 12)]
+    public Property Segments_deleted_ahead_keep_the_share_and_leave_the_roll_nothing_to_delete() =>
+        Prop.ForAll(Gen.Choose(1, 1_000_000).ToArbitrary(), Gen.Choose(16, 96).ToArbitrary(), (seed, shareKb) =>
+        {
+            InTempDir("gossip-ahead-", dir =>
+            {
+                var share = shareKb * 1024L;
+                var path = Path.Combine(dir, "outputfile_peer_6001.txt");
+                var segments = new Segments(path, share);
+                var random = new Random(seed);
+                var (current, trimAt, rolls, most) = (0L, segments.TrimAheadAt(segments.Reserve(0)), 0, 0L);
+                var record = new byte[segments.SegmentBytes / 8];
+                var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+                for (var i = 0; i < 400; i++)
+                {
+                    var size = random.Next(1, record.Length + 1);
+                    if (current > 0 && current + size > segments.SegmentBytes)
+                    {
+                        file.Dispose();
+                        segments.Roll();
+                        rolls++;
+                        file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+                        current = 0;
+                        trimAt = segments.TrimAheadAt(segments.Reserve(0));
+                    }
+                    file.Write(record, 0, size);
+                    current += size;
+                    if (current >= trimAt)
+                    {
+                        segments.TrimAhead(current, segments.Reserve(0));
+                        trimAt = segments.TrimAheadAt(segments.Reserve(0));
+                    }
+                    var onDisk = FolderBytes(dir);
+                    most = Math.Max(most, onDisk);
+                    Assert.True(onDisk <= share + size, $"record {i}: {onDisk} bytes on disk, over the share of {share} (+ {size})");
+                }
+                file.Dispose();
+                segments.WaitForDeletions();
+                Assert.True(rolls >= 2 * DiskBudget.SegmentsPerShare, $"only {rolls} rolls");
+                Assert.Equal(0, segments.DeletedAtRoll);
+                Assert.True(most >= share - segments.SegmentBytes - segments.Reserve(0) - record.Length,
+                    $"the folder held at most {most} bytes of a share of {share}: deleting ahead kept too little");
+            });
+        });
+
+    static void InTempDir(string prefix, Action<string> test)
     {
-        var dir = Directory.CreateTempSubdirectory("gossip-restart-").FullName;
+        var dir = Directory.CreateTempSubdirectory(prefix).FullName;
         try
         {
-            var config = new NodeConfig(new NodeId("127.0.0.1", 6001), Seq1(new NodeId("127.0.0.1", 5011)), ProtocolOptions.Default);
-            var path = Path.Combine(dir, "events_peer_6001.jsonl");
-            for (var run = 1; run <= 3; run++)
-            {
-                using var recorder = new InputRecorder(path, Role.Peer, config, 42, new DiskBudget(1024 * 1024));
-                Assert.Equal(run, recorder.Run);
-                recorder.Append(new Started(1, 7), Seq<Effect>(), PeerState.Initial(config));
-            }
-            var segments = new Segments(path, 1024 * 1024);
-            Assert.Equal(new long[] { 1, 2 }, segments.Rolled().Select(r => r.Number));
-            var runs = segments.Rolled().Select(r => r.Path).Append(path)
-                .Select(f => EventLog.TryRead(f, out var log, out var e) ? log.Header.Run : throw new Exception(e)).ToArray();
-            Assert.Equal(new[] { 1, 2, 3 }, runs);
+            test(dir);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    static long FolderBytes(string dir) =>
+        Directory.EnumerateFiles(dir).Sum(f => { try { return new FileInfo(f).Length; } catch (FileNotFoundException) { return 0; } });
+
+    /// <summary>A busy peer's event log at a budget that rolls it often: every old segment was deleted ahead of time, none by a roll.</summary>
+    [Fact]
+    public void The_event_log_deletes_its_old_segments_ahead_of_time_never_at_the_roll()
+    {
+        var result = Simulator.Run(Scenario(17, signed: false, runUs: 120_000_000));
+        var node = Addresses.Peer(0);
+        var config = result.Peers[node].Config;
+        InTempDir("gossip-ahead-log-", dir =>
+        {
+        var path = Path.Combine(dir, "events_peer_6001.jsonl");
+        var budget = new DiskBudget(400 * 1024);
+        var state = PeerState.Initial(config);
+        using (var recorder = new InputRecorder(path, Role.Peer, config, 42, budget, problem => throw new InvalidOperationException(problem)))
+        {
+            foreach (var input in result.Trace.Where(s => s.Node == node).Select(s => s.Input))
+            {
+                var step = PeerReducer.Step(state, input);
+                recorder.Append(input, step.Effects, state);
+                state = step.State;
+            }
+            recorder.Flush();
+            var rolled = recorder.Segments.Rolled();
+            Assert.True(rolled[0].Number > 1, $"no segment was deleted: {rolled.Count} rolled, the oldest {rolled[0].Number}");
+            Assert.True(FolderBytes(dir) <= budget.EventsShare, $"{FolderBytes(dir)} bytes, over the share of {budget.EventsShare}");
+            Assert.Equal(0, recorder.Segments.DeletedAtRoll);
+        }
+        });
+    }
+
+    /// <summary>Issue 17, a restart: the output file's earlier run becomes a numbered segment; the new run starts the file anew.</summary>
+    [Fact]
+    public void A_restarted_node_log_starts_a_new_segment_and_keeps_the_earlier_runs()
+    {
+        InTempDir("gossip-restart-log-", dir =>
+        {
+        var path = Path.Combine(dir, "outputfile_peer_6001.txt");
+        for (var run = 1; run <= 3; run++)
+            using (var log = new NodeLog(path, null, console: false))
+                log.Write(Core.LogLevel.Info, $"run {run}");
+        Assert.EndsWith(" run 3", Assert.Single(File.ReadAllLines(path)));
+        var segments = new Segments(path, DiskBudget.Default.TextShare).Rolled();
+        Assert.Equal(new long[] { 1, 2 }, segments.Select(r => r.Number));
+        Assert.EndsWith(" run 1", Assert.Single(File.ReadAllLines(segments[0].Path)));
+        Assert.EndsWith(" run 2", Assert.Single(File.ReadAllLines(segments[1].Path)));
+        });
+    }
+
+    [Fact]
+    public void A_restarted_recorder_continues_the_numbering_and_names_its_run()
+    {
+        InTempDir("gossip-restart-", dir =>
+        {
+        var config = new NodeConfig(new NodeId("127.0.0.1", 6001), Seq1(new NodeId("127.0.0.1", 5011)), ProtocolOptions.Default);
+        var path = Path.Combine(dir, "events_peer_6001.jsonl");
+        for (var run = 1; run <= 3; run++)
+        {
+            using var recorder = new InputRecorder(path, Role.Peer, config, 42, new DiskBudget(1024 * 1024));
+            Assert.Equal(run, recorder.Run);
+            recorder.Append(new Started(1, 7), Seq<Effect>(), PeerState.Initial(config));
+        }
+        var segments = new Segments(path, 1024 * 1024);
+        Assert.Equal(new long[] { 1, 2 }, segments.Rolled().Select(r => r.Number));
+        var runs = segments.Rolled().Select(r => r.Path).Append(path)
+            .Select(f => EventLog.TryRead(f, out var log, out var e) ? log.Header.Run : throw new Exception(e)).ToArray();
+        Assert.Equal(new[] { 1, 2, 3 }, runs);
+        });
     }
 }

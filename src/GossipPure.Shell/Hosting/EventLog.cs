@@ -63,46 +63,49 @@ public sealed record EventLogHeader(int Format, Role Role, NodeConfig Config, ul
     public static string Encode(Role role, NodeConfig config, ulong randomSeed, int run = 1, int segment = 1)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            w.WriteStartObject();
-            w.WriteNumber("format", EventLog.FormatVersion);
-            w.WriteString("role", role == Role.Seed ? "seed" : "peer");
-            w.WriteString("node", config.Self.ToString());
-            w.WriteNumber("run", run);
-            w.WriteNumber("segment", segment);
-            w.WriteStartArray("seeds");
-            foreach (var s in config.Seeds) w.WriteStringValue(s.ToString());
-            w.WriteEndArray();
-            // Signed runs only: an unauthenticated run's header is as it always was.
-            if (config.Security.On)
-            {
-                w.WriteString("signatures", config.Security.Scheme!.Name);
-                w.WriteStartObject("seed_keys");
-                foreach (var s in config.Seeds)
-                    if (config.Security.SeedKeys.Find(s).Case is string key) w.WriteString(s.ToString(), key);
-                w.WriteEndObject();
-                w.WriteString("public_key", config.Security.PublicKey);
-            }
-            w.WriteString("random_seed", randomSeed.ToString(CultureInfo.InvariantCulture));
-            w.WriteStartObject("options");
-            foreach (var (name, p) in Options)
-            {
-                switch (p.GetValue(config.Options))
-                {
-                    case long l: w.WriteNumber(name, l); break;
-                    case int i: w.WriteNumber(name, i); break;
-                    case double d: w.WriteNumber(name, d); break;
-                    case bool b: w.WriteBoolean(name, b); break;
-                    case string s: w.WriteString(name, s); break;
-                    case var other:
-                        throw new InvalidOperationException($"the event-log header cannot record option {p.Name} of type {p.PropertyType.Name} ({other})");
-                }
-            }
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions)) Write(w, role, config, randomSeed, run, segment);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Writes the header record (as <see cref="Encode"/> returns it) into <paramref name="w"/>, as UTF-8.</summary>
+    public static void Write(Utf8JsonWriter w, Role role, NodeConfig config, ulong randomSeed, int run = 1, int segment = 1)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("format", EventLog.FormatVersion);
+        w.WriteString("role", role == Role.Seed ? "seed" : "peer");
+        w.WriteString("node", config.Self.ToString());
+        w.WriteNumber("run", run);
+        w.WriteNumber("segment", segment);
+        w.WriteStartArray("seeds");
+        foreach (var s in config.Seeds) w.WriteStringValue(s.ToString());
+        w.WriteEndArray();
+        // Signed runs only: an unauthenticated run's header is as it always was.
+        if (config.Security.On)
+        {
+            w.WriteString("signatures", config.Security.Scheme!.Name);
+            w.WriteStartObject("seed_keys");
+            foreach (var s in config.Seeds)
+                if (config.Security.SeedKeys.Find(s).Case is string key) w.WriteString(s.ToString(), key);
+            w.WriteEndObject();
+            w.WriteString("public_key", config.Security.PublicKey);
+        }
+        w.WriteString("random_seed", randomSeed.ToString(CultureInfo.InvariantCulture));
+        w.WriteStartObject("options");
+        foreach (var (name, p) in Options)
+        {
+            switch (p.GetValue(config.Options))
+            {
+                case long l: w.WriteNumber(name, l); break;
+                case int i: w.WriteNumber(name, i); break;
+                case double d: w.WriteNumber(name, d); break;
+                case bool b: w.WriteBoolean(name, b); break;
+                case string s: w.WriteString(name, s); break;
+                case var other:
+                    throw new InvalidOperationException($"the event-log header cannot record option {p.Name} of type {p.PropertyType.Name} ({other})");
+            }
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
     }
 
     /// <summary>

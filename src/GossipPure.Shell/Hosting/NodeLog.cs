@@ -184,10 +184,13 @@ public sealed class NodeLog : IDisposable
 }
 
 /// <summary>
-/// One of a node's text files (output file, JSON log) cut into segments within its share (<see cref="Segments"/>). It
-/// appends (a restarted node adds to its current segment). A write the disk refuses is said (once a minute, by the
-/// caller), the file is cut back to its last whole line, and lines are dropped until a new segment opens (tried once
-/// a second). Not thread-safe: <see cref="NodeLog"/> holds its lock.
+/// One of a node's text files (output file, JSON log) cut into segments within its share (<see cref="Segments"/>). A
+/// node restarted in the same folder starts a new segment, as the event log does: the earlier run's current segment
+/// gets the next number, nothing is appended to it or overwritten. An eighth of a segment before the folder would need
+/// their space, the oldest segments are handed to the thread pool to delete (<see cref="Segments.TrimAhead"/>), so the
+/// roll, on whichever thread writes the line that does not fit (the node's loop, mostly), only renames and opens. A write the disk refuses is said (once
+/// a minute, by the caller), the file is cut back to its last whole line, and lines are dropped until a new segment
+/// opens (tried once a second). Not thread-safe: <see cref="NodeLog"/> holds its lock.
 /// </summary>
 sealed class RollingFile
 {
@@ -198,28 +201,37 @@ sealed class RollingFile
     long bytes;      // of the current segment, buffered lines included
     long flushed;    // of the current segment on disk
     long lastTryTicks;
+    long trimAt;     // the size of the current segment at which the oldest segments go (Segments.TrimAheadAt)
 
     public RollingFile(string path, long shareBytes, Action<string> problem)
     {
         segments = new Segments(path, shareBytes);
         this.problem = problem;
-        TryOpen(roll: false);
+        TryOpen();
     }
+
+    /// <summary>The file's segments (their accounting, for tests).</summary>
+    public Segments Segments => segments;
 
     /// <summary>The writer for a line of <paramref name="lineBytes"/>, after rolling when it would pass the segment; null while the disk refuses.</summary>
     public TextWriter? Take(int lineBytes)
     {
         if (writer is null)
         {
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(lastTryTicks) < InputRecorder.RetryEvery || !TryOpen(roll: true)) return null;
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(lastTryTicks) < InputRecorder.RetryEvery || !TryOpen()) return null;
         }
         else if (bytes > 0 && bytes + lineBytes > segments.SegmentBytes)
         {
             Flush();
             Close(truncate: false);
-            if (!TryOpen(roll: true)) return null;
+            if (!TryOpen()) return null;
         }
         bytes += lineBytes;
+        if (bytes >= trimAt)
+        {
+            segments.TrimAhead(bytes, segments.Reserve(0));
+            trimAt = segments.TrimAheadAt(segments.Reserve(0));
+        }
         return writer;
     }
 
@@ -238,15 +250,16 @@ sealed class RollingFile
         }
     }
 
-    bool TryOpen(bool roll)
+    bool TryOpen()
     {
         lastTryTicks = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            if (roll) segments.Roll(); else segments.Trim();
+            segments.Roll();
             stream = new FileStream(segments.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
             writer = new StreamWriter(stream, new UTF8Encoding(false), 16 * 1024) { AutoFlush = false, NewLine = "\n" };
             bytes = flushed = stream.Length;
+            trimAt = segments.TrimAheadAt(segments.Reserve(0));
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -278,5 +291,6 @@ sealed class RollingFile
     {
         Flush();
         Close(truncate: false);
+        segments.WaitForDeletions();
     }
 }

@@ -173,7 +173,7 @@ public sealed class NodeRunner<TState> : ILoopHandler
 
     void ILoopHandler.Flush()
     {
-        recorder!.Flush();
+        recorder!.HandOver();
         log!.Flush();
     }
 
