@@ -225,7 +225,7 @@ public sealed class SegmentTests
                 var path = Path.Combine(dir, "outputfile_peer_6001.txt");
                 var segments = new Segments(path, share);
                 var random = new Random(seed);
-                var (current, trimAt, rolls, most) = (0L, segments.TrimAheadAt(segments.Reserve(0)), 0, 0L);
+                var (current, rolls, most) = (0L, 0, 0L);
                 var record = new byte[segments.SegmentBytes / 8];
                 var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
                 for (var i = 0; i < 400; i++)
@@ -238,15 +238,10 @@ public sealed class SegmentTests
                         rolls++;
                         file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
                         current = 0;
-                        trimAt = segments.TrimAheadAt(segments.Reserve(0));
                     }
                     file.Write(record, 0, size);
                     current += size;
-                    if (current >= trimAt)
-                    {
-                        segments.TrimAhead(current, segments.Reserve(0));
-                        trimAt = segments.TrimAheadAt(segments.Reserve(0));
-                    }
+                    segments.Grew(current, segments.Reserve(0));
                     var onDisk = FolderBytes(dir);
                     most = Math.Max(most, onDisk);
                     Assert.True(onDisk <= share + size, $"record {i}: {onDisk} bytes on disk, over the share of {share} (+ {size})");

@@ -83,7 +83,6 @@ public sealed class InputRecorder : IDisposable
     int segment;
     long stepsInSegment;
     long headBytes;              // the current segment's header and snapshot
-    long trimAt;                 // the size of the current segment at which the oldest segments go (Segments.TrimAheadAt)
     long lastTryTicks;
     ArrayBufferWriter<byte> head = new(4096);
     readonly Utf8JsonWriter headJson;
@@ -266,12 +265,8 @@ public sealed class InputRecorder : IDisposable
             if (from < end)
             {
                 stepsInSegment++;
-                if (written + end - from >= trimAt)
-                {
-                    // The oldest segments go now, off this thread, so that the roll has nothing to delete.
-                    segments.TrimAhead(written + end - from, Reserve);
-                    trimAt = segments.TrimAheadAt(Reserve);
-                }
+                // Past its threshold, the oldest segments go now, off this thread, so that the roll has nothing to delete.
+                segments.Grew(written + end - from, Reserve);
             }
             start = end;
         }
@@ -354,7 +349,6 @@ public sealed class InputRecorder : IDisposable
         written = headBytes = bytes.Length;
         segment++;
         stepsInSegment = 0;
-        trimAt = segments.TrimAheadAt(Reserve);
     }
 
     void Close(bool truncate)

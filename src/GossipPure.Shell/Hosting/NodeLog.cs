@@ -46,6 +46,7 @@ public sealed class NodeLog : IDisposable
     readonly LogEventProperty[] jsonProperties;
     readonly bool json;
     bool disposed;   // under gate: a transport thread may still say something while the node closes
+    readonly StringWriter clefLine = new() { NewLine = "\n" };   // under gate: one JSON record, measured before it is written
 
     public NodeLog(string path, string? consolePrefix, bool console = true,
         LogFormat format = LogFormat.Text, string node = "", string role = "", DiskBudget? budget = null)
@@ -129,9 +130,9 @@ public sealed class NodeLog : IDisposable
             if (file.Take(LineBytes(text)) is { } w) FormatLine(w, now, text);
             if (jsonEvent is not null)
             {
-                var one = new StringWriter { NewLine = "\n" };
-                JsonFormatter.Format(jsonEvent, one);
-                var record = one.ToString();
+                clefLine.GetStringBuilder().Clear();
+                JsonFormatter.Format(jsonEvent, clefLine);
+                var record = clefLine.ToString();
                 clef!.Take(Encoding.UTF8.GetByteCount(record))?.Write(record);
             }
         }
@@ -158,13 +159,15 @@ public sealed class NodeLog : IDisposable
     }
 
     /// <summary>The bytes of the line <see cref="FormatLine"/> writes for <paramref name="text"/>.</summary>
-    static int LineBytes(string text) => "yyyy-MM-dd HH:mm:ss.ffffff ".Length + Encoding.UTF8.GetByteCount(text) + 1;
+    static int LineBytes(string text) => StampFormat.Length + 1 + Encoding.UTF8.GetByteCount(text) + 1;
+
+    const string StampFormat = "yyyy-MM-dd HH:mm:ss.ffffff";
 
     /// <summary>One line of the text file, as <see cref="FileTemplate"/> lays it out.</summary>
     public static void FormatLine(TextWriter w, DateTimeOffset at, string text)
     {
         Span<char> stamp = stackalloc char[32];
-        at.TryFormat(stamp, out var n, "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+        at.TryFormat(stamp, out var n, StampFormat, CultureInfo.InvariantCulture);
         w.Write(stamp[..n]);
         w.Write(' ');
         w.Write(text);
@@ -201,7 +204,6 @@ sealed class RollingFile
     long bytes;      // of the current segment, buffered lines included
     long flushed;    // of the current segment on disk
     long lastTryTicks;
-    long trimAt;     // the size of the current segment at which the oldest segments go (Segments.TrimAheadAt)
 
     public RollingFile(string path, long shareBytes, Action<string> problem)
     {
@@ -227,11 +229,7 @@ sealed class RollingFile
             if (!TryOpen()) return null;
         }
         bytes += lineBytes;
-        if (bytes >= trimAt)
-        {
-            segments.TrimAhead(bytes, segments.Reserve(0));
-            trimAt = segments.TrimAheadAt(segments.Reserve(0));
-        }
+        segments.Grew(bytes, segments.Reserve(0));
         return writer;
     }
 
@@ -259,7 +257,6 @@ sealed class RollingFile
             stream = new FileStream(segments.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
             writer = new StreamWriter(stream, new UTF8Encoding(false), 16 * 1024) { AutoFlush = false, NewLine = "\n" };
             bytes = flushed = stream.Length;
-            trimAt = segments.TrimAheadAt(segments.Reserve(0));
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -34,7 +34,7 @@ public sealed record DiskBudget(long RetainBytes, bool JsonLog = false)
 /// Deleting a full old segment (48 MiB at the default budget) takes the file system 10-20 ms, so it is done ahead of
 /// time, on the thread pool, never by the roll: the file's writer keeps <see cref="Reserve"/> bytes of the share free
 /// (the next segment's header and snapshot, and an eighth of a segment to write while a deletion runs). Once its
-/// current segment reaches <see cref="TrimAheadAt"/>, it calls <see cref="TrimAhead"/>, which takes the oldest
+/// current segment reaches <see cref="TrimAheadAt"/> (the writer reports its size with <see cref="Grew"/>), it calls <see cref="TrimAhead"/>, which takes the oldest
 /// segments out of the count and hands them to the thread pool to delete, while the rolled ones, the current one
 /// and the reserve would pass the share (<see cref="Excess"/>). The folder holds what it held until they are gone, so
 /// it never passes the share; and when the roll comes, the reserve holds the next segment's head, so the roll has
@@ -147,6 +147,7 @@ public sealed class Segments
     /// </summary>
     public void Roll(long nextHeadBytes = 0)
     {
+        trimAt = Unknown;
         if (File.Exists(Path))
         {
             var bytes = new FileInfo(Path).Length;
@@ -193,6 +194,22 @@ public sealed class Segments
         foreach (var (number, path, bytes) in Take(currentBytes + reserveBytes, wait: false))
             ThreadPool.UnsafeQueueUserWorkItem(new Deletion(this, number, path, bytes), preferLocal: false);
     }
+
+    /// <summary>
+    /// Tells the accounting that the current segment holds <paramref name="currentBytes"/> now (the writer's thread,
+    /// after each record): past the size <see cref="TrimAheadAt"/> gives, the oldest segments go (<see cref="TrimAhead"/>).
+    /// The threshold is kept here and taken again after each trim and each <see cref="Roll"/>.
+    /// </summary>
+    public void Grew(long currentBytes, long reserveBytes)
+    {
+        if (trimAt == Unknown) trimAt = TrimAheadAt(reserveBytes);
+        if (currentBytes < trimAt) return;
+        TrimAhead(currentBytes, reserveBytes);
+        trimAt = TrimAheadAt(reserveBytes);
+    }
+
+    const long Unknown = long.MinValue;
+    long trimAt = Unknown;   // the writer's: where the current segment next calls TrimAhead (Unknown: take it again)
 
     /// <summary>Waits until the deletions handed to the thread pool are done (a writer that stops, tests).</summary>
     public void WaitForDeletions()
