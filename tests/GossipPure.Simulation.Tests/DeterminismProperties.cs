@@ -15,7 +15,8 @@ public sealed class DeterminismProperties
             var scenario = c.Build();
             var a = Simulator.Run(scenario);
             var b = Simulator.Run(scenario);
-            Assert.True(a.Steps > 300, $"{c}: too small a run to say much ({a.Steps} steps)");
+            // 200, not 300, since the silence check is deadline-driven: a quiet 3-peer, 20 s run has ~200 checks fewer.
+            Assert.True(a.Steps > 200, $"{c}: too small a run to say much ({a.Steps} steps)");
             Assert.Equal(a.TraceHash, b.TraceHash);
             Assert.Equal(a.Steps, b.Steps);
             Assert.Equal(a.Seeds, b.Seeds);

@@ -60,7 +60,7 @@ public sealed class NoFalseDeathProperties
     [Fact]
     public void The_lost_probe_check_accepts_silence_and_refuses_lies()
     {
-        var silence = new AccusationCase(39677935, SeedCount: 1, Peers: 7, LatencyMaxMs: 69, LossPermille: 11, DupPercent: 12, LyingPeers: 3, LyingSeeds: 0, Accusations: 273);
+        var silence = new AccusationCase(39678330, SeedCount: 1, Peers: 7, LatencyMaxMs: 69, LossPermille: 11, DupPercent: 12, LyingPeers: 3, LyingSeeds: 0, Accusations: 273);
         Assert.NotEmpty(Simulator.Run(silence.Build()).FalseRemovals());
         CheckUnderLoss(silence);
 

@@ -44,6 +44,21 @@ public sealed class OverloadProperties
     public void A_peer_that_stalls_while_checking_a_new_neighbour_keeps_it_informed_and_is_not_removed() =>
         Check(new OverloadCase(Seed: 5695159801802344532, Peers: 6, LatencyMaxMs: 11, StalledPeers: 2, SeedStalls: true, Victim: 2, CrashAtMs: 8486));
 
+    /// <summary>
+    /// A peer stalled 1.06 s and resumed just after its silence check came due: the check read as only 153 ms late (under
+    /// HealthLateMs) and, run before the inbox, found a neighbour silent whose heartbeat was waiting there; the witnesses
+    /// then probed that neighbour while it stalled and the seeds removed it. A one-shot check fails this; the check that
+    /// judges silence only at its second look, after the inbox is read, passes.
+    /// </summary>
+    [Fact]
+    public void A_silence_seen_before_the_inbox_is_read_is_not_an_accusation() =>
+        Check(new OverloadCase(Seed: 333258981472418756, Peers: 5, LatencyMaxMs: 45, StalledPeers: 2, SeedStalls: false, Victim: 4, CrashAtMs: 10681));
+
+    /// <summary>The one case of 5,000 generated ones that a one-shot deadline-driven check failed; passes with the second look.</summary>
+    [Fact]
+    public void A_silence_seen_before_the_inbox_is_read_is_not_an_accusation_with_a_stalled_seed() =>
+        Check(new OverloadCase(Seed: 1823559711283124507, Peers: 8, LatencyMaxMs: 46, StalledPeers: 4, SeedStalls: true, Victim: 6, CrashAtMs: 15709));
+
     /// <summary>The stall model bites: a stalled node's timers do fire late by up to its bursts, and it says so.</summary>
     [Fact]
     public void A_stalled_node_sees_its_timers_fire_late_and_logs_its_health()

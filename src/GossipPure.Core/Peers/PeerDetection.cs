@@ -317,15 +317,41 @@ public static partial class PeerReducer
         // Silence is weak evidence, and a late check sees everyone silent: while this peer is late it judges no
         // silence at all (more than any stretch of the window; Suspect would refuse the weak evidence anyway).
         var limitUs = o.HeartbeatMisses * o.HeartbeatIntervalMs * 1000;
+        var seenUs = s.Det.SilenceSeenUs;
+        s = seenUs == 0 ? s : s with { Det = s.Det with { SilenceSeenUs = 0 } };
         if (!s.Health.IsLate && AnySilent(s, limitUs))
+        {
+            // A check can fire before what waited for this peer is read (after a stall too short, or too early in the
+            // sparse checks' cycle, for any timer to have measured it): a silence is judged only by a second check,
+            // one SilenceCheckMs later, and only for neighbours silent past the limit at the first and not heard since.
+            if (seenUs == 0)
+            {
+                fx.Timer(SilenceTimer, SilenceCheckMs(o));
+                return s with { Det = s.Det with { SilenceSeenUs = s.NowUs } };
+            }
             foreach (var n in s.ActiveNeighbourArray())
             {
-                var silentUs = s.NowUs - WatchOf(s, n).LastHeardUs;
-                if (silentUs > limitUs)
-                    s = Suspect(s, n, $"no heartbeat for {silentUs / 1000}ms ({o.HeartbeatMisses} missed)", Evidence.Weak, fx);
+                var lastUs = WatchOf(s, n).LastHeardUs;
+                if (seenUs - lastUs > limitUs)
+                    s = Suspect(s, n, $"no heartbeat for {(s.NowUs - lastUs) / 1000}ms ({o.HeartbeatMisses} missed)", Evidence.Weak, fx);
             }
-        fx.Timer(SilenceTimer, SilenceCheckMs(o));
+        }
+        fx.Timer(SilenceTimer, NextSilenceCheckMs(s, limitUs));
         return s;
+    }
+
+    /// <summary>
+    /// The next silence check is due when the earliest neighbour not under suspicion would pass the limit, never sooner
+    /// than <see cref="SilenceCheckMs"/> (a neighbour past it already, unjudged while late, would otherwise re-arm at
+    /// once): a peer whose neighbours all speak checks about once per limit, not four times per heartbeat interval.
+    /// Hearing from a neighbour does not move the timer; a check that finds it heard meanwhile re-arms for the new deadline.
+    /// </summary>
+    static long NextSilenceCheckMs(PeerState s, long limitUs)
+    {
+        var earliestUs = s.NowUs + limitUs;
+        foreach (var (n, w) in s.Det.Watches)
+            if (!w.IsSuspected && s.Neighbours.Contains(n) && w.LastHeardUs + limitUs < earliestUs) earliestUs = w.LastHeardUs + limitUs;
+        return Math.Max(SilenceCheckMs(s.Config.Options), (earliestUs - s.NowUs) / 1000 + 1);
     }
 
     /// <summary>

@@ -104,6 +104,12 @@ public sealed record Detection(
     public static readonly Detection Empty = new(HashMap<NodeId, Watch>(), HashMap<NodeId, PendingProbe<NodeId>>(), 1,
         HashMap<NodeId, long>(), HashMap<string, int>(), HashMap<NodeId, long>());
 
+    /// <summary>
+    /// When a silence check last found a neighbour silent past the limit, awaiting the second check that judges it
+    /// (0: none; see PeerDetection.cs, <c>OnSilenceTimer</c>).
+    /// </summary>
+    public long SilenceSeenUs { get; init; }
+
     /// <summary>Confirmed dead (the incarnation the seeds removed, and any older one).</summary>
     public bool IsDead(NodeId n) => Dead.ContainsKey(n);
 }

@@ -41,7 +41,7 @@ public static class StateSnapshot
         [typeof(Digest)] = ["A", "B", "C", "D"],
         [typeof(Rng)] = ["State"],
         [typeof(Health)] = ["Score", "ChangedUs", "DueUs"],
-        [typeof(Detection)] = ["Watches", "Probes", "NextNonce", "Dead", "PingFailures", "Incarnations"],
+        [typeof(Detection)] = ["Watches", "Probes", "NextNonce", "Dead", "PingFailures", "Incarnations", "SilenceSeenUs"],
         [typeof(Watch)] = ["Phase", "LastHeardUs", "Evidence", "Witnesses", "Confirms", "Denials", "Needed", "SinceUs", "Reports"],
         [typeof(PendingProbe<NodeId>)] = ["Nonce", "StartedUs", "Waiting", "AttemptsLeft"],
         [typeof(PendingProbe<BallotRef>)] = ["Nonce", "StartedUs", "Waiting", "AttemptsLeft"],
@@ -198,6 +198,7 @@ public static class StateSnapshot
         foreach (var (ip, n) in d.PingFailures.OrderBy(x => x.Key, StringComparer.Ordinal)) w.WriteNumber(ip, n);
         w.WriteEndObject();
         Map(w, "incarnations", d.Incarnations, v => w.WriteNumberValue(v));
+        w.WriteNumber("silence_seen_us", d.SilenceSeenUs);
         w.WriteEndObject();
         if (s.Certificate is { } cert) { w.WritePropertyName("certificate"); Msg(w, cert); }
         Map(w, "keys", s.Keys, k =>
@@ -257,7 +258,11 @@ public static class StateSnapshot
                 det.Long("next_nonce"),
                 det.Map("dead", v => v.Long()),
                 toHashMap(det.Obj("ping_failures").Fields().Select(f => (f.Name, f.Value.Int()))),
-                det.Map("incarnations", v => v.Long())),
+                det.Map("incarnations", v => v.Long()))
+            {
+                // Absent from logs written before the two-phase silence check: no silence awaiting its second check.
+                SilenceSeenUs = det.Has("silence_seen_us") ? det.Long("silence_seen_us") : 0,
+            },
             Certificate = r.Has("certificate") ? r.Get("certificate").Msg<RegisterCommit>() : null,
             Keys = r.Map("keys", v => new PeerKey(v.Str("key"), v.Long("incarnation"), v.Get("cert").Msg<RegisterCommit>())),
             CertsSent = r.Map("certs_sent", v => toHashSet(v.Items().Select(c => new CertSent(c.Node("origin"), c.Long("incarnation"))))),
