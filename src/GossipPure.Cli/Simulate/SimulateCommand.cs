@@ -89,7 +89,7 @@ public static class SimulateCommand
             Console.WriteLine($"log N: log2({p}) = {Math.Log2(p):0.0} (max hops above is the rounds to reach the last peer)");
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             Console.WriteLine($"wall time: {started.Elapsed.TotalSeconds:0.0}s ({result.Steps / Math.Max(0.001, started.Elapsed.TotalSeconds) / 1e6:0.00} M steps/s; "
-                + $"CPU {cpu.TotalSeconds:0.0}s, {GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, GC gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
+                + $"CPU {cpu.TotalSeconds:0.0}s, {GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, GC gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:0.0}s)");
             Console.WriteLine($"trace hash: {result.TraceHash}");
             var failed = false;
             if (result.FalseRemovals().Count > 0)
