@@ -28,7 +28,10 @@ public static partial class PeerReducer
         return s.Phase == PeerPhase.Registered ? ReportDegree(s, fx) : s;
     }
 
-    /// <summary>Silence is checked four times per heartbeat interval, so a hung neighbour is caught soon after the limit.</summary>
+    /// <summary>
+    /// A quarter heartbeat interval: the least time between two silence checks, and the wait before a check that found
+    /// silence looks again (so a hung neighbour is suspected about a quarter interval after the limit).
+    /// </summary>
     static long SilenceCheckMs(ProtocolOptions o) => Math.Max(1, o.HeartbeatIntervalMs / 4);
 
     static Watch WatchOf(PeerState s, NodeId n) => s.Det.Watches.Find(n).IfNone(() => Watch.AliveSince(s.NowUs));
