@@ -322,7 +322,8 @@ public static partial class PeerReducer
         var limitUs = o.HeartbeatMisses * o.HeartbeatIntervalMs * 1000;
         var seenUs = s.Det.SilenceSeenUs;
         s = seenUs == 0 ? s : s with { Det = s.Det with { SilenceSeenUs = 0 } };
-        if (!s.Health.IsLate && AnySilent(s, limitUs))
+        var earliestUs = EarliestHeardUs(s);
+        if (!s.Health.IsLate && s.NowUs - earliestUs > limitUs)
         {
             // A check can fire before what waited for this peer is read (after a stall too short, or too early in the
             // sparse checks' cycle, for any timer to have measured it): a silence is judged only by a second check,
@@ -338,34 +339,27 @@ public static partial class PeerReducer
                 if (seenUs - lastUs > limitUs)
                     s = Suspect(s, n, $"no heartbeat for {(s.NowUs - lastUs) / 1000}ms ({o.HeartbeatMisses} missed)", Evidence.Weak, fx);
             }
+            earliestUs = EarliestHeardUs(s);   // the ones just suspected no longer count
         }
-        fx.Timer(SilenceTimer, NextSilenceCheckMs(s, limitUs));
+        // Due when the earliest neighbour not under suspicion would pass the limit, never sooner than SilenceCheckMs (a
+        // neighbour past it already, unjudged while late, would otherwise re-arm at once): a peer whose neighbours all
+        // speak checks about once per limit. Hearing from a neighbour does not move the timer; a check that finds it
+        // heard meanwhile re-arms for the new deadline.
+        fx.Timer(SilenceTimer, Math.Max(SilenceCheckMs(o), (earliestUs + limitUs - s.NowUs) / 1000 + 1));
         return s;
     }
 
     /// <summary>
-    /// The next silence check is due when the earliest neighbour not under suspicion would pass the limit, never sooner
-    /// than <see cref="SilenceCheckMs"/> (a neighbour past it already, unjudged while late, would otherwise re-arm at
-    /// once): a peer whose neighbours all speak checks about once per limit, not four times per heartbeat interval.
-    /// Hearing from a neighbour does not move the timer; a check that finds it heard meanwhile re-arms for the new deadline.
+    /// When the neighbour not under suspicion heard from longest ago was last heard (now if none): one pass over the
+    /// watches, without sorting or copying the neighbours, tells both whether anyone is silent past the limit (the
+    /// check's common answer is no) and when the next check is due. A neighbour with no watch yet counts as heard now.
     /// </summary>
-    static long NextSilenceCheckMs(PeerState s, long limitUs)
+    static long EarliestHeardUs(PeerState s)
     {
-        var earliestUs = s.NowUs + limitUs;
+        var earliestUs = s.NowUs;
         foreach (var (n, w) in s.Det.Watches)
-            if (!w.IsSuspected && s.Neighbours.Contains(n) && w.LastHeardUs + limitUs < earliestUs) earliestUs = w.LastHeardUs + limitUs;
-        return Math.Max(SilenceCheckMs(s.Config.Options), (earliestUs - s.NowUs) / 1000 + 1);
-    }
-
-    /// <summary>
-    /// Whether any neighbour not under suspicion has been silent past the limit: the check's common answer is no, and
-    /// this finds it without sorting or copying the neighbours (a neighbour with no watch yet counts as heard now).
-    /// </summary>
-    static bool AnySilent(PeerState s, long limitUs)
-    {
-        foreach (var (n, w) in s.Det.Watches)
-            if (!w.IsSuspected && s.NowUs - w.LastHeardUs > limitUs && s.Neighbours.Contains(n)) return true;
-        return false;
+            if (!w.IsSuspected && w.LastHeardUs < earliestUs && s.Neighbours.Contains(n)) earliestUs = w.LastHeardUs;
+        return earliestUs;
     }
 
     static PeerState OnPingTimer(PeerState s, EffectList fx)
