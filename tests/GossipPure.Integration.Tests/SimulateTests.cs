@@ -36,4 +36,52 @@ public sealed class SimulateTests
         var load = a.Output.First(l => l.StartsWith("seed load: "));
         Assert.Matches(@"^seed load: 10\.0\.0\.1:5011 in [0-9.]+ msg/s [0-9.]+ (B|KiB)/s, out [0-9.]+ msg/s [0-9.]+ (B|KiB)/s; largest frame [0-9.]+ (B|KiB) \([A-Z_]+\); peak table 12 peers$", load);
     }
+
+    static async Task<(int Code, string Hash, string Wall)> Large(params string[] launcher)
+    {
+        using var lab = new Lab(seedCount: 1);
+        using var p = new GossipProcess(lab.Dir, launcher, ["simulate", "--peers", "2000", "--seed", "3", "--seconds", "2"]);
+        var code = await p.WaitForExit(Bound);
+        return (code, p.Output.Single(l => l.StartsWith("trace hash: "))["trace hash: ".Length..], p.Output.Single(l => l.StartsWith("wall time: ")));
+    }
+
+    [Fact]
+    public async Task A_large_run_runs_in_a_child_with_the_server_GC_and_gives_the_same_trace()
+    {
+        var child = await Large();
+        var here = await Large("env", "GOSSIP_SIM_GC=0");
+        Assert.Equal(0, child.Code);
+        Assert.Equal(0, here.Code);
+        Assert.Contains("server GC", child.Wall);
+        Assert.Contains("workstation GC", here.Wall);
+        Assert.Equal(here.Hash, child.Hash);
+    }
+
+    [Theory]
+    [InlineData(15)]   // SIGTERM
+    [InlineData(2)]    // SIGINT sent to the command alone (a terminal's Ctrl+C reaches the whole group)
+    public async Task A_signal_to_the_command_ends_its_child_run_too(int signal)
+    {
+        using var lab = new Lab(seedCount: 1);
+        using var p = new GossipProcess(lab.Dir, "simulate", "--peers", "100000", "--seconds", "150");
+        await p.WaitForLine(l => l.StartsWith("workload: "), Bound, "the child's workload line");
+        var children = ChildrenOf(p.Pid);
+        Assert.Single(children);
+        try
+        {
+            p.Signal(signal);
+            var code = await p.WaitForExit(TimeSpan.FromSeconds(30));
+            Assert.NotEqual(0, code);
+            Assert.False(Directory.Exists($"/proc/{children[0]}"), $"the child {children[0]} outlived the command");
+        }
+        finally
+        {
+            try { System.Diagnostics.Process.GetProcessById(children[0]).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+        }
+    }
+
+    static List<int> ChildrenOf(int pid) =>
+        Directory.GetDirectories($"/proc/{pid}/task")
+            .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(int.Parse).ToList();
 }

@@ -26,10 +26,16 @@ public sealed record GossipBinary(string FileName, IReadOnlyList<string> Prefix,
             var native = System.IO.Path.Combine(root, "dist", "gossip");
             if (File.Exists(native)) return (Of(native), null);
         }
+        return (Self(), null);
+    }
+
+    /// <summary>This very program: <c>dotnet gossip.dll</c>, its apphost, or the native executable.</summary>
+    public static GossipBinary Self()
+    {
         var self = Environment.ProcessPath ?? "dotnet";
         return System.IO.Path.GetFileNameWithoutExtension(self) == "dotnet"
-            ? (Of(System.IO.Path.GetFullPath(Environment.GetCommandLineArgs()[0])), null)
-            : (Of(self), null);
+            ? Of(System.IO.Path.GetFullPath(Environment.GetCommandLineArgs()[0]))
+            : Of(self);
     }
 
     /// <summary>A .dll runs under <c>dotnet</c>; an apphost beside its gossip.dll is the JIT build; any other file is taken as native.</summary>

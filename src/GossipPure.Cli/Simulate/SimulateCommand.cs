@@ -42,6 +42,7 @@ public static class SimulateCommand
             var s = pr.GetValue(seeds);
             var p = pr.GetValue(peers);
             if (s < 1 || p < 1) { Console.Error.WriteLine("gossip: --seeds and --peers must be at least 1"); return 2; }
+            if (ThroughputGc.Relaunch(p) is { } exit) return exit;
             var runUs = (long)(pr.GetValue(seconds) * 1e6);
             var makers = pr.GetValue(gossipers) < 0 ? Math.Min(p, DefaultGossipers) : Math.Min(p, pr.GetValue(gossipers));
             var rng = new Rng(pr.GetValue(seed) ^ 0x5EED_F00DUL);
@@ -89,7 +90,7 @@ public static class SimulateCommand
             Console.WriteLine($"log N: log2({p}) = {Math.Log2(p):0.0} (max hops above is the rounds to reach the last peer)");
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             Console.WriteLine($"wall time: {started.Elapsed.TotalSeconds:0.0}s ({result.Steps / Math.Max(0.001, started.Elapsed.TotalSeconds) / 1e6:0.00} M steps/s; "
-                + $"CPU {cpu.TotalSeconds:0.0}s, {GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, GC gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:0.0}s)");
+                + $"CPU {cpu.TotalSeconds:0.0}s, {GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, {ThroughputGc.Describe()} gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:0.0}s)");
             Console.WriteLine($"trace hash: {result.TraceHash}");
             var failed = false;
             if (result.FalseRemovals().Count > 0)
