@@ -57,6 +57,19 @@ public sealed class SimulateTests
         Assert.Equal(here.Hash, child.Hash);
     }
 
+    [Fact]
+    public async Task A_run_that_does_not_fit_its_heap_says_so_in_one_line()
+    {
+        using var lab = new Lab(seedCount: 1);
+        using var p = new GossipProcess(lab.Dir, ["env", "GOSSIP_SIM_GC=0", "DOTNET_GCHeapHardLimit=0x8000000"],
+            ["simulate", "--peers", "10000", "--stagger-ms", "1", "--seconds", "30"]);
+        var code = await p.WaitForExit(Bound);
+        Assert.Equal(1, code);
+        var errors = p.Output.Where(l => l.StartsWith("stderr: ")).ToList();
+        Assert.Equal(["stderr: gossip simulate: out of memory: 10000 peers need more than the 0.1 GiB this run's heap may use (GOSSIP_SIM_GC=0 runs it without the cap)"], errors);
+        Assert.DoesNotContain(p.Output, l => l.StartsWith("trace hash: "));
+    }
+
     [Theory]
     [InlineData(15)]   // SIGTERM
     [InlineData(2)]    // SIGINT sent to the command alone (a terminal's Ctrl+C reaches the whole group)

@@ -86,6 +86,12 @@ public static class SimulateCommand
                 Console.Error.WriteLine($"gossip simulate: BUG {e.Message}; re-run with --seed {pr.GetValue(seed)} to reproduce");
                 return 1;
             }
+            catch (Exception e) when (e is OutOfMemoryException || e.InnerException is OutOfMemoryException)   // (the trace hash's thread wraps it)
+            {
+                var gib = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1L << 30);
+                Console.Error.WriteLine($"gossip simulate: out of memory: {p} peers need more than the {gib:0.0} GiB this run's heap may use (GOSSIP_SIM_GC=0 runs it without the cap)");
+                return 1;
+            }
             foreach (var line in result.Metrics().ToLines()) Console.WriteLine(line);
             Console.WriteLine($"log N: log2({p}) = {Math.Log2(p):0.0} (max hops above is the rounds to reach the last peer)");
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;

@@ -11,8 +11,9 @@ namespace GossipPure.Cli.Simulate;
 /// at once and replaces one of them at every step. With the workstation GC's ~130 MB allocation budget a 100,000-peer run
 /// promotes most states before they die, and a quarter of its time was GC pauses. The server GC (one heap per core, no
 /// dynamic adaptation) with a 1 GiB gen0 budget lets them die young: at 40,000 peers 337 → 245 s of wall time, GC
-/// pauses 92 → 22 s, the same trace hash (specs/performance.md). GC settings are read once, when a process starts,
-/// so the command starts itself again with them; <c>GOSSIP_SIM_GC=0</c> keeps the run in this process.
+/// pauses 92 → 22 s, the same trace hash (specs/performance.md). A heap cap keeps the larger budget from growing the
+/// peak (see <see cref="Settings"/>); a run that does not fit says so in one line. GC settings are read once, when a
+/// process starts, so the command starts itself again with them; <c>GOSSIP_SIM_GC=0</c> keeps the run in this process.
 /// </summary>
 static class ThroughputGc
 {
@@ -21,13 +22,25 @@ static class ThroughputGc
 
     const string Marker = "GOSSIP_SIM_GC";
 
-    /// <summary>Settings of the child (hex, as the runtime reads them).</summary>
-    static readonly (string Name, string Value)[] Settings =
-    [
-        ("DOTNET_gcServer", "1"),
-        ("DOTNET_GCDynamicAdaptationMode", "0"),
-        ("DOTNET_GCgen0size", "0x40000000"),
-    ];
+    /// <summary>
+    /// Settings of the child (hex, as the runtime reads them). The heap is capped: with a 1 GiB gen0 budget per heap
+    /// the 100,000-peer run peaked at 9.1 GB (the workstation GC: 7.0 GB), mostly garbage waiting for a full GC; the cap
+    /// makes the GC collect before it gets there. It grows with the run (~72 KiB a peer, 7 GiB at least) and stays
+    /// below three quarters of the machine's memory.
+    /// </summary>
+    static (string Name, string Value)[] Settings(int peers)
+    {
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var limit = Math.Max(7L << 30, peers * (72L << 10));
+        if (available > 0) limit = Math.Min(limit, available / 4 * 3);
+        return
+        [
+            ("DOTNET_gcServer", "1"),
+            ("DOTNET_GCDynamicAdaptationMode", "0"),
+            ("DOTNET_GCgen0size", "0x40000000"),
+            ("DOTNET_GCHeapHardLimit", $"0x{limit:X}"),
+        ];
+    }
 
     /// <summary>Which GC this process runs with, for the wall-time line.</summary>
     public static string Describe() => GCSettings.IsServerGC ? $"server GC ×{Environment.ProcessorCount}" : "workstation GC";
@@ -44,7 +57,7 @@ static class ThroughputGc
         var psi = new ProcessStartInfo(self.FileName) { UseShellExecute = false };
         foreach (var a in self.Prefix) psi.ArgumentList.Add(a);
         foreach (var a in Environment.GetCommandLineArgs().Skip(1)) psi.ArgumentList.Add(a);
-        foreach (var (name, value) in Settings) psi.Environment[name] = value;
+        foreach (var (name, value) in Settings(peers)) psi.Environment[name] = value;
         psi.Environment[Marker] = "0";
         Process child;
         try { child = Process.Start(psi) ?? throw new InvalidOperationException("no process"); }
