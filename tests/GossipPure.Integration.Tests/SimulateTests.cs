@@ -40,7 +40,7 @@ public sealed class SimulateTests
     static async Task<(int Code, string Hash, string Wall)> Large(params string[] launcher)
     {
         using var lab = new Lab(seedCount: 1);
-        using var p = new GossipProcess(lab.Dir, launcher, ["simulate", "--peers", "2000", "--seed", "3", "--seconds", "2"]);
+        using var p = new GossipProcess(lab.Dir, launcher, ["simulate", "--peers", "5000", "--seed", "3", "--seconds", "2"]);
         var code = await p.WaitForExit(Bound);
         return (code, p.Output.Single(l => l.StartsWith("trace hash: "))["trace hash: ".Length..], p.Output.Single(l => l.StartsWith("wall time: ")));
     }
