@@ -111,6 +111,26 @@ public sealed class NativeProcessTests
     }
 
     [Fact]
+    public async Task A_large_native_simulate_runs_in_its_own_process_with_the_same_trace_as_the_jit_child()
+    {
+        // The native build links only the nodes' GC: starting itself again would gain nothing, so it does not.
+        string[] args = ["simulate", "--peers", "5000", "--seed", "3", "--seconds", "2"];
+        using var lab = new Lab(seedCount: 1);
+        using var native = new GossipProcess(lab.Dir, [], args, program: await NativeGossip.Program());
+        await native.WaitForLine(l => l.StartsWith("workload: "), TimeSpan.FromSeconds(120), "the workload line");
+        var children = Directory.GetDirectories($"/proc/{native.Pid}/task")
+            .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        Assert.Equal(0, await native.WaitForExit(TimeSpan.FromSeconds(120)));
+        using var jit = new GossipProcess(lab.Dir, args);
+        Assert.Equal(0, await jit.WaitForExit(TimeSpan.FromSeconds(120)));
+        Assert.Empty(children);
+        Assert.Contains(native.Output, l => l.StartsWith("wall time: ") && l.Contains("workstation GC"));
+        Assert.Contains(jit.Output, l => l.StartsWith("wall time: ") && l.Contains("server GC"));
+        static string Hash(GossipProcess p) => p.Output.Single(l => l.StartsWith("trace hash: "));
+        Assert.Equal(Hash(jit), Hash(native));
+    }
+
+    [Fact]
     public async Task Native_help_lists_every_command_and_diagrams_writes_the_state_machines()
     {
         using var lab = new Lab(seedCount: 1);

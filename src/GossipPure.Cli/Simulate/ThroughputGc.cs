@@ -50,13 +50,16 @@ static class ThroughputGc
 
     /// <summary>
     /// Runs this same command line in a child with the throughput GC and returns its exit code; null when the run stays
-    /// here (small, already the child, opted out, one core, or the child could not start: then a line says why).
+    /// here (small, already the child, opted out, one core, a native build, or the child could not start: then a line
+    /// says why).
     /// </summary>
     public static int? Relaunch(int peers)
     {
         if (peers < FromPeers || GCSettings.IsServerGC || Environment.ProcessorCount < 2) return null;
         if (Environment.GetEnvironmentVariable(Marker) is "0") return null;
         var self = GossipBinary.Self();
+        // A native build links the one GC it was published with (the nodes' workstation GC): its child would run as this.
+        if (self.Kind == "native") return null;
         var psi = new ProcessStartInfo(self.FileName) { UseShellExecute = false };
         foreach (var a in self.Prefix) psi.ArgumentList.Add(a);
         foreach (var a in Environment.GetCommandLineArgs().Skip(1)) psi.ArgumentList.Add(a);
