@@ -131,6 +131,12 @@ public sealed class GossipProcess : IDisposable
     public string Name { get; }
     public int Pid => process.Id;
 
+    /// <summary>The process ids of this process's children now (from <c>/proc/&lt;pid&gt;/task/*/children</c>).</summary>
+    public List<int> Children() =>
+        Directory.GetDirectories($"/proc/{process.Id}/task")
+            .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(int.Parse).ToList();
+
     void OnLine(string line)
     {
         lock (gate)

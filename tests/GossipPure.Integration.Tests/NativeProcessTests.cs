@@ -118,8 +118,7 @@ public sealed class NativeProcessTests
         using var lab = new Lab(seedCount: 1);
         using var native = new GossipProcess(lab.Dir, [], args, program: await NativeGossip.Program());
         await native.WaitForLine(l => l.StartsWith("workload: "), TimeSpan.FromSeconds(120), "the workload line");
-        var children = Directory.GetDirectories($"/proc/{native.Pid}/task")
-            .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var children = native.Children();
         Assert.Equal(0, await native.WaitForExit(TimeSpan.FromSeconds(120)));
         using var jit = new GossipProcess(lab.Dir, args);
         Assert.Equal(0, await jit.WaitForExit(TimeSpan.FromSeconds(120)));

@@ -78,7 +78,7 @@ public sealed class SimulateTests
         using var lab = new Lab(seedCount: 1);
         using var p = new GossipProcess(lab.Dir, "simulate", "--peers", "100000", "--seconds", "150");
         await p.WaitForLine(l => l.StartsWith("workload: "), Bound, "the child's workload line");
-        var children = ChildrenOf(p.Pid);
+        var children = p.Children();
         Assert.Single(children);
         try
         {
@@ -92,9 +92,4 @@ public sealed class SimulateTests
             try { System.Diagnostics.Process.GetProcessById(children[0]).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
         }
     }
-
-    static List<int> ChildrenOf(int pid) =>
-        Directory.GetDirectories($"/proc/{pid}/task")
-            .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(int.Parse).ToList();
 }

@@ -59,7 +59,7 @@ static class ThroughputGc
         if (Environment.GetEnvironmentVariable(Marker) is "0") return null;
         var self = GossipBinary.Self();
         // A native build links the one GC it was published with (the nodes' workstation GC): its child would run as this.
-        if (self.Kind == "native") return null;
+        if (self.IsNative) return null;
         var psi = new ProcessStartInfo(self.FileName) { UseShellExecute = false };
         foreach (var a in self.Prefix) psi.ArgumentList.Add(a);
         foreach (var a in Environment.GetCommandLineArgs().Skip(1)) psi.ArgumentList.Add(a);
