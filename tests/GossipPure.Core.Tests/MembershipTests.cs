@@ -174,6 +174,33 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public void Every_part_cut_off_is_bridged_from_its_lowest_address_in_address_order()
+    {
+        var w = new World(3);
+        foreach (var id in w.SeedIds) w.StartSeed(id);
+        var p = Enumerable.Range(0, 13).Select(World.PeerId).ToList();
+        foreach (var x in p) w.Inject(x, w.SeedIds[0], new RegisterRequest(1));
+        w.Drain();
+        w.Outbox.Clear();
+        var lead = w.SeedIds[0];
+        void Report(int x, params int[] ns) => w.Inject(p[x], lead, new DegreeUpdate(toSeq(ns.Select(n => p[n]))));
+        // The largest part {6 7 8 9} with 8 its hub; four parts of two whose addresses interleave; 4 alone. (Only a
+        // peer that reported counts, so both ends of each link report.)
+        Report(6, 8); Report(7, 8); Report(8, 6, 7, 9); Report(9, 8);
+        Report(11, 0); Report(0, 11); Report(10, 1); Report(1, 10); Report(12, 2); Report(2, 12); Report(5, 3); Report(3, 5);
+        Report(4);
+
+        var fx = w.Step(lead, new TimerFired(w.NowUs + 1, SeedReducer.OverlayTimer));
+        var bridges = fx.OfType<Send>().Where(s => s.Message is Bridge).ToList();
+        Assert.Equal([p[0], p[1], p[2], p[3], p[4]], bridges.Select(b => b.To));
+        Assert.All(bridges, b => Assert.Equal(p[8], ((Bridge)b.Message).Target));
+        var logged = fx.OfType<OverlayBridged>().ToList();
+        Assert.All(logged, e => Assert.Equal(6, e.Parts));
+        Assert.Equal([2, 2, 2, 2, 1], logged.Select(e => e.PartSize));
+        Assert.Equal([p[0], p[1], p[2], p[3], p[4]], logged.Select(e => e.Head));
+    }
+
+    [Fact]
     public void A_seed_that_is_not_the_lead_leaves_bridging_to_the_lead()
     {
         var w = new World(3);

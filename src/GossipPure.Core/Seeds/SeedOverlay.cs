@@ -37,27 +37,37 @@ public static partial class SeedReducer
         return s;
     }
 
-    /// <summary>The parts of the overlay as the peers reported it; each part is sorted, lowest address first.</summary>
+    /// <summary>
+    /// The parts of the overlay as the peers reported it; each part is sorted, lowest address first, and the parts come
+    /// in the order of their lowest addresses. A whole overlay (the common answer) is found without sorting anything:
+    /// the parts are ordered only when there are two or more.
+    /// </summary>
     static System.Collections.Generic.List<System.Collections.Generic.List<NodeId>> Components(SeedState s)
     {
         // Only committed peers that have reported take part; a link counts whichever end reported it.
-        var reported = s.Reports.Filter((n, _) => s.Peers.ContainsKey(n));
-        var adj = reported.Keys.ToDictionary(n => n, _ => new System.Collections.Generic.List<NodeId>());
-        foreach (var (n, neighbours) in reported)
-            foreach (var m in neighbours.Neighbours)
-                if (adj.TryGetValue(m, out var back)) { adj[n].Add(m); back.Add(n); }
+        var adj = new System.Collections.Generic.Dictionary<NodeId, System.Collections.Generic.List<NodeId>>();
+        foreach (var (n, _) in s.Reports)
+            if (s.Peers.ContainsKey(n)) adj[n] = new System.Collections.Generic.List<NodeId>();
+        foreach (var (n, report) in s.Reports)
+        {
+            if (!adj.TryGetValue(n, out var mine)) continue;
+            foreach (var m in report.Neighbours)
+                if (adj.TryGetValue(m, out var back)) { mine.Add(m); back.Add(n); }
+        }
         var seen = new System.Collections.Generic.HashSet<NodeId>();
         var parts = new System.Collections.Generic.List<System.Collections.Generic.List<NodeId>>();
-        foreach (var start in adj.Keys.OrderBy(n => n))
+        foreach (var start in adj.Keys)
         {
             if (!seen.Add(start)) continue;
             var part = new System.Collections.Generic.List<NodeId> { start };
             for (var i = 0; i < part.Count; i++)
                 foreach (var m in adj[part[i]])
                     if (seen.Add(m)) part.Add(m);
-            part.Sort();
             parts.Add(part);
         }
+        if (parts.Count < 2) return parts;
+        foreach (var part in parts) part.Sort();
+        parts.Sort((a, b) => a[0].CompareTo(b[0]));
         return parts;
     }
 }
