@@ -14,7 +14,7 @@ public sealed class PeerListSampleTests
         var config = new NodeConfig(Self, toSeq([Self]), ProtocolOptions.Default with { PeerListMax = max });
         var peers = LanguageExt.Map.createRange(Enumerable.Range(0, count)
             .Select(i => (new NodeId($"10.0.{i / 250}.{i % 250 + 1}", 6001 + i), new PeerRecord(toSeq([Self]), 1))));
-        return SeedState.Initial(config) with { Peers = peers };
+        return SeedState.Initial(config).WithPeers(peers);
     }
 
     [Fact]

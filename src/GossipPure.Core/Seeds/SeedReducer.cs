@@ -268,11 +268,7 @@ public static partial class SeedReducer
         // The machine must allow the step; the record then leaves the table (Committed is final).
         if (!Registration.Machine.Fire(reg.Phase, how, reg.Peer, fx, out _)) return s;
         fx.Add(new CancelTimer(ProposalTimer(reg.Peer)));
-        s = Touch(s, reg.Peer) with
-        {
-            Peers = s.Peers.AddOrUpdate(reg.Peer, PeerRecord.Of(commit)),
-            Registrations = s.Registrations.Remove(reg.Peer),
-        };
+        s = Touch(s, reg.Peer).WithPeer(reg.Peer, PeerRecord.Of(commit)) with { Registrations = s.Registrations.Remove(reg.Peer) };
         foreach (var w in reg.Waiting.OrderBy(n => n))
         {
             // Signed: a waiting peer gets its certificate (it proves its admission with it) just before its list.

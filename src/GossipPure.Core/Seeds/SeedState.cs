@@ -29,6 +29,27 @@ public sealed record SeedState(
         new(config, false, Map<NodeId, PeerRecord>(), HashMap<NodeId, RegistrationRecord>(), 0,
             HashSet<NodeId>(), HashSet<NodeId>());
 
+    /// <summary>
+    /// The committed peers. Changed only through <see cref="WithPeer"/> and <see cref="WithoutPeer"/> (or a new state),
+    /// which keep <see cref="Order"/> in step with it.
+    /// </summary>
+    public Map<NodeId, PeerRecord> Peers { get; private init; } = Peers;
+
+    /// <summary>The keys of <see cref="Peers"/> in address order, by position (what a PEER_LIST sample draws from).</summary>
+    public PeerOrder Order { get; private init; } = PeerOrder.Of(Peers.Keys);
+
+    /// <summary>This state with <paramref name="peer"/> committed as <paramref name="record"/> (added or replaced).</summary>
+    public SeedState WithPeer(NodeId peer, PeerRecord record) =>
+        this with { Peers = Peers.AddOrUpdate(peer, record), Order = Order.Add(peer) };
+
+    /// <summary>This state without <paramref name="peer"/> in its table.</summary>
+    public SeedState WithoutPeer(NodeId peer) =>
+        this with { Peers = Peers.Remove(peer), Order = Order.Remove(peer) };
+
+    /// <summary>This state with its whole table replaced (a restored snapshot, a test's table).</summary>
+    public SeedState WithPeers(Map<NodeId, PeerRecord> peers) =>
+        this with { Peers = peers, Order = PeerOrder.Of(peers.Keys) };
+
     /// <summary>The time of the input being handled.</summary>
     public long NowUs { get; init; }
 
@@ -117,14 +138,14 @@ public sealed record SeedState(
             (var t, rng) = rng.NextInt(j + 1);
             at.Add(at.Contains(t) ? j : t);
         }
-        var nodes = at.Select(i => Peers.Skip(i).First().Key).ToList();
+        var nodes = at.Select(i => Order[i]).ToList();
         var self = nodes.IndexOf(skip);
         if (self >= 0)
         {
             nodes.RemoveAt(self);
             int fresh;
             do (fresh, rng) = rng.NextInt(n); while (at.Contains(fresh));
-            var other = Peers.Skip(fresh).First().Key;
+            var other = Order[fresh];
             nodes.Insert(~nodes.BinarySearch(other), other);
         }
         return [.. nodes];
