@@ -35,20 +35,25 @@ public sealed record SeedState(
     /// </summary>
     public Map<NodeId, PeerRecord> Peers { get; private init; } = Peers;
 
-    /// <summary>The keys of <see cref="Peers"/> in address order, by position (what a PEER_LIST sample draws from).</summary>
-    public PeerOrder Order { get; private init; } = PeerOrder.Of(Peers.Keys);
+    PeerOrder order = PeerOrder.Of(Peers.Keys);
+
+    /// <summary>
+    /// The keys of <see cref="Peers"/> in address order, by position (what a PEER_LIST sample draws from). Derived from
+    /// the table, so a snapshot does not write it: a restored state builds it again.
+    /// </summary>
+    public PeerOrder Order => order;
 
     /// <summary>This state with <paramref name="peer"/> committed as <paramref name="record"/> (added or replaced).</summary>
     public SeedState WithPeer(NodeId peer, PeerRecord record) =>
-        this with { Peers = Peers.AddOrUpdate(peer, record), Order = Order.Add(peer) };
+        this with { Peers = Peers.AddOrUpdate(peer, record), order = order.Add(peer) };
 
     /// <summary>This state without <paramref name="peer"/> in its table.</summary>
     public SeedState WithoutPeer(NodeId peer) =>
-        this with { Peers = Peers.Remove(peer), Order = Order.Remove(peer) };
+        this with { Peers = Peers.Remove(peer), order = order.Remove(peer) };
 
     /// <summary>This state with its whole table replaced (a restored snapshot, a test's table).</summary>
     public SeedState WithPeers(Map<NodeId, PeerRecord> peers) =>
-        this with { Peers = peers, Order = PeerOrder.Of(peers.Keys) };
+        this with { Peers = peers, order = PeerOrder.Of(peers.Keys) };
 
     /// <summary>The time of the input being handled.</summary>
     public long NowUs { get; init; }
