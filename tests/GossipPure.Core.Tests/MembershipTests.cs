@@ -144,16 +144,22 @@ public sealed class MembershipTests
         Assert.Contains(x, h.State.Neighbours);
     }
 
-    [Fact]
-    public void The_lead_seed_bridges_a_part_of_the_overlay_cut_off_from_the_rest()
+    /// <summary>Three seeds and <paramref name="count"/> peers committed by the first, the lead seed of the overlay checks.</summary>
+    static (World W, List<NodeId> Peers, NodeId Lead) Overlay(int count)
     {
         var w = new World(3);
         foreach (var id in w.SeedIds) w.StartSeed(id);
-        var peers = Enumerable.Range(0, 5).Select(World.PeerId).ToList();
+        var peers = Enumerable.Range(0, count).Select(World.PeerId).ToList();
         foreach (var p in peers) w.Inject(p, w.SeedIds[0], new RegisterRequest(1));
         w.Drain();
         w.Outbox.Clear();
-        var lead = w.SeedIds[0];
+        return (w, peers, w.SeedIds[0]);
+    }
+
+    [Fact]
+    public void The_lead_seed_bridges_a_part_of_the_overlay_cut_off_from_the_rest()
+    {
+        var (w, peers, lead) = Overlay(5);
         // Reported overlay: {p0 p1} and {p2 p3 p4} with p3 the hub of the larger part.
         void Report(NodeId p, params NodeId[] ns) => w.Inject(p, lead, new DegreeUpdate(toSeq(ns)));
         Report(peers[0], peers[1]);
@@ -176,13 +182,7 @@ public sealed class MembershipTests
     [Fact]
     public void Every_part_cut_off_is_bridged_from_its_lowest_address_in_address_order()
     {
-        var w = new World(3);
-        foreach (var id in w.SeedIds) w.StartSeed(id);
-        var p = Enumerable.Range(0, 13).Select(World.PeerId).ToList();
-        foreach (var x in p) w.Inject(x, w.SeedIds[0], new RegisterRequest(1));
-        w.Drain();
-        w.Outbox.Clear();
-        var lead = w.SeedIds[0];
+        var (w, p, lead) = Overlay(13);
         void Report(int x, params int[] ns) => w.Inject(p[x], lead, new DegreeUpdate(toSeq(ns.Select(n => p[n]))));
         // The largest part {6 7 8 9} with 8 its hub; four parts of two whose addresses interleave; 4 alone. (Only a
         // peer that reported counts, so both ends of each link report.)
