@@ -3,8 +3,8 @@ namespace GossipPure.Core.Seeds;
 /// <summary>
 /// The keys of a seed's peer table in address order, with the key at any position in O(log N) and no allocation: the
 /// positions a PEER_LIST sample draws (<see cref="SeedState.PeerListFor"/>) are read here rather than by skipping
-/// through the table's tree, which walked a dozen cold nodes and allocated an iterator per position (a tenth of a
-/// 40,000-peer simulation). Persistent like the table it follows: sorted chunks of at most <see cref="MaxChunk"/> keys
+/// through the table's tree, which walked a dozen cold nodes and allocated an iterator per position (about a tenth
+/// of a 40,000-peer simulation's main thread). Persistent like the table it follows: sorted chunks of at most <see cref="MaxChunk"/> keys
 /// and the position each chunk starts at; adding or removing a key copies one chunk and the (short) directory.
 /// </summary>
 /// <remarks>

@@ -51,7 +51,7 @@ public sealed record SeedState(
     public SeedState WithoutPeer(NodeId peer) =>
         this with { Peers = Peers.Remove(peer), order = order.Remove(peer) };
 
-    /// <summary>This state with its whole table replaced (a restored snapshot, a test's table).</summary>
+    /// <summary>This state with its whole table replaced, its order built again from it.</summary>
     public SeedState WithPeers(Map<NodeId, PeerRecord> peers) =>
         this with { Peers = peers, order = PeerOrder.Of(peers.Keys) };
 
