@@ -6,10 +6,10 @@ namespace GossipPure.Cli.Bench;
 /// </summary>
 public sealed record GossipBinary(string FileName, IReadOnlyList<string> Prefix, string Path, string Kind)
 {
-    /// <summary>What the bench prints and writes as "binary": the kind and the full path.</summary>
     /// <summary>A NativeAOT executable (no gossip.dll beside it).</summary>
     public bool IsNative => Kind == "native";
 
+    /// <summary>What the bench prints and writes as "binary": the kind and the full path.</summary>
     public override string ToString() => $"{Kind}: {(Prefix.Count > 0 ? $"{FileName} {string.Join(' ', Prefix)}" : FileName)}";
 
     /// <summary>

@@ -30,8 +30,8 @@ public sealed record SeedState(
             HashSet<NodeId>(), HashSet<NodeId>());
 
     /// <summary>
-    /// The committed peers. Changed only through <see cref="WithPeer"/> and <see cref="WithoutPeer"/> (or a new state),
-    /// which keep <see cref="Order"/> in step with it.
+    /// The committed peers. Changed only through <see cref="WithPeer"/>, <see cref="WithoutPeer"/> and
+    /// <see cref="WithPeers"/> (or a new state), which keep <see cref="Order"/> in step with it.
     /// </summary>
     public Map<NodeId, PeerRecord> Peers { get; private init; } = Peers;
 
