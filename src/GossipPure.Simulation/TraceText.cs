@@ -68,6 +68,18 @@ public static class TraceText
             case GossipReceived g:
                 sb.Append("Event GossipReceived { Origin = ").Append(g.Origin).Append(", Body = ").Append(g.Body).Append(", From = ").Append(g.From).Append(" }");
                 break;
+            // A peer list's events carry up to a list's entries: their record's text was most of what the hash thread
+            // allocated (73 KB a PEER_LIST step). Written here as that text, without making it (unless it has certificates).
+            case PeerListReceived p when Writable(p.Entries, out var lazy):
+                sb.Append("Event PeerListReceived { Seed = ").Append(p.Seed).Append(", Entries = ");
+                AppendEntries(sb, p.Entries, lazy);
+                sb.Append(", Registering = ").Append(p.Registering ? "True" : "False").Append(" }");
+                break;
+            case NeighboursChosen n when Writable(n.Picked, out var lazy):
+                sb.Append("Event NeighboursChosen { Picked = ");
+                AppendEntries(sb, n.Picked, lazy);
+                sb.Append(", Known = ").Append(n.Known).Append(" }");
+                break;
             case NodeEvent e: sb.Append("Event ").Append(e.ToString()); break;
             case Stop s: sb.Append("Stop ").Append(s.ExitCode); break;
             default: sb.Append(effect.GetType().Name).Append(' ').Append(effect.ToString()); break;
@@ -124,6 +136,51 @@ public static class TraceText
             sb.Append(']');
         }
     }
+
+    /// <summary>Whether <see cref="AppendEntries"/> can write these entries (none has a certificate, and a long list's kind is known).</summary>
+    static bool Writable(Seq<PeerEntry> entries, out bool lazy)
+    {
+        lazy = false;
+        for (var i = 0; i < entries.Count; i++)
+            if (!entries[i].Cert.IsEmpty) return false;
+        if (entries.Count < ListedEntries) return true;
+        if (IsLazy(entries) is not { } known) return false;
+        lazy = known;
+        return true;
+    }
+
+    /// <summary>Most items a list's text names (LanguageExt's <c>Seq.ToString</c>).</summary>
+    const int ListedEntries = 50;
+
+    /// <summary>
+    /// Peer entries without certificates, as <c>Seq&lt;PeerEntry&gt;.ToString()</c> writes them: the first 50, then
+    /// " ... N more" after a list held whole, or " ..." after a lazy one (a filtered or mapped list) of 50 or more,
+    /// whose length LanguageExt does not count.
+    /// </summary>
+    static void AppendEntries<TSink>(TSink sb, Seq<PeerEntry> entries, bool lazy) where TSink : ITextSink
+    {
+        sb.Append('[');
+        var shown = Math.Min(entries.Count, ListedEntries);
+        for (var i = 0; i < shown; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            sb.Append("PeerEntry { Node = ").Append(entries[i].Node).Append(", Degree = ").Append(entries[i].Degree).Append(", Cert = [] }");
+        }
+        if (shown == ListedEntries && lazy) sb.Append(" ...");
+        else if (entries.Count > shown) sb.Append(" ... ").Append(entries.Count - shown).Append(" more");
+        sb.Append(']');
+    }
+
+    /// <summary>
+    /// Whether a list of 50 or more entries is lazy, read from its implementation (LanguageExt's internal
+    /// <c>ISeqInternal&lt;A&gt;</c> field); null when that cannot be read (then the record's own text is written).
+    /// </summary>
+    static bool? IsLazy(Seq<PeerEntry> entries) =>
+        SeqImplementation?.GetValue(entries) is { } impl ? impl.GetType().Name.StartsWith("SeqLazy", StringComparison.Ordinal) : null;
+
+    [System.Diagnostics.CodeAnalysis.DynamicDependency(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.NonPublicFields, typeof(Seq<PeerEntry>))]
+    static readonly System.Reflection.FieldInfo? SeqImplementation =
+        typeof(Seq<PeerEntry>).GetField("value", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
 
     static void AppendIds<TSink>(TSink sb, Seq<NodeId> ids) where TSink : ITextSink
     {

@@ -76,4 +76,45 @@ public sealed class TraceTextTests
         var e = new GossipReceived(P, body, new NodeId("::1", 7000));
         Assert.Equal("Event " + e, TraceText.Effect(e));
     }
+
+    /// <summary>
+    /// A peer list's events are written without their records' strings, but must read exactly as those strings (which
+    /// name at most 50 entries), in both sinks: the one for people and the UTF-8 one the hash is taken over.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(49)]
+    [InlineData(50)]
+    [InlineData(51)]
+    [InlineData(128)]
+    public void A_peer_list_event_reads_as_its_record(int count)
+    {
+        var entries = toSeq(Enumerable.Range(0, count)
+            .Select(i => new PeerEntry(i % 3 == 0 ? new NodeId($"fd00::{i:x}", 6000 + i) : new NodeId($"10.0.{i / 250}.{i % 250}", 6000 + i), i * 7 % 40))
+            .ToArray());
+        // A list held whole, and a lazy one (a filter's, as a PEER_LIST's entries are): LanguageExt writes their ends differently.
+        var lazy = entries.Filter(e => e.Degree >= 0);
+        foreach (var e in new NodeEvent[]
+                 {
+                     new PeerListReceived(A, entries, count % 2 == 0), new NeighboursChosen(entries, count + 3),
+                     new PeerListReceived(B, lazy, true), new NeighboursChosen(lazy.Map(e => e with { Degree = 1 }), count),
+                 })
+        {
+            var expected = "Event " + e;
+            Assert.Equal(expected, TraceText.Effect(e));
+            var utf8 = new Utf8Sink();
+            TraceText.AppendEffect(utf8, e);
+            Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(utf8.Written));
+        }
+    }
+
+    /// <summary>With a certificate in an entry the record's own text is written (the shortcut knows only empty ones).</summary>
+    [Fact]
+    public void A_peer_list_event_with_certificates_reads_as_its_record()
+    {
+        var cert = new RegisterCommit(P, Seq1(A), 1) { Key = "key" };
+        var e = new PeerListReceived(A, Seq1(new PeerEntry(P, 2) { Cert = Seq1(cert) }), false);
+        Assert.Equal("Event " + e, TraceText.Effect(e));
+    }
 }
