@@ -67,3 +67,26 @@ public sealed class PeerStateTests
         }
     }
 }
+
+/// <summary>A newcomer's known peers are the union of the seeds' lists, each at the highest degree any list gives it.</summary>
+public sealed class AttachTests
+{
+    [Fact]
+    public void Known_peers_are_the_union_of_the_lists_at_their_highest_degree()
+    {
+        var peer = new Support.PeerHarness();
+        var asked = peer.Step(now => new Started(now, 42)).OfType<Send>().Where(s => s.Message is RegisterRequest).Select(s => s.To).ToList();
+        Assert.True(asked.Count >= 2, "a quorum of seeds is asked");
+        // The same 12 peers in every list, at degrees that rise in one list and fall in the next; one more in each list alone.
+        var lists = asked.Select((seed, k) => (seed, Entries: Enumerable.Range(0, 12)
+            .Select(i => new PeerEntry(Support.PeerHarness.Other(i), k % 2 == 0 ? i : 11 - i))
+            .Append(new PeerEntry(Support.PeerHarness.Other(20 + k), 3 + k)).ToArray())).ToList();
+        foreach (var (seed, entries) in lists) peer.From(seed, new PeerList(toSeq(entries)));
+        var s = peer.State;
+        Assert.Equal(PeerPhase.Registered, s.Phase);
+        var expected = lists.SelectMany(l => l.Entries).GroupBy(e => e.Node).ToDictionary(g => g.Key, g => g.Max(e => e.Degree));
+        Assert.Equal(expected.Keys.Order(), s.Known.Keys.Order());
+        // A neighbour picked counts this peer's link too.
+        foreach (var (node, degree) in expected) Assert.Equal(degree + (s.Neighbours.Contains(node) ? 1 : 0), s.Known[node]);
+    }
+}

@@ -134,8 +134,13 @@ public static partial class PeerReducer
     static PeerState Attach(PeerState s, EffectList fx)
     {
         var c = s.Config;
-        var known = s.Round.Lists.Values.Fold(HashMap<NodeId, int>(), (acc, list) =>
-            list.Fold(acc, (a, e) => a.AddOrUpdate(e.Node, Math.Max(e.Degree, a.Find(e.Node).IfNone(0)))));
+        // Each peer at the highest degree any list gives it. Gathered in a local table, then made a map at once: one
+        // insert at a time into the persistent map copied a path of its tree per entry (~80 KB for two lists of 128).
+        var best = new System.Collections.Generic.Dictionary<NodeId, int>();
+        foreach (var list in s.Round.Lists.Values)
+            foreach (var e in list)
+                best[e.Node] = Math.Max(e.Degree, best.TryGetValue(e.Node, out var d) ? d : 0);
+        var known = toHashMap(best.Select(kv => (kv.Key, kv.Value)));
         fx.Add(new CancelTimer(RegisterTimer));
         fx.Add(new Registered(s.Round.Lists.Count, known.Count));
         // The round's lists are in Known now: kept, they would hold every list each seed sent, for the peer's life.

@@ -108,7 +108,8 @@ public sealed record PeerState(
         return all;
     }
 
-    public Seq<PeerEntry> KnownEntries => toSeq(Known.Map((n, d) => new PeerEntry(n, d)).Values);
+    /// <summary>The known peers as entries, in the map's order (an array: mapping the map would build a second tree).</summary>
+    public Seq<PeerEntry> KnownEntries => toSeq(Known.AsEnumerable().Select(kv => new PeerEntry(kv.Key, kv.Value)).ToArray());
 }
 
 /// <summary>The part of a <see cref="PeerState"/> that a heartbeat or a gossip received leaves alone (see its properties).</summary>
