@@ -22,7 +22,7 @@ public sealed class PeerStateTests
         (nameof(PeerState.Phase), s => s with { Phase = PeerPhase.Registered }),
         (nameof(PeerState.Rng), s => s with { Rng = new Rng(99) }),
         (nameof(PeerState.Round), s => s with { Round = s.Round with { Attempt = 3 } }),
-        (nameof(PeerState.Known), s => s with { Known = s.Known.Add(Other, 4) }),
+        (nameof(PeerState.Known), s => s with { Known = s.Known.AddOrUpdate(Other, 4) }),
         (nameof(PeerState.Neighbours), s => s with { Neighbours = s.Neighbours.Add(Other) }),
         (nameof(PeerState.Made), s => s with { Made = 5 }),
         (nameof(PeerState.Seen), s => s with { Seen = s.Seen with { RotatedUs = 12 } }),

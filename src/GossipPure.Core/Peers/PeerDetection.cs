@@ -468,7 +468,7 @@ public static partial class PeerReducer
             Phase = PeerPhase.Registering,
             Incarnation = Math.Max(s.NowUs, dc.Incarnation + 1),
             Neighbours = HashSet<NodeId>(),
-            Known = HashMap<NodeId, int>(),
+            Known = KnownPeers.Empty,
             Det = Detection.Empty with { NextNonce = s.Det.NextNonce },
         };
         return StartRound(s, 0, fx);

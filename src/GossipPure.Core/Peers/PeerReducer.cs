@@ -127,20 +127,19 @@ public static partial class PeerReducer
             return s.Round.AllAnswered ? Attach(s, fx) : s;
         }
         // A late answer: learn new peers and fresher degrees.
-        return s with { Known = entries.Filter(e => !s.Det.IsDead(e.Node)).Fold(s.Known, (k, e) => k.AddOrUpdate(e.Node, e.Degree)) };
+        return s with { Known = s.Known.SetItems(entries.Filter(e => !s.Det.IsDead(e.Node)).Select(e => (e.Node, e.Degree))) };
     }
 
     /// <summary>Takes the union of the seeds' lists and picks neighbours by preferential attachment.</summary>
     static PeerState Attach(PeerState s, EffectList fx)
     {
         var c = s.Config;
-        // Each peer at the highest degree any list gives it. Gathered in a local table, then made a map at once: one
-        // insert at a time into the persistent map copied a path of its tree per entry (~80 KB for two lists of 128).
+        // Each peer at the highest degree any list gives it, gathered in a local table, then made the known table at once.
         var best = new System.Collections.Generic.Dictionary<NodeId, int>();
         foreach (var list in s.Round.Lists.Values)
             foreach (var e in list)
                 best[e.Node] = Math.Max(e.Degree, best.TryGetValue(e.Node, out var d) ? d : 0);
-        var known = toHashMap(best.Select(kv => (kv.Key, kv.Value)));
+        var known = KnownPeers.From(best);
         fx.Add(new CancelTimer(RegisterTimer));
         fx.Add(new Registered(s.Round.Lists.Count, known.Count));
         // The round's lists are in Known now: kept, they would hold every list each seed sent, for the peer's life.

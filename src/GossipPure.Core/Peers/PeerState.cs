@@ -23,7 +23,7 @@ public sealed record PeerState(
     PeerPhase Phase,
     Rng Rng,
     Round Round,
-    HashMap<NodeId, int> Known,
+    KnownPeers Known,
     HashSet<NodeId> Neighbours,
     int Made,
     SeenSet Seen,
@@ -32,7 +32,7 @@ public sealed record PeerState(
     long Duplicates)
 {
     public static PeerState Initial(NodeConfig config) =>
-        new(config, PeerPhase.Idle, new Rng(0), Round.First, HashMap<NodeId, int>(), HashSet<NodeId>(),
+        new(config, PeerPhase.Idle, new Rng(0), Round.First, KnownPeers.Empty, HashSet<NodeId>(),
             0, SeenSet.Empty, Que<Gossip>.Empty, 0, 0);
 
     // What a heartbeat or a gossip received changes (the time, the dedup set, the watches, the counters) is this
@@ -45,7 +45,7 @@ public sealed record PeerState(
     public PeerPhase Phase { get => cold.Phase; init => cold = cold with { Phase = value }; }
     public Rng Rng { get => cold.Rng; init => cold = cold with { Rng = value }; }
     public Round Round { get => cold.Round; init => cold = cold with { Round = value }; }
-    public HashMap<NodeId, int> Known { get => cold.Known; init => cold = cold with { Known = value }; }
+    public KnownPeers Known { get => cold.Known; init => cold = cold with { Known = value }; }
     public HashSet<NodeId> Neighbours { get => cold.Neighbours; init => cold = cold with { Neighbours = value }; }
 
     /// <summary>Senders not on this peer's list, being looked up with the seeds (see PeerMembership.cs).</summary>
@@ -108,12 +108,12 @@ public sealed record PeerState(
         return all;
     }
 
-    /// <summary>The known peers as entries, in the map's order (an array: mapping the map would build a second tree).</summary>
-    public Seq<PeerEntry> KnownEntries => toSeq(Known.AsEnumerable().Select(kv => new PeerEntry(kv.Key, kv.Value)).ToArray());
+    /// <summary>The known peers as entries, in the table's order.</summary>
+    public Seq<PeerEntry> KnownEntries => toSeq(Known.ToEntries());
 }
 
 /// <summary>The part of a <see cref="PeerState"/> that a heartbeat or a gossip received leaves alone (see its properties).</summary>
-internal sealed record PeerCold(NodeConfig Config, PeerPhase Phase, Rng Rng, Round Round, HashMap<NodeId, int> Known, HashSet<NodeId> Neighbours)
+internal sealed record PeerCold(NodeConfig Config, PeerPhase Phase, Rng Rng, Round Round, KnownPeers Known, HashSet<NodeId> Neighbours)
 {
     public HashMap<NodeId, PendingMember> Pending { get; init; } = HashMap<NodeId, PendingMember>();
     public long AppMade { get; init; }

@@ -37,6 +37,7 @@ public static class StateSnapshot
         [typeof(PeerState)] = ["Config", "Phase", "Rng", "Round", "Known", "Neighbours", "Made", "Seen", "Backlog", "FirstTime",
             "Duplicates", "Pending", "AppMade", "Stale", "Incarnation", "NowUs", "Health", "Det", "Certificate", "Keys", "CertsSent"],
         [typeof(Round)] = ["Attempt", "Asked", "Failed", "Lists"],
+        [typeof(KnownPeers)] = [],   // its entries, written as a map from address to degree ("known")
         [typeof(SeenSet)] = ["Current", "Previous", "RotatedUs"],
         [typeof(Digest)] = ["A", "B", "C", "D"],
         [typeof(Rng)] = ["State"],
@@ -236,7 +237,7 @@ public static class StateSnapshot
             new Rng(r.ULong("rng")),
             new Round(round.Int("attempt"), round.NodeSet("asked"), round.NodeSet("failed"),
                 round.Map("lists", v => v.Msg<PeerList>().Peers)),
-            r.Map("known", v => v.Int()),
+            KnownPeers.From(r.Map("known", v => v.Int())),
             r.NodeSet("neighbours"),
             r.Int("made"),
             new SeenSet(seen.DigestSet("current"), seen.DigestSet("previous"), seen.Long("rotated_us")),
@@ -484,7 +485,7 @@ public static class StateSnapshot
     static void Msg(Utf8JsonWriter w, Message m) => w.WriteRawValue(JsonCodec.Encode(m), skipInputValidation: true);
 
     /// <summary>A map keyed by address, as a JSON object in address order (the same state writes the same bytes).</summary>
-    static void Map<V>(Utf8JsonWriter w, string name, HashMap<NodeId, V> map, Action<V> value)
+    static void Map<V>(Utf8JsonWriter w, string name, IEnumerable<(NodeId Key, V Value)> map, Action<V> value)
     {
         w.WriteStartObject(name);
         foreach (var (k, v) in map.OrderBy(x => x.Key))
