@@ -13,8 +13,8 @@ else
   out="$(mktemp -d /tmp/gossip-coverage.XXXXXX)"
   trap 'rm -rf "$out"' EXIT
   for p in tests/GossipPure.Core.Tests tests/GossipPure.Simulation.Tests; do
-    dotnet test "$root/$p" --collect:"XPlat Code Coverage" --results-directory "$out" \
-      -- 'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Include=[GossipPure.Core]*' >/dev/null
+    dotnet test "$root/$p" --collect:"XPlat Code Coverage" --settings "$root/tests/coverage/core.runsettings" \
+      --results-directory "$out" >/dev/null
   done
 fi
 python3 - "$out" "$min" <<'PY'

@@ -48,8 +48,8 @@ public sealed class KnownPeers : IReadOnlyCollection<(NodeId Key, int Value)>, I
         }
         var order = new int[nodes.Length];
         for (var k = 0; k < order.Length; k++) order[k] = k;
-        System.Array.Sort((int[])hashes.Clone(), order);
-        return new KnownPeers(Permute(hashes, order), Permute(nodes, order), Permute(degrees, order));
+        System.Array.Sort(hashes, order);   // the hashes in place, and where each entry came from alongside
+        return new KnownPeers(hashes, Permute(nodes, order), Permute(degrees, order));
     }
 
     static T[] Permute<T>(T[] items, int[] order)
