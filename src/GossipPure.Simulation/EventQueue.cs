@@ -77,6 +77,14 @@ internal sealed class EventQueue<T>
     readonly Stack<List<Item>> spare = new();
     long bucket;          // the bucket being played: its events are in `now`
     long inRing;          // events in the ring
+    T[] loaded = new T[256];
+
+    /// <summary>
+    /// Called with the events of each bucket of the ring as it starts to be played, in no particular order (not with
+    /// those added to the bucket while it plays, nor with those the far heap hands straight to it). The array is the
+    /// queue's own and is reused: read the first <c>count</c> items during the call, and keep none of them.
+    /// </summary>
+    public Action<T[], int>? BucketStarting { get; set; }
 
     public int Count => now.Count + far.Count + (int)inRing;
 
@@ -130,6 +138,13 @@ internal sealed class EventQueue<T>
         ref var list = ref ring[bucket & (BucketCount - 1)];
         if (list is null) return;
         foreach (var item in list) now.Add(item);
+        if (BucketStarting is { } starting)
+        {
+            if (loaded.Length < list.Count) loaded = new T[Math.Max(list.Count, loaded.Length * 2)];
+            for (var i = 0; i < list.Count; i++) loaded[i] = list[i].Value;
+            starting(loaded, list.Count);
+            System.Array.Clear(loaded, 0, list.Count);
+        }
         inRing -= list.Count;
         list.Clear();
         // Only small lists are kept for reuse: one that grew for a burst (a flood's thousands of deliveries in a bucket)

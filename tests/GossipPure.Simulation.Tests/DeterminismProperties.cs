@@ -29,6 +29,43 @@ public sealed class DeterminismProperties
             return true.ToProperty().Collect($"{c.SeedCount} seeds");
         });
 
+    [Property(MaxTest = 40)]
+    public Property The_cache_warm_up_changes_nothing() =>
+        Prop.ForAll(DeterminismCase.Arb, c =>
+        {
+            var scenario = c.Build();
+            AssertSameRun(Simulator.Run(scenario), Simulator.Run(scenario with { NoWarmUp = true }));
+            return true;
+        });
+
+    [Fact]
+    public void The_cache_warm_up_reads_the_states_of_a_busy_network_and_changes_nothing()
+    {
+        // Buckets of 128 µs with many events in them: 300 peers started 1 ms apart, latencies of 50–1,000 µs, gossip and a crash.
+        var scenario = new Scenario
+        {
+            Seeds = 3, Peers = 300, Seed = 7, LatencyMinUs = 50, LatencyMaxUs = 1_000, PeerStaggerUs = 1_000, Gossipers = 5,
+            RunUntilUs = 12 * Cases.Second, Faults = Seq1<Fault>(new Crash(Addresses.Peer(17), 8 * Cases.Second)),
+        };
+        long warmed = 0;
+        var with = Simulator.Run(scenario, (_, sim) => warmed = sim.Warmed);
+        long unwarmed = 0;
+        var without = Simulator.Run(scenario with { NoWarmUp = true }, (_, sim) => unwarmed = sim.Warmed);
+        AssertSameRun(with, without);
+        Assert.Equal(0, unwarmed);
+        // Nearly every step of a peer comes from a bucket of the ring (timers and deliveries a latency ahead).
+        Assert.True(warmed > with.Steps / 2, $"the warm-up read {warmed} states in a run of {with.Steps} steps");
+    }
+
+    static void AssertSameRun(SimResult a, SimResult b)
+    {
+        Assert.Equal(a.TraceHash, b.TraceHash);
+        Assert.Equal(a.Steps, b.Steps);
+        Assert.Equal(a.Peers, b.Peers);
+        Assert.Equal(a.Seeds, b.Seeds);
+        Assert.Equal(a.Confirmations, b.Confirmations);
+    }
+
     [Fact]
     public void The_hash_covers_every_step_of_the_trace()
     {

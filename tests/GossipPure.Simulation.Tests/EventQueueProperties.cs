@@ -64,4 +64,39 @@ public sealed class EventQueueProperties
         while (queue.TryPeekTime(out _)) order.Add(queue.Dequeue());
         Assert.Equal(Enumerable.Range(0, 50).Select(i => 2 * i + 1).Concat(Enumerable.Range(0, 50).Select(i => 2 * i)), order);
     }
+
+    [Property(MaxTest = 200)]
+    public Property The_bucket_hook_is_handed_each_item_of_the_ring_once_before_it_is_taken() =>
+        Prop.ForAll(Arb, ops =>
+        {
+            var queue = new EventQueue<int>();
+            var handed = new System.Collections.Generic.HashSet<int>();
+            var taken = new System.Collections.Generic.HashSet<int>();
+            queue.BucketStarting = (items, count) =>
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    Assert.True(handed.Add(items[i]), $"item {items[i]} handed twice");
+                    Assert.DoesNotContain(items[i], taken);
+                }
+            };
+            long now = 0, seq = 0;
+            var ring = new System.Collections.Generic.HashSet<int>();   // added to the ring: a later bucket than the one playing, within the horizon
+            void Take() { now = queue.TryPeekTime(out var t) ? t : now; taken.Add(queue.Dequeue()); }
+            foreach (var op in ops)
+            {
+                if (op.Take) { if (queue.Count > 0) Take(); continue; }
+                var at = now + op.DelayUs;
+                var ahead = (at >> 7) - (now >> 7);   // buckets of 128 µs; the one playing holds the last item taken
+                if (ahead >= 1 && ahead < EventQueue<int>.Horizon >> 7) ring.Add((int)seq);
+                queue.Enqueue((int)seq, at, seq);
+                seq++;
+            }
+            while (queue.Count > 0) Take();
+            // Everything that went into the ring is handed over; what was added to the bucket being played is not, and what
+            // lay beyond the ring is when it moves into the ring (not when it moves straight into the bucket being played).
+            Assert.Subset(handed, ring);
+            Assert.Subset(taken, handed);
+            return true;
+        });
 }
