@@ -151,6 +151,8 @@ public sealed class Simulation
     readonly List<LogLine>[] logs;
     readonly IndexSet[] linked;
     readonly Dictionary<long, Conn> conns = new();
+    readonly Route[]?[] routes;
+    readonly byte[] routeCounts;
     readonly System.Collections.Generic.HashSet<long> diallingPairs = new();
     readonly EventQueue<Event> queue = new();
     readonly List<(IndexSet A, IndexSet B, long FromUs, long ToUs)> partitions = new();
@@ -207,6 +209,8 @@ public sealed class Simulation
         stalled = new bool[n];
         logs = new List<LogLine>[n];
         linked = new IndexSet[n];
+        routes = new Route[]?[n];
+        routeCounts = new byte[n];
         impairedSinceUs = new long[n];
         registeredUs = new long[scenario.Peers];
         System.Array.Fill(impairedSinceUs, long.MaxValue);
@@ -331,7 +335,7 @@ public sealed class Simulation
             if (ev.Node < seedCount) continue;   // the seeds' states are stepped all the time: in the cache already
             states[n++] = peers[ev.Node - seedCount];
             if (ev is DeliverEvent d) sum += ids[d.From].GetHashCode();   // the sender's address, hashed at every lookup
-            else if (ev is TimerEvent) sum += timers[ev.Node].Count;
+            else if (ev is TimerEvent) sum += timers[ev.Node].Count + (routes[ev.Node]?.Length ?? 0);   // a heartbeat round sends
         }
         for (var i = 0; i < n; i++) sum += states[i].NowUs;
         for (var i = 0; i < n; i++) sum += (int)states[i].Phase;   // the cold part
@@ -637,7 +641,8 @@ public sealed class Simulation
     void Transmit(int from, NodeId toId, Message m)
     {
         Network.Sent++;
-        if (!index.TryGetValue(toId, out var to))
+        var routed = FindRoute(from, toId, out var to, out var conn);
+        if (!routed && !index.TryGetValue(toId, out to))
         {
             // Nobody listens there: the dial is refused.
             Network.ToOutsiders++;
@@ -645,7 +650,8 @@ public sealed class Simulation
         }
         if (to == from) { Network.Dropped++; return; }
         // The real transport encodes before it sends, and refuses a message over the frame limit (Framing.TryFrame).
-        var bytes = FrameSize.Of(m);
+        if (!ReferenceEquals(m, sized)) (sized, sizedBytes) = (m, FrameSize.Of(m));   // a flood sends one message to every neighbour
+        var bytes = sizedBytes;
         Network.Largest.Offer(bytes, m);
         if (from < seedCount) seedLoad[from].Largest.Offer(bytes, m);
         if (to < seedCount) seedLoad[to].Largest.Offer(bytes, m);
@@ -657,8 +663,12 @@ public sealed class Simulation
         }
         Network.Bytes += bytes;
         if (from < seedCount) { seedLoad[from].MessagesOut++; seedLoad[from].BytesOut += bytes; }
-        var conn = conns.GetValueOrDefault(Pair(from, to)) ?? Dial(from, to);
-        if (conn is null) { Network.Dropped++; return; }   // the dial fails; what was queued on it is lost with it
+        if (!routed)
+        {
+            conn = conns.GetValueOrDefault(Pair(from, to)) ?? Dial(from, to);
+            if (conn is null) { Network.Dropped++; return; }   // the dial fails; what was queued on it is lost with it
+            AddRoute(from, toId, to, conn);
+        }
         if (IsCut(from, to)) { Network.Cut++; return; }
         if (Chance(sc.LossPercent)) { Network.Lost++; return; }
         // Hop 0 is the maker's own; a gossip relayed by a seed (a Byzantine one may) or by a peer that never logged it counts one.
@@ -669,6 +679,55 @@ public sealed class Simulation
             Network.Duplicated++;
             Schedule(Arrival(conn, from, to), new DeliverEvent(to, from, m, conn, hop, bytes));
         }
+    }
+
+    Message? sized;
+    long sizedBytes;
+
+    /// <summary>
+    /// One node's way to another it has sent to: the address object its reducer named (compared by reference, so a
+    /// send finds it without hashing the address), the other node's index, and their connection. A node's first
+    /// <see cref="MaxRoutes"/> routes are kept (its neighbours and the seeds, for most peers); a route goes when its
+    /// connection closes, so a route's connection is always the one <c>conns</c> holds for the pair.
+    /// </summary>
+    struct Route
+    {
+        public NodeId Id;
+        public int To;
+        public Conn Conn;
+    }
+
+    const int MaxRoutes = 32;
+
+    bool FindRoute(int from, NodeId id, out int to, out Conn conn)
+    {
+        if (routes[from] is { } table)
+            for (var i = 0; i < routeCounts[from]; i++)
+                if (ReferenceEquals(table[i].Id, id)) { to = table[i].To; conn = table[i].Conn; return true; }
+        to = -1;
+        conn = null!;
+        return false;
+    }
+
+    void AddRoute(int from, NodeId id, int to, Conn conn)
+    {
+        var count = routeCounts[from];
+        if (count == MaxRoutes) return;
+        ref var table = ref routes[from];
+        table ??= new Route[4];
+        if (count == table.Length) System.Array.Resize(ref table, count * 2);
+        table[count] = new Route { Id = id, To = to, Conn = conn };
+        routeCounts[from] = (byte)(count + 1);
+    }
+
+    void DropRoutes(int from, int to)
+    {
+        if (routes[from] is not { } table) return;
+        var kept = 0;
+        for (var i = 0; i < routeCounts[from]; i++)
+            if (table[i].To != to) table[kept++] = table[i];
+        System.Array.Clear(table, kept, routeCounts[from] - kept);
+        routeCounts[from] = (byte)kept;
     }
 
     /// <summary>
@@ -732,6 +791,8 @@ public sealed class Simulation
     void Close(int a, int b, bool abort, int notify, string reason, long delayUs)
     {
         if (!conns.Remove(Pair(a, b), out var conn)) return;
+        DropRoutes(a, b);
+        DropRoutes(b, a);
         if (abort) conn.Aborted = true;
         linked[a].Remove(b);
         linked[b].Remove(a);
