@@ -319,7 +319,7 @@ public sealed class Simulation
     /// once. A large run is bound by cache misses, not by arithmetic: a step reads a dozen objects of its peer's state,
     /// scattered over a heap of gigabytes, each one waiting for the one before it (a heartbeat's reducer step takes
     /// ~1 µs on a warm state and 4–10 µs inside a 10,000-peer run). Here every loop reads one level of those objects
-    /// (the states, then their cold parts, then what those hold) for all of a bucket's peers (~30 at 20,000 peers,
+    /// (the states, then their cold parts, then what those hold) for all of a bucket's peers (~50 at 20,000 peers,
     /// ~160 at 100,000), and the loads of one level do not wait for each other: the processor keeps many in flight.
     /// It only reads, so the run, its steps and its hash are the same with it or without it (<see cref="Scenario.NoWarmUp"/>).
     /// </summary>
