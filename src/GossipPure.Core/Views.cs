@@ -43,7 +43,7 @@ public static class Views
         foreach (var (node, degree) in s.Known)
         {
             if (node == c.Self || c.IsSeed(node) || s.Det.IsDead(node)) continue;
-            var watch = s.Neighbours.Contains(node) ? s.Det.Watches.Find(node).Case as Watch : null;
+            var watch = s.IsNeighbour(node) ? s.Det.Watches.Find(node).Case as Watch : null;
             var state = watch is { Phase: SuspicionPhase.Dead } ? Dead : watch is { IsSuspected: true } ? Suspected : Alive;
             list.Add(new(node, Role.Peer, state, KnownRun(s, node), degree, watch?.LastHeardUs, Seq<NodeId>()));
         }

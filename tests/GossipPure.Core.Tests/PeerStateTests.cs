@@ -66,6 +66,30 @@ public sealed class PeerStateTests
             Assert.Equal(changed.GetHashCode(), set(Base).GetHashCode());
         }
     }
+
+    [Fact]
+    public void The_neighbours_index_follows_every_change_of_the_neighbours_and_takes_no_part_in_equality()
+    {
+        NodeId At(int port) => new("127.0.0.1", port);
+        var one = Base with { Neighbours = HashSet(At(6009), At(6003)) };
+        Assert.True(one.IsNeighbour(At(6009)));   // the index is built here, and kept by the copies below
+        Assert.False(one.IsNeighbour(At(6004)));
+        var more = one with { Neighbours = one.Neighbours.Add(At(6004)) };
+        Assert.True(more.IsNeighbour(At(6004)));
+        Assert.Equal(new[] { At(6003), At(6004), At(6009) }, more.ActiveNeighbours.ToArray());
+        var fewer = more with { Neighbours = more.Neighbours.Remove(At(6009)) };
+        Assert.False(fewer.IsNeighbour(At(6009)));
+        Assert.Equal(new[] { At(6003), At(6004) }, fewer.ActiveNeighbours.ToArray());
+        var other = fewer with { Phase = PeerPhase.Registered };   // another field of the same part: the same neighbours
+        Assert.True(other.IsNeighbour(At(6004)));
+        Assert.False(other.IsNeighbour(At(6009)));
+        // A state whose index was built equals one whose index was not.
+        var fresh = Base with { Neighbours = HashSet(At(6009), At(6003)) };
+        Assert.Equal(fresh, one);
+        Assert.Equal(fresh.GetHashCode(), one.GetHashCode());
+        Assert.True(fresh.IsNeighbour(At(6003)));
+        Assert.Equal(fresh, one);
+    }
 }
 
 /// <summary>A newcomer's known peers are the union of the seeds' lists, each at the highest degree any list gives it.</summary>

@@ -29,7 +29,8 @@ public sealed class SegmentTests
         void Visit(Type t)
         {
             if (!seen.Add(t)) return;
-            if (t.IsGenericType && t.Assembly != typeof(PeerState).Assembly)
+            // A collection (LanguageExt's, or the core's own map by address): what it holds is what is written.
+            if (t.IsGenericType && (t.Assembly != typeof(PeerState).Assembly || t.GetGenericTypeDefinition() == typeof(NodeMap<>)))
             {
                 foreach (var a in t.GetGenericArguments()) Visit(a);
                 return;

@@ -63,7 +63,7 @@ public static partial class PeerReducer
             if (strength == Evidence.Weak && s.Health.IsLate) return s;   // the probe's own (stretched) window decides
             s = ResolveProbe(s, node, dead: true, evidence, strength, fx);
         }
-        return s.Neighbours.Contains(node) && WatchOf(s, node).Phase == SuspicionPhase.Alive ? Suspect(s, node, evidence, strength, fx) : s;
+        return s.IsNeighbour(node) && WatchOf(s, node).Phase == SuspicionPhase.Alive ? Suspect(s, node, evidence, strength, fx) : s;
     }
 
     /// <summary>
@@ -94,7 +94,7 @@ public static partial class PeerReducer
         // Witnesses: neighbours first (they have their own view of x), then other known peers (they probe it).
         var neighbours = s.ActiveNeighbours.Filter(n => n != x && CanWitness(s, n));
         var (fromNeighbours, rng) = s.Rng.Sample(neighbours, o.Witnesses);
-        var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.Neighbours.Contains(n) && !s.Det.IsDead(n) && CanWitness(s, n)).OrderBy(n => n).ToArray());
+        var others = toSeq(s.Known.Keys.Filter(n => n != x && n != s.Config.Self && !s.IsNeighbour(n) && !s.Det.IsDead(n) && CanWitness(s, n)).OrderBy(n => n).ToArray());
         var (fromOthers, rng2) = rng.Sample(others, o.Witnesses - fromNeighbours.Count);
         var witnesses = toSeq(fromNeighbours.AsEnumerable().Concat(fromOthers).ToArray());   // not Seq + Seq: that stops the NativeAOT compiler (specs/aot.md)
         s = s with { Rng = rng2 };
@@ -119,7 +119,7 @@ public static partial class PeerReducer
     {
         var missing = s.Config.Options.MinNeighbours - s.ActiveNeighbours.Count;
         if (missing <= 0 || s.Phase != PeerPhase.Registered) return s;
-        var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self && !s.Neighbours.Contains(e.Node) && !s.Det.IsDead(e.Node));
+        var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self && !s.IsNeighbour(e.Node) && !s.Det.IsDead(e.Node));
         var (picked, rng) = Overlay.PickPreferential(candidates, missing, s.Rng);
         s = s with { Rng = rng };
         if (picked.IsEmpty) return s;
@@ -201,7 +201,7 @@ public static partial class PeerReducer
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new CancelTimer(ReportTimer(x)));
         s = SetWatch(s, x, Watch.AliveSince(s.NowUs) with { Phase = alive });
-        if (s.Neighbours.Contains(x))
+        if (s.IsNeighbour(x))
         {
             fx.Send(x, new LinkRequest(s.Incarnation));
             s = ForgetCertsSent(s, x);
@@ -296,7 +296,7 @@ public static partial class PeerReducer
             fx.Send(asker, AnswerFor(s, x, dead, evidence));
         }
         s = s with { Det = s.Det with { Probes = s.Det.Probes.Remove(x) } };
-        return dead && strength is { } how && s.Neighbours.Contains(x) && WatchOf(s, x).Phase == SuspicionPhase.Alive ? Suspect(s, x, evidence, how, fx) : s;
+        return dead && strength is { } how && s.IsNeighbour(x) && WatchOf(s, x).Phase == SuspicionPhase.Alive ? Suspect(s, x, evidence, how, fx) : s;
     }
 
     // ---- Probes this peer runs on its own neighbours ---------------------------------------------------------
@@ -305,12 +305,12 @@ public static partial class PeerReducer
     {
         // To suspects too: a suspicion is a question, not a verdict, and a slow neighbour must not be starved into one.
         var beat = new Heartbeat();   // a value: one serves every send
-        foreach (var n in s.NeighbourArray()) fx.Send(n, beat);
+        foreach (var n in s.NeighbourOrder) fx.Send(n, beat);
         if (!s.Pending.IsEmpty) foreach (var n in LinkedUnchecked(s)) fx.Send(n, beat);
         fx.Timer(HeartbeatTimer, s.Config.Options.HeartbeatIntervalMs);
         // Links that ended without a broken connection (a neighbour dropped or purged) leave their record of certificates sent.
-        return !s.CertsSent.IsEmpty && s.CertsSent.Keys.Any(n => !s.Neighbours.Contains(n))
-            ? s with { CertsSent = s.CertsSent.Filter((n, _) => s.Neighbours.Contains(n)) }
+        return !s.CertsSent.IsEmpty && s.CertsSent.Keys.Any(n => !s.IsNeighbour(n))
+            ? s with { CertsSent = s.CertsSent.Filter((n, _) => s.IsNeighbour(n)) }
             : s;
     }
 
@@ -358,7 +358,7 @@ public static partial class PeerReducer
     {
         var earliestUs = s.NowUs;
         foreach (var (n, w) in s.Det.Watches)
-            if (!w.IsSuspected && w.LastHeardUs < earliestUs && s.Neighbours.Contains(n)) earliestUs = w.LastHeardUs;
+            if (!w.IsSuspected && w.LastHeardUs < earliestUs && s.IsNeighbour(n)) earliestUs = w.LastHeardUs;
         return earliestUs;
     }
 
@@ -400,7 +400,7 @@ public static partial class PeerReducer
 
     static PeerState OnLeave(PeerState s, NodeId from, EffectList fx)
     {
-        if (!s.Neighbours.Contains(from)) return s;
+        if (!s.IsNeighbour(from)) return s;
         fx.Add(new NeighbourLeft(from));
         var o = s.Det;
         s = s with
@@ -437,11 +437,11 @@ public static partial class PeerReducer
         if (s.Det.Incarnations.Find(x).Map(inc => inc > dc.Incarnation).IfNone(false)) return s;   // about an older run of x
         // A decision ends the questions: answer whoever waits on a probe of x, but open no suspicion round of its own.
         if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", strength: null, fx);
-        var wasNeighbour = s.Neighbours.Contains(x);
+        var wasNeighbour = s.IsNeighbour(x);
         // The watch enters Dead and stays (with the incarnation in Dead) until a newer incarnation links.
         var watches = s.Det.Watches;
         foreach (var w in watches.Find(x).Filter(w => Suspicion.Machine.CanFire(w.Phase, SuspicionTrigger.DeadConfirmed)))
-            if (Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.DeadConfirmed, x, fx, out var dead)) watches = watches.SetItem(x, w with { Phase = dead });
+            if (Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.DeadConfirmed, x, fx, out var dead)) watches = watches.AddOrUpdate(x, w with { Phase = dead });
         s = s with
         {
             Neighbours = s.Neighbours.Remove(x),
@@ -462,13 +462,13 @@ public static partial class PeerReducer
     static PeerState Rejoin(PeerState s, NodeId seed, DeadConfirmed dc, EffectList fx)
     {
         fx.Add(new Rejoining(s.Config.Self, dc.Reason, seed, dc.Incarnation));
-        foreach (var n in s.Neighbours.OrderBy(n => n)) fx.Add(new Disconnect(n));
+        foreach (var n in s.NeighbourOrder) fx.Add(new Disconnect(n));
         s = s with
         {
             Phase = PeerPhase.Registering,
             Incarnation = Math.Max(s.NowUs, dc.Incarnation + 1),
             Neighbours = HashSet<NodeId>(),
-            Known = KnownPeers.Empty,
+            Known = NodeMap<int>.Empty,
             Det = Detection.Empty with { NextNonce = s.Det.NextNonce },
         };
         return StartRound(s, 0, fx);
@@ -483,7 +483,7 @@ public static partial class PeerReducer
     {
         if (!wasNeighbour || s.Phase != PeerPhase.Registered) return s;
         foreach (var r in rendezvous)
-            if (r != s.Config.Self && !s.Neighbours.Contains(r) && !s.Det.IsDead(r))
+            if (r != s.Config.Self && !s.IsNeighbour(r) && !s.Det.IsDead(r))
             {
                 fx.Add(new RendezvousLinked(r));
                 s = Link(s, r, fx);
@@ -491,7 +491,7 @@ public static partial class PeerReducer
         var missing = s.Config.Options.MinNeighbours - s.Neighbours.Count;
         if (missing > 0)
         {
-            var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self && !s.Neighbours.Contains(e.Node) && !s.Det.IsDead(e.Node));
+            var candidates = s.KnownEntries.Filter(e => e.Node != s.Config.Self && !s.IsNeighbour(e.Node) && !s.Det.IsDead(e.Node));
             var (picked, rng) = Overlay.PickPreferential(candidates, missing, s.Rng);
             s = s with { Rng = rng };
             if (!picked.IsEmpty)

@@ -27,9 +27,9 @@ public static partial class PeerReducer
     /// does not look like this peer's silence to them.
     /// </summary>
     static System.Collections.Generic.IEnumerable<NodeId> LinkedUnchecked(PeerState s) =>
-        s.Pending.Filter(p => p.Held.Exists(m => m is LinkRequest)).Keys.Where(n => !s.Neighbours.Contains(n)).OrderBy(n => n);
+        s.Pending.Filter(p => p.Held.Exists(m => m is LinkRequest)).Keys.Where(n => !s.IsNeighbour(n)).OrderBy(n => n);
 
-    static bool IsMember(PeerState s, NodeId n) => s.Neighbours.Contains(n) || s.Known.ContainsKey(n);   // most frames are from neighbours
+    static bool IsMember(PeerState s, NodeId n) => s.IsNeighbour(n) || s.Known.ContainsKey(n);   // most frames are from neighbours
 
     /// <summary>True when <paramref name="m"/> from <paramref name="from"/> must wait for (or fail) the membership check.</summary>
     static bool NeedsMembership(PeerState s, NodeId from, Message m) =>

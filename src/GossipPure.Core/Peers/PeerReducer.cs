@@ -54,7 +54,7 @@ public static partial class PeerReducer
         {
             // A departure, not a crash: neighbours drop the link quietly and the seeds remove this peer at once.
             fx.Add(new LeaveSent(s.Neighbours.Count, s.Config.Seeds.Count));
-            fx.SendAll(toSeq(s.Neighbours.OrderBy(n => n).ToArray()), new Leave());
+            fx.SendAll(toSeq(s.NeighbourOrder), new Leave());
             fx.SendAll(s.Config.Seeds, new Leave());
         }
         fx.Add(new GossipTotals(s.Made, s.FirstTime, s.Duplicates, s.Stale, s.Neighbours.Count));
@@ -139,7 +139,7 @@ public static partial class PeerReducer
         foreach (var list in s.Round.Lists.Values)
             foreach (var e in list)
                 best[e.Node] = Math.Max(e.Degree, best.TryGetValue(e.Node, out var d) ? d : 0);
-        var known = KnownPeers.From(best);
+        var known = NodeMap<int>.From(best);
         fx.Add(new CancelTimer(RegisterTimer));
         fx.Add(new Registered(s.Round.Lists.Count, known.Count));
         // The round's lists are in Known now: kept, they would hold every list each seed sent, for the peer's life.
@@ -163,14 +163,14 @@ public static partial class PeerReducer
     /// <summary>A seed saw this peer's part of the overlay cut off from the rest: link across.</summary>
     static PeerState OnBridge(PeerState s, NodeId seed, Bridge b, EffectList fx)
     {
-        if (s.Phase != PeerPhase.Registered || b.Target == s.Config.Self || s.Neighbours.Contains(b.Target) || s.Det.IsDead(b.Target)) return s;
+        if (s.Phase != PeerPhase.Registered || b.Target == s.Config.Self || s.IsNeighbour(b.Target) || s.Det.IsDead(b.Target)) return s;
         fx.Add(new BridgeReceived(seed, b.Target));
         return ReportDegree(Link(s, b.Target, fx), fx);
     }
 
     static PeerState Link(PeerState s, NodeId n, EffectList fx)
     {
-        if (s.Neighbours.Contains(n) || n == s.Config.Self || s.Det.IsDead(n)) return s;
+        if (s.IsNeighbour(n) || n == s.Config.Self || s.Det.IsDead(n)) return s;
         fx.Send(n, new LinkRequest(s.Incarnation));
         s = ForgetCertsSent(s, n);
         foreach (var g in s.Backlog) s = SendGossip(s, g, [n], fx);   // catch the new neighbour up on recent gossip
@@ -185,7 +185,7 @@ public static partial class PeerReducer
     static PeerState ReportDegree(PeerState s, EffectList fx)
     {
         // The degree whole; the neighbours named bounded, so a hub's report does not grow with the network.
-        var named = s.Neighbours.OrderBy(n => n).Take(Math.Max(0, s.Config.Options.DegreeReportMax)).ToArray();
+        var named = s.NeighbourOrder.Take(Math.Max(0, s.Config.Options.DegreeReportMax)).ToArray();
         fx.SendAll(s.Config.Seeds, new DegreeUpdate(toSeq(named)) { Unnamed = s.Neighbours.Count - named.Length });
         return s;
     }
@@ -237,7 +237,7 @@ public static partial class PeerReducer
         s = s with { Det = s.Det with { Dead = s.Det.Dead.Remove(from), Incarnations = s.Det.Incarnations.AddOrUpdate(from, incarnation) } };
         foreach (var dead in s.Det.Watches.Find(from).Filter(w => w.Phase == SuspicionPhase.Dead))   // the dead run's watch ends: this run is watched afresh
             if (Suspicion.Machine.Fire(dead.Phase, SuspicionTrigger.Rejoined, from, fx, out var alive)) s = SetWatch(s, from, Watch.AliveSince(s.NowUs) with { Phase = alive });
-        if (s.Neighbours.Contains(from)) return s;
+        if (s.IsNeighbour(from)) return s;
         s = s with
         {
             Neighbours = s.Neighbours.TryAdd(from),
@@ -319,7 +319,7 @@ public static partial class PeerReducer
         }
         var no = s.Made + 1;
         var g = Made(s, $"{FormatTimestamp(nowUs)}:{s.Config.Self.Ip}:{no}");
-        var to = s.NeighbourArray();   // suspects too: a suspicion is a question, not a verdict
+        var to = s.NeighbourOrder;   // suspects too: a suspicion is a question, not a verdict
         fx.Add(new GossipMade(g.Origin, g.Body, to.Length));
         s = SendGossip(s, g, to, fx);
         if (no < o.GossipCount) fx.Timer(GossipTimer, o.GossipIntervalMs);
@@ -345,7 +345,7 @@ public static partial class PeerReducer
         }
         var no = s.AppMade + 1;
         var g = Made(s, $"{FormatTimestamp(s.NowUs)}:{s.Config.Self.Ip}:a{no}", p.Data);
-        var to = s.NeighbourArray();
+        var to = s.NeighbourOrder;
         fx.Add(new AppMade(g.Body, size, to.Length));
         s = SendGossip(s, g, to, fx);
         return Remember(s, g, g.Digest) with { AppMade = no };
@@ -388,7 +388,7 @@ public static partial class PeerReducer
             fx.Add(new Deliver(g.Origin, g.Body, data, from, s.NowUs - madeUs));
         }
         else fx.Add(new GossipReceived(g.Origin, g.Body, from));
-        s = SendGossip(s, g, s.NeighbourArray(), fx, except: from);
+        s = SendGossip(s, g, s.NeighbourOrder, fx, except: from);
         return Remember(s, g, d) with { FirstTime = s.FirstTime + 1 };
     }
 }

@@ -23,7 +23,7 @@ public sealed record PeerState(
     PeerPhase Phase,
     Rng Rng,
     Round Round,
-    KnownPeers Known,
+    NodeMap<int> Known,
     HashSet<NodeId> Neighbours,
     int Made,
     SeenSet Seen,
@@ -32,7 +32,7 @@ public sealed record PeerState(
     long Duplicates)
 {
     public static PeerState Initial(NodeConfig config) =>
-        new(config, PeerPhase.Idle, new Rng(0), Round.First, KnownPeers.Empty, HashSet<NodeId>(),
+        new(config, PeerPhase.Idle, new Rng(0), Round.First, NodeMap<int>.Empty, HashSet<NodeId>(),
             0, SeenSet.Empty, Que<Gossip>.Empty, 0, 0);
 
     // What a heartbeat or a gossip received changes (the time, the dedup set, the watches, the counters) is this
@@ -45,7 +45,7 @@ public sealed record PeerState(
     public PeerPhase Phase { get => cold.Phase; init => cold = cold with { Phase = value }; }
     public Rng Rng { get => cold.Rng; init => cold = cold with { Rng = value }; }
     public Round Round { get => cold.Round; init => cold = cold with { Round = value }; }
-    public KnownPeers Known { get => cold.Known; init => cold = cold with { Known = value }; }
+    public NodeMap<int> Known { get => cold.Known; init => cold = cold with { Known = value }; }
     public HashSet<NodeId> Neighbours { get => cold.Neighbours; init => cold = cold with { Neighbours = value }; }
 
     /// <summary>Senders not on this peer's list, being looked up with the seeds (see PeerMembership.cs).</summary>
@@ -87,34 +87,44 @@ public sealed record PeerState(
     /// <summary><see cref="ActiveNeighbours"/> as a fresh array: the gossip path's form (a plain loop, no LINQ).</summary>
     public NodeId[] ActiveNeighbourArray()
     {
-        var active = Neighbours.ToArray();
+        var all = NeighbourOrder;
+        var active = new NodeId[all.Length];
         var count = 0;
         var watches = Det.Watches;
-        foreach (var n in active)
+        foreach (var n in all)
             if (!(watches.Find(n).Map(w => w.IsSuspected).IfNone(false))) active[count++] = n;
         if (count < active.Length) System.Array.Resize(ref active, count);
-        System.Array.Sort(active);
         return active;
     }
 
     /// <summary>
-    /// Every neighbour, suspected or not, as a fresh sorted array: where gossip and heartbeats go (a suspicion is a
-    /// question, not a verdict; a first-time message is cheap, a lost one is not).
+    /// Every neighbour, suspected or not, in address order: where gossip and heartbeats go (a suspicion is a question,
+    /// not a verdict; a first-time message is cheap, a lost one is not). Shared until the neighbours change: read only.
     /// </summary>
-    public NodeId[] NeighbourArray()
-    {
-        var all = Neighbours.ToArray();
-        System.Array.Sort(all);
-        return all;
-    }
+    internal NodeId[] NeighbourOrder => cold.NeighbourIndex.InOrder;
+
+    /// <summary>Whether <paramref name="node"/> is a neighbour (every frame received asks it of its sender).</summary>
+    public bool IsNeighbour(NodeId node) => cold.NeighbourIndex.Contains(node);
 
     /// <summary>The known peers as entries, in the table's order.</summary>
     public Seq<PeerEntry> KnownEntries => toSeq(Known.ToEntries());
 }
 
 /// <summary>The part of a <see cref="PeerState"/> that a heartbeat or a gossip received leaves alone (see its properties).</summary>
-internal sealed record PeerCold(NodeConfig Config, PeerPhase Phase, Rng Rng, Round Round, KnownPeers Known, HashSet<NodeId> Neighbours)
+internal sealed record PeerCold(NodeConfig Config, PeerPhase Phase, Rng Rng, Round Round, NodeMap<int> Known, HashSet<NodeId> Neighbours)
 {
+    readonly HashSet<NodeId> neighbours = Neighbours;
+    Memo<NeighbourIndex> neighbourIndex;
+
+    public HashSet<NodeId> Neighbours
+    {
+        get => neighbours;
+        init { neighbours = value; neighbourIndex = default; }   // a copy made by `with` drops the old set's index
+    }
+
+    /// <summary>The neighbours sorted two ways, made when a step first needs them and kept until they change.</summary>
+    internal NeighbourIndex NeighbourIndex => neighbourIndex.Value ??= new NeighbourIndex(neighbours);
+
     public HashMap<NodeId, PendingMember> Pending { get; init; } = HashMap<NodeId, PendingMember>();
     public long AppMade { get; init; }
     public long Stale { get; init; }

@@ -94,14 +94,14 @@ public sealed record Watch(
 
 /// <summary>Everything a peer knows about the liveness of others.</summary>
 public sealed record Detection(
-    HashMap<NodeId, Watch> Watches,
+    NodeMap<Watch> Watches,
     HashMap<NodeId, PendingProbe<NodeId>> Probes,
     long NextNonce,
     HashMap<NodeId, long> Dead,
     HashMap<string, int> PingFailures,
     HashMap<NodeId, long> Incarnations)
 {
-    public static readonly Detection Empty = new(HashMap<NodeId, Watch>(), HashMap<NodeId, PendingProbe<NodeId>>(), 1,
+    public static readonly Detection Empty = new(NodeMap<Watch>.Empty, HashMap<NodeId, PendingProbe<NodeId>>(), 1,
         HashMap<NodeId, long>(), HashMap<string, int>(), HashMap<NodeId, long>());
 
     /// <summary>

@@ -37,7 +37,6 @@ public static class StateSnapshot
         [typeof(PeerState)] = ["Config", "Phase", "Rng", "Round", "Known", "Neighbours", "Made", "Seen", "Backlog", "FirstTime",
             "Duplicates", "Pending", "AppMade", "Stale", "Incarnation", "NowUs", "Health", "Det", "Certificate", "Keys", "CertsSent"],
         [typeof(Round)] = ["Attempt", "Asked", "Failed", "Lists"],
-        [typeof(KnownPeers)] = [],   // its entries, written as a map from address to degree ("known")
         [typeof(SeenSet)] = ["Current", "Previous", "RotatedUs"],
         [typeof(Digest)] = ["A", "B", "C", "D"],
         [typeof(Rng)] = ["State"],
@@ -237,7 +236,7 @@ public static class StateSnapshot
             new Rng(r.ULong("rng")),
             new Round(round.Int("attempt"), round.NodeSet("asked"), round.NodeSet("failed"),
                 round.Map("lists", v => v.Msg<PeerList>().Peers)),
-            KnownPeers.From(r.Map("known", v => v.Int())),
+            NodeMap<int>.From(r.Map("known", v => v.Int())),
             r.NodeSet("neighbours"),
             r.Int("made"),
             new SeenSet(seen.DigestSet("current"), seen.DigestSet("previous"), seen.Long("rotated_us")),
@@ -252,9 +251,9 @@ public static class StateSnapshot
             NowUs = r.Long("now_us"),
             Health = ReadHealth(r.Obj("health")),
             Det = new Detection(
-                det.Map("watches", v => new Watch(v.Enum<SuspicionPhase>("phase"), v.Long("last_heard_us"), v.Str("evidence"),
+                NodeMap<Watch>.From(det.Map("watches", v => new Watch(v.Enum<SuspicionPhase>("phase"), v.Long("last_heard_us"), v.Str("evidence"),
                     v.NodeSet("witnesses"), v.NodeSet("confirms"), v.NodeSet("denials"), v.Int("needed"))
-                { SinceUs = v.Long("since_us"), Reports = v.Int("reports") }),
+                { SinceUs = v.Long("since_us"), Reports = v.Int("reports") })),
                 det.Map("probes", v => ReadProbe(v, x => x.Node())),
                 det.Long("next_nonce"),
                 det.Map("dead", v => v.Long()),

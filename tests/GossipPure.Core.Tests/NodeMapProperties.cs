@@ -5,14 +5,15 @@ using FsCheck.Xunit;
 namespace GossipPure.Core.Tests;
 
 /// <summary>
-/// A peer's table of known peers (<see cref="KnownPeers"/>) behaves as a plain dictionary after any run of adds,
-/// updates, batch updates and removals: the same entries, found by address, none extra; and two tables of the same
-/// entries are equal with equal hash codes, whatever order they were built in. Half the cases force the addresses'
-/// hash codes into five values, so that lookups must walk runs of equal hashes.
+/// A map from address to value (<see cref="NodeMap{V}"/>; here a peer's table of known peers and their degrees) behaves
+/// as a plain dictionary after any run of adds, updates, batch updates, removals and filters: the same entries, found
+/// by address, none extra; and two tables of the same entries are equal with equal hash codes, whatever order they were
+/// built in. Half the cases force the addresses' hash codes into five values, so that lookups must walk runs of equal
+/// hashes.
 /// </summary>
-public sealed class KnownPeersProperties
+public sealed class NodeMapProperties
 {
-    /// <summary>0: add or update one; 1: remove one; 2: update a batch (its last entry for an address stands).</summary>
+    /// <summary>0: add or update one; 1: remove one; 2: update a batch (its last entry for an address stands); 3: keep the entries under a degree.</summary>
     public sealed record Op(int Kind, (int Node, int Degree)[] Entries)
     {
         public override string ToString() => $"{Kind}:[{string.Join(" ", Entries.Select(e => $"{e.Node}={e.Degree}"))}]";
@@ -23,7 +24,8 @@ public sealed class KnownPeersProperties
     static readonly Gen<Op> OneOp = Gen.Frequency(
         (4, Entry.Select(e => new Op(0, [e]))),
         (2, Entry.Select(e => new Op(1, [e]))),
-        (1, Entry.ArrayOf().Select(es => new Op(2, es))));
+        (1, Entry.ArrayOf().Select(es => new Op(2, es))),
+        (1, Entry.Select(e => new Op(3, [e]))));
 
     public static Arbitrary<(bool Collide, Op[] Ops)> Cases =>
         Gen.Elements(false, true).SelectMany(c => Gen.Choose(0, 300).SelectMany(n => OneOp.ArrayOf(n)).Select(ops => (c, ops))).ToArbitrary();
@@ -43,7 +45,7 @@ public sealed class KnownPeersProperties
     public Property It_holds_what_a_dictionary_holds_and_equal_tables_are_equal() =>
         Prop.ForAll(Cases, c =>
         {
-            var known = KnownPeers.Empty;
+            var known = NodeMap<int>.Empty;
             var model = new Dictionary<int, int>();
             foreach (var op in c.Ops)
             {
@@ -56,6 +58,11 @@ public sealed class KnownPeersProperties
                     case 1:
                         known = known.Remove(Node(op.Entries[0].Node, c.Collide));
                         model.Remove(op.Entries[0].Node);
+                        break;
+                    case 3:
+                        var under = op.Entries[0].Degree;
+                        known = known.Filter(d => d < under);
+                        foreach (var n in model.Where(kv => kv.Value >= under).Select(kv => kv.Key).ToList()) model.Remove(n);
                         break;
                     default:
                         known = known.SetItems(op.Entries.Select(e => (Node(e.Node, c.Collide), e.Degree)));
@@ -76,7 +83,7 @@ public sealed class KnownPeersProperties
             Assert.Equal(listed.Select(e => new PeerEntry(e.Key, e.Value)), known.ToEntries());
 
             // The same entries, given whole and in reverse: an equal table.
-            var whole = KnownPeers.From(model.Reverse().Select(kv => (Node(kv.Key, c.Collide), kv.Value)));
+            var whole = NodeMap<int>.From(model.Reverse().Select(kv => (Node(kv.Key, c.Collide), kv.Value)));
             Assert.Equal(whole, known);
             Assert.Equal(whole.GetHashCode(), known.GetHashCode());
             // One degree more, or one entry fewer: not equal.
@@ -93,11 +100,13 @@ public sealed class KnownPeersProperties
     public void A_change_that_changes_nothing_keeps_the_table_and_a_missing_peer_is_named()
     {
         var a = new NodeId("10.0.0.1", 6001);
-        var known = KnownPeers.Empty.AddOrUpdate(a, 3);
+        var known = NodeMap<int>.Empty.AddOrUpdate(a, 3);
         Assert.Same(known, known.AddOrUpdate(a, 3));
         Assert.Same(known, known.SetItems([(a, 3)]));
         Assert.Same(known, known.Remove(new NodeId("10.0.0.2", 6001)));
-        Assert.Same(KnownPeers.Empty, known.Remove(a));
+        Assert.Same(NodeMap<int>.Empty, known.Remove(a));
+        Assert.Same(known, known.Filter(d => d == 3));
+        Assert.Same(NodeMap<int>.Empty, known.Filter(d => d != 3));
         Assert.Equal(3, known[a]);
         var missing = Assert.Throws<KeyNotFoundException>(() => known[new NodeId("10.0.0.2", 6001)]);
         Assert.Contains("10.0.0.2:6001", missing.Message);

@@ -1,0 +1,208 @@
+using System.Collections;
+using System.Collections.Generic;
+
+namespace GossipPure.Core.Peers;
+
+/// <summary>
+/// An immutable map from address to <typeparamref name="V"/>, kept as three flat arrays sorted by the addresses' hash
+/// codes (a lookup is a binary search of an <c>int[]</c>). A peer's known peers with their degrees (<c>NodeMap&lt;int&gt;</c>)
+/// and its watches of other peers' liveness (<c>NodeMap&lt;Watch&gt;</c>) are held in it.
+/// </summary>
+/// <remarks>
+/// A persistent hash map held these before: ~100 bytes and a dozen objects an entry, and an update copied a trie node,
+/// its entry array and the map's own object. Here an entry is 16 bytes and a table is four objects, which every
+/// collection of a large simulation has to walk. A change copies the arrays (a new value for an address there already
+/// copies only the values): the tables are a few entries to a few hundred, read at every step and changed far less
+/// often. Like the hash map it replaces, it lists its entries in an order that depends on the process's string hashing:
+/// whatever draws from it sorts first (see <see cref="Overlay.PickPreferential"/>). Equality is by value, whatever the order.
+/// </remarks>
+public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEquatable<NodeMap<V>>
+{
+    readonly int[] hashes;
+    readonly NodeId[] nodes;
+    readonly V[] values;
+
+    NodeMap(int[] hashes, NodeId[] nodes, V[] values) => (this.hashes, this.nodes, this.values) = (hashes, nodes, values);
+
+    public static readonly NodeMap<V> Empty = new([], [], []);
+
+    /// <summary>A table of <paramref name="entries"/>; of entries with one address, the last stands.</summary>
+    public static NodeMap<V> From(IEnumerable<(NodeId Key, V Value)> entries)
+    {
+        var table = new Dictionary<NodeId, V>();
+        foreach (var (node, value) in entries) table[node] = value;
+        return From(table);
+    }
+
+    /// <summary>A table of the entries of <paramref name="table"/>.</summary>
+    public static NodeMap<V> From(IReadOnlyDictionary<NodeId, V> table)
+    {
+        if (table.Count == 0) return Empty;
+        var hashes = new int[table.Count];
+        var nodes = new NodeId[table.Count];
+        var values = new V[table.Count];
+        var i = 0;
+        foreach (var (node, value) in table)
+        {
+            (hashes[i], nodes[i], values[i]) = (node.GetHashCode(), node, value);
+            i++;
+        }
+        var order = new int[nodes.Length];
+        for (var k = 0; k < order.Length; k++) order[k] = k;
+        System.Array.Sort(hashes, order);   // the hashes in place, and where each entry came from alongside
+        return new NodeMap<V>(hashes, Permute(nodes, order), Permute(values, order));
+    }
+
+    static T[] Permute<T>(T[] items, int[] order)
+    {
+        var result = new T[items.Length];
+        for (var k = 0; k < order.Length; k++) result[k] = items[order[k]];
+        return result;
+    }
+
+    public int Count => nodes.Length;
+
+    public bool IsEmpty => nodes.Length == 0;
+
+    /// <summary>Where <paramref name="node"/> is, or −1.</summary>
+    int IndexOf(NodeId node) => HashOrder.IndexOf(hashes, nodes, node);
+
+    public bool ContainsKey(NodeId node) => IndexOf(node) >= 0;
+
+    public Option<V> Find(NodeId node)
+    {
+        var i = IndexOf(node);
+        return i < 0 ? None : Some(values[i]);
+    }
+
+    public V this[NodeId node]
+    {
+        get
+        {
+            var i = IndexOf(node);
+            return i < 0 ? throw new KeyNotFoundException($"{node} is not in the table") : values[i];
+        }
+    }
+
+    /// <summary>The addresses, in the table's order.</summary>
+    public IEnumerable<NodeId> Keys => nodes;
+
+    /// <summary>This table with <paramref name="node"/> at <paramref name="value"/> (this one when it already is).</summary>
+    public NodeMap<V> AddOrUpdate(NodeId node, V value)
+    {
+        var i = IndexOf(node);
+        if (i >= 0)
+        {
+            if (EqualityComparer<V>.Default.Equals(values[i], value)) return this;
+            var changed = (V[])values.Clone();
+            changed[i] = value;
+            return new NodeMap<V>(hashes, nodes, changed);
+        }
+        var h = node.GetHashCode();
+        var at = System.Array.BinarySearch(hashes, h);
+        if (at < 0) at = ~at;
+        return new NodeMap<V>(Insert(hashes, at, h), Insert(nodes, at, node), Insert(values, at, value));
+    }
+
+    /// <summary>This table with each of <paramref name="entries"/> added or updated in turn (one copy for all).</summary>
+    public NodeMap<V> SetItems(IEnumerable<(NodeId Key, V Value)> entries)
+    {
+        Dictionary<NodeId, V>? table = null;
+        foreach (var (node, value) in entries)
+        {
+            if (table is null)
+            {
+                var i = IndexOf(node);
+                if (i >= 0 && EqualityComparer<V>.Default.Equals(values[i], value)) continue;   // nothing changes yet: no copy
+                table = new Dictionary<NodeId, V>(nodes.Length + 16);
+                for (var k = 0; k < nodes.Length; k++) table[nodes[k]] = values[k];
+            }
+            table[node] = value;
+        }
+        return table is null ? this : From(table);
+    }
+
+    /// <summary>This table without <paramref name="node"/> (this one when it is not there).</summary>
+    public NodeMap<V> Remove(NodeId node)
+    {
+        var i = IndexOf(node);
+        if (i < 0) return this;
+        if (nodes.Length == 1) return Empty;
+        return new NodeMap<V>(Without(hashes, i), Without(nodes, i), Without(values, i));
+    }
+
+    /// <summary>This table with only the entries whose value passes <paramref name="keep"/> (this one when all do).</summary>
+    public NodeMap<V> Filter(Func<V, bool> keep)
+    {
+        var kept = new List<int>(nodes.Length);
+        for (var k = 0; k < nodes.Length; k++) if (keep(values[k])) kept.Add(k);
+        if (kept.Count == nodes.Length) return this;
+        if (kept.Count == 0) return Empty;
+        return new NodeMap<V>([.. kept.Select(k => hashes[k])], [.. kept.Select(k => nodes[k])], [.. kept.Select(k => values[k])]);
+    }
+
+    static T[] Insert<T>(T[] items, int at, T item)
+    {
+        var result = new T[items.Length + 1];
+        System.Array.Copy(items, 0, result, 0, at);
+        result[at] = item;
+        System.Array.Copy(items, at, result, at + 1, items.Length - at);
+        return result;
+    }
+
+    static T[] Without<T>(T[] items, int at)
+    {
+        var result = new T[items.Length - 1];
+        System.Array.Copy(items, 0, result, 0, at);
+        System.Array.Copy(items, at + 1, result, at, items.Length - at - 1);
+        return result;
+    }
+
+    /// <summary>The values, in the table's order.</summary>
+    public IEnumerable<V> Values => values;
+
+    public IEnumerator<(NodeId Key, V Value)> GetEnumerator()
+    {
+        for (var k = 0; k < nodes.Length; k++) yield return (nodes[k], values[k]);
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public bool Equals(NodeMap<V>? other)
+    {
+        if (ReferenceEquals(this, other)) return true;
+        if (other is null || other.Count != Count) return false;
+        for (var k = 0; k < nodes.Length; k++)
+        {
+            var j = other.IndexOf(nodes[k]);
+            if (j < 0 || !EqualityComparer<V>.Default.Equals(other.values[j], values[k])) return false;
+        }
+        return true;
+    }
+
+    public override bool Equals(object? obj) => Equals(obj as NodeMap<V>);
+
+    /// <summary>The same for equal tables, whatever their order (a sum over the entries).</summary>
+    public override int GetHashCode()
+    {
+        var sum = 0;
+        for (var k = 0; k < nodes.Length; k++) sum += HashCode.Combine(hashes[k], values[k]);
+        return HashCode.Combine(sum, nodes.Length);
+    }
+
+    public override string ToString() =>
+        $"[{string.Join(", ", this.OrderBy(e => e.Key).Select(e => $"({e.Key}, {e.Value})"))}]";
+}
+
+/// <summary>What only a table of known peers and their degrees does.</summary>
+public static class KnownPeerEntries
+{
+    /// <summary>The entries as <see cref="PeerEntry"/> values, in the table's order.</summary>
+    public static PeerEntry[] ToEntries(this NodeMap<int> known)
+    {
+        var entries = new PeerEntry[known.Count];
+        var k = 0;
+        foreach (var (node, degree) in known) entries[k++] = new PeerEntry(node, degree);
+        return entries;
+    }
+}
