@@ -1,3 +1,6 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using GossipPure.Core.Tests.Support;
 
 namespace GossipPure.Core.Tests;
@@ -199,6 +202,54 @@ public sealed class MembershipTests
         Assert.Equal([2, 2, 2, 2, 1], logged.Select(e => e.PartSize));
         Assert.Equal([p[0], p[1], p[2], p[3], p[4]], logged.Select(e => e.Head));
     }
+
+    /// <summary>Links among 12 peers (both ends distinct), and which peers reported them.</summary>
+    public static Arbitrary<((int A, int B)[] Links, bool[] Reported)> Overlays =>
+        Gen.Choose(0, 11).Two().Where(l => l.Item1 != l.Item2).ArrayOf()
+            .SelectMany(links => Gen.Elements(true, true, true, false).ArrayOf(12).Select(r => (links, r)))
+            .ToArbitrary();
+
+    /// <summary>
+    /// For any reported overlay, the lead seed's check bridges exactly what a plain walk of the reported graph finds:
+    /// every part but the largest (the lowest-addressed of equals), from its lowest address, in address order, to the
+    /// best-connected peer of the largest. Only peers that reported take part; a link counts whichever end reported it.
+    /// </summary>
+    [Property(MaxTest = 150)]
+    public Property The_bridges_follow_the_parts_of_any_reported_overlay() =>
+        Prop.ForAll(Overlays, c =>
+        {
+            var (w, p, lead) = Overlay(12);
+            var named = Enumerable.Range(0, 12).Select(i => new System.Collections.Generic.HashSet<int>(
+                c.Links.Where(l => l.A == i || l.B == i).Select(l => l.A == i ? l.B : l.A))).ToArray();
+            var reporters = Enumerable.Range(0, 12).Where(i => c.Reported[i]).ToList();
+            foreach (var i in reporters) w.Inject(p[i], lead, new DegreeUpdate(toSeq(named[i].Select(n => p[n]).ToArray())));
+
+            // The model: a walk from each reporter not reached yet, over links whose other end reported too.
+            var parts = new List<List<NodeId>>();
+            var reached = new System.Collections.Generic.HashSet<int>();
+            foreach (var start in reporters)
+            {
+                if (!reached.Add(start)) continue;
+                var part = new List<int> { start };
+                for (var k = 0; k < part.Count; k++)
+                    foreach (var n in named[part[k]])
+                        if (c.Reported[n] && reached.Add(n)) part.Add(n);
+                parts.Add(part.Select(i => p[i]).Order().ToList());
+            }
+            parts = parts.OrderBy(x => x[0]).ToList();
+            var expected = new List<(NodeId To, NodeId Target)>();
+            if (parts.Count >= 2)
+            {
+                var main = parts.OrderByDescending(x => x.Count).ThenBy(x => x[0]).First();
+                var target = main.OrderByDescending(n => named[p.IndexOf(n)].Count).ThenBy(n => n).First();
+                expected.AddRange(parts.Where(x => x != main).Select(x => (x[0], target)));
+            }
+
+            var fx = w.Step(lead, new TimerFired(w.NowUs + 1, SeedReducer.OverlayTimer));
+            var sent = fx.OfType<Send>().Where(e => e.Message is Bridge).Select(e => (e.To, ((Bridge)e.Message).Target)).ToList();
+            Assert.Equal(expected, sent);
+            return true;
+        });
 
     [Fact]
     public void A_seed_that_is_not_the_lead_leaves_bridging_to_the_lead()

@@ -50,6 +50,9 @@ public sealed class PeerOrder : IEquatable<PeerOrder>
         }
     }
 
+    /// <summary>Every key, in address order.</summary>
+    public System.Collections.Generic.IEnumerable<NodeId> Keys => chunks.SelectMany(chunk => chunk);
+
     /// <summary>With <paramref name="key"/> (this order itself when it holds it already).</summary>
     public PeerOrder Add(NodeId key)
     {

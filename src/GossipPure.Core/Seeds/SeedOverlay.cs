@@ -39,35 +39,69 @@ public static partial class SeedReducer
 
     /// <summary>
     /// The parts of the overlay as the peers reported it; each part is sorted, lowest address first, and the parts come
-    /// in the order of their lowest addresses. A whole overlay (the common answer) is found without sorting anything:
-    /// the parts are ordered only when there are two or more.
+    /// in the order of their lowest addresses. The committed peers are numbered in address order (the table's order,
+    /// read from its flat copy) and joined along every reported link by union-find: no list per peer and no walk of
+    /// the graph, so a whole overlay (the common answer) costs one lookup per peer and one per link. Only when there
+    /// are two or more parts are they gathered, already sorted, from the numbering.
     /// </summary>
     static System.Collections.Generic.List<System.Collections.Generic.List<NodeId>> Components(SeedState s)
     {
         // Only committed peers that have reported take part; a link counts whichever end reported it.
-        var adj = new System.Collections.Generic.Dictionary<NodeId, System.Collections.Generic.List<NodeId>>();
-        foreach (var (n, _) in s.Reports)
-            if (s.Peers.ContainsKey(n)) adj[n] = new System.Collections.Generic.List<NodeId>();
-        foreach (var (n, report) in s.Reports)
-        {
-            if (!adj.TryGetValue(n, out var mine)) continue;
-            foreach (var m in report.Neighbours)
-                if (adj.TryGetValue(m, out var back)) { mine.Add(m); back.Add(n); }
-        }
-        var seen = new System.Collections.Generic.HashSet<NodeId>();
+        var number = new System.Collections.Generic.Dictionary<NodeId, int>(Math.Min(s.Reports.Count, s.Peers.Count));
+        var nodes = new System.Collections.Generic.List<NodeId>(number.Capacity);
+        var reports = new System.Collections.Generic.List<NeighbourReport>(number.Capacity);
+        foreach (var n in s.Order.Keys)
+            if (s.Reports.Find(n).Case is NeighbourReport r)
+            {
+                number[n] = nodes.Count;
+                nodes.Add(n);
+                reports.Add(r);
+            }
+        var parent = new int[nodes.Count];
+        for (var i = 0; i < parent.Length; i++) parent[i] = i;
+        var count = nodes.Count;
+        for (var a = 0; a < reports.Count; a++)
+            foreach (var m in reports[a].Neighbours)
+                if (number.TryGetValue(m, out var b) && Join(parent, a, b)) count--;
         var parts = new System.Collections.Generic.List<System.Collections.Generic.List<NodeId>>();
-        foreach (var start in adj.Keys)
+        if (count < 2)
         {
-            if (!seen.Add(start)) continue;
-            var part = new System.Collections.Generic.List<NodeId> { start };
-            for (var i = 0; i < part.Count; i++)
-                foreach (var m in adj[part[i]])
-                    if (seen.Add(m)) part.Add(m);
-            parts.Add(part);
+            if (count == 1) parts.Add(nodes);
+            return parts;
         }
-        if (parts.Count < 2) return parts;
-        foreach (var part in parts) part.Sort();
-        parts.Sort((a, b) => a[0].CompareTo(b[0]));
+        // In address order: each part fills up sorted, and the parts appear in the order of their lowest addresses.
+        var partOf = new int[nodes.Count];
+        System.Array.Fill(partOf, -1);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var root = Root(parent, i);
+            if (partOf[root] < 0)
+            {
+                partOf[root] = parts.Count;
+                parts.Add([]);
+            }
+            parts[partOf[root]].Add(nodes[i]);
+        }
         return parts;
+    }
+
+    /// <summary>The representative of <paramref name="i"/>'s part (the path to it halved on the way).</summary>
+    static int Root(int[] parent, int i)
+    {
+        while (parent[i] != i)
+        {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        return i;
+    }
+
+    /// <summary>Puts the parts of <paramref name="a"/> and <paramref name="b"/> together; false when they were one already.</summary>
+    static bool Join(int[] parent, int a, int b)
+    {
+        var (ra, rb) = (Root(parent, a), Root(parent, b));
+        if (ra == rb) return false;
+        if (ra < rb) parent[rb] = ra; else parent[ra] = rb;
+        return true;
     }
 }
