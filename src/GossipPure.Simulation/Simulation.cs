@@ -515,10 +515,14 @@ public sealed class Simulation
             Track(p, before, next.State, input, effects, cause);
         }
 
-        var step = new TraceStep(steps++, NowUs, ids[node], input, effects) { Transitions = transitions };
-        hasher.Add(step);
-        if (sc.KeepTrace) trace.Add(step);
-        observe?.Invoke(step, this);
+        var index = steps++;
+        hasher.Add(NowUs, ids[node], input, effects);
+        if (sc.KeepTrace || observe is not null)   // the step as an object: only for whoever reads it
+        {
+            var step = new TraceStep(index, NowUs, ids[node], input, effects) { Transitions = transitions };
+            if (sc.KeepTrace) trace.Add(step);
+            observe?.Invoke(step, this);
+        }
 
         // By index: a Seq's enumerator is an object, and this loop runs for every step.
         for (var i = 0; i < effects.Count; i++)

@@ -4,20 +4,23 @@ using System.Security.Cryptography;
 namespace GossipPure.Simulation;
 
 /// <summary>
-/// The trace hash, taken on a second thread: the simulation hands over its steps (immutable records) in batches, in
-/// order, and this thread writes each one's canonical line (<see cref="TraceText"/>) and feeds SHA-256. The hash is the
+/// The trace hash, taken on a second thread: the simulation hands over its steps (what went in and came out, all
+/// immutable) in batches, in order, and this thread writes each one's canonical line (<see cref="TraceText"/>) and feeds SHA-256. The hash is the
 /// one the same lines would give on the simulation's own thread; the run itself stays on one thread and deterministic.
 /// </summary>
 internal sealed class TraceHasher : IDisposable
 {
     const int BatchSize = 4096;
 
-    readonly BlockingCollection<(TraceStep[] Steps, int Count)> full = new(boundedCapacity: 16);
-    readonly ConcurrentBag<TraceStep[]> empty = new();
+    /// <summary>One step as the hash reads it: a value in the batch's array, not an object a step of its own.</summary>
+    readonly record struct Line(long TimeUs, NodeId Node, Input Input, Seq<Effect> Effects);
+
+    readonly BlockingCollection<(Line[] Steps, int Count)> full = new(boundedCapacity: 16);
+    readonly ConcurrentBag<Line[]> empty = new();
     readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     readonly Utf8Sink text = new();
     readonly Thread thread;
-    TraceStep[] batch = new TraceStep[BatchSize];
+    Line[] batch = new Line[BatchSize];
     int count;
     Exception? failed;
 
@@ -27,16 +30,16 @@ internal sealed class TraceHasher : IDisposable
         thread.Start();
     }
 
-    public void Add(TraceStep step)
+    public void Add(long timeUs, NodeId node, Input input, Seq<Effect> effects)
     {
-        batch[count++] = step;
+        batch[count++] = new Line(timeUs, node, input, effects);
         if (count == BatchSize) Hand();
     }
 
     void Hand()
     {
         full.Add((batch, count));
-        batch = empty.TryTake(out var b) ? b : new TraceStep[BatchSize];
+        batch = empty.TryTake(out var b) ? b : new Line[BatchSize];
         count = 0;
     }
 
@@ -48,7 +51,7 @@ internal sealed class TraceHasher : IDisposable
             {
                 for (var i = 0; i < n; i++)
                 {
-                    var s = steps[i];
+                    ref readonly var s = ref steps[i];
                     TraceText.AppendStep(text, s.TimeUs, s.Node, s.Input, s.Effects);
                     if (text.Length >= 1 << 16) { hash.AppendData(text.Written); text.Clear(); }
                 }
