@@ -44,6 +44,10 @@ mutants=(
   "renderer-rewords-a-line|src/GossipPure.Shell/Hosting/EventText.cs|s/\): purged\{/): removed{/|tests/GossipPure.Shell.Tests|FullyQualifiedName~EventTextTests"
   # Bridging: a seed links a cut-off part of the overlay back.
   "no-bridge|src/GossipPure.Core/Seeds/SeedOverlay.cs|s/fx.Send\(head, new Bridge\(target\)\);/{}/|tests/GossipPure.Core.Tests|FullyQualifiedName~NetworkConnectivityProperties"
+  # The overlay check's union-find: parts joined wrongly are bridged wrongly (checked against a plain walk).
+  "overlay-joins-wrongly|src/GossipPure.Core/Seeds/SeedOverlay.cs|s/if \(ra < rb\) parent\[rb\] = ra; else parent\[ra\] = rb;/if (ra < rb \&\& ra % 5 != 2) parent[rb] = ra; else if (rb % 5 != 2) parent[ra] = rb;/|tests/GossipPure.Core.Tests|FullyQualifiedName~MembershipTests"
+  # A peer's neighbour index must follow its neighbours: one kept from before a change sends to the old set.
+  "neighbour-index-kept-stale|src/GossipPure.Core/Peers/PeerState.cs|s/init \{ neighbours = value; neighbourIndex = default; \}/init { neighbours = value; }/|tests/GossipPure.Core.Tests|FullyQualifiedName~PeerStateTests|FullyQualifiedName~GossipOnceProperties"
   # Seed probe retries: under loss one unanswered PROBE is no proof of death.
   "single-seed-probe|src/GossipPure.Core/NodeConfig.cs|s/public int SeedProbeAttempts \{ get; init; \} = 3;/public int SeedProbeAttempts { get; init; } = 1;/|tests/GossipPure.Simulation.Tests|FullyQualifiedName~NoFalseDeathProperties.Under_2_percent_loss_lost_probes_almost_never_remove_a_live_peer"
   # The suspicion machine: no transition beyond the drawn table.
