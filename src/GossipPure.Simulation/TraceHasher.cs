@@ -5,8 +5,9 @@ namespace GossipPure.Simulation;
 
 /// <summary>
 /// The trace hash, taken on a second thread: the simulation hands over its steps (what went in and came out, all
-/// immutable) in batches, in order, and this thread writes each one's canonical line (<see cref="TraceText"/>) and feeds SHA-256. The hash is the
-/// one the same lines would give on the simulation's own thread; the run itself stays on one thread and deterministic.
+/// immutable) in batches, in order, and this thread writes each one's canonical line (<see cref="TraceText"/>) and
+/// feeds SHA-256. The hash is the one the same lines would give on the simulation's own thread; the run itself stays
+/// on one thread and deterministic.
 /// </summary>
 internal sealed class TraceHasher : IDisposable
 {

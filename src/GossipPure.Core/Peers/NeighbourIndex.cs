@@ -13,36 +13,16 @@ internal sealed class NeighbourIndex
 {
     /// <summary>The neighbours in address order. Shared by every step until the set changes: never written.</summary>
     public readonly NodeId[] InOrder;
-    readonly int[] hashes;
-    readonly NodeId[] byHash;
+    readonly NodeMap<bool> byHash;
 
     public NeighbourIndex(HashSet<NodeId> neighbours)
     {
         InOrder = neighbours.ToArray();
         System.Array.Sort(InOrder);
-        byHash = (NodeId[])InOrder.Clone();
-        hashes = new int[byHash.Length];
-        for (var k = 0; k < byHash.Length; k++) hashes[k] = byHash[k].GetHashCode();
-        System.Array.Sort(hashes, byHash);
+        byHash = NodeMap<bool>.From(InOrder.Select(n => (n, true)));
     }
 
-    public bool Contains(NodeId node) => HashOrder.IndexOf(hashes, byHash, node) >= 0;
-}
-
-/// <summary>Lookups in a pair of arrays sorted by the addresses' hash codes (<see cref="NodeMap{V}"/>, <see cref="NeighbourIndex"/>).</summary>
-internal static class HashOrder
-{
-    /// <summary>Where <paramref name="node"/> is in <paramref name="nodes"/>, or −1.</summary>
-    public static int IndexOf(int[] hashes, NodeId[] nodes, NodeId node)
-    {
-        var h = node.GetHashCode();
-        var i = System.Array.BinarySearch(hashes, h);
-        if (i < 0) return -1;
-        while (i > 0 && hashes[i - 1] == h) i--;
-        for (; i < hashes.Length && hashes[i] == h; i++)
-            if (nodes[i].Equals(node)) return i;
-        return -1;
-    }
+    public bool Contains(NodeId node) => byHash.ContainsKey(node);
 }
 
 /// <summary>

@@ -65,7 +65,16 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
     public bool IsEmpty => nodes.Length == 0;
 
     /// <summary>Where <paramref name="node"/> is, or −1.</summary>
-    int IndexOf(NodeId node) => HashOrder.IndexOf(hashes, nodes, node);
+    int IndexOf(NodeId node)
+    {
+        var h = node.GetHashCode();
+        var i = System.Array.BinarySearch(hashes, h);
+        if (i < 0) return -1;
+        while (i > 0 && hashes[i - 1] == h) i--;
+        for (; i < hashes.Length && hashes[i] == h; i++)
+            if (nodes[i].Equals(node)) return i;
+        return -1;
+    }
 
     public bool ContainsKey(NodeId node) => IndexOf(node) >= 0;
 
