@@ -57,6 +57,88 @@ public sealed class SimulateTests
         Assert.Equal(here.Hash, child.Hash);
     }
 
+    /// <summary>A meminfo file standing in for the system's (see HugePages.MeminfoOverride).</summary>
+    static string Meminfo(Lab lab, long freePages)
+    {
+        var path = Path.Combine(lab.Dir, "meminfo");
+        File.WriteAllText(path, $"MemTotal:       24000000 kB\nHugePages_Total:    {freePages}\nHugePages_Free:     {freePages}\nHugepagesize:       2048 kB\n");
+        return path;
+    }
+
+    /// <summary>The pages of the system's own pool that are free, and the size of one in KiB (0, 0 without hugetlbfs).</summary>
+    static (long Free, long Kib) SystemPool()
+    {
+        long free = 0, kib = 0;
+        foreach (var line in File.ReadAllLines("/proc/meminfo"))
+        {
+            var m = Regex.Match(line, @"^(HugePages_Free|Hugepagesize):\s+(\d+)");
+            if (!m.Success) continue;
+            if (m.Groups[1].Value == "HugePages_Free") free = long.Parse(m.Groups[2].Value);
+            else kib = long.Parse(m.Groups[2].Value);
+        }
+        return (free, kib);
+    }
+
+    [Fact]
+    public async Task A_large_run_without_free_huge_pages_says_in_one_line_how_to_reserve_them()
+    {
+        using var lab = new Lab(seedCount: 1);
+        using var p = new GossipProcess(lab.Dir, ["env", $"GOSSIP_SIM_MEMINFO={Meminfo(lab, 0)}"],
+            ["simulate", "--peers", "20000", "--seed", "3", "--seconds", "0.2"]);
+        Assert.Equal(0, await p.WaitForExit(Bound));
+        var errors = p.Output.Where(l => l.StartsWith("stderr: ")).ToList();
+        var hint = Assert.Single(errors);
+        var m = Regex.Match(hint, @"^stderr: gossip simulate: 0 of the (\d+) huge pages \(2 MiB\) this run's heap can use are free; reserved \(as root: sysctl vm\.nr_hugepages=(\d+)\), they make a run this large faster \(specs/performance\.md, ""Huge pages""\)$");
+        Assert.True(m.Success, hint);
+        Assert.Equal(m.Groups[1].Value, m.Groups[2].Value);
+        Assert.True(long.Parse(m.Groups[1].Value) * 2 >= 1024, "the heap cap is 1 GiB at least");
+        var wall = p.Output.Single(l => l.StartsWith("wall time: "));
+        Assert.Contains("server GC", wall);
+        Assert.DoesNotContain("huge pages", wall);
+        Assert.Matches(@"^memory: peak resident [0-9.]+ GiB$", p.Output.Single(l => l.StartsWith("memory: ")));
+        // Opted out, or below the size where the hint pays: no line.
+        using var quiet = new GossipProcess(lab.Dir, ["env", $"GOSSIP_SIM_MEMINFO={Meminfo(lab, 0)}", "GOSSIP_SIM_HUGE_PAGES=0"],
+            ["simulate", "--peers", "20000", "--seed", "3", "--seconds", "0.2"]);
+        Assert.Equal(0, await quiet.WaitForExit(Bound));
+        Assert.DoesNotContain(quiet.Output, l => l.StartsWith("stderr: "));
+    }
+
+    [Fact]
+    public async Task A_large_run_takes_free_huge_pages_when_the_runtime_starts_on_them_and_says_so_when_it_cannot()
+    {
+        // The stand-in says thousands of pages are free. Where the system really has them, the child's heap is on them;
+        // where it has not, the runtime cannot start on them, and the run goes on ordinary pages after one line.
+        var (free, kib) = SystemPool();
+        using var lab = new Lab(seedCount: 1);
+        using var p = new GossipProcess(lab.Dir, ["env", $"GOSSIP_SIM_MEMINFO={Meminfo(lab, 1_000_000)}"],
+            ["simulate", "--peers", "5000", "--seed", "3", "--seconds", "2"]);
+        Assert.Equal(0, await p.WaitForExit(Bound));
+        var hash = p.Output.Single(l => l.StartsWith("trace hash: "));
+        var wall = p.Output.Single(l => l.StartsWith("wall time: "));
+        var memory = p.Output.Single(l => l.StartsWith("memory: "));
+        var errors = p.Output.Where(l => l.StartsWith("stderr: ")).ToList();
+        var cap = Regex.Match(string.Join("\n", errors), @"could not start on (\d+) of them");
+        // The child's heap cap, as the command sets it: 7 GiB, or three quarters of this machine's memory if less.
+        var limit = Math.Min(7L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4 * 3);
+        if (kib > 0 && free >= (limit + kib * 1024 - 1) / (kib * 1024))
+        {
+            Assert.Empty(errors);
+            Assert.Contains("server GC ×2 on huge pages gen0/1/2", wall.Replace($"×{Environment.ProcessorCount}", "×2"));
+            Assert.Matches(@"^memory: peak resident [0-9.]+ GiB, and [0-9.]+ GiB of huge pages in use at the end \(not counted as resident\)$", memory);
+        }
+        else
+        {
+            Assert.Equal(["stderr: gossip simulate: 1000000 huge pages are free but the runtime could not start on " + cap.Groups[1].Value
+                + " of them: this run's heap stays on ordinary pages"], errors);
+            Assert.DoesNotContain("huge pages", wall);
+            Assert.Matches(@"^memory: peak resident [0-9.]+ GiB$", memory);
+        }
+        // The same run as in this process: the pages change nothing but the time.
+        using var here = new GossipProcess(lab.Dir, ["env", "GOSSIP_SIM_GC=0"], ["simulate", "--peers", "5000", "--seed", "3", "--seconds", "2"]);
+        Assert.Equal(0, await here.WaitForExit(Bound));
+        Assert.Equal(here.Output.Single(l => l.StartsWith("trace hash: ")), hash);
+    }
+
     [Fact]
     public async Task A_run_that_does_not_fit_its_heap_says_so_in_one_line()
     {

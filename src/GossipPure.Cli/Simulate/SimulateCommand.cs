@@ -97,6 +97,7 @@ public static class SimulateCommand
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             Console.WriteLine($"wall time: {started.Elapsed.TotalSeconds:0.0}s ({result.Steps / Math.Max(0.001, started.Elapsed.TotalSeconds) / 1e6:0.00} M steps/s; "
                 + $"CPU {cpu.TotalSeconds:0.0}s, {GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, {ThroughputGc.Describe()} gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:0.0}s)");
+            if (HugePages.Describe() is { } memory) Console.WriteLine(memory);
             Console.WriteLine($"trace hash: {result.TraceHash}");
             var failed = false;
             if (result.FalseRemovals().Count > 0)

@@ -12,7 +12,7 @@ namespace GossipPure.Cli.Simulate;
 /// promotes most states before they die, and a quarter of its time was GC pauses. The server GC (one heap per core, no
 /// dynamic adaptation) with a 1 GiB gen0 budget lets them die young: at 40,000 peers 337 → 245 s of wall time, GC
 /// pauses 92 → 22 s, the same trace hash (specs/performance.md). A heap cap keeps the larger budget from growing the
-/// peak (see <see cref="Settings"/>); a run that does not fit says so in one line. GC settings are read once, when a
+/// peak (see <see cref="Limit"/>); a run that does not fit says so in one line. GC settings are read once, when a
 /// process starts, so the command starts itself again with them; <c>GOSSIP_SIM_GC=0</c> keeps the run in this process.
 /// </summary>
 static class ThroughputGc
@@ -26,27 +26,51 @@ static class ThroughputGc
     const string Marker = "GOSSIP_SIM_GC";
 
     /// <summary>
-    /// Settings of the child (hex, as the runtime reads them). The heap is capped: with a 1 GiB gen0 budget per heap
-    /// the 100,000-peer run peaked at 9.1 GB (the workstation GC: 7.0 GB), mostly garbage waiting for a full GC; the cap
-    /// makes the GC collect before it gets there. It grows with the run (~72 KiB a peer, 7 GiB at least) and stays
-    /// below three quarters of the machine's memory.
+    /// The child's heap cap. With a 1 GiB gen0 budget per heap the 100,000-peer run peaked at 9.1 GB (the workstation GC:
+    /// 7.0 GB), mostly garbage waiting for a full GC; the cap makes the GC collect before it gets there. It grows with the
+    /// run (~72 KiB a peer, 7 GiB at least) and stays below three quarters of the machine's memory.
     /// </summary>
-    static (string Name, string Value)[] Settings(int peers)
+    static long Limit(int peers)
     {
         var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         var limit = Math.Max(7L << 30, peers * (72L << 10));
-        if (available > 0) limit = Math.Min(limit, available / 4 * 3);
-        return
-        [
-            ("DOTNET_gcServer", "1"),
-            ("DOTNET_GCDynamicAdaptationMode", "0"),
-            ("DOTNET_GCgen0size", "0x40000000"),
-            ("DOTNET_GCHeapHardLimit", $"0x{limit:X}"),
-        ];
+        return available > 0 ? Math.Min(limit, available / 4 * 3) : limit;
+    }
+
+    /// <summary>Settings of the child (hex, as the runtime reads them).</summary>
+    static (string Name, string Value)[] Settings(long limit) =>
+    [
+        ("DOTNET_gcServer", "1"),
+        ("DOTNET_GCDynamicAdaptationMode", "0"),
+        ("DOTNET_GCgen0size", "0x40000000"),
+        ("DOTNET_GCHeapHardLimit", $"0x{limit:X}"),
+    ];
+
+    /// <summary>
+    /// The huge-page settings for the child when the system has enough of them free and the runtime starts with them
+    /// (see <see cref="HugePages"/>); else none, and for a large run one line on how to reserve them.
+    /// </summary>
+    static (string Name, string Value)[] HugePageSettings(int peers, long limit, GossipBinary self, (string, string)[] gc)
+    {
+        if (Environment.GetEnvironmentVariable(HugePages.OptOut) is "0") return [];
+        if (HugePages.OfThisSystem() is not { } pool) return [];   // no hugetlbfs here: nothing to ask for
+        var need = pool.PagesFor(limit);
+        var settings = HugePages.Settings(limit);
+        if (pool.Free >= need)
+        {
+            if (HugePages.Starts(self, [.. gc, .. settings])) return settings;
+            Console.Error.WriteLine($"gossip simulate: {pool.Free} huge pages are free but the runtime could not start on {need} of them: this run's heap stays on ordinary pages");
+            return [];
+        }
+        if (peers >= HugePages.HintFromPeers)
+            Console.Error.WriteLine($"gossip simulate: {pool.Free} of the {need} huge pages ({pool.PageBytes >> 20} MiB) this run's heap can use are free; "
+                + $"reserved (as root: sysctl vm.nr_hugepages={need}), they make a run this large faster (specs/performance.md, \"Huge pages\")");
+        return [];
     }
 
     /// <summary>Which GC this process runs with, for the wall-time line.</summary>
-    public static string Describe() => GCSettings.IsServerGC ? $"server GC ×{Environment.ProcessorCount}" : "workstation GC";
+    public static string Describe() =>
+        (GCSettings.IsServerGC ? $"server GC ×{Environment.ProcessorCount}" : "workstation GC") + (HugePages.InUse ? " on huge pages" : "");
 
     /// <summary>
     /// Runs this same command line in a child with the throughput GC and returns its exit code; null when the run stays
@@ -63,7 +87,9 @@ static class ThroughputGc
         var psi = new ProcessStartInfo(self.FileName) { UseShellExecute = false };
         foreach (var a in self.Prefix) psi.ArgumentList.Add(a);
         foreach (var a in Environment.GetCommandLineArgs().Skip(1)) psi.ArgumentList.Add(a);
-        foreach (var (name, value) in Settings(peers)) psi.Environment[name] = value;
+        var limit = Limit(peers);
+        var gc = Settings(limit);
+        foreach (var (name, value) in gc.Concat(HugePageSettings(peers, limit, self, gc))) psi.Environment[name] = value;
         psi.Environment[Marker] = "0";
         Process child;
         try { child = Process.Start(psi) ?? throw new InvalidOperationException("no process"); }

@@ -224,8 +224,9 @@ public static partial class PeerReducer
                 fx.Send(from, new ProbeAck(p.Nonce));
                 return s;
             case ProbeAck a:
-                return s.Det.Probes.Find(from).Map(p => p.Nonce == a.Nonce).IfNone(false)
-                    ? ResolveProbe(s, from, dead: false, $"answered PROBE in {Probing.Elapsed(s.Det.Probes[from].StartedUs, s.NowUs)}", Evidence.Strong, fx)
+                // No lambda here: one capturing `a` would be made on every frame this method handles, heartbeats too.
+                return s.Det.Probes.Find(from).Case is PendingProbe<NodeId> probe && probe.Nonce == a.Nonce
+                    ? ResolveProbe(s, from, dead: false, $"answered PROBE in {Probing.Elapsed(probe.StartedUs, s.NowUs)}", Evidence.Strong, fx)
                     : s;
             case SuspectRequest q:
                 return OnSuspectRequest(s, from, q.Suspect, fx);
