@@ -231,12 +231,14 @@ public sealed class Simulation
             for (var i = 0; i < seedCount; i++) seedKeys = seedKeys.Add(ids[i], signers[i].PublicKey);
             for (var i = 0; i < n; i++) security[i] = new Security(seedKeys, scheme, signers[i]);
         }
+        // One options record for every peer that only forwards, not a copy each: every step reads its peer's options,
+        // and one shared record stays in the cache where 100,000 copies would not.
+        var forwarding = scenario.Options with { GossipCount = 0 };
         for (var i = 0; i < n; i++)
         {
             if (!index.TryAdd(ids[i], i)) throw new ArgumentException($"{ids[i]} appears twice", nameof(scenario));
             byIp.TryAdd(ids[i].Ip, i);
-            configs[i] = new NodeConfig(ids[i], SeedIds,
-                i < seedCount || scenario.Gossips(i - seedCount) ? scenario.Options : scenario.Options with { GossipCount = 0 });
+            configs[i] = new NodeConfig(ids[i], SeedIds, i < seedCount || scenario.Gossips(i - seedCount) ? scenario.Options : forwarding);
             if (scenario.Signed) configs[i] = configs[i] with { Security = security[i] };
             if (i < seedCount) seeds[i] = SeedState.Initial(configs[i]);
             else peers[i - seedCount] = PeerState.Initial(configs[i]);

@@ -120,7 +120,9 @@ public sealed class SimulateTests
         var cap = Regex.Match(string.Join("\n", errors), @"could not start on (\d+) of them");
         // The child's heap cap, as the command sets it: 7 GiB, or three quarters of this machine's memory if less.
         var limit = Math.Min(7L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4 * 3);
-        if (kib > 0 && free >= (limit + kib * 1024 - 1) / (kib * 1024))
+        var enough = kib > 0 && free >= (limit + kib * 1024 - 1) / (kib * 1024);
+        // With enough free the child must take them; without, it may still (a pool that may grow: nr_overcommit_hugepages).
+        if (enough || errors.Count == 0)
         {
             Assert.Empty(errors);
             Assert.Contains("server GC ×2 on huge pages gen0/1/2", wall.Replace($"×{Environment.ProcessorCount}", "×2"));

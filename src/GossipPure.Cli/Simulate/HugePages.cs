@@ -61,8 +61,11 @@ static class HugePages
     public static (string Name, string Value)[] Settings(long limitBytes) =>
         [("DOTNET_GCLargePages", "1"), ("DOTNET_GCRegionRange", $"0x{limitBytes:X}")];
 
-    /// <summary>Whether this process's heap is on huge pages (the child <see cref="ThroughputGc"/> started with them).</summary>
-    public static bool InUse => Environment.GetEnvironmentVariable("DOTNET_GCLargePages") is "1";
+    /// <summary>
+    /// Whether this process holds huge pages: the kernel's count, not the setting (a <c>DOTNET_GCLargePages</c> that the
+    /// runtime ignored, with no hard limit beside it, would otherwise be named on the wall-time line).
+    /// </summary>
+    public static bool InUse => StatusKib("HugetlbPages") > 0;
 
     /// <summary>
     /// Whether the runtime starts with <paramref name="settings"/>: a child that prints the version, its output thrown
@@ -93,23 +96,25 @@ static class HugePages
     /// </summary>
     public static string? Describe()
     {
-        string status;
-        try { status = File.ReadAllText("/proc/self/status"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-        long Kib(string field)
-        {
-            foreach (var line in status.Split('\n'))
-                if (line.StartsWith(field + ":", StringComparison.Ordinal)
-                    && long.TryParse(line[(field.Length + 1)..].Trim().Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var v))
-                    return v;
-            return -1;
-        }
-        var peak = Kib("VmHWM");
+        var peak = StatusKib("VmHWM");
         if (peak < 0) return null;
-        var huge = Kib("HugetlbPages");
+        var huge = StatusKib("HugetlbPages");
         var text = string.Create(CultureInfo.InvariantCulture, $"memory: peak resident {peak / 1048576.0:0.00} GiB");
         return huge > 0
             ? text + string.Create(CultureInfo.InvariantCulture, $", and {huge / 1048576.0:0.00} GiB of huge pages in use at the end (not counted as resident)")
             : text;
+    }
+
+    /// <summary>A field of <c>/proc/self/status</c> in KiB, or -1 where it does not say.</summary>
+    static long StatusKib(string field)
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines("/proc/self/status"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return -1; }
+        foreach (var line in lines)
+            if (line.StartsWith(field + ":", StringComparison.Ordinal)
+                && long.TryParse(line[(field.Length + 1)..].Trim().Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+                return v;
+        return -1;
     }
 }
