@@ -24,17 +24,17 @@ static class HugePages
     /// <summary>From this many peers a run without huge pages says how to reserve them (below, the heap is small and the gain too).</summary>
     public const int HintFromPeers = 20_000;
 
-    /// <summary>The system's pool: pages free and the size of one, in bytes.</summary>
-    public readonly record struct Pool(long Free, long PageBytes)
+    /// <summary>The system's pool: pages reserved in all, pages free, and the size of one, in bytes.</summary>
+    public readonly record struct Pool(long Total, long Free, long PageBytes)
     {
         /// <summary>Pages needed to hold <paramref name="bytes"/>.</summary>
         public long PagesFor(long bytes) => PageBytes <= 0 ? long.MaxValue : (bytes + PageBytes - 1) / PageBytes;
     }
 
-    /// <summary>The pool as <c>/proc/meminfo</c>'s text gives it (<c>HugePages_Free</c>, <c>Hugepagesize</c>); null when it names none.</summary>
+    /// <summary>The pool as <c>/proc/meminfo</c>'s text gives it (<c>HugePages_Total</c>, <c>HugePages_Free</c>, <c>Hugepagesize</c>); null when it names none.</summary>
     public static Pool? Parse(string meminfo)
     {
-        long? free = null, kib = null;
+        long? total = null, free = null, kib = null;
         foreach (var line in meminfo.Split('\n'))
         {
             var colon = line.IndexOf(':');
@@ -43,11 +43,12 @@ static class HugePages
             if (parts.Length == 0 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var v)) continue;
             switch (line[..colon])
             {
+                case "HugePages_Total": total = v; break;
                 case "HugePages_Free": free = v; break;
                 case "Hugepagesize": kib = v; break;
             }
         }
-        return free is { } f && kib is { } k && k > 0 ? new Pool(f, k * 1024) : null;
+        return free is { } f && kib is { } k && k > 0 ? new Pool(total ?? f, f, k * 1024) : null;
     }
 
     /// <summary>This system's pool, or null (not Linux, no hugetlbfs, unreadable).</summary>

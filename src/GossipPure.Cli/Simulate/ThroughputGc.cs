@@ -64,7 +64,8 @@ static class ThroughputGc
         }
         if (peers >= HugePages.HintFromPeers)
             Console.Error.WriteLine($"gossip simulate: {pool.Free} of the {need} huge pages ({pool.PageBytes >> 20} MiB) this run's heap can use are free; "
-                + $"reserved (as root: sysctl vm.nr_hugepages={need}), they make a run this large faster (specs/performance.md, \"Huge pages\")");
+                + $"reserved (as root: sysctl vm.nr_hugepages={pool.Total - pool.Free + need}, the pages others hold and these), "
+                + "they make a run this large faster (specs/performance.md, \"Huge pages\")");
         return [];
     }
 
