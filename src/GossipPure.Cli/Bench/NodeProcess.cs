@@ -103,8 +103,11 @@ sealed class NodeProcess : IBenchNode
     /// </summary>
     public double? PssMiB() => KiB($"/proc/{process.Id}/smaps_rollup", "Pss:") / 1024.0;
 
-    /// <summary>The value in kB of the line that starts with <paramref name="key"/> in a /proc file.</summary>
-    static long? KiB(string path, string key)
+    /// <summary>
+    /// The value (in kB, or a count) of the line that starts with <paramref name="key"/> in a /proc file; null where the
+    /// file or the line is missing. The simulator reads its own memory and the huge-page pool with it too.
+    /// </summary>
+    internal static long? KiB(string path, string key)
     {
         try
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using GossipPure.Cli.Bench;
 
 namespace GossipPure.Cli.Simulate;
 
@@ -31,31 +32,16 @@ static class HugePages
         public long PagesFor(long bytes) => PageBytes <= 0 ? long.MaxValue : (bytes + PageBytes - 1) / PageBytes;
     }
 
-    /// <summary>The pool as <c>/proc/meminfo</c>'s text gives it (<c>HugePages_Total</c>, <c>HugePages_Free</c>, <c>Hugepagesize</c>); null when it names none.</summary>
-    public static Pool? Parse(string meminfo)
-    {
-        long? total = null, free = null, kib = null;
-        foreach (var line in meminfo.Split('\n'))
-        {
-            var colon = line.IndexOf(':');
-            if (colon < 0) continue;
-            var parts = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 0 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var v)) continue;
-            switch (line[..colon])
-            {
-                case "HugePages_Total": total = v; break;
-                case "HugePages_Free": free = v; break;
-                case "Hugepagesize": kib = v; break;
-            }
-        }
-        return free is { } f && kib is { } k && k > 0 ? new Pool(total ?? f, f, k * 1024) : null;
-    }
-
-    /// <summary>This system's pool, or null (not Linux, no hugetlbfs, unreadable).</summary>
+    /// <summary>
+    /// This system's pool (<c>HugePages_Total</c>, <c>HugePages_Free</c>, <c>Hugepagesize</c> of <c>/proc/meminfo</c>),
+    /// or null (not Linux, no hugetlbfs, unreadable).
+    /// </summary>
     public static Pool? OfThisSystem()
     {
-        try { return Parse(File.ReadAllText(Environment.GetEnvironmentVariable(MeminfoOverride) ?? "/proc/meminfo")); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        var path = Environment.GetEnvironmentVariable(MeminfoOverride) ?? "/proc/meminfo";
+        return NodeProcess.KiB(path, "HugePages_Free:") is { } free && NodeProcess.KiB(path, "Hugepagesize:") is { } kib and > 0
+            ? new Pool(NodeProcess.KiB(path, "HugePages_Total:") ?? free, free, kib * 1024)
+            : null;
     }
 
     /// <summary>The GC settings that put a heap capped at <paramref name="limitBytes"/> on huge pages (hex, as the runtime reads them).</summary>
@@ -66,14 +52,14 @@ static class HugePages
     /// Whether this process holds huge pages: the kernel's count, not the setting (a <c>DOTNET_GCLargePages</c> that the
     /// runtime ignored, with no hard limit beside it, would otherwise be named on the wall-time line).
     /// </summary>
-    public static bool InUse => StatusKib("HugetlbPages") > 0;
+    public static bool InUse => NodeProcess.KiB("/proc/self/status", "HugetlbPages:") > 0;
 
     /// <summary>
     /// Whether the runtime starts with <paramref name="settings"/>: a child that prints the version, its output thrown
     /// away. The GC reserves all its pages when it starts and the runtime refuses to start without them (in three lines
     /// of its own on stderr, which this keeps out of the run's output).
     /// </summary>
-    public static bool Starts(Bench.GossipBinary self, IEnumerable<(string Name, string Value)> settings)
+    public static bool Starts(GossipBinary self, IEnumerable<(string Name, string Value)> settings)
     {
         var psi = new ProcessStartInfo(self.FileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in self.Prefix) psi.ArgumentList.Add(a);
@@ -97,25 +83,11 @@ static class HugePages
     /// </summary>
     public static string? Describe()
     {
-        var peak = StatusKib("VmHWM");
-        if (peak < 0) return null;
-        var huge = StatusKib("HugetlbPages");
+        if (NodeProcess.KiB("/proc/self/status", "VmHWM:") is not { } peak) return null;
+        var huge = NodeProcess.KiB("/proc/self/status", "HugetlbPages:") ?? 0;
         var text = string.Create(CultureInfo.InvariantCulture, $"memory: peak resident {peak / 1048576.0:0.00} GiB");
         return huge > 0
             ? text + string.Create(CultureInfo.InvariantCulture, $", and {huge / 1048576.0:0.00} GiB of huge pages in use at the end (not counted as resident)")
             : text;
-    }
-
-    /// <summary>A field of <c>/proc/self/status</c> in KiB, or -1 where it does not say.</summary>
-    static long StatusKib(string field)
-    {
-        string[] lines;
-        try { lines = File.ReadAllLines("/proc/self/status"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return -1; }
-        foreach (var line in lines)
-            if (line.StartsWith(field + ":", StringComparison.Ordinal)
-                && long.TryParse(line[(field.Length + 1)..].Trim().Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var v))
-                return v;
-        return -1;
     }
 }
