@@ -13,7 +13,8 @@ namespace GossipPure.Core.Peers;
 /// its entry array and the map's own object. Here an entry is two or three words and a table is four objects, which
 /// every collection of a large simulation has to walk. Adding or removing an address copies the three arrays; a new
 /// value for an address there already copies only the values (a watch, once a heartbeat per neighbour). The tables
-/// hold a few entries to a few hundred and are read at every step. Like the hash map it replaces, it lists its entries in an order that depends on the process's string hashing:
+/// hold a few entries to a few hundred and are read at every step. Like the hash map it replaces, it lists its entries
+/// in an order that depends on the process's string hashing:
 /// whatever draws from it sorts first (see <see cref="Overlay.PickPreferential"/>). Equality is by value, whatever the order.
 /// </remarks>
 public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEquatable<NodeMap<V>>
