@@ -341,12 +341,12 @@ public sealed class Simulation
         }
         for (var i = 0; i < n; i++) sum += states[i].NowUs;
         for (var i = 0; i < n; i++) sum += (int)states[i].Phase;   // the cold part
-        for (var i = 0; i < n; i++) sum += states[i].Seen.RotatedUs + states[i].Det.SilenceSeenUs + states[i].Health.Score;
+        for (var i = 0; i < n; i++) sum += states[i].Seen.RotatedUs + states[i].Det.SilenceSeenUs + states[i].Health.Score + states[i].Heard.Count;
         for (var i = 0; i < n; i++)
         {
             var s = states[i];
             sum += s.Config.Self.Port + s.Seen.Current.Count + s.Seen.Previous.Count
-                + s.Det.Watches.Count + s.Det.Probes.Count + s.Health.DueUs.Count;
+                + s.Det.Probes.Count + s.Health.DueUs.Count;
         }
         warmSum += sum;   // kept, so that no read above is optimised away
         Warmed += n;

@@ -36,6 +36,7 @@ public sealed class PeerStateTests
         (nameof(PeerState.NowUs), s => s with { NowUs = 11 }),
         (nameof(PeerState.Health), s => s with { Health = s.Health with { Score = 2 } }),
         (nameof(PeerState.Det), s => s with { Det = s.Det with { NextNonce = 13 } }),
+        (nameof(PeerState.Heard), s => s with { Heard = s.Heard.AddOrUpdate(Other, new LastHeard(14, false)) }),
         (nameof(PeerState.Certificate), s => s with { Certificate = Commit }),
         (nameof(PeerState.Keys), s => s with { Keys = s.Keys.Add(Other, new PeerKey("k", 7, Commit)) }),
         (nameof(PeerState.CertsSent), s => s with { CertsSent = s.CertsSent.Add(Other, HashSet(new CertSent(Other, 7))) }),

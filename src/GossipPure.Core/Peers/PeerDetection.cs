@@ -34,21 +34,36 @@ public static partial class PeerReducer
     /// </summary>
     static long SilenceCheckMs(ProtocolOptions o) => Math.Max(1, o.HeartbeatIntervalMs / 4);
 
-    static Watch WatchOf(PeerState s, NodeId n) => s.Det.Watches.Find(n).IfNone(() => Watch.AliveSince(s.NowUs));
+    static Watch WatchOf(PeerState s, NodeId n) => s.Det.Watches.Find(n).IfNone(Watch.Alive);
 
-    static PeerState SetWatch(PeerState s, NodeId n, Watch w) => s with { Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(n, w) } };
+    /// <summary>When <paramref name="n"/> was last heard from (now when it is not watched, as a new watch would say).</summary>
+    static long LastHeardUs(PeerState s, NodeId n) => s.Heard.Find(n).Map(h => h.Us).IfNone(s.NowUs);
+
+    /// <summary>
+    /// <paramref name="n"/>'s watch set to <paramref name="w"/>, its last-heard time kept (a new watch is heard now) and its
+    /// suspicion mark in <see cref="PeerState.Heard"/> made to agree with the watch.
+    /// </summary>
+    static PeerState SetWatch(PeerState s, NodeId n, Watch w)
+    {
+        var heard = s.Heard.Find(n).Map(h => h.With(w.IsSuspected)).IfNone(new LastHeard(s.NowUs, w.IsSuspected));
+        return s with { Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(n, w) }, Heard = s.Heard.AddOrUpdate(n, heard) };
+    }
+
+    /// <summary><paramref name="n"/> watched afresh: <paramref name="w"/> (a phase with no suspicion), heard now.</summary>
+    static PeerState NewWatch(PeerState s, NodeId n, Watch w) =>
+        s with { Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(n, w) }, Heard = s.Heard.AddOrUpdate(n, new LastHeard(s.NowUs, w.IsSuspected)) };
 
     /// <summary>Any frame from a watched node is a sign of life; from a suspect it ends the suspicion.</summary>
     static PeerState Heard(PeerState s, NodeId from, EffectList fx)
     {
-        var found = s.Det.Watches.Find(from);
+        var found = s.Heard.Find(from);
         if (found.IsNone) return s;
-        var w = found.IfNone(() => throw new InvalidOperationException());
+        var h = found.IfNone(default(LastHeard));
         // Kept to a tenth of the heartbeat interval: under a stream of gossip most frames change nothing (a silence
         // is judged over several intervals, so this costs the detector nothing).
-        if (!w.IsSuspected && s.NowUs - w.LastHeardUs < s.Config.Options.HeartbeatIntervalMs * 100) return s;
-        s = SetWatch(s, from, w with { LastHeardUs = s.NowUs });
-        return w.IsSuspected ? Revive(s, from, SuspicionTrigger.ProvenAlive, new SuspicionDropped(from, DropCause.SentAMessage), fx) : s;
+        if (!h.Suspected && s.NowUs - h.Us < s.Config.Options.HeartbeatIntervalMs * 100) return s;
+        s = s with { Heard = s.Heard.AddOrUpdate(from, h.With(s.NowUs)) };
+        return h.Suspected ? Revive(s, from, SuspicionTrigger.ProvenAlive, new SuspicionDropped(from, DropCause.SentAMessage), fx) : s;
     }
 
     /// <summary>
@@ -200,7 +215,7 @@ public static partial class PeerReducer
         fx.Add(why);
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new CancelTimer(ReportTimer(x)));
-        s = SetWatch(s, x, Watch.AliveSince(s.NowUs) with { Phase = alive });
+        s = NewWatch(s, x, Watch.Alive with { Phase = alive });
         if (s.IsNeighbour(x))
         {
             fx.Send(x, new LinkRequest(s.Incarnation));
@@ -336,7 +351,7 @@ public static partial class PeerReducer
             }
             foreach (var n in s.ActiveNeighbourArray())
             {
-                var lastUs = WatchOf(s, n).LastHeardUs;
+                var lastUs = LastHeardUs(s, n);
                 if (seenUs - lastUs > limitUs)
                     s = Suspect(s, n, $"no heartbeat for {(s.NowUs - lastUs) / 1000}ms ({o.HeartbeatMisses} missed)", Evidence.Weak, fx);
             }
@@ -358,8 +373,8 @@ public static partial class PeerReducer
     static long EarliestHeardUs(PeerState s)
     {
         var earliestUs = s.NowUs;
-        foreach (var (n, w) in s.Det.Watches)
-            if (!w.IsSuspected && w.LastHeardUs < earliestUs && s.IsNeighbour(n)) earliestUs = w.LastHeardUs;
+        foreach (var (n, h) in s.Heard)
+            if (!h.Suspected && h.Us < earliestUs && s.IsNeighbour(n)) earliestUs = h.Us;
         return earliestUs;
     }
 
@@ -395,7 +410,8 @@ public static partial class PeerReducer
     }
 
     static PeerState WithPingFailures(PeerState s, string ip, int n) =>
-        s with { Det = s.Det with { PingFailures = s.Det.PingFailures.AddOrUpdate(ip, n) } };
+        s.Det.PingFailures.Find(ip).Case is int was && was == n ? s   // a reply where none failed: nothing changes
+            : s with { Det = s.Det with { PingFailures = s.Det.PingFailures.AddOrUpdate(ip, n) } };
 
     // ---- Removal: departures and confirmed deaths ------------------------------------------------------------
 
@@ -409,6 +425,7 @@ public static partial class PeerReducer
             Neighbours = s.Neighbours.Remove(from),
             Known = s.Known.Remove(from),
             Det = o with { Watches = o.Watches.Remove(from) },
+            Heard = s.Heard.Remove(from),
         };
         fx.Add(new CancelTimer(WitnessTimer(from)));
         fx.Add(new CancelTimer(ReportTimer(from)));
@@ -440,14 +457,13 @@ public static partial class PeerReducer
         if (s.Det.Probes.ContainsKey(x)) s = ResolveProbe(s, x, dead: true, "confirmed dead by the seeds", strength: null, fx);
         var wasNeighbour = s.IsNeighbour(x);
         // The watch enters Dead and stays (with the incarnation in Dead) until a newer incarnation links.
-        var watches = s.Det.Watches;
-        foreach (var w in watches.Find(x).Filter(w => Suspicion.Machine.CanFire(w.Phase, SuspicionTrigger.DeadConfirmed)))
-            if (Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.DeadConfirmed, x, fx, out var dead)) watches = watches.AddOrUpdate(x, w with { Phase = dead });
+        foreach (var w in s.Det.Watches.Find(x).Filter(w => Suspicion.Machine.CanFire(w.Phase, SuspicionTrigger.DeadConfirmed)))
+            if (Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.DeadConfirmed, x, fx, out var dead)) s = SetWatch(s, x, w with { Phase = dead });
         s = s with
         {
             Neighbours = s.Neighbours.Remove(x),
             Known = s.Known.Remove(x),
-            Det = s.Det with { Watches = watches, Dead = s.Det.Dead.AddOrUpdate(x, dc.Incarnation), Incarnations = s.Det.Incarnations.Remove(x) },
+            Det = s.Det with { Dead = s.Det.Dead.AddOrUpdate(x, dc.Incarnation), Incarnations = s.Det.Incarnations.Remove(x) },
         };
         fx.Add(new CancelTimer(WitnessTimer(x)));
         fx.Add(new CancelTimer(ReportTimer(x)));
@@ -471,6 +487,7 @@ public static partial class PeerReducer
             Neighbours = HashSet<NodeId>(),
             Known = NodeMap<int>.Empty,
             Det = Detection.Empty with { NextNonce = s.Det.NextNonce },
+            Heard = NodeMap<LastHeard>.Empty,
         };
         return StartRound(s, 0, fx);
     }

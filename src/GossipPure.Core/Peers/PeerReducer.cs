@@ -174,12 +174,11 @@ public static partial class PeerReducer
         fx.Send(n, new LinkRequest(s.Incarnation));
         s = ForgetCertsSent(s, n);
         foreach (var g in s.Backlog) s = SendGossip(s, g, [n], fx);   // catch the new neighbour up on recent gossip
-        return s with
+        return NewWatch(s with
         {
             Neighbours = s.Neighbours.TryAdd(n),
             Known = s.Known.AddOrUpdate(n, s.Known.Find(n).IfNone(0) + 1),
-            Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(n, Watch.AliveSince(s.NowUs)) },
-        };
+        }, n, Watch.Alive);
     }
 
     static PeerState ReportDegree(PeerState s, EffectList fx)
@@ -236,14 +235,13 @@ public static partial class PeerReducer
         // of this address does not drop this one.
         s = s with { Det = s.Det with { Dead = s.Det.Dead.Remove(from), Incarnations = s.Det.Incarnations.AddOrUpdate(from, incarnation) } };
         foreach (var dead in s.Det.Watches.Find(from).Filter(w => w.Phase == SuspicionPhase.Dead))   // the dead run's watch ends: this run is watched afresh
-            if (Suspicion.Machine.Fire(dead.Phase, SuspicionTrigger.Rejoined, from, fx, out var alive)) s = SetWatch(s, from, Watch.AliveSince(s.NowUs) with { Phase = alive });
+            if (Suspicion.Machine.Fire(dead.Phase, SuspicionTrigger.Rejoined, from, fx, out var alive)) s = NewWatch(s, from, Watch.Alive with { Phase = alive });
         if (s.IsNeighbour(from)) return s;
-        s = s with
+        s = NewWatch(s with
         {
             Neighbours = s.Neighbours.TryAdd(from),
             Known = s.Known.AddOrUpdate(from, s.Known.Find(from).IfNone(1)),
-            Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(from, Watch.AliveSince(s.NowUs)) },
-        };
+        }, from, Watch.Alive);
         fx.Add(new NeighbourAdded(from, s.Neighbours.Count));
         s = ForgetCertsSent(s, from);
         foreach (var g in s.Backlog) s = SendGossip(s, g, [from], fx);

@@ -66,8 +66,18 @@ public sealed record PeerState(
     /// <summary>How late this peer itself is (see <see cref="Core.Health"/>).</summary>
     public Health Health { get; init; } = Health.Zero;
 
-    /// <summary>Liveness of neighbours, probes run for others, and the peers confirmed dead.</summary>
-    public Detection Det { get; init; } = Detection.Empty;
+    /// <summary>
+    /// Suspicion rounds, probes run for others, and the peers confirmed dead: read at every frame, changed only when a
+    /// suspicion, a probe or a membership moves (a frame's sign of life goes to <see cref="Heard"/>), so in the cold part.
+    /// </summary>
+    public Detection Det { get => cold.Det; init => cold = cold with { Det = value }; }
+
+    /// <summary>
+    /// Per watched node (the same addresses as <see cref="Detection.Watches"/>), when it was last heard from and whether
+    /// it is under suspicion. Kept here, not in the watches: any frame received may move a time, and then only this
+    /// table's array of times and this record are copied, not a watch, its table and <see cref="Det"/> too.
+    /// </summary>
+    public NodeMap<LastHeard> Heard { get; init; } = NodeMap<LastHeard>.Empty;
 
     /// <summary>Signed membership: this peer's own registration certificate (the first valid one for its current run), or null.</summary>
     public RegisterCommit? Certificate { get => cold.Certificate; init => cold = cold with { Certificate = value }; }
@@ -90,9 +100,9 @@ public sealed record PeerState(
         var all = NeighbourOrder;
         var active = new NodeId[all.Length];
         var count = 0;
-        var watches = Det.Watches;
+        var heard = Heard;
         foreach (var n in all)
-            if (!(watches.Find(n).Map(w => w.IsSuspected).IfNone(false))) active[count++] = n;
+            if (!(heard.Find(n).Map(h => h.Suspected).IfNone(false))) active[count++] = n;
         if (count < active.Length) System.Array.Resize(ref active, count);
         return active;
     }
@@ -126,6 +136,7 @@ internal sealed record PeerCold(NodeConfig Config, PeerPhase Phase, Rng Rng, Rou
     internal NeighbourIndex NeighbourIndex => neighbourIndex.Value ??= new NeighbourIndex(neighbours);
 
     public HashMap<NodeId, PendingMember> Pending { get; init; } = HashMap<NodeId, PendingMember>();
+    public Detection Det { get; init; } = Detection.Empty;
     public long AppMade { get; init; }
     public long Stale { get; init; }
     public long Incarnation { get; init; }

@@ -70,18 +70,20 @@ public static class Suspicion
     public static string ToDot() => Machine.ToDot();
 }
 
-/// <summary>One watched neighbour: when it was last heard from, and the suspicion round if there is one.</summary>
+/// <summary>
+/// One watched neighbour's suspicion round, if there is one. When it was last heard from is kept apart, in
+/// <see cref="PeerState.Heard"/>: that changes with nearly every frame, this only when a suspicion starts or moves on.
+/// </summary>
 public sealed record Watch(
     SuspicionPhase Phase,
-    long LastHeardUs,
     string Evidence,
     HashSet<NodeId> Witnesses,
     HashSet<NodeId> Confirms,
     HashSet<NodeId> Denials,
     int Needed)
 {
-    public static Watch AliveSince(long nowUs) =>
-        new(SuspicionPhase.Alive, nowUs, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), 0);
+    /// <summary>No suspicion: one instance serves every watch in this phase (a value; equal to any other).</summary>
+    public static readonly Watch Alive = new(SuspicionPhase.Alive, "", HashSet<NodeId>(), HashSet<NodeId>(), HashSet<NodeId>(), 0);
 
     /// <summary>When the suspicion round started (the witness wait counts from here).</summary>
     public long SinceUs { get; init; }
@@ -90,6 +92,27 @@ public sealed record Watch(
     public int Reports { get; init; }
 
     public bool IsSuspected => Phase is SuspicionPhase.Suspected or SuspicionPhase.Confirming or SuspicionPhase.Reported;
+}
+
+/// <summary>
+/// When a watched node was last heard from, and whether its watch is under suspicion (the same as its
+/// <see cref="Watch.IsSuspected"/>): what a frame received reads, in the table's own array, without the watch.
+/// </summary>
+public readonly record struct LastHeard
+{
+    // One word: the time shifted left, the suspicion in the low bit. The table's array of these is copied whenever a
+    // time moves, so it is kept as small as an array of references.
+    readonly long bits;
+
+    public LastHeard(long us, bool suspected) => bits = (us << 1) | (suspected ? 1L : 0L);
+
+    public long Us => bits >> 1;
+    public bool Suspected => (bits & 1) != 0;
+
+    public LastHeard With(long us) => new(us, Suspected);
+    public LastHeard With(bool suspected) => new(Us, suspected);
+
+    public override string ToString() => $"{Us}{(Suspected ? " (suspected)" : "")}";
 }
 
 /// <summary>Everything a peer knows about the liveness of others.</summary>

@@ -35,14 +35,15 @@ public static class StateSnapshot
     public static readonly IReadOnlyDictionary<Type, string[]> Written = new Dictionary<Type, string[]>
     {
         [typeof(PeerState)] = ["Config", "Phase", "Rng", "Round", "Known", "Neighbours", "Made", "Seen", "Backlog", "FirstTime",
-            "Duplicates", "Pending", "AppMade", "Stale", "Incarnation", "NowUs", "Health", "Det", "Certificate", "Keys", "CertsSent"],
+            "Duplicates", "Pending", "AppMade", "Stale", "Incarnation", "NowUs", "Health", "Det", "Heard", "Certificate", "Keys", "CertsSent"],
         [typeof(Round)] = ["Attempt", "Asked", "Failed", "Lists"],
         [typeof(SeenSet)] = ["Current", "Previous", "RotatedUs"],
         [typeof(Digest)] = ["A", "B", "C", "D"],
         [typeof(Rng)] = ["State"],
         [typeof(Health)] = ["Score", "ChangedUs", "DueUs"],
         [typeof(Detection)] = ["Watches", "Probes", "NextNonce", "Dead", "PingFailures", "Incarnations", "SilenceSeenUs"],
-        [typeof(Watch)] = ["Phase", "LastHeardUs", "Evidence", "Witnesses", "Confirms", "Denials", "Needed", "SinceUs", "Reports"],
+        [typeof(LastHeard)] = ["Us", "Suspected"],
+        [typeof(Watch)] = ["Phase", "Evidence", "Witnesses", "Confirms", "Denials", "Needed", "SinceUs", "Reports"],
         [typeof(PendingProbe<NodeId>)] = ["Nonce", "StartedUs", "Waiting", "AttemptsLeft"],
         [typeof(PendingProbe<BallotRef>)] = ["Nonce", "StartedUs", "Waiting", "AttemptsLeft"],
         [typeof(PendingMember)] = ["Asked", "Held"],
@@ -179,11 +180,13 @@ public static class StateSnapshot
         WriteHealth(w, s.Health);
         var d = s.Det;
         w.WriteStartObject("det");
-        Map(w, "watches", d.Watches, x =>
+        // A watch's last-heard time is kept apart in the state (PeerState.Heard) and written with the watch, as before.
+        Map(w, "watches", d.Watches.Select(e => (e.Key, (Watch: e.Value, HeardUs: s.Heard[e.Key].Us))), e =>
         {
+            var x = e.Watch;
             w.WriteStartObject();
             w.WriteString("phase", x.Phase.ToString());
-            w.WriteNumber("last_heard_us", x.LastHeardUs);
+            w.WriteNumber("last_heard_us", e.HeardUs);
             w.WriteString("evidence", x.Evidence);
             Nodes(w, ("witnesses", x.Witnesses), ("confirms", x.Confirms), ("denials", x.Denials));
             w.WriteNumber("needed", x.Needed);
@@ -230,6 +233,9 @@ public static class StateSnapshot
         var round = r.Obj("round");
         var seen = r.Obj("seen");
         var det = r.Obj("det");
+        var watches = det.Map("watches", v => (Watch: new Watch(v.Enum<SuspicionPhase>("phase"), v.Str("evidence"),
+                v.NodeSet("witnesses"), v.NodeSet("confirms"), v.NodeSet("denials"), v.Int("needed"))
+            { SinceUs = v.Long("since_us"), Reports = v.Int("reports") }, HeardUs: v.Long("last_heard_us")));
         return new PeerState(
             config,
             r.Enum<PeerPhase>("phase"),
@@ -251,9 +257,7 @@ public static class StateSnapshot
             NowUs = r.Long("now_us"),
             Health = ReadHealth(r.Obj("health")),
             Det = new Detection(
-                NodeMap<Watch>.From(det.Map("watches", v => new Watch(v.Enum<SuspicionPhase>("phase"), v.Long("last_heard_us"), v.Str("evidence"),
-                    v.NodeSet("witnesses"), v.NodeSet("confirms"), v.NodeSet("denials"), v.Int("needed"))
-                { SinceUs = v.Long("since_us"), Reports = v.Int("reports") })),
+                NodeMap<Watch>.From(watches.Select(e => (e.Key, e.Value.Watch))),
                 det.Map("probes", v => ReadProbe(v, x => x.Node())),
                 det.Long("next_nonce"),
                 det.Map("dead", v => v.Long()),
@@ -263,6 +267,7 @@ public static class StateSnapshot
                 // Absent from logs written before the two-phase silence check: no silence awaiting its second check.
                 SilenceSeenUs = det.Has("silence_seen_us") ? det.Long("silence_seen_us") : 0,
             },
+            Heard = NodeMap<LastHeard>.From(watches.Select(e => (e.Key, new LastHeard(e.Value.HeardUs, e.Value.Watch.IsSuspected)))),
             Certificate = r.Has("certificate") ? r.Get("certificate").Msg<RegisterCommit>() : null,
             Keys = r.Map("keys", v => new PeerKey(v.Str("key"), v.Long("incarnation"), v.Get("cert").Msg<RegisterCommit>())),
             CertsSent = r.Map("certs_sent", v => toHashSet(v.Items().Select(c => new CertSent(c.Node("origin"), c.Long("incarnation"))))),

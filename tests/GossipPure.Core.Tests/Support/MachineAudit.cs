@@ -59,10 +59,28 @@ public static class MachineAudit
         return phases;
     }
 
+    /// <summary>
+    /// A peer's last-heard table (<see cref="PeerState.Heard"/>) names exactly the watched nodes, each marked suspected
+    /// exactly when its watch is: kept apart from the watches, it must never drift from them.
+    /// </summary>
+    public static IEnumerable<string> HeardProblems(PeerState p)
+    {
+        foreach (var (n, w) in p.Det.Watches)
+        {
+            var h = p.Heard.Find(n);
+            if (h.IsNone) yield return $"{n} is watched ({w.Phase}) but has no last-heard time";
+            else if (h.Map(x => x.Suspected).IfNone(false) != w.IsSuspected)
+                yield return $"{n} is {w.Phase} but its last-heard time is marked {(w.IsSuspected ? "not suspected" : "suspected")}";
+        }
+        foreach (var (n, _) in p.Heard)
+            if (!p.Det.Watches.ContainsKey(n)) yield return $"{n} has a last-heard time but no watch";
+    }
+
     /// <summary>What is wrong with one step (empty: nothing).</summary>
     public static List<string> Problems(object? before, object after, LanguageExt.Seq<Effect> effects, LanguageExt.Seq<Transition> fired)
     {
         var problems = new List<string>();
+        if (after is PeerState peer) problems.AddRange(HeardProblems(peer));
         foreach (var r in effects.OfType<TransitionRefused>())
             problems.Add($"{r.Machine} refused {r.Trigger} from {r.From} ({r.Subject})");
         foreach (var t in fired)
