@@ -372,10 +372,38 @@ public static partial class SeedReducer
             fx.Add(new DegreeUpdateIgnored(from));
             return s;
         }
+        // Peers repeat their report every DegreeReportMs: only a different one is a change of the overlay. Most are the
+        // last one again, recognised without building its set (3.7 KB of garbage a report, for nothing).
+        var last = s.Reports.Find(from).Case as NeighbourReport;
+        if (last is not null && IsSameReport(last, from, d)) return s;
         var named = toHashSet(d.Neighbours.Filter(n => n != from));
         var report = new NeighbourReport(named.Count + d.Unnamed, named);
-        // Peers repeat their report every DegreeReportMs: only a different one is a change of the overlay.
-        if (s.Reports.Find(from).Map(r => r.Equals(report)).IfNone(false)) return s;
+        if (report.Equals(last)) return s;
         return s with { Reports = s.Reports.AddOrUpdate(from, report), ReportsChanged = s.ReportsChanged + 1 };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="d"/> (from <paramref name="from"/>) says what <paramref name="last"/> says: the same
+    /// neighbours but the sender, and the same degree. Certain when it answers yes; a no (a list that names an address
+    /// twice, say, or a hub's list longer than it checks for repeats) only sends the report the long way, which decides.
+    /// </summary>
+    public static bool IsSameReport(NeighbourReport last, NodeId from, DegreeUpdate d)
+    {
+        const int MaxChecked = 32;
+        var list = d.Neighbours;
+        var named = 0;
+        for (var i = 0; i < list.Count; i++)
+        {
+            var n = list[i];
+            if (n == from) continue;
+            if (!last.Neighbours.Contains(n)) return false;
+            named++;
+        }
+        // Every address named is in the last report's set, and as many as it holds: the same set, unless one repeats.
+        if (named != last.Neighbours.Count || named > MaxChecked || last.Degree != named + d.Unnamed) return false;
+        for (var i = 0; i < list.Count; i++)
+            for (var j = i + 1; j < list.Count; j++)
+                if (list[i] == list[j]) return false;
+        return true;
     }
 }

@@ -1,0 +1,57 @@
+using FsCheck;
+using LanguageExt;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using GossipPure.Core.Seeds;
+
+namespace GossipPure.Core.Tests;
+
+/// <summary>
+/// A seed recognises a repeated DEGREE_UPDATE without building its set (<see cref="SeedReducer.IsSameReport"/>). Its yes
+/// must be certain: whenever it says the same, the report built the long way equals the last one. And it must say yes to
+/// what peers really send again and again (their neighbours, in any order, without repeats), or it saves nothing.
+/// </summary>
+public sealed class DegreeReportProperties
+{
+    static NodeId Peer(int n) => new($"10.0.0.{n + 1}", 6001 + n);   // a fresh instance each time: compared by value
+    static readonly NodeId From = Peer(0);
+
+    /// <summary>The report the seed keeps, built the long way (as <c>OnDegree</c> does).</summary>
+    static NeighbourReport Built(Seq<NodeId> list, int unnamed)
+    {
+        var named = toHashSet(list.Filter(n => n != From));
+        return new NeighbourReport(named.Count + unnamed, named);
+    }
+
+    public static Arbitrary<(int[] Last, int LastUnnamed, int[] Now, int NowUnnamed)> Cases =>
+        (from last in Gen.Choose(0, 9).ArrayOf()
+         from lastUnnamed in Gen.Choose(0, 2)
+         // the same again, anything, one repeated on top, or one repeated in place of another (as many, but not the same)
+         from now in Gen.OneOf(Gen.Shuffle(last), Gen.Choose(0, 9).ArrayOf(), Gen.Shuffle(last).Select(a => a.Append(a.Length > 0 ? a[0] : 1).ToArray()),
+             Gen.Shuffle(last).Select(a => a.Length > 1 ? a.Skip(1).Append(a[1]).ToArray() : a))
+         from nowUnnamed in Gen.OneOf(Gen.Constant(lastUnnamed), Gen.Choose(0, 2))
+         select (last, lastUnnamed, now, nowUnnamed)).ToArbitrary();
+
+    [Property(MaxTest = 2000, Arbitrary = [typeof(DegreeReportProperties)])]
+    public void A_report_called_the_same_is_the_same(int[] lastPeers, int lastUnnamed, int[] nowPeers, int nowUnnamed)
+    {
+        var last = Built(toSeq(lastPeers.Select(Peer)), lastUnnamed);
+        var now = new DegreeUpdate(toSeq(nowPeers.Select(Peer).ToArray())) { Unnamed = nowUnnamed };
+        if (SeedReducer.IsSameReport(last, From, now))
+            Assert.Equal(last, Built(now.Neighbours, now.Unnamed));
+    }
+
+    [Fact]
+    public void The_same_neighbours_in_another_order_are_the_same_report_and_a_change_is_not()
+    {
+        var last = Built(toSeq([Peer(1), Peer(2), Peer(3)]), 0);
+        bool Same(int unnamed, params int[] ns) => SeedReducer.IsSameReport(last, From, new DegreeUpdate(toSeq(ns.Select(Peer).ToArray())) { Unnamed = unnamed });
+        Assert.True(Same(0, 3, 1, 2));
+        Assert.True(Same(0, 2, 0, 3, 1));      // the sender naming itself is left out, as the long way leaves it
+        Assert.False(Same(0, 1, 2));           // one fewer
+        Assert.False(Same(0, 1, 2, 3, 4));     // one more
+        Assert.False(Same(0, 1, 2, 4));        // another
+        Assert.False(Same(1, 1, 2, 3));        // the same names, a larger degree
+        Assert.False(Same(0, 1, 2, 2));        // a repeat: the long way decides
+    }
+}
