@@ -35,11 +35,11 @@ public sealed record PeerState(
         new(config, PeerPhase.Idle, new Rng(0), Round.First, NodeMap<int>.Empty, HashSet<NodeId>(),
             0, SeenSet.Empty, Que<Gossip>.Empty, 0, 0);
 
-    // What a heartbeat or a gossip received changes (the time, the dedup set, the watches, the counters) is this
+    // What a heartbeat or a repeated gossip changes (the time, the dedup set, the last-heard times, the repeats) is this
     // record's own; what changes with registration, links and membership lives in `cold`, shared by the copies a step
     // makes. A step copies this record two or three times; it was 208 bytes a copy and the simulator's largest garbage.
     // The split is invisible: each property below reads and sets the cold part, and equality compares it by value.
-    PeerCold cold = new(Config, Phase, Rng, Round, Known, Neighbours);
+    PeerCold cold = new(Config, Phase, Rng, Round, Known, Neighbours) { Made = Made, Backlog = Backlog, FirstTime = FirstTime };
 
     public NodeConfig Config { get => cold.Config; init => cold = cold with { Config = value }; }
     public PeerPhase Phase { get => cold.Phase; init => cold = cold with { Phase = value }; }
@@ -47,6 +47,12 @@ public sealed record PeerState(
     public Round Round { get => cold.Round; init => cold = cold with { Round = value }; }
     public NodeMap<int> Known { get => cold.Known; init => cold = cold with { Known = value }; }
     public HashSet<NodeId> Neighbours { get => cold.Neighbours; init => cold = cold with { Neighbours = value }; }
+
+    // Changed only when a message is made or first received (a few per peer a second at most, against dozens of
+    // heartbeats and repeats): cold too, so the copies every step makes are smaller.
+    public int Made { get => cold.Made; init => cold = cold with { Made = value }; }
+    public Que<Gossip> Backlog { get => cold.Backlog; init => cold = cold with { Backlog = value }; }
+    public long FirstTime { get => cold.FirstTime; init => cold = cold with { FirstTime = value }; }
 
     /// <summary>Senders not on this peer's list, being looked up with the seeds (see PeerMembership.cs).</summary>
     public HashMap<NodeId, PendingMember> Pending { get => cold.Pending; init => cold = cold with { Pending = value }; }
@@ -137,6 +143,9 @@ internal sealed record PeerCold(NodeConfig Config, PeerPhase Phase, Rng Rng, Rou
 
     public HashMap<NodeId, PendingMember> Pending { get; init; } = HashMap<NodeId, PendingMember>();
     public Detection Det { get; init; } = Detection.Empty;
+    public int Made { get; init; }
+    public Que<Gossip> Backlog { get; init; } = Que<Gossip>.Empty;
+    public long FirstTime { get; init; }
     public long AppMade { get; init; }
     public long Stale { get; init; }
     public long Incarnation { get; init; }
