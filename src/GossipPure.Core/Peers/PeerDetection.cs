@@ -45,13 +45,13 @@ public static partial class PeerReducer
     /// </summary>
     static PeerState SetWatch(PeerState s, NodeId n, Watch w)
     {
-        var heard = s.Heard.Find(n).Map(h => h.With(w.IsSuspected)).IfNone(new LastHeard(s.NowUs, w.IsSuspected));
+        var heard = s.Heard.Find(n).Map(h => h.With(w)).IfNone(LastHeard.Of(s.NowUs, w));
         return s with { Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(n, w) }, Heard = s.Heard.AddOrUpdate(n, heard) };
     }
 
     /// <summary><paramref name="n"/> watched afresh: <paramref name="w"/> (a phase with no suspicion), heard now.</summary>
     static PeerState NewWatch(PeerState s, NodeId n, Watch w) =>
-        s with { Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(n, w) }, Heard = s.Heard.AddOrUpdate(n, new LastHeard(s.NowUs, w.IsSuspected)) };
+        s with { Det = s.Det with { Watches = s.Det.Watches.AddOrUpdate(n, w) }, Heard = s.Heard.AddOrUpdate(n, LastHeard.Of(s.NowUs, w)) };
 
     /// <summary>Any frame from a watched node is a sign of life; from a suspect it ends the suspicion.</summary>
     static PeerState Heard(PeerState s, NodeId from, EffectList fx)
@@ -373,8 +373,8 @@ public static partial class PeerReducer
     static long EarliestHeardUs(PeerState s)
     {
         var earliestUs = s.NowUs;
-        foreach (var (n, h) in s.Heard)
-            if (!h.Suspected && h.Us < earliestUs && s.IsNeighbour(n)) earliestUs = h.Us;
+        foreach (var (_, h) in s.Heard)
+            if (!h.Suspected && !h.Ended && h.Us < earliestUs) earliestUs = h.Us;   // not ended: a neighbour's
         return earliestUs;
     }
 

@@ -29,7 +29,10 @@ public static partial class PeerReducer
     static System.Collections.Generic.IEnumerable<NodeId> LinkedUnchecked(PeerState s) =>
         s.Pending.Filter(p => p.Held.Exists(m => m is LinkRequest)).Keys.Where(n => !s.IsNeighbour(n)).OrderBy(n => n);
 
-    static bool IsMember(PeerState s, NodeId n) => s.IsNeighbour(n) || s.Known.ContainsKey(n);   // most frames are from neighbours
+    // Most frames are from neighbours, and a neighbour's watch that has not ended says so: the lookup a frame makes
+    // anyway to note its sign of life (Heard) then answers this too, and the neighbour index is not read.
+    static bool IsMember(PeerState s, NodeId n) =>
+        s.Heard.Find(n).Case is LastHeard { Ended: false } || s.IsNeighbour(n) || s.Known.ContainsKey(n);
 
     /// <summary>True when <paramref name="m"/> from <paramref name="from"/> must wait for (or fail) the membership check.</summary>
     static bool NeedsMembership(PeerState s, NodeId from, Message m) =>

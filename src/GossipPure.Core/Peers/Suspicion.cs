@@ -95,24 +95,31 @@ public sealed record Watch(
 }
 
 /// <summary>
-/// When a watched node was last heard from, and whether its watch is under suspicion (the same as its
-/// <see cref="Watch.IsSuspected"/>): what a frame received reads, in the table's own array, without the watch.
+/// When a watched node was last heard from, and what its watch says in brief: under suspicion (the same as
+/// <see cref="Watch.IsSuspected"/>), or ended (the node was confirmed dead; the watch stays until a newer run links).
+/// A watch that has not ended is a neighbour's. What a frame received reads, in the table's own array, without the watch.
 /// </summary>
 public readonly record struct LastHeard
 {
-    // One word: the time shifted left, the suspicion in the low bit. The table's array of these is copied whenever a
+    // One word: the time shifted left, the two marks in the low bits. The table's array of these is copied whenever a
     // time moves, so it is kept as small as an array of references.
     readonly long bits;
 
-    public LastHeard(long us, bool suspected) => bits = (us << 1) | (suspected ? 1L : 0L);
+    public LastHeard(long us, bool suspected, bool ended = false) => bits = (us << 2) | (ended ? 2L : 0L) | (suspected ? 1L : 0L);
 
-    public long Us => bits >> 1;
+    /// <summary>Heard at <paramref name="us"/>, marked as <paramref name="w"/> says.</summary>
+    public static LastHeard Of(long us, Watch w) => new(us, w.IsSuspected, w.Phase == SuspicionPhase.Dead);
+
+    public long Us => bits >> 2;
     public bool Suspected => (bits & 1) != 0;
+    public bool Ended => (bits & 2) != 0;
 
-    public LastHeard With(long us) => new(us, Suspected);
-    public LastHeard With(bool suspected) => new(Us, suspected);
+    public LastHeard With(long us) => new(us, Suspected, Ended);
 
-    public override string ToString() => $"{Us}{(Suspected ? " (suspected)" : "")}";
+    /// <summary>The same time, marked as <paramref name="w"/> says.</summary>
+    public LastHeard With(Watch w) => Of(Us, w);
+
+    public override string ToString() => $"{Us}{(Suspected ? " (suspected)" : "")}{(Ended ? " (ended)" : "")}";
 }
 
 /// <summary>Everything a peer knows about the liveness of others.</summary>

@@ -42,7 +42,7 @@ public static class StateSnapshot
         [typeof(Rng)] = ["State"],
         [typeof(Health)] = ["Score", "ChangedUs", "DueUs"],
         [typeof(Detection)] = ["Watches", "Probes", "NextNonce", "Dead", "PingFailures", "Incarnations", "SilenceSeenUs"],
-        [typeof(LastHeard)] = ["Us", "Suspected"],
+        [typeof(LastHeard)] = ["Us", "Suspected", "Ended"],
         [typeof(Watch)] = ["Phase", "Evidence", "Witnesses", "Confirms", "Denials", "Needed", "SinceUs", "Reports"],
         [typeof(PendingProbe<NodeId>)] = ["Nonce", "StartedUs", "Waiting", "AttemptsLeft"],
         [typeof(PendingProbe<BallotRef>)] = ["Nonce", "StartedUs", "Waiting", "AttemptsLeft"],
@@ -267,7 +267,7 @@ public static class StateSnapshot
                 // Absent from logs written before the two-phase silence check: no silence awaiting its second check.
                 SilenceSeenUs = det.Has("silence_seen_us") ? det.Long("silence_seen_us") : 0,
             },
-            Heard = NodeMap<LastHeard>.From(watches.Select(e => (e.Key, new LastHeard(e.Value.HeardUs, e.Value.Watch.IsSuspected)))),
+            Heard = NodeMap<LastHeard>.From(watches.Select(e => (e.Key, LastHeard.Of(e.Value.HeardUs, e.Value.Watch)))),
             Certificate = r.Has("certificate") ? r.Get("certificate").Msg<RegisterCommit>() : null,
             Keys = r.Map("keys", v => new PeerKey(v.Str("key"), v.Long("incarnation"), v.Get("cert").Msg<RegisterCommit>())),
             CertsSent = r.Map("certs_sent", v => toHashSet(v.Items().Select(c => new CertSent(c.Node("origin"), c.Long("incarnation"))))),

@@ -61,7 +61,8 @@ public static class MachineAudit
 
     /// <summary>
     /// A peer's last-heard table (<see cref="PeerState.Heard"/>) names exactly the watched nodes, each marked suspected
-    /// exactly when its watch is: kept apart from the watches, it must never drift from them.
+    /// and ended exactly when its watch is, and a watch that has not ended is a neighbour's: kept apart from the
+    /// watches and the neighbours, it must never drift from them.
     /// </summary>
     public static IEnumerable<string> HeardProblems(PeerState p)
     {
@@ -69,11 +70,15 @@ public static class MachineAudit
         {
             var h = p.Heard.Find(n);
             if (h.IsNone) yield return $"{n} is watched ({w.Phase}) but has no last-heard time";
-            else if (h.Map(x => x.Suspected).IfNone(false) != w.IsSuspected)
-                yield return $"{n} is {w.Phase} but its last-heard time is marked {(w.IsSuspected ? "not suspected" : "suspected")}";
+            else if (h.Case is LastHeard x && x != LastHeard.Of(x.Us, w))
+                yield return $"{n} is {w.Phase} but its last-heard time is marked {x}";
         }
-        foreach (var (n, _) in p.Heard)
+        foreach (var (n, h) in p.Heard)
+        {
             if (!p.Det.Watches.ContainsKey(n)) yield return $"{n} has a last-heard time but no watch";
+            // What a frame's membership check reads instead of the neighbours (PeerMembership.IsMember).
+            if (h.Ended == p.IsNeighbour(n)) yield return $"{n}'s watch has{(h.Ended ? "" : " not")} ended but it is{(h.Ended ? "" : " no")} neighbour";
+        }
     }
 
     /// <summary>What is wrong with one step (empty: nothing).</summary>
