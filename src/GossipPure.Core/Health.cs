@@ -70,6 +70,20 @@ public sealed record Health(int Score, long ChangedUs, HashMap<TimerKey, long> D
         return h with { Score = score, ChangedUs = input.NowUs };
     }
 
+    // The reducers ask the two below before they call Observe or Track: a step on anything else (a frame received,
+    // nearly every step) then leaves this record unread, and at a hundred thousand nodes every record first read in a
+    // step is a cache miss (a call on the record reads it, if only to check it is there).
+
+    /// <summary>Whether <see cref="Observe"/> reads <paramref name="input"/> at all: a timer that fired, or a sample.</summary>
+    public static bool Observes(Input input) => input is TimerFired or HealthSample;
+
+    /// <summary>Whether <see cref="Track(long, ReadOnlySpan{Effect})"/> has anything to do: a timer set or cancelled.</summary>
+    public static bool Tracks(ReadOnlySpan<Effect> effects)
+    {
+        foreach (var e in effects) if (e is SetTimer or CancelTimer) return true;
+        return false;
+    }
+
     /// <summary>After the step: remembers when each timer it set is due, forgets the cancelled ones.</summary>
     public Health Track(long nowUs, Seq<Effect> effects) => Track(nowUs, effects.ToArray());
 

@@ -36,7 +36,9 @@ public static partial class PeerReducer
 
     /// <summary>True when <paramref name="m"/> from <paramref name="from"/> must wait for (or fail) the membership check.</summary>
     static bool NeedsMembership(PeerState s, NodeId from, Message m) =>
-        m is not (Probe or ProbeAck) && !s.Config.IsSeed(from) && from != s.Config.Self && !IsMember(s, from);
+        // Membership first: the answer for nearly every frame, from state the step reads anyway (this peer's own
+        // address and the seeds' come after, for the few frames from strangers and seeds).
+        m is not (Probe or ProbeAck) && !IsMember(s, from) && !s.Config.IsSeed(from) && from != s.Config.Self;
 
     static PeerState OnStranger(PeerState s, NodeId from, Message m, EffectList fx)
     {
