@@ -74,7 +74,10 @@ public sealed record Health(int Score, long ChangedUs, HashMap<TimerKey, long> D
     // nearly every step) then leaves this record unread, and at a hundred thousand nodes every record first read in a
     // step is a cache miss (a call on the record reads it, if only to check it is there).
 
-    /// <summary>Whether <see cref="Observe"/> reads <paramref name="input"/> at all: a timer that fired, or a sample.</summary>
+    /// <summary>
+    /// Whether <see cref="Observe"/> reads <paramref name="input"/> at all: a timer that fired, or a sample (the kinds its
+    /// switch names; a kind added there must be added here, or it is never observed).
+    /// </summary>
     public static bool Observes(Input input) => input is TimerFired or HealthSample;
 
     /// <summary>Whether <see cref="Track(long, ReadOnlySpan{Effect})"/> has anything to do: a timer set or cancelled.</summary>
