@@ -78,7 +78,7 @@ public sealed class EffectList
     {
         var array = items is null || items.Count == 0 ? System.Array.Empty<Effect>() : items.ToArray();
         var effects = array.Length == 0 ? Empty : toSeq(array);
-        var tracked = Health.Tracks(array) ? health.Track(nowUs, array) : health;
+        var tracked = Health.Track(health, nowUs, array);
         return new(ReferenceEquals(tracked, health) ? next : withHealth(next, tracked), effects) { Transitions = Transitions() };
     }
 }

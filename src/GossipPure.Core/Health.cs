@@ -38,21 +38,27 @@ public sealed record Health(int Score, long ChangedUs, HashMap<TimerKey, long> D
     /// Before an input is handled: reads its lateness (a timer's due time, or a sample), moves the score, logs a change.
     /// A fired timer's due time is forgotten here; the handler sets it again if it re-arms.
     /// </summary>
-    public Health Observe(Input input, ProtocolOptions o, EffectList fx)
+    public Health Observe(Input input, ProtocolOptions o, EffectList fx) => Observe(this, input, o, fx);
+
+    // The reducers call the static forms of Observe and Track: they read the record only when the input or the effects
+    // concern it. A frame received (nearly every step) then leaves it unread, and at a hundred thousand nodes every
+    // record first read in a step is a cache miss (a call on the record reads it, if only to check it is there).
+
+    /// <inheritdoc cref="Observe(Input, ProtocolOptions, EffectList)"/>
+    public static Health Observe(Health h, Input input, ProtocolOptions o, EffectList fx)
     {
         long lateMs;
-        var h = this;
         switch (input)
         {
-            case TimerFired t when DueUs.Find(t.Key).Case is long due:
+            case TimerFired t when h.DueUs.Find(t.Key).Case is long due:
                 lateMs = Math.Max(0, (t.NowUs - due) / 1000);
-                h = h with { DueUs = DueUs.Remove(t.Key) };
+                h = h with { DueUs = h.DueUs.Remove(t.Key) };
                 break;
             case HealthSample sample:
                 lateMs = Math.Max(Math.Max(0, sample.TimerLateMs), Math.Max(0, sample.InboxAgeMs));
                 break;
             default:
-                return this;
+                return h;
         }
         var unit = Math.Max(1, o.HealthLateMs);
         // What this one measure says the score should be: its lateness in units (0 when on time).
@@ -70,37 +76,26 @@ public sealed record Health(int Score, long ChangedUs, HashMap<TimerKey, long> D
         return h with { Score = score, ChangedUs = input.NowUs };
     }
 
-    // The reducers ask the two below before they call Observe or Track: a step on anything else (a frame received,
-    // nearly every step) then leaves this record unread, and at a hundred thousand nodes every record first read in a
-    // step is a cache miss (a call on the record reads it, if only to check it is there).
-
-    /// <summary>
-    /// Whether <see cref="Observe"/> reads <paramref name="input"/> at all: a timer that fired, or a sample (the kinds its
-    /// switch names; a kind added there must be added here, or it is never observed).
-    /// </summary>
-    public static bool Observes(Input input) => input is TimerFired or HealthSample;
-
-    /// <summary>Whether <see cref="Track(long, ReadOnlySpan{Effect})"/> has anything to do: a timer set or cancelled.</summary>
-    public static bool Tracks(ReadOnlySpan<Effect> effects)
-    {
-        foreach (var e in effects) if (e is SetTimer or CancelTimer) return true;
-        return false;
-    }
-
     /// <summary>After the step: remembers when each timer it set is due, forgets the cancelled ones.</summary>
     public Health Track(long nowUs, Seq<Effect> effects) => Track(nowUs, effects.ToArray());
 
     /// <inheritdoc cref="Track(long, Seq{Effect})"/>
-    public Health Track(long nowUs, ReadOnlySpan<Effect> effects)
+    public Health Track(long nowUs, ReadOnlySpan<Effect> effects) => Track(this, nowUs, effects);
+
+    /// <inheritdoc cref="Track(long, Seq{Effect})"/>
+    public static Health Track(Health h, long nowUs, ReadOnlySpan<Effect> effects)
     {
-        var due = DueUs;
+        var first = 0;
+        while (first < effects.Length && effects[first] is not (SetTimer or CancelTimer)) first++;
+        if (first == effects.Length) return h;   // no timer set or cancelled: the record stays unread
+        var due = h.DueUs;
         var changed = false;
-        foreach (var e in effects)
+        foreach (var e in effects[first..])
         {
             if (e is SetTimer t) { due = due.AddOrUpdate(t.Key, nowUs + Math.Max(0, t.DelayMs) * 1000); changed = true; }
             else if (e is CancelTimer c && due.ContainsKey(c.Key)) { due = due.Remove(c.Key); changed = true; }
         }
-        return changed ? this with { DueUs = due } : this;
+        return changed ? h with { DueUs = due } : h;
     }
 }
 

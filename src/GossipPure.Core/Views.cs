@@ -45,7 +45,7 @@ public static class Views
             if (node == c.Self || c.IsSeed(node) || s.Det.IsDead(node)) continue;
             var watch = s.IsNeighbour(node) ? s.Det.Watches.Find(node).Case as Watch : null;
             var state = watch is { Phase: SuspicionPhase.Dead } ? Dead : watch is { IsSuspected: true } ? Suspected : Alive;
-            list.Add(new(node, Role.Peer, state, KnownRun(s, node), degree, watch is null ? null : s.Heard.Find(node).Map(h => (long?)h.Us).IfNone((long?)null), Seq<NodeId>()));
+            list.Add(new(node, Role.Peer, state, KnownRun(s, node), degree, watch is null ? null : s.LastHeardUs(node), Seq<NodeId>()));
         }
         foreach (var (node, incarnation) in s.Det.Dead)
             if (node != c.Self) list.Add(new(node, Role.Peer, Dead, incarnation, null, null, Seq<NodeId>()));

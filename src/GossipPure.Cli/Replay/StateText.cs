@@ -168,7 +168,7 @@ public static class StateText
         o.AppendLine($"  watches ({s.Det.Watches.Count}):");
         foreach (var (n, w) in s.Det.Watches.OrderBy(kv => kv.Key))
         {
-            o.AppendLine($"    {n}  {Phase(w.Phase)}, last heard {At(s.Heard.Find(n).Map(h => h.Us).IfNone(now), now)}");
+            o.AppendLine($"    {n}  {Phase(w.Phase)}, last heard {At(s.LastHeardUs(n), now)}");
             if (w.Evidence.Length > 0) o.AppendLine($"      evidence: {w.Evidence}");
             if (!w.Witnesses.IsEmpty)
                 o.AppendLine($"      witnesses {Nodes(w.Witnesses)}; confirmed by {Nodes(w.Confirms)}; denied by {Nodes(w.Denials)}; {w.Needed} confirmations needed");

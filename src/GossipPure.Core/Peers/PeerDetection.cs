@@ -36,9 +36,6 @@ public static partial class PeerReducer
 
     static Watch WatchOf(PeerState s, NodeId n) => s.Det.Watches.Find(n).IfNone(Watch.Alive);
 
-    /// <summary>When <paramref name="n"/> was last heard from (now when it is not watched, as a new watch would say).</summary>
-    static long LastHeardUs(PeerState s, NodeId n) => s.Heard.Find(n).Map(h => h.Us).IfNone(s.NowUs);
-
     /// <summary>
     /// <paramref name="n"/>'s watch set to <paramref name="w"/>, its last-heard time kept (a new watch is heard now) and its
     /// suspicion mark in <see cref="PeerState.Heard"/> made to agree with the watch.
@@ -351,7 +348,7 @@ public static partial class PeerReducer
             }
             foreach (var n in s.ActiveNeighbourArray())
             {
-                var lastUs = LastHeardUs(s, n);
+                var lastUs = s.LastHeardUs(n);
                 if (seenUs - lastUs > limitUs)
                     s = Suspect(s, n, $"no heartbeat for {(s.NowUs - lastUs) / 1000}ms ({o.HeartbeatMisses} missed)", Evidence.Weak, fx);
             }

@@ -21,7 +21,7 @@ public static partial class PeerReducer
         {
             NowUs = input.NowUs,
             Seen = s.Seen.Expire(input.NowUs, (o.GossipHorizonMs + o.GossipFutureMs) * 1000),
-            Health = Health.Observes(input) ? s.Health.Observe(input, o, fx) : s.Health,
+            Health = Health.Observe(s.Health, input, o, fx),
         };
         var next = input switch
         {

@@ -86,6 +86,9 @@ public sealed record PeerState(
     /// </summary>
     public NodeMap<LastHeard> Heard { get; init; } = NodeMap<LastHeard>.Empty;
 
+    /// <summary>When <paramref name="n"/> was last heard from (now when it is not watched, as a new watch would say).</summary>
+    public long LastHeardUs(NodeId n) => Heard.Find(n).Map(h => h.Us).IfNone(NowUs);
+
     /// <summary>Signed membership: this peer's own registration certificate (the first valid one for its current run), or null.</summary>
     public RegisterCommit? Certificate { get => cold.Certificate; init => cold = cold with { Certificate = value }; }
 

@@ -15,7 +15,7 @@ public static partial class SeedReducer
     {
         var fx = new EffectList();
         if (!s.Running && input is not Started) return fx.With(s);   // before start or after shutdown: nothing
-        s = s with { NowUs = input.NowUs, Health = Health.Observes(input) ? s.Health.Observe(input, s.Config.Options, fx) : s.Health };
+        s = s with { NowUs = input.NowUs, Health = Health.Observe(s.Health, input, s.Config.Options, fx) };
         var next = input switch
         {
             Started => OnStarted(s, fx),

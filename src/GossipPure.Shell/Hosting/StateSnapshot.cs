@@ -181,7 +181,7 @@ public static class StateSnapshot
         var d = s.Det;
         w.WriteStartObject("det");
         // A watch's last-heard time is kept apart in the state (PeerState.Heard) and written with the watch, as before.
-        Map(w, "watches", d.Watches.Select(e => (e.Key, (Watch: e.Value, HeardUs: s.Heard.Find(e.Key).Map(h => h.Us).IfNone(s.NowUs)))), e =>
+        Map(w, "watches", d.Watches.Select(e => (e.Key, (Watch: e.Value, HeardUs: s.LastHeardUs(e.Key)))), e =>
         {
             var x = e.Watch;
             w.WriteStartObject();
