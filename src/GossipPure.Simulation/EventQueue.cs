@@ -13,7 +13,6 @@ internal sealed class EventQueue<T>
     const int BucketShift = 7;                       // 128 µs per bucket
     const int BucketCount = 1 << 18;                 // 33.5 s of ring
     const long BucketUs = 1L << BucketShift;
-    const int SpareCapacity = 16;
     /// <summary>How far ahead of the bucket being played an event goes into the ring rather than the far heap.</summary>
     public const long Horizon = BucketUs * BucketCount;
 
@@ -71,10 +70,28 @@ internal sealed class EventQueue<T>
         }
     }
 
-    readonly List<Item>?[] ring = new List<Item>?[BucketCount];
+    /// <summary>
+    /// Part of a bucket's items: a bucket is a chain of these, the newest (being filled) first. They come in a few sizes
+    /// (8 items, then 32, 128, 512, at most 2,048: 48 KiB, below the large-object heap) and go back to a pool of their
+    /// size when their bucket is played. A list per bucket grew by doubling instead: a flood's bucket holds tens of
+    /// thousands of deliveries at 100,000 peers, so each such bucket put ~1.6 MB on the large-object heap, whose budget
+    /// then set off most of the run's full collections.
+    /// </summary>
+    sealed class Segment(int size, int sizeClass)
+    {
+        public readonly Item[] Items = new Item[size];
+        public readonly int SizeClass = sizeClass;
+        public int Count;
+        public Segment? Next;
+    }
+
+    const int SizeClasses = 5;
+    static int SizeOf(int sizeClass) => 8 << (2 * sizeClass);
+
+    readonly Segment?[] ring = new Segment?[BucketCount];
     readonly Heap now = new();
     readonly Heap far = new();
-    readonly Stack<List<Item>> spare = new();
+    readonly Stack<Segment>[] spare = [new(), new(), new(), new(), new()];
     long bucket;          // the bucket being played: its events are in `now`
     long inRing;          // events in the ring
     T[] loaded = new T[256];
@@ -93,11 +110,24 @@ internal sealed class EventQueue<T>
         var b = timeUs >> BucketShift;
         if (b <= bucket) { now.Add(new Item(value, timeUs, seq)); return; }
         if (b - bucket >= BucketCount) { far.Add(new Item(value, timeUs, seq)); return; }
-        ref var list = ref ring[b & (BucketCount - 1)];
-        list ??= spare.Count > 0 ? spare.Pop() : new List<Item>();
-        list.Add(new Item(value, timeUs, seq));
+        AddToRing(new Item(value, timeUs, seq));
+    }
+
+    void AddToRing(in Item item)
+    {
+        ref var head = ref ring[(item.TimeUs >> BucketShift) & (BucketCount - 1)];
+        if (head is null || head.Count == head.Items.Length)
+        {
+            var next = head is null ? NewSegment(0) : NewSegment(Math.Min(head.SizeClass + 1, SizeClasses - 1));
+            next.Next = head;
+            head = next;
+        }
+        head.Items[head.Count++] = item;
         inRing++;
     }
+
+    Segment NewSegment(int sizeClass) =>
+        spare[sizeClass].TryPop(out var s) ? s : new Segment(SizeOf(sizeClass), sizeClass);
 
     /// <summary>The time of the next item, if any.</summary>
     public bool TryPeekTime(out long timeUs)
@@ -127,29 +157,35 @@ internal sealed class EventQueue<T>
         {
             var f = far.Take();
             if (f.TimeUs >> BucketShift <= bucket) now.Add(f);
-            else
-            {
-                ref var slot = ref ring[(f.TimeUs >> BucketShift) & (BucketCount - 1)];
-                slot ??= spare.Count > 0 ? spare.Pop() : new List<Item>();
-                slot.Add(f);
-                inRing++;
-            }
+            else AddToRing(f);
         }
-        ref var list = ref ring[bucket & (BucketCount - 1)];
-        if (list is null) return;
-        foreach (var item in list) now.Add(item);
+        ref var head = ref ring[bucket & (BucketCount - 1)];
+        if (head is null) return;
+        var count = 0;
+        for (var seg = head; seg is not null; seg = seg.Next)
+        {
+            for (var i = 0; i < seg.Count; i++) now.Add(seg.Items[i]);
+            count += seg.Count;
+        }
         if (BucketStarting is { } starting)
         {
-            if (loaded.Length < list.Count) loaded = new T[Math.Max(list.Count, loaded.Length * 2)];
-            for (var i = 0; i < list.Count; i++) loaded[i] = list[i].Value;
-            starting(loaded, list.Count);
-            System.Array.Clear(loaded, 0, list.Count);
+            if (loaded.Length < count) loaded = new T[Math.Max(count, loaded.Length * 2)];
+            var k = 0;
+            for (var seg = head; seg is not null; seg = seg.Next)
+                for (var i = 0; i < seg.Count; i++) loaded[k++] = seg.Items[i].Value;
+            starting(loaded, count);
+            System.Array.Clear(loaded, 0, count);
         }
-        inRing -= list.Count;
-        list.Clear();
-        // Only small lists are kept for reuse: one that grew for a burst (a flood's thousands of deliveries in a bucket)
-        // would otherwise hold its capacity for ever, scanned by every collection (209 MB of such lists at 20,000 peers).
-        if (list.Capacity <= SpareCapacity) spare.Push(list);
-        list = null;
+        inRing -= count;
+        for (var seg = head; seg is not null;)
+        {
+            var next = seg.Next;
+            System.Array.Clear(seg.Items, 0, seg.Count);
+            seg.Count = 0;
+            seg.Next = null;
+            spare[seg.SizeClass].Push(seg);
+            seg = next;
+        }
+        head = null;
     }
 }

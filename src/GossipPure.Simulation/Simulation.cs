@@ -327,32 +327,55 @@ public sealed class Simulation
     /// </summary>
     void WarmUp(Event[] events, int count)
     {
-        if (warming.Length < count) warming = new PeerState[Math.Max(count, warming.Length * 2)];
+        if (warming.Length < count)
+        {
+            warming = new PeerState[Math.Max(count, warming.Length * 2)];
+            warmingKinds = new byte[warming.Length];
+        }
         var states = warming;
+        var kinds = warmingKinds;
         var n = 0;
         long sum = 0;
         for (var i = 0; i < count; i++)
         {
             var ev = events[i];
             if (ev.Node < seedCount) continue;   // the seeds' states are stepped all the time: in the cache already
-            states[n++] = peers[ev.Node - seedCount];
-            if (ev is DeliverEvent d) sum += ids[d.From].GetHashCode();   // the sender's address, hashed at every lookup
+            byte kind = Other;
+            if (ev is DeliverEvent d)
+            {
+                sum += ids[d.From].GetHashCode() + (d.Conn.Aborted ? 1 : 0);   // the sender's address, hashed at every lookup; the link
+                kind = d.Hop > 0 ? GossipFrame : Frame;   // only a gossip has a hop count (Transmit)
+            }
             else if (ev is TimerEvent) sum += timers[ev.Node].Count + (routes[ev.Node]?.Length ?? 0);   // a heartbeat round sends
+            kinds[n] = kind;
+            states[n++] = peers[ev.Node - seedCount];
         }
+        // A frame reads the state, its cold part and the last-heard table; a gossip the dedup set too; anything else
+        // (a timer, a notice) more of the state: what the step will read, level by level.
         for (var i = 0; i < n; i++) sum += states[i].NowUs;
-        for (var i = 0; i < n; i++) sum += (int)states[i].Phase;   // the cold part
-        for (var i = 0; i < n; i++) sum += states[i].Seen.RotatedUs + states[i].Det.SilenceSeenUs + states[i].Health.Score + states[i].Heard.Count;
         for (var i = 0; i < n; i++)
         {
             var s = states[i];
-            sum += s.Config.Self.Port + s.Seen.Current.Count + s.Seen.Previous.Count
-                + s.Det.Probes.Count + s.Health.DueUs.Count;
+            sum += (int)s.Phase + s.Heard.Count;   // the cold part; the table and its array of addresses
+            if (kinds[i] != Frame) sum += s.Seen.RotatedUs;
+            if (kinds[i] == Other) sum += s.Health.Score;
         }
+        for (var i = 0; i < n; i++)
+        {
+            var s = states[i];
+            sum += s.Heard.Touch();
+            if (kinds[i] != Frame) sum += s.Seen.Current.Count + s.Seen.Previous.Count;
+            if (kinds[i] == Other) sum += s.Det.SilenceSeenUs + s.Config.Self.Port + s.Health.DueUs.Count;
+        }
+        for (var i = 0; i < n; i++)
+            if (kinds[i] == Other) sum += states[i].Det.Probes.Count;
         warmSum += sum;   // kept, so that no read above is optimised away
         Warmed += n;
         System.Array.Clear(states, 0, n);
     }
 
+    const byte Frame = 0, GossipFrame = 1, Other = 2;
+    byte[] warmingKinds = new byte[256];
     PeerState[] warming = new PeerState[256];
     long warmSum;
 
@@ -554,7 +577,8 @@ public sealed class Simulation
     /// <summary>Registration times and the spread of gossip, read from the peer's state before and after the step.</summary>
     void Track(int p, PeerState before, PeerState after, Input input, Seq<Effect> effects, Event? cause)
     {
-        if (registeredUs[p] < 0 && after.Phase == PeerPhase.Registered) registeredUs[p] = NowUs;
+        // The phases first: they are in the cache (the step read them), the table of times is not.
+        if (before.Phase != PeerPhase.Registered && after.Phase == PeerPhase.Registered && registeredUs[p] < 0) registeredUs[p] = NowUs;
         if (after.Made > before.Made)
         {
             // The message made is named by the line the peer logs for it.

@@ -58,7 +58,7 @@ public static partial class PeerReducer
         var h = found.IfNone(default(LastHeard));
         // Kept to a tenth of the heartbeat interval: under a stream of gossip most frames change nothing (a silence
         // is judged over several intervals, so this costs the detector nothing).
-        if (!h.Suspected && s.NowUs - h.Us < s.Config.Options.HeartbeatIntervalMs * 100) return s;
+        if (!h.Suspected && s.NowUs - h.Us < s.Options.HeartbeatIntervalMs * 100) return s;
         s = s with { Heard = s.Heard.AddOrUpdate(from, h.With(s.NowUs)) };
         return h.Suspected ? Revive(s, from, SuspicionTrigger.ProvenAlive, new SuspicionDropped(from, DropCause.SentAMessage), fx) : s;
     }

@@ -16,11 +16,12 @@ public static partial class PeerReducer
         var fx = new EffectList();
         if (s.Phase is PeerPhase.Idle && input is not Started) return fx.With(s);
         if (s.Phase is PeerPhase.Stopped) return fx.With(s);
-        var o = s.Config.Options;
+        var o = s.Options;
+        var seenPeriodUs = (o.GossipHorizonMs + o.GossipFutureMs) * 1000;
         s = s with
         {
             NowUs = input.NowUs,
-            Seen = s.Seen.Expire(input.NowUs, (o.GossipHorizonMs + o.GossipFutureMs) * 1000),
+            Seen = SeenSet.IsDue(s.SeenRotatedUs, input.NowUs, seenPeriodUs) ? s.Seen.Expire(input.NowUs, seenPeriodUs) : s.Seen,
             Health = Health.Observe(s.Health, input, o, fx),
         };
         var next = input switch
@@ -199,7 +200,7 @@ public static partial class PeerReducer
     {
         s = Heard(s, from, fx);
         // Any frame from a node this peer is probing answers the probe: proof of life, whatever the frame.
-        if (message is not (ProbeAck or Leave) && s.Det.Probes.Find(from).Case is PendingProbe<NodeId> probing)
+        if (s.Probing && message is not (ProbeAck or Leave) && s.Det.Probes.Find(from).Case is PendingProbe<NodeId> probing)
             s = ResolveProbe(s, from, dead: false, $"it sent {Wire.TypeName(message)} {Probing.Elapsed(probing.StartedUs, s.NowUs)} after the PROBE", Evidence.Strong, fx);
         return message switch
         {

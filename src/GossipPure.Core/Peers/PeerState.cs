@@ -43,6 +43,9 @@ public sealed record PeerState(
     PeerCold cold = new(Config, Phase, Rng, Round, Known, Neighbours) { Made = Made, Backlog = Backlog, FirstTime = FirstTime };
 
     public NodeConfig Config { get => cold.Config; init => cold = cold with { Config = value }; }
+
+    /// <summary>The options of <see cref="Config"/>, read every step: kept in the cold part, so a step need not read the config.</summary>
+    internal ProtocolOptions Options => cold.Options;
     public PeerPhase Phase { get => cold.Phase; init => cold = cold with { Phase = value }; }
     public Rng Rng { get => cold.Rng; init => cold = cold with { Rng = value }; }
     public Round Round { get => cold.Round; init => cold = cold with { Round = value }; }
@@ -67,6 +70,21 @@ public sealed record PeerState(
     /// <summary>This run of the peer: the time it started (or re-registered after the seeds removed it).</summary>
     public long Incarnation { get => cold.Incarnation; init => cold = cold with { Incarnation = value }; }
 
+    /// <summary>
+    /// The gossip seen (see <see cref="SeenSet"/>). Its rotation time is kept beside the reference too, so that a step
+    /// with no gossip in it (a heartbeat, a timer) learns that no rotation is due without reading the set.
+    /// </summary>
+    public SeenSet Seen
+    {
+        get => seen;
+        init { if (!ReferenceEquals(value, seen)) (seen, seenRotatedUs) = (value, value.RotatedUs); }   // `with` keeps the set: nothing to read
+    }
+    SeenSet seen = Seen;
+    long seenRotatedUs = Seen.RotatedUs;
+
+    /// <summary>When <see cref="Seen"/> last rotated (<see cref="SeenSet.RotatedUs"/>), read without reading the set.</summary>
+    internal long SeenRotatedUs => seenRotatedUs;
+
     /// <summary>The time of the input being handled (the last input's time): the reducer's only notion of now.</summary>
     public long NowUs { get; init; }
 
@@ -77,7 +95,18 @@ public sealed record PeerState(
     /// Suspicion rounds, probes run for others, and the peers confirmed dead: read at every frame, changed only when a
     /// suspicion, a probe or a membership moves (a frame's sign of life goes to <see cref="Heard"/>), so in the cold part.
     /// </summary>
-    public Detection Det { get => cold.Det; init => cold = cold with { Det = value }; }
+    public Detection Det
+    {
+        get => cold.Det;
+        init { cold = cold with { Det = value }; probing = !value.Probes.IsEmpty; }
+    }
+
+    // Whether Det has a probe pending, kept beside it: every frame asks whether it answers a probe of its sender, and
+    // nearly always none is pending, which this says without reading Det and its table.
+    bool probing;
+
+    /// <summary>Whether a probe this peer runs is pending (<see cref="Detection.Probes"/> is not empty).</summary>
+    internal bool Probing => probing;
 
     /// <summary>
     /// Per watched node (the same addresses as <see cref="Detection.Watches"/>), when it was last heard from and whether
@@ -135,6 +164,17 @@ internal sealed record PeerCold(NodeConfig Config, PeerPhase Phase, Rng Rng, Rou
 {
     readonly HashSet<NodeId> neighbours = Neighbours;
     Memo<NeighbourIndex> neighbourIndex;
+    readonly NodeConfig config = Config;
+    readonly ProtocolOptions options = Config.Options;
+
+    public NodeConfig Config
+    {
+        get => config;
+        init { config = value; options = value.Options; }
+    }
+
+    /// <summary><see cref="Config"/>'s options, one read nearer.</summary>
+    public ProtocolOptions Options => options;
 
     public HashSet<NodeId> Neighbours
     {

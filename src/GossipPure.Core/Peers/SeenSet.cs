@@ -21,9 +21,13 @@ public sealed record SeenSet(HashSet<Digest> Current, HashSet<Digest> Previous, 
     /// <summary>Rotates the generations when a period has passed since the last rotation (both go after two).</summary>
     public SeenSet Expire(long nowUs, long periodUs)
     {
+        if (!IsDue(RotatedUs, nowUs, periodUs)) return this;
         if (RotatedUs == long.MinValue) return this with { RotatedUs = nowUs };
         var age = nowUs - RotatedUs;
-        if (age < periodUs) return this;
         return new SeenSet(HashSet<Digest>(), age < 2 * periodUs ? Current : HashSet<Digest>(), nowUs);
     }
+
+    /// <summary>Whether a set last rotated at <paramref name="rotatedUs"/> changes at <paramref name="nowUs"/> (<see cref="Expire"/> returns another set).</summary>
+    public static bool IsDue(long rotatedUs, long nowUs, long periodUs) =>
+        rotatedUs == long.MinValue || nowUs - rotatedUs >= periodUs;
 }
