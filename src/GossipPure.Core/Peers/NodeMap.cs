@@ -4,8 +4,9 @@ using System.Collections.Generic;
 namespace GossipPure.Core.Peers;
 
 /// <summary>
-/// An immutable map from address to <typeparamref name="V"/>, kept as three flat arrays sorted by the addresses' hash
-/// codes (a lookup is a binary search of an <c>int[]</c>). A peer's known peers with their degrees (<c>NodeMap&lt;int&gt;</c>)
+/// An immutable map from address to <typeparamref name="V"/>, kept as two flat arrays sorted by the addresses' hash
+/// codes: the keys (each address beside its hash code, so a lookup's binary search and its comparison read one array)
+/// and the values. A peer's known peers with their degrees (<c>NodeMap&lt;int&gt;</c>)
 /// and its watches of other peers' liveness (<c>NodeMap&lt;Watch&gt;</c>) are held in it.
 /// </summary>
 /// <remarks>
@@ -19,13 +20,19 @@ namespace GossipPure.Core.Peers;
 /// </remarks>
 public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEquatable<NodeMap<V>>
 {
-    readonly int[] hashes;
-    readonly NodeId[] nodes;
+    /// <summary>An address and its hash code, side by side.</summary>
+    readonly struct Slot(int hash, NodeId node)
+    {
+        public readonly int Hash = hash;
+        public readonly NodeId Node = node;
+    }
+
+    readonly Slot[] slots;
     readonly V[] values;
 
-    NodeMap(int[] hashes, NodeId[] nodes, V[] values) => (this.hashes, this.nodes, this.values) = (hashes, nodes, values);
+    NodeMap(Slot[] slots, V[] values) => (this.slots, this.values) = (slots, values);
 
-    public static readonly NodeMap<V> Empty = new([], [], []);
+    public static readonly NodeMap<V> Empty = new([], []);
 
     /// <summary>A table of <paramref name="entries"/>; of entries with one address, the last stands.</summary>
     public static NodeMap<V> From(IEnumerable<(NodeId Key, V Value)> entries)
@@ -40,18 +47,19 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
     {
         if (table.Count == 0) return Empty;
         var hashes = new int[table.Count];
-        var nodes = new NodeId[table.Count];
+        var slots = new Slot[table.Count];
         var values = new V[table.Count];
         var i = 0;
         foreach (var (node, value) in table)
         {
-            (hashes[i], nodes[i], values[i]) = (node.GetHashCode(), node, value);
+            var h = node.GetHashCode();
+            (hashes[i], slots[i], values[i]) = (h, new Slot(h, node), value);
             i++;
         }
-        var order = new int[nodes.Length];
+        var order = new int[slots.Length];
         for (var k = 0; k < order.Length; k++) order[k] = k;
         System.Array.Sort(hashes, order);   // the hashes in place, and where each entry came from alongside
-        return new NodeMap<V>(hashes, Permute(nodes, order), Permute(values, order));
+        return new NodeMap<V>(Permute(slots, order), Permute(values, order));
     }
 
     static T[] Permute<T>(T[] items, int[] order)
@@ -61,25 +69,34 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
         return result;
     }
 
-    public int Count => nodes.Length;
+    public int Count => slots.Length;
 
     /// <summary>
     /// Reads the first element of each of the table's arrays and returns a number made of them: for a caller that wants
     /// them in the processor's cache before the lookups of many tables at once (the simulator's warm-up). Reads only.
     /// </summary>
-    public int Touch() => nodes.Length == 0 ? 0 : hashes[0] + nodes[0].Port + EqualityComparer<V>.Default.GetHashCode(values[0]!);
+    public int Touch() => slots.Length == 0 ? 0 : slots[0].Hash + EqualityComparer<V>.Default.GetHashCode(values[0]!);
 
-    public bool IsEmpty => nodes.Length == 0;
+    public bool IsEmpty => slots.Length == 0;
+
+    /// <summary>The first position whose hash code is not below <paramref name="h"/> (the length when none is).</summary>
+    int LowerBound(int h)
+    {
+        int lo = 0, hi = slots.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (slots[mid].Hash < h) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
 
     /// <summary>Where <paramref name="node"/> is, or −1.</summary>
     int IndexOf(NodeId node)
     {
         var h = node.GetHashCode();
-        var i = System.Array.BinarySearch(hashes, h);
-        if (i < 0) return -1;
-        while (i > 0 && hashes[i - 1] == h) i--;
-        for (; i < hashes.Length && hashes[i] == h; i++)
-            if (nodes[i].Equals(node)) return i;
+        for (var i = LowerBound(h); i < slots.Length && slots[i].Hash == h; i++)
+            if (slots[i].Node.Equals(node)) return i;
         return -1;
     }
 
@@ -101,7 +118,7 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
     }
 
     /// <summary>The addresses, in the table's order.</summary>
-    public IEnumerable<NodeId> Keys => nodes;
+    public IEnumerable<NodeId> Keys => slots.Select(k => k.Node);
 
     /// <summary>This table with <paramref name="node"/> at <paramref name="value"/> (this one when it already is).</summary>
     public NodeMap<V> AddOrUpdate(NodeId node, V value)
@@ -112,12 +129,11 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
             if (EqualityComparer<V>.Default.Equals(values[i], value)) return this;
             var changed = (V[])values.Clone();
             changed[i] = value;
-            return new NodeMap<V>(hashes, nodes, changed);
+            return new NodeMap<V>(slots, changed);
         }
         var h = node.GetHashCode();
-        var at = System.Array.BinarySearch(hashes, h);
-        if (at < 0) at = ~at;
-        return new NodeMap<V>(Insert(hashes, at, h), Insert(nodes, at, node), Insert(values, at, value));
+        var at = LowerBound(h);
+        return new NodeMap<V>(Insert(slots, at, new Slot(h, node)), Insert(values, at, value));
     }
 
     /// <summary>This table with each of <paramref name="entries"/> added or updated in turn (one copy for all).</summary>
@@ -130,8 +146,8 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
             {
                 var i = IndexOf(node);
                 if (i >= 0 && EqualityComparer<V>.Default.Equals(values[i], value)) continue;   // nothing changes yet: no copy
-                table = new Dictionary<NodeId, V>(nodes.Length + 16);
-                for (var k = 0; k < nodes.Length; k++) table[nodes[k]] = values[k];
+                table = new Dictionary<NodeId, V>(slots.Length + 16);
+                for (var k = 0; k < slots.Length; k++) table[slots[k].Node] = values[k];
             }
             table[node] = value;
         }
@@ -143,18 +159,18 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
     {
         var i = IndexOf(node);
         if (i < 0) return this;
-        if (nodes.Length == 1) return Empty;
-        return new NodeMap<V>(Without(hashes, i), Without(nodes, i), Without(values, i));
+        if (slots.Length == 1) return Empty;
+        return new NodeMap<V>(Without(slots, i), Without(values, i));
     }
 
     /// <summary>This table with only the entries whose value passes <paramref name="keep"/> (this one when all do).</summary>
     public NodeMap<V> Filter(Func<V, bool> keep)
     {
-        var kept = new List<int>(nodes.Length);
-        for (var k = 0; k < nodes.Length; k++) if (keep(values[k])) kept.Add(k);
-        if (kept.Count == nodes.Length) return this;
+        var kept = new List<int>(slots.Length);
+        for (var k = 0; k < slots.Length; k++) if (keep(values[k])) kept.Add(k);
+        if (kept.Count == slots.Length) return this;
         if (kept.Count == 0) return Empty;
-        return new NodeMap<V>([.. kept.Select(k => hashes[k])], [.. kept.Select(k => nodes[k])], [.. kept.Select(k => values[k])]);
+        return new NodeMap<V>([.. kept.Select(k => slots[k])], [.. kept.Select(k => values[k])]);
     }
 
     static T[] Insert<T>(T[] items, int at, T item)
@@ -179,7 +195,7 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
 
     public IEnumerator<(NodeId Key, V Value)> GetEnumerator()
     {
-        for (var k = 0; k < nodes.Length; k++) yield return (nodes[k], values[k]);
+        for (var k = 0; k < slots.Length; k++) yield return (slots[k].Node, values[k]);
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -188,9 +204,9 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
     {
         if (ReferenceEquals(this, other)) return true;
         if (other is null || other.Count != Count) return false;
-        for (var k = 0; k < nodes.Length; k++)
+        for (var k = 0; k < slots.Length; k++)
         {
-            var j = other.IndexOf(nodes[k]);
+            var j = other.IndexOf(slots[k].Node);
             if (j < 0 || !EqualityComparer<V>.Default.Equals(other.values[j], values[k])) return false;
         }
         return true;
@@ -202,8 +218,8 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
     public override int GetHashCode()
     {
         var sum = 0;
-        for (var k = 0; k < nodes.Length; k++) sum += HashCode.Combine(hashes[k], values[k]);
-        return HashCode.Combine(sum, nodes.Length);
+        for (var k = 0; k < slots.Length; k++) sum += HashCode.Combine(slots[k].Hash, values[k]);
+        return HashCode.Combine(sum, slots.Length);
     }
 
     public override string ToString() =>

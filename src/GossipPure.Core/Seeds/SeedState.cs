@@ -124,9 +124,15 @@ public sealed record SeedState(
             : SampleOfPeers(new Rng(Peers_.Digest.Of(receiver, $"peer-list@{Config.Self}").A), max, receiver);
         // With signed membership each entry carries its certificate, so the receiver checks the admission itself.
         var signed = Config.Security.On;
-        return new(toSeq(picked.Select(n => signed
-            ? new PeerEntry(n, DegreeOf(n)) { Cert = Seq1(CertificateOf(n, Peers[n])) }
-            : new PeerEntry(n, DegreeOf(n))).ToArray()));
+        var entries = new PeerEntry[picked.Length];
+        for (var i = 0; i < picked.Length; i++)
+        {
+            var n = picked[i];
+            entries[i] = signed
+                ? new PeerEntry(n, DegreeOf(n)) { Cert = Seq1(CertificateOf(n, Peers[n])) }
+                : new PeerEntry(n, DegreeOf(n));
+        }
+        return new(toSeq(entries));
     }
 
     /// <summary>
@@ -137,23 +143,37 @@ public sealed record SeedState(
     NodeId[] SampleOfPeers(Rng rng, int count, NodeId skip)
     {
         var n = Peers.Count;
-        var at = new System.Collections.Generic.SortedSet<int>();
+        // The positions drawn, kept sorted in a plain array (a draw looks a position up by binary search and inserts it
+        // in place): the same set a sorted set would hold, without a tree node per position.
+        var at = new int[count];
+        var taken = 0;
         for (var j = n - count; j < n; j++)
         {
             (var t, rng) = rng.NextInt(j + 1);
-            at.Add(at.Contains(t) ? j : t);
+            var where = System.Array.BinarySearch(at, 0, taken, t);
+            var position = where >= 0 ? j : t;
+            if (where >= 0) where = System.Array.BinarySearch(at, 0, taken, j);   // j is above every position drawn so far: it goes last
+            var slot = ~where;
+            System.Array.Copy(at, slot, at, slot + 1, taken - slot);
+            at[slot] = position;
+            taken++;
         }
-        var nodes = at.Select(i => Order[i]).ToList();
-        var self = nodes.IndexOf(skip);
-        if (self >= 0)
+        var nodes = new NodeId[count];
+        var self = -1;
+        for (var i = 0; i < count; i++)
         {
-            nodes.RemoveAt(self);
-            int fresh;
-            do (fresh, rng) = rng.NextInt(n); while (at.Contains(fresh));
-            var other = Order[fresh];
-            nodes.Insert(~nodes.BinarySearch(other), other);
+            nodes[i] = Order[at[i]];
+            if (nodes[i] == skip) self = i;
         }
-        return [.. nodes];
+        if (self < 0) return nodes;
+        int fresh;
+        do (fresh, rng) = rng.NextInt(n); while (System.Array.BinarySearch(at, fresh) >= 0);
+        var other = Order[fresh];
+        // The sample without the skipped peer, the fresh one in its place in address order.
+        var list = new System.Collections.Generic.List<NodeId>(nodes);
+        list.RemoveAt(self);
+        list.Insert(~list.BinarySearch(other), other);
+        return [.. list];
     }
 
     /// <summary>The certificate that admitted <paramref name="peer"/>, whole (key, proposal id and signatures when signed).</summary>
