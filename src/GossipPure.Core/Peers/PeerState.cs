@@ -45,7 +45,7 @@ public sealed record PeerState(
     public NodeConfig Config { get => cold.Config; init => cold = cold with { Config = value }; }
 
     /// <summary>The options of <see cref="Config"/>, read every step: kept in the cold part, so a step need not read the config.</summary>
-    internal ProtocolOptions Options => cold.Options;
+    public ProtocolOptions Options => cold.Options;
     public PeerPhase Phase { get => cold.Phase; init => cold = cold with { Phase = value }; }
     public Rng Rng { get => cold.Rng; init => cold = cold with { Rng = value }; }
     public Round Round { get => cold.Round; init => cold = cold with { Round = value }; }
@@ -83,7 +83,7 @@ public sealed record PeerState(
     long seenRotatedUs = Seen.RotatedUs;
 
     /// <summary>When <see cref="Seen"/> last rotated (<see cref="SeenSet.RotatedUs"/>), read without reading the set.</summary>
-    internal long SeenRotatedUs => seenRotatedUs;
+    public long SeenRotatedUs => seenRotatedUs;
 
     /// <summary>The time of the input being handled (the last input's time): the reducer's only notion of now.</summary>
     public long NowUs { get; init; }
@@ -106,7 +106,7 @@ public sealed record PeerState(
     bool probing;
 
     /// <summary>Whether a probe this peer runs is pending (<see cref="Detection.Probes"/> is not empty).</summary>
-    internal bool Probing => probing;
+    public bool Probing => probing;
 
     /// <summary>
     /// Per watched node (the same addresses as <see cref="Detection.Watches"/>), when it was last heard from and whether

@@ -81,11 +81,22 @@ public static class MachineAudit
         }
     }
 
+    /// <summary>
+    /// Where the copies a peer state keeps beside what they copy (so that a step need not read it) disagree with it:
+    /// whether a probe is pending, the dedup set's rotation time, the config's options.
+    /// </summary>
+    public static IEnumerable<string> CopyProblems(PeerState p)
+    {
+        if (p.Probing == p.Det.Probes.IsEmpty) yield return $"Probing says {p.Probing} but {p.Det.Probes.Count} probes are pending";
+        if (p.SeenRotatedUs != p.Seen.RotatedUs) yield return $"SeenRotatedUs is {p.SeenRotatedUs} but the set rotated at {p.Seen.RotatedUs}";
+        if (!ReferenceEquals(p.Options, p.Config.Options)) yield return "Options is not the config's";
+    }
+
     /// <summary>What is wrong with one step (empty: nothing).</summary>
     public static List<string> Problems(object? before, object after, LanguageExt.Seq<Effect> effects, LanguageExt.Seq<Transition> fired)
     {
         var problems = new List<string>();
-        if (after is PeerState peer) problems.AddRange(HeardProblems(peer));
+        if (after is PeerState peer) problems.AddRange(HeardProblems(peer).Concat(CopyProblems(peer)));
         foreach (var r in effects.OfType<TransitionRefused>())
             problems.Add($"{r.Machine} refused {r.Trigger} from {r.From} ({r.Subject})");
         foreach (var t in fired)
