@@ -151,9 +151,8 @@ public sealed record SeedState(
         {
             (var t, rng) = rng.NextInt(j + 1);
             var where = System.Array.BinarySearch(at, 0, taken, t);
-            var position = where >= 0 ? j : t;
-            if (where >= 0) where = System.Array.BinarySearch(at, 0, taken, j);   // j is above every position drawn so far: it goes last
-            var slot = ~where;
+            // t taken already: j instead, which is above every position drawn so far (all are below j), so it goes last.
+            var (position, slot) = where >= 0 ? (j, taken) : (t, ~where);
             System.Array.Copy(at, slot, at, slot + 1, taken - slot);
             at[slot] = position;
             taken++;
