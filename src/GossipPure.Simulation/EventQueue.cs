@@ -91,7 +91,7 @@ internal sealed class EventQueue<T>
     readonly Segment?[] ring = new Segment?[BucketCount];
     readonly Heap now = new();
     readonly Heap far = new();
-    readonly Stack<Segment>[] spare = [new(), new(), new(), new(), new()];
+    readonly Stack<Segment>[] spare = Enumerable.Range(0, SizeClasses).Select(_ => new Stack<Segment>()).ToArray();
     long bucket;          // the bucket being played: its events are in `now`
     long inRing;          // events in the ring
     T[] loaded = new T[256];
@@ -161,30 +161,30 @@ internal sealed class EventQueue<T>
         }
         ref var head = ref ring[bucket & (BucketCount - 1)];
         if (head is null) return;
+        // One pass: each item into the heap (and the hook's array), each segment back to its pool.
+        var starting = BucketStarting;
         var count = 0;
-        for (var seg = head; seg is not null; seg = seg.Next)
-        {
-            for (var i = 0; i < seg.Count; i++) now.Add(seg.Items[i]);
-            count += seg.Count;
-        }
-        if (BucketStarting is { } starting)
-        {
-            if (loaded.Length < count) loaded = new T[Math.Max(count, loaded.Length * 2)];
-            var k = 0;
-            for (var seg = head; seg is not null; seg = seg.Next)
-                for (var i = 0; i < seg.Count; i++) loaded[k++] = seg.Items[i].Value;
-            starting(loaded, count);
-            System.Array.Clear(loaded, 0, count);
-        }
-        inRing -= count;
         for (var seg = head; seg is not null;)
         {
+            if (starting is not null && loaded.Length < count + seg.Count) System.Array.Resize(ref loaded, Math.Max(count + seg.Count, loaded.Length * 2));
+            for (var i = 0; i < seg.Count; i++)
+            {
+                now.Add(seg.Items[i]);
+                if (starting is not null) loaded[count + i] = seg.Items[i].Value;
+            }
+            count += seg.Count;
             var next = seg.Next;
             System.Array.Clear(seg.Items, 0, seg.Count);
             seg.Count = 0;
             seg.Next = null;
             spare[seg.SizeClass].Push(seg);
             seg = next;
+        }
+        inRing -= count;
+        if (starting is not null)
+        {
+            starting(loaded, count);
+            System.Array.Clear(loaded, 0, count);
         }
         head = null;
     }
