@@ -22,7 +22,41 @@ internal sealed class NeighbourIndex
         byHash = NodeMap<bool>.From(InOrder.Select(n => (n, true)));
     }
 
+    NeighbourIndex(NodeId[] inOrder, NodeMap<bool> byHash)
+    {
+        InOrder = inOrder;
+        this.byHash = byHash;
+    }
+
     public bool Contains(NodeId node) => byHash.ContainsKey(node);
+
+    /// <summary>
+    /// The index of the set with <paramref name="node"/> added: one insertion in each form, what the constructor would
+    /// build from the new set. A hub's index holds thousands of neighbours, and each new link used to enumerate the
+    /// persistent set and sort it all again (most of a link's cost at 100,000 peers).
+    /// </summary>
+    public NeighbourIndex With(NodeId node)
+    {
+        var at = System.Array.BinarySearch(InOrder, node);
+        if (at >= 0) return this;
+        at = ~at;
+        var grown = new NodeId[InOrder.Length + 1];
+        System.Array.Copy(InOrder, grown, at);
+        grown[at] = node;
+        System.Array.Copy(InOrder, at, grown, at + 1, InOrder.Length - at);
+        return new(grown, byHash.AddOrUpdate(node, true));
+    }
+
+    /// <summary>The index of the set without <paramref name="node"/> (this one when it is not there).</summary>
+    public NeighbourIndex Without(NodeId node)
+    {
+        var at = System.Array.BinarySearch(InOrder, node);
+        if (at < 0) return this;
+        var shrunk = new NodeId[InOrder.Length - 1];
+        System.Array.Copy(InOrder, shrunk, at);
+        System.Array.Copy(InOrder, at + 1, shrunk, at, shrunk.Length - at);
+        return new(shrunk, byHash.Remove(node));
+    }
 }
 
 /// <summary>

@@ -417,9 +417,8 @@ public static partial class PeerReducer
         if (!s.IsNeighbour(from)) return s;
         fx.Add(new NeighbourLeft(from));
         var o = s.Det;
-        s = s with
+        s = s.WithoutNeighbour(from) with
         {
-            Neighbours = s.Neighbours.Remove(from),
             Known = s.Known.Remove(from),
             Det = o with { Watches = o.Watches.Remove(from) },
             Heard = s.Heard.Remove(from),
@@ -456,9 +455,8 @@ public static partial class PeerReducer
         // The watch enters Dead and stays (with the incarnation in Dead) until a newer incarnation links.
         foreach (var w in s.Det.Watches.Find(x).Filter(w => Suspicion.Machine.CanFire(w.Phase, SuspicionTrigger.DeadConfirmed)))
             if (Suspicion.Machine.Fire(w.Phase, SuspicionTrigger.DeadConfirmed, x, fx, out var dead)) s = SetWatch(s, x, w with { Phase = dead });
-        s = s with
+        s = s.WithoutNeighbour(x) with
         {
-            Neighbours = s.Neighbours.Remove(x),
             Known = s.Known.Remove(x),
             Det = s.Det with { Dead = s.Det.Dead.AddOrUpdate(x, dc.Incarnation), Incarnations = s.Det.Incarnations.Remove(x) },
         };

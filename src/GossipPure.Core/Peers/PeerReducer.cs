@@ -175,11 +175,7 @@ public static partial class PeerReducer
         fx.Send(n, new LinkRequest(s.Incarnation));
         s = ForgetCertsSent(s, n);
         foreach (var g in s.Backlog) s = SendGossip(s, g, [n], fx);   // catch the new neighbour up on recent gossip
-        return NewWatch(s with
-        {
-            Neighbours = s.Neighbours.TryAdd(n),
-            Known = s.Known.AddOrUpdate(n, s.Known.Find(n).IfNone(0) + 1),
-        }, n, Watch.Alive);
+        return NewWatch(s.WithNeighbour(n) with { Known = s.Known.AddOrUpdate(n, s.Known.Find(n).IfNone(0) + 1) }, n, Watch.Alive);
     }
 
     static PeerState ReportDegree(PeerState s, EffectList fx)
@@ -238,11 +234,7 @@ public static partial class PeerReducer
         foreach (var dead in s.Det.Watches.Find(from).Filter(w => w.Phase == SuspicionPhase.Dead))   // the dead run's watch ends: this run is watched afresh
             if (Suspicion.Machine.Fire(dead.Phase, SuspicionTrigger.Rejoined, from, fx, out var alive)) s = NewWatch(s, from, Watch.Alive with { Phase = alive });
         if (s.IsNeighbour(from)) return s;
-        s = NewWatch(s with
-        {
-            Neighbours = s.Neighbours.TryAdd(from),
-            Known = s.Known.AddOrUpdate(from, s.Known.Find(from).IfNone(1)),
-        }, from, Watch.Alive);
+        s = NewWatch(s.WithNeighbour(from) with { Known = s.Known.AddOrUpdate(from, s.Known.Find(from).IfNone(1)) }, from, Watch.Alive);
         fx.Add(new NeighbourAdded(from, s.Neighbours.Count));
         s = ForgetCertsSent(s, from);
         foreach (var g in s.Backlog) s = SendGossip(s, g, [from], fx);

@@ -155,6 +155,15 @@ public sealed record PeerState(
     /// <summary>Whether <paramref name="node"/> is a neighbour (every frame received asks it of its sender).</summary>
     public bool IsNeighbour(NodeId node) => cold.NeighbourIndex.Contains(node);
 
+    /// <summary>
+    /// This state with <paramref name="node"/> among the neighbours (<see cref="Neighbours"/> with it added, and nothing
+    /// else): the neighbours' sorted index follows by one insertion instead of being sorted again from the set.
+    /// </summary>
+    public PeerState WithNeighbour(NodeId node) => this with { cold = cold.WithNeighbour(node) };
+
+    /// <summary>This state without <paramref name="node"/> among the neighbours (and nothing else changed).</summary>
+    public PeerState WithoutNeighbour(NodeId node) => this with { cold = cold.WithoutNeighbour(node) };
+
     /// <summary>The known peers as entries, in the table's order.</summary>
     public Seq<PeerEntry> KnownEntries => toSeq(Known.ToEntries());
 }
@@ -184,6 +193,24 @@ internal sealed record PeerCold(NodeConfig Config, PeerPhase Phase, Rng Rng, Rou
 
     /// <summary>The neighbours sorted two ways, made when a step first needs them and kept until they change.</summary>
     internal NeighbourIndex NeighbourIndex => neighbourIndex.Value ??= new NeighbourIndex(neighbours);
+
+    /// <summary>With <paramref name="node"/> a neighbour; an index already made follows by one insertion (see <see cref="NeighbourIndex.With"/>).</summary>
+    internal PeerCold WithNeighbour(NodeId node)
+    {
+        if (neighbours.Contains(node)) return this;
+        var next = this with { Neighbours = neighbours.Add(node) };
+        if (neighbourIndex.Value is { } index) next.neighbourIndex.Value = index.With(node);
+        return next;
+    }
+
+    /// <summary>Without <paramref name="node"/> among the neighbours; an index already made follows by one removal.</summary>
+    internal PeerCold WithoutNeighbour(NodeId node)
+    {
+        if (!neighbours.Contains(node)) return this;
+        var next = this with { Neighbours = neighbours.Remove(node) };
+        if (neighbourIndex.Value is { } index) next.neighbourIndex.Value = index.Without(node);
+        return next;
+    }
 
     public HashMap<NodeId, PendingMember> Pending { get; init; } = HashMap<NodeId, PendingMember>();
     public Detection Det { get; init; } = Detection.Empty;

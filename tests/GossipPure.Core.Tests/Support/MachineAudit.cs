@@ -90,6 +90,14 @@ public static class MachineAudit
         if (p.Probing == p.Det.Probes.IsEmpty) yield return $"Probing says {p.Probing} but {p.Det.Probes.Count} probes are pending";
         if (p.SeenRotatedUs != p.Seen.RotatedUs) yield return $"SeenRotatedUs is {p.SeenRotatedUs} but the set rotated at {p.Seen.RotatedUs}";
         if (!ReferenceEquals(p.Options, p.Config.Options)) yield return "Options is not the config's";
+        // The neighbours' index (grown and shrunk by one at each link made or lost, not sorted again) says what the set says.
+        foreach (var n in p.Neighbours)
+            if (!p.IsNeighbour(n)) yield return $"{n} is a neighbour, but the index does not know it";
+        foreach (var (n, _) in p.Known)
+            if (!p.Neighbours.Contains(n) && p.IsNeighbour(n)) yield return $"{n} is no neighbour, but the index says it is";
+        var active = p.Neighbours.Where(n => !p.Heard.Find(n).Map(h => h.Suspected).IfNone(false)).OrderBy(n => n).ToArray();
+        if (!active.SequenceEqual(p.ActiveNeighbourArray()))
+            yield return $"the index lists [{string.Join(", ", p.ActiveNeighbourArray().Take(8))}…], the set in order [{string.Join(", ", active.Take(8))}…]";
     }
 
     /// <summary>What is wrong with one step (empty: nothing).</summary>
