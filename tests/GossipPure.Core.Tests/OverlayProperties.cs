@@ -74,6 +74,47 @@ public sealed class OverlayProperties
             Assert.All(picked, p => Assert.Contains(p, entries.Map(e => e.Node)));
         });
 
+    /// <summary>The pick as first written: the pool sorted by address with LINQ (a stable sort), its total summed at each draw.</summary>
+    static (LanguageExt.Seq<NodeId> Picked, Rng Next) ReferencePick(LanguageExt.Seq<PeerEntry> known, int count, Rng rng)
+    {
+        var pool = known.OrderBy(e => e.Node).Select(e => (e.Node, Weight: (long)Math.Max(0, e.Degree) + 1)).ToList();
+        var picked = new List<NodeId>();
+        while (picked.Count < count && pool.Count > 0)
+        {
+            var total = pool.Sum(p => p.Weight);
+            (var r, rng) = rng.NextUInt64();
+            var target = (long)(r % (ulong)total);
+            var i = 0;
+            for (; i < pool.Count - 1 && target >= pool[i].Weight; i++) target -= pool[i].Weight;
+            picked.Add(pool[i].Node);
+            pool.RemoveAt(i);
+        }
+        return (toSeq(picked.ToArray()), rng);
+    }
+
+    // Addresses whose texts order differently from their numbers (10.0.0.9 after 10.0.0.10), prefixes of each other,
+    // repeated (with other degrees), IPv6 (sorted by text, not packed), and one too long to pack.
+    static readonly string[] Ips =
+        ["10.0.0.1", "10.0.0.10", "10.0.0.9", "10.0.0.100", "10.0.1.1", "9.9.9.9", "10.10.10.10", "255.255.255.255", "1.2.3.4", "::1", "fe80::1", "2001:db8::abcd:ef01:2345"];
+
+    [Property(MaxTest = 300)]
+    public Property Preferential_pick_is_the_same_draw_as_the_reference() =>
+        Prop.ForAll(
+            // Each number an entry: which address, which of four ports, and a degree from −1 to 60.
+            Arb.From(Gen.ArrayOf(Gen.Choose(0, Ips.Length * 4 * 62 - 1))),
+            Arb.From(Gen.Choose(0, 25)), Seeds,   // how many to pick (0–12), and whether only IPv4 addresses (all packed)
+            (raw, code, seed) =>
+            {
+                var (count, v4Only) = (code / 2, code % 2 == 0);
+                var entries = toSeq(raw.Select(x => (Ip: Ips[x % Ips.Length], Port: 6001 + x / Ips.Length % 4, Degree: x / (Ips.Length * 4) - 1))
+                    .Where(x => !v4Only || !x.Ip.Contains(':'))
+                    .Select(x => new PeerEntry(new NodeId(x.Ip, x.Port), x.Degree)).ToArray());
+                var (picked, next) = Overlay.PickPreferential(entries, count, new Rng(seed));
+                var (expected, expectedNext) = ReferencePick(entries, count, new Rng(seed));
+                Assert.Equal(expected, picked);
+                Assert.Equal(expectedNext, next);
+            });
+
     /// <summary>The attachment is preferential: a peer of degree 50 is picked far more often than one of degree 0.</summary>
     [Fact]
     public void High_degree_peers_are_picked_more_often()

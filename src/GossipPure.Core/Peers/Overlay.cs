@@ -19,19 +19,85 @@ public static class Overlay
     public static (Seq<NodeId> Picked, Rng Next) PickPreferential(Seq<PeerEntry> known, int count, Rng rng)
     {
         // Sort for a draw that depends only on the set, not on the order a map happened to list it in.
-        var pool = known.OrderBy(e => e.Node).Select(e => (e.Node, Weight: (long)Math.Max(0, e.Degree) + 1)).ToList();
-        var picked = new System.Collections.Generic.List<NodeId>();
-        while (picked.Count < count && pool.Count > 0)
+        var entries = known.ToArray();
+        var order = InAddressOrder(entries);
+        var n = entries.Length;
+        var nodes = new NodeId[n];
+        var weights = new long[n];
+        long total = 0;
+        for (var i = 0; i < n; i++)
         {
-            var total = pool.Sum(p => p.Weight);
+            var e = entries[order[i]];
+            nodes[i] = e.Node;
+            weights[i] = (long)Math.Max(0, e.Degree) + 1;
+            total += weights[i];
+        }
+        var picked = new System.Collections.Generic.List<NodeId>(Math.Min(Math.Max(count, 0), n));
+        var live = n;
+        while (picked.Count < count && live > 0)
+        {
             (var r, rng) = rng.NextUInt64();
             var target = (long)(r % (ulong)total);
             var i = 0;
-            for (; i < pool.Count - 1 && target >= pool[i].Weight; i++) target -= pool[i].Weight;
-            picked.Add(pool[i].Node);
-            pool.RemoveAt(i);
+            for (; i < live - 1 && target >= weights[i]; i++) target -= weights[i];
+            picked.Add(nodes[i]);
+            // Out of the pool, which stays in order: the total left is the sum of what is left.
+            total -= weights[i];
+            live--;
+            System.Array.Copy(nodes, i + 1, nodes, i, live - i);
+            System.Array.Copy(weights, i + 1, weights, i, live - i);
         }
         return (toSeq(picked.ToArray()), rng);
+    }
+
+    /// <summary>
+    /// The positions of <paramref name="entries"/> in address order (<see cref="NodeId.CompareTo"/>), an address given
+    /// twice in the order given (a stable sort). An IPv4 text (at most 15 ASCII characters) is compared as two packed
+    /// words, which orders exactly as the ordinal comparison of the text does; a newcomer sorts a few hundred entries,
+    /// and comparing their strings was most of its step. Any other address sorts them all by the texts themselves.
+    /// </summary>
+    static int[] InAddressOrder(PeerEntry[] entries)
+    {
+        var keys = new AddressKey[entries.Length];
+        var packed = true;
+        for (var i = 0; i < entries.Length && packed; i++) packed = AddressKey.TryPack(entries[i].Node, i, out keys[i]);
+        var order = new int[entries.Length];
+        if (packed)
+        {
+            System.Array.Sort(keys);
+            for (var i = 0; i < keys.Length; i++) order[i] = keys[i].Index;
+            return order;
+        }
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        System.Array.Sort(order, (a, b) => entries[a].Node.CompareTo(entries[b].Node) is var c && c != 0 ? c : a.CompareTo(b));
+        return order;
+    }
+
+    /// <summary>An address as a sort key: its IP text's characters packed eight to a word, zero after the end, then the port.</summary>
+    readonly record struct AddressKey(ulong High, ulong Low, int Port, int Index) : IComparable<AddressKey>
+    {
+        public static bool TryPack(NodeId node, int index, out AddressKey key)
+        {
+            var ip = node.Ip;
+            key = default;
+            if (ip.Length > 16) return false;
+            ulong high = 0, low = 0;
+            for (var i = 0; i < 16; i++)
+            {
+                var c = i < ip.Length ? ip[i] : '\0';
+                if (c >= 128 || (c == 0 && i < ip.Length)) return false;
+                if (i < 8) high = (high << 8) | c;
+                else low = (low << 8) | c;
+            }
+            key = new AddressKey(high, low, node.Port, index);
+            return true;
+        }
+
+        public int CompareTo(AddressKey other) =>
+            High != other.High ? High.CompareTo(other.High)
+            : Low != other.Low ? Low.CompareTo(other.Low)
+            : Port != other.Port ? Port.CompareTo(other.Port)
+            : Index.CompareTo(other.Index);
     }
 
     /// <summary>A newcomer's whole choice: a Pareto count, then preferential picks among <paramref name="known"/>.</summary>

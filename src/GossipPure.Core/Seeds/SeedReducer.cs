@@ -357,8 +357,10 @@ public static partial class SeedReducer
 
     static SeedState OnDegree(SeedState s, NodeId from, DegreeUpdate d, EffectList fx)
     {
+        // One lookup in the table of 100,000 peers (a dozen cold tree nodes), for both questions below.
+        var member = s.Peers.ContainsKey(from);
         // A removed peer still reporting never heard of its removal (it was cut off then): tell it, so it rejoins.
-        if (!s.Peers.ContainsKey(from))
+        if (!member)
             foreach (var tomb in s.Removed.Find(from))
             {
                 fx.Add(new DegreeFromRemoved(from));
@@ -367,7 +369,7 @@ public static partial class SeedReducer
             }
         // Kept only for members and peers being admitted (a report may overtake the commit): strangers cannot
         // grow this table, and a peer that is refused re-reports once it is admitted.
-        if (!s.Peers.ContainsKey(from) && !s.Registrations.ContainsKey(from))
+        if (!member && !s.Registrations.ContainsKey(from))
         {
             fx.Add(new DegreeUpdateIgnored(from));
             return s;
