@@ -35,28 +35,12 @@ internal sealed class NeighbourIndex
     /// build from the new set. A hub's index holds thousands of neighbours, and each new link used to enumerate the
     /// persistent set and sort it all again (most of a link's cost at 100,000 peers).
     /// </summary>
-    public NeighbourIndex With(NodeId node)
-    {
-        var at = System.Array.BinarySearch(InOrder, node);
-        if (at >= 0) return this;
-        at = ~at;
-        var grown = new NodeId[InOrder.Length + 1];
-        System.Array.Copy(InOrder, grown, at);
-        grown[at] = node;
-        System.Array.Copy(InOrder, at, grown, at + 1, InOrder.Length - at);
-        return new(grown, byHash.AddOrUpdate(node, true));
-    }
+    public NeighbourIndex With(NodeId node) =>
+        SortedArray.With(InOrder, node) is { } grown ? new(grown, byHash.AddOrUpdate(node, true)) : this;
 
     /// <summary>The index of the set without <paramref name="node"/> (this one when it is not there).</summary>
-    public NeighbourIndex Without(NodeId node)
-    {
-        var at = System.Array.BinarySearch(InOrder, node);
-        if (at < 0) return this;
-        var shrunk = new NodeId[InOrder.Length - 1];
-        System.Array.Copy(InOrder, shrunk, at);
-        System.Array.Copy(InOrder, at + 1, shrunk, at, shrunk.Length - at);
-        return new(shrunk, byHash.Remove(node));
-    }
+    public NeighbourIndex Without(NodeId node) =>
+        SortedArray.Without(InOrder, node) is { } shrunk ? new(shrunk, byHash.Remove(node)) : this;
 }
 
 /// <summary>

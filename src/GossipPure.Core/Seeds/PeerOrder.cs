@@ -58,14 +58,7 @@ public sealed class PeerOrder : IEquatable<PeerOrder>
     {
         if (chunks.Length == 0) return Make([[key]]);
         var c = ChunkFor(key);
-        var chunk = chunks[c];
-        var at = System.Array.BinarySearch(chunk, key);
-        if (at >= 0) return this;
-        at = ~at;
-        var grown = new NodeId[chunk.Length + 1];
-        System.Array.Copy(chunk, grown, at);
-        grown[at] = key;
-        System.Array.Copy(chunk, at, grown, at + 1, chunk.Length - at);
+        if (SortedArray.With(chunks[c], key) is not { } grown) return this;
         if (grown.Length <= MaxChunk) return Make(Replace(c, [grown]));
         var half = grown.Length / 2;
         return Make(Replace(c, [grown[..half], grown[half..]]));
@@ -76,14 +69,8 @@ public sealed class PeerOrder : IEquatable<PeerOrder>
     {
         if (chunks.Length == 0) return this;
         var c = ChunkFor(key);
-        var chunk = chunks[c];
-        var at = System.Array.BinarySearch(chunk, key);
-        if (at < 0) return this;
-        if (chunk.Length == 1) return Make(Replace(c, []));
-        var shrunk = new NodeId[chunk.Length - 1];
-        System.Array.Copy(chunk, shrunk, at);
-        System.Array.Copy(chunk, at + 1, shrunk, at, chunk.Length - at - 1);
-        return Make(Replace(c, [shrunk]));
+        if (SortedArray.Without(chunks[c], key) is not { } shrunk) return this;
+        return Make(Replace(c, shrunk.Length == 0 ? [] : [shrunk]));
     }
 
     /// <summary>The chunk a key belongs in: the last whose first key is not above it (the first chunk for a key below all).</summary>
