@@ -195,21 +195,19 @@ internal sealed record PeerCold(NodeConfig Config, PeerPhase Phase, Rng Rng, Rou
     internal NeighbourIndex NeighbourIndex => neighbourIndex.Value ??= new NeighbourIndex(neighbours);
 
     /// <summary>With <paramref name="node"/> a neighbour; an index already made follows by one insertion (see <see cref="NeighbourIndex.With"/>).</summary>
-    internal PeerCold WithNeighbour(NodeId node)
-    {
-        if (neighbours.Contains(node)) return this;
-        var next = this with { Neighbours = neighbours.Add(node) };
-        if (neighbourIndex.Value is { } index) next.neighbourIndex.Value = index.With(node);
-        return next;
-    }
+    internal PeerCold WithNeighbour(NodeId node) =>
+        neighbours.Contains(node) ? this : Following(neighbours.Add(node), index => index.With(node));
 
     /// <summary>Without <paramref name="node"/> among the neighbours; an index already made follows by one removal.</summary>
-    internal PeerCold WithoutNeighbour(NodeId node)
+    internal PeerCold WithoutNeighbour(NodeId node) =>
+        neighbours.Contains(node) ? Following(neighbours.Remove(node), index => index.Without(node)) : this;
+
+    /// <summary>With <paramref name="next"/> as the neighbours, one address from the set now; an index already made is moved by <paramref name="step"/>, not built again.</summary>
+    PeerCold Following(HashSet<NodeId> next, Func<NeighbourIndex, NeighbourIndex> step)
     {
-        if (!neighbours.Contains(node)) return this;
-        var next = this with { Neighbours = neighbours.Remove(node) };
-        if (neighbourIndex.Value is { } index) next.neighbourIndex.Value = index.Without(node);
-        return next;
+        var copy = this with { Neighbours = next };
+        if (neighbourIndex.Value is { } index) copy.neighbourIndex.Value = step(index);
+        return copy;
     }
 
     public HashMap<NodeId, PendingMember> Pending { get; init; } = HashMap<NodeId, PendingMember>();
