@@ -1,3 +1,7 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
 namespace GossipPure.Core.Tests;
 
 /// <summary>NodeId is the one address type and parser: strict IPv4, IPv6 in one canonical text.</summary>
@@ -33,6 +37,32 @@ public sealed class NodeIdTests
         Assert.Same(ip, (new NodeId("::1", 1) with { Ip = ip }).Ip);
         Assert.Equal("::1", (new NodeId("::2", 1) with { Ip = "0::1" }).Ip);
     }
+
+    /// <summary>
+    /// Texts that pack (short, ASCII) and texts that do not (long, empty, other characters), from a small alphabet so
+    /// that prefixes and equal texts come up often: IPv4-like digits and dots, and characters on either side of ASCII.
+    /// </summary>
+    static readonly Gen<string> IpText = Gen.Frequency(
+        (4, Gen.Elements('1', '2', '9', '0', '.').ListOf().Select(cs => new string([.. cs]))),
+        (1, Gen.Elements('1', '.', 'a', '\u007f', '\u0080', '\u00e9', 'Z').ListOf().Select(cs => new string([.. cs]))),
+        (1, Gen.Elements("1.2.3.4", "10.0.0.10", "10.0.0.1", "255.255.255.255", "255.255.255.25", "1.2.3.4.5.6.7.8.9", "a")));
+
+    /// <summary>
+    /// Comparison and equality read the IP's packed words instead of its text when both pack: the answer is always the
+    /// text's ordinal order (then the port), packed or not, and equal addresses are equal with equal hash codes.
+    /// </summary>
+    [Property(MaxTest = 2000)]
+    public Property Packed_comparison_is_the_texts_ordinal_order() =>
+        Prop.ForAll(Arb.From(Gen.Zip(Gen.Zip(IpText, IpText), Gen.Zip(Gen.Choose(1, 3), Gen.Choose(1, 3)))), t =>
+        {
+            var ((ipA, ipB), (portA, portB)) = t;
+            var (a, b) = (new NodeId(ipA, portA), new NodeId(ipB, portB));
+            var byText = string.CompareOrdinal(a.Ip, b.Ip) is var c && c != 0 ? c : portA.CompareTo(portB);
+            var equal = a.Ip == b.Ip && portA == portB;
+            return Math.Sign(a.CompareTo(b)) == Math.Sign(byText) && Math.Sign(b.CompareTo(a)) == -Math.Sign(byText)
+                && a.Equals(b) == equal && (!equal || a.GetHashCode() == b.GetHashCode())
+                && (a with { Port = portB }).CompareTo(b) == (a with { Ip = ipA, Port = portB }).CompareTo(b);
+        });
 
     [Fact]
     public void Parsed_and_constructed_addresses_agree()

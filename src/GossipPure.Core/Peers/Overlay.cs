@@ -52,15 +52,20 @@ public static class Overlay
 
     /// <summary>
     /// The positions of <paramref name="entries"/> in address order (<see cref="NodeId.CompareTo"/>), an address given
-    /// twice in the order given (a stable sort). An IPv4 text (at most 15 ASCII characters) is compared as two packed
-    /// words, which orders exactly as the ordinal comparison of the text does; a newcomer sorts a few hundred entries,
-    /// and comparing their strings was most of its step. Any other address sorts them all by the texts themselves.
+    /// twice in the order given (a stable sort). When every IP packs (<see cref="NodeId.PackedIp"/>: every IPv4 text)
+    /// the sort runs over keys of plain words side by side, not over the addresses: a newcomer sorts a few hundred
+    /// entries, and reading each address's object at each comparison was most of its step.
     /// </summary>
     static int[] InAddressOrder(PeerEntry[] entries)
     {
         var keys = new AddressKey[entries.Length];
         var packed = true;
-        for (var i = 0; i < entries.Length && packed; i++) packed = AddressKey.TryPack(entries[i].Node, i, out keys[i]);
+        for (var i = 0; i < entries.Length && packed; i++)
+        {
+            var node = entries[i].Node;
+            packed = node.Packed.IsPacked;
+            keys[i] = new AddressKey(node.Packed.High, node.Packed.Low, node.Port, i);
+        }
         var order = new int[entries.Length];
         if (packed)
         {
@@ -73,26 +78,9 @@ public static class Overlay
         return order;
     }
 
-    /// <summary>An address as a sort key: its IP text's characters packed eight to a word, zero after the end, then the port.</summary>
+    /// <summary>An address as a sort key: its packed IP, then the port, then its position (for a stable sort).</summary>
     readonly record struct AddressKey(ulong High, ulong Low, int Port, int Index) : IComparable<AddressKey>
     {
-        public static bool TryPack(NodeId node, int index, out AddressKey key)
-        {
-            var ip = node.Ip;
-            key = default;
-            if (ip.Length > 16) return false;
-            ulong high = 0, low = 0;
-            for (var i = 0; i < 16; i++)
-            {
-                var c = i < ip.Length ? ip[i] : '\0';
-                if (c >= 128 || (c == 0 && i < ip.Length)) return false;
-                if (i < 8) high = (high << 8) | c;
-                else low = (low << 8) | c;
-            }
-            key = new AddressKey(high, low, node.Port, index);
-            return true;
-        }
-
         public int CompareTo(AddressKey other) =>
             High != other.High ? High.CompareTo(other.High)
             : Low != other.Low ? Low.CompareTo(other.Low)
