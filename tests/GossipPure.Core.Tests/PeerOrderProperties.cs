@@ -37,6 +37,42 @@ public sealed class PeerOrderProperties
             return true;
         });
 
+    /// <summary>A commit, a removal, a report (a degree) or a report dropped, of one of 1,500 addresses.</summary>
+    public static Arbitrary<(int Kind, int Node, int Degree)[]> ReportSteps =>
+        Gen.Choose(0, 2_000).SelectMany(n => Gen.Zip(Gen.Frequency((3, Gen.Constant(0)), (1, Gen.Constant(1)), (3, Gen.Constant(2)), (1, Gen.Constant(3))),
+            Gen.Zip(Gen.Choose(0, 1_499), Gen.Choose(0, 40))).Select(t => (t.Item1, t.Item2.Item1, t.Item2.Item2)).ArrayOf(n)).ToArbitrary();
+
+    /// <summary>
+    /// Each position's degree is its key's last report (0 without one), whatever came first, the commit or the report,
+    /// and a report dropped or a key removed and committed again: the same as a state given its reports whole.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public Property Every_position_holds_its_keys_reported_degree() =>
+        Prop.ForAll(ReportSteps, steps =>
+        {
+            var config = new NodeConfig(new NodeId("127.0.0.1", 5011), toSeq([new NodeId("127.0.0.1", 5011)]), ProtocolOptions.Default);
+            var s = SeedState.Initial(config);
+            foreach (var (kind, n, degree) in steps)
+                s = kind switch
+                {
+                    0 => s.WithPeer(Node(n), Record),
+                    1 => s.WithoutPeer(Node(n)),
+                    2 => s.WithReport(Node(n), new NeighbourReport(degree, HashSet<NodeId>())),
+                    _ => s.WithoutReport(Node(n)),
+                };
+            var entries = s.Order.Entries.ToArray();
+            Assert.Equal(s.Peers.Keys.ToArray(), entries.Select(e => e.Key).ToArray());
+            foreach (var (key, degree) in entries)
+            {
+                Assert.Equal(s.DegreeOf(key), degree);
+                Assert.Equal(degree, s.Order.DegreeOf(key));
+            }
+            for (var i = 0; i < entries.Length; i++) Assert.Equal(entries[i], s.Order.At(i));
+            var whole = SeedState.Initial(config).WithPeers(s.Peers).WithReports(s.Reports);
+            Assert.Equal(entries, whole.Order.Entries.ToArray());
+            return true;
+        });
+
     [Fact]
     public void A_chunk_emptied_by_removals_goes_and_the_positions_after_it_move_up()
     {

@@ -6,62 +6,90 @@ namespace GossipPure.Core.Seeds;
 /// through the table's tree, which walked a dozen cold nodes and allocated an iterator per position (about a tenth
 /// of a 40,000-peer simulation's main thread). Persistent like the table it follows: sorted chunks of at most <see cref="MaxChunk"/> keys
 /// and the position each chunk starts at; adding or removing a key copies one chunk and the (short) directory.
+/// Each key's degree (<see cref="SeedState.DegreeOf"/>) is kept beside it, in an array per chunk, so a PEER_LIST reads
+/// its 128 entries' degrees where it reads their addresses: looked up one by one in the table of reports, they were most
+/// of a registration's work at a seed (each lookup a few cache misses in a trie of 100,000 reports). A changed degree
+/// copies that chunk's degrees and the directory of them, not the keys.
 /// </summary>
 /// <remarks>
-/// It is derived from the table alone (<see cref="SeedState.Peers"/>), so it takes no part in equality: any two compare
-/// equal, and a state's equality stays its table's.
+/// It is derived from the table and the reports alone (<see cref="SeedState.Peers"/>, <see cref="SeedState.Reports"/>),
+/// so it takes no part in equality: any two compare equal, and a state's equality stays theirs.
 /// </remarks>
 public sealed class PeerOrder : IEquatable<PeerOrder>
 {
     const int MaxChunk = 512;
 
-    public static readonly PeerOrder Empty = new([], []);
+    public static readonly PeerOrder Empty = new([], [], []);
 
     readonly NodeId[][] chunks;
+    readonly int[][] degrees;   // degrees[c][i]: the degree of chunks[c][i]
     readonly int[] starts;   // starts[c]: the position of chunks[c][0]
 
-    PeerOrder(NodeId[][] chunks, int[] starts)
+    PeerOrder(NodeId[][] chunks, int[][] degrees, int[] starts)
     {
         this.chunks = chunks;
+        this.degrees = degrees;
         this.starts = starts;
         Count = chunks.Length == 0 ? 0 : starts[^1] + chunks[^1].Length;
     }
 
     public int Count { get; }
 
-    /// <summary>The order of keys given in ascending order (a table's keys as it enumerates them).</summary>
-    public static PeerOrder Of(System.Collections.Generic.IEnumerable<NodeId> ascending)
+    /// <summary>
+    /// The order of keys given in ascending order (a table's keys as it enumerates them), each with the degree
+    /// <paramref name="degreeOf"/> gives it (0 for all without it).
+    /// </summary>
+    public static PeerOrder Of(System.Collections.Generic.IEnumerable<NodeId> ascending, Func<NodeId, int>? degreeOf = null)
     {
         var all = ascending.ToArray();
-        var list = new System.Collections.Generic.List<NodeId[]>();
-        for (var i = 0; i < all.Length; i += MaxChunk / 2) list.Add(all[i..Math.Min(all.Length, i + MaxChunk / 2)]);
-        return Make([.. list]);
+        var keys = new System.Collections.Generic.List<NodeId[]>();
+        var degs = new System.Collections.Generic.List<int[]>();
+        for (var i = 0; i < all.Length; i += MaxChunk / 2)
+        {
+            var chunk = all[i..Math.Min(all.Length, i + MaxChunk / 2)];
+            keys.Add(chunk);
+            degs.Add(degreeOf is null ? new int[chunk.Length] : System.Array.ConvertAll(chunk, k => degreeOf(k)));
+        }
+        return Make([.. keys], [.. degs]);
     }
 
+    /// <summary>This order with every key's degree as <paramref name="degreeOf"/> gives it (the same keys).</summary>
+    public PeerOrder WithDegrees(Func<NodeId, int> degreeOf) =>
+        new(chunks, System.Array.ConvertAll(chunks, chunk => System.Array.ConvertAll(chunk, k => degreeOf(k))), starts);
+
     /// <summary>The key at <paramref name="position"/> (0: the lowest address).</summary>
-    public NodeId this[int position]
+    public NodeId this[int position] => At(position).Key;
+
+    /// <summary>The key at <paramref name="position"/> (0: the lowest address) and its degree.</summary>
+    public (NodeId Key, int Degree) At(int position)
     {
-        get
-        {
-            if ((uint)position >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(position), $"{position} is not a position of {Count} keys");
-            var c = System.Array.BinarySearch(starts, position);
-            if (c < 0) c = ~c - 1;
-            return chunks[c][position - starts[c]];
-        }
+        if ((uint)position >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(position), $"{position} is not a position of {Count} keys");
+        var c = System.Array.BinarySearch(starts, position);
+        if (c < 0) c = ~c - 1;
+        return (chunks[c][position - starts[c]], degrees[c][position - starts[c]]);
     }
 
     /// <summary>Every key, in address order.</summary>
     public System.Collections.Generic.IEnumerable<NodeId> Keys => chunks.SelectMany(chunk => chunk);
 
-    /// <summary>With <paramref name="key"/> (this order itself when it holds it already).</summary>
-    public PeerOrder Add(NodeId key)
+    /// <summary>Every key with its degree, in address order.</summary>
+    public System.Collections.Generic.IEnumerable<(NodeId Key, int Degree)> Entries =>
+        chunks.SelectMany((chunk, c) => chunk.Select((k, i) => (k, degrees[c][i])));
+
+    /// <summary>With <paramref name="key"/> at <paramref name="degree"/> (this order itself when it holds the key already).</summary>
+    public PeerOrder Add(NodeId key, int degree = 0)
     {
-        if (chunks.Length == 0) return Make([[key]]);
+        if (chunks.Length == 0) return Make([[key]], [[degree]]);
         var c = ChunkFor(key);
         if (SortedArray.With(chunks[c], key) is not { } grown) return this;
-        if (grown.Length <= MaxChunk) return Make(Replace(c, [grown]));
+        var at = System.Array.BinarySearch(grown, key);
+        var degs = new int[grown.Length];
+        System.Array.Copy(degrees[c], 0, degs, 0, at);
+        degs[at] = degree;
+        System.Array.Copy(degrees[c], at, degs, at + 1, grown.Length - at - 1);
+        if (grown.Length <= MaxChunk) return Make(Replace(chunks, c, [grown]), Replace(degrees, c, [degs]));
         var half = grown.Length / 2;
-        return Make(Replace(c, [grown[..half], grown[half..]]));
+        return Make(Replace(chunks, c, [grown[..half], grown[half..]]), Replace(degrees, c, [degs[..half], degs[half..]]));
     }
 
     /// <summary>Without <paramref name="key"/> (this order itself when it does not hold it).</summary>
@@ -69,8 +97,46 @@ public sealed class PeerOrder : IEquatable<PeerOrder>
     {
         if (chunks.Length == 0) return this;
         var c = ChunkFor(key);
-        if (SortedArray.Without(chunks[c], key) is not { } shrunk) return this;
-        return Make(Replace(c, shrunk.Length == 0 ? [] : [shrunk]));
+        var at = System.Array.BinarySearch(chunks[c], key);
+        if (at < 0) return this;
+        var shrunk = SortedArray.Without(chunks[c], key)!;
+        if (shrunk.Length == 0) return Make(Replace(chunks, c, []), Replace(degrees, c, []));
+        var degs = new int[shrunk.Length];
+        System.Array.Copy(degrees[c], 0, degs, 0, at);
+        System.Array.Copy(degrees[c], at + 1, degs, at, shrunk.Length - at);
+        return Make(Replace(chunks, c, [shrunk]), Replace(degrees, c, [degs]));
+    }
+
+    /// <summary>With <paramref name="key"/>'s degree set to <paramref name="degree"/> (this order itself when it does not hold the key, or holds it at that degree).</summary>
+    public PeerOrder WithDegree(NodeId key, int degree)
+    {
+        if (chunks.Length == 0) return this;
+        var c = ChunkFor(key);
+        var at = System.Array.BinarySearch(chunks[c], key);
+        if (at < 0 || degrees[c][at] == degree) return this;
+        var degs = (int[])degrees[c].Clone();
+        degs[at] = degree;
+        var all = (int[][])degrees.Clone();
+        all[c] = degs;
+        return new PeerOrder(chunks, all, starts);
+    }
+
+    /// <summary>The position of <paramref name="key"/>, or −1 when the order does not hold it.</summary>
+    public int IndexOf(NodeId key)
+    {
+        if (chunks.Length == 0) return -1;
+        var c = ChunkFor(key);
+        var at = System.Array.BinarySearch(chunks[c], key);
+        return at < 0 ? -1 : starts[c] + at;
+    }
+
+    /// <summary>The degree kept for <paramref name="key"/>, or null when the order does not hold it.</summary>
+    public int? DegreeOf(NodeId key)
+    {
+        if (chunks.Length == 0) return null;
+        var c = ChunkFor(key);
+        var at = System.Array.BinarySearch(chunks[c], key);
+        return at < 0 ? null : degrees[c][at];
     }
 
     /// <summary>The chunk a key belongs in: the last whose first key is not above it (the first chunk for a key below all).</summary>
@@ -86,21 +152,21 @@ public sealed class PeerOrder : IEquatable<PeerOrder>
         return lo;
     }
 
-    NodeId[][] Replace(int c, NodeId[][] with)
+    static T[][] Replace<T>(T[][] all, int c, T[][] with)
     {
-        var next = new NodeId[chunks.Length - 1 + with.Length][];
-        System.Array.Copy(chunks, next, c);
+        var next = new T[all.Length - 1 + with.Length][];
+        System.Array.Copy(all, next, c);
         System.Array.Copy(with, 0, next, c, with.Length);
-        System.Array.Copy(chunks, c + 1, next, c + with.Length, chunks.Length - c - 1);
+        System.Array.Copy(all, c + 1, next, c + with.Length, all.Length - c - 1);
         return next;
     }
 
-    static PeerOrder Make(NodeId[][] chunks)
+    static PeerOrder Make(NodeId[][] chunks, int[][] degrees)
     {
         if (chunks.Length == 0) return Empty;
         var starts = new int[chunks.Length];
         for (var i = 1; i < chunks.Length; i++) starts[i] = starts[i - 1] + chunks[i - 1].Length;
-        return new PeerOrder(chunks, starts);
+        return new PeerOrder(chunks, degrees, starts);
     }
 
     /// <summary>Any two are equal: the order is the table's, and the table takes part in equality on its own.</summary>

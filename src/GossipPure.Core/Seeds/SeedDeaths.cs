@@ -268,9 +268,8 @@ public static partial class SeedReducer
         // A vote still open (or lost or timed out) here is decided by the certificate; the record then leaves the table.
         foreach (var d in s.Deaths.Find(x).Filter(d => DeathVote.Machine.CanFire(d.Phase, DeathTrigger.ConfirmObserved)))
             DeathVote.Machine.Fire(d.Phase, DeathTrigger.ConfirmObserved, x, fx, out _);
-        s = Touch(s, x).WithoutPeer(x) with
+        s = Touch(s, x).WithoutPeer(x).WithoutReport(x) with
         {
-            Reports = s.Reports.Remove(x),
             Deaths = s.Deaths.Remove(x),
             Registrations = s.Registrations.Remove(x),
             Left = s.Left.Remove(x),

@@ -381,7 +381,7 @@ public static partial class SeedReducer
         var named = toHashSet(d.Neighbours.Filter(n => n != from));
         var report = new NeighbourReport(named.Count + d.Unnamed, named);
         if (report.Equals(last)) return s;
-        return s with { Reports = s.Reports.AddOrUpdate(from, report), ReportsChanged = s.ReportsChanged + 1 };
+        return s.WithReport(from, report) with { ReportsChanged = s.ReportsChanged + 1 };
     }
 
     /// <summary>

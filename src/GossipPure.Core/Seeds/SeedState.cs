@@ -38,14 +38,15 @@ public sealed record SeedState(
     PeerOrder order = PeerOrder.Of(Peers.Keys);
 
     /// <summary>
-    /// The keys of <see cref="Peers"/> in address order, by position (what a PEER_LIST sample draws from). Derived from
-    /// the table, so a snapshot does not write it: a restored state builds it again.
+    /// The keys of <see cref="Peers"/> in address order, by position (what a PEER_LIST sample draws from), each with its
+    /// degree (<see cref="DegreeOf"/>). Derived from the table and the reports, so a snapshot does not write it: a
+    /// restored state builds it again.
     /// </summary>
     public PeerOrder Order => order;
 
     /// <summary>This state with <paramref name="peer"/> committed as <paramref name="record"/> (added or replaced).</summary>
     public SeedState WithPeer(NodeId peer, PeerRecord record) =>
-        this with { Peers = Peers.AddOrUpdate(peer, record), order = order.Add(peer) };
+        this with { Peers = Peers.AddOrUpdate(peer, record), order = order.Add(peer, DegreeOf(peer)) };
 
     /// <summary>This state without <paramref name="peer"/> in its table.</summary>
     public SeedState WithoutPeer(NodeId peer) =>
@@ -53,7 +54,22 @@ public sealed record SeedState(
 
     /// <summary>This state with its whole table replaced, its order built again from it.</summary>
     public SeedState WithPeers(Map<NodeId, PeerRecord> peers) =>
-        this with { Peers = peers, order = PeerOrder.Of(peers.Keys) };
+        this with { Peers = peers, order = PeerOrder.Of(peers.Keys, DegreeOf) };
+
+    /// <summary>This state with <paramref name="report"/> as <paramref name="peer"/>'s last (its degree kept in the order too).</summary>
+    public SeedState WithReport(NodeId peer, NeighbourReport report) =>
+        this with { Reports = Reports.AddOrUpdate(peer, report), order = order.WithDegree(peer, report.Degree) };
+
+    /// <summary>This state without a report of <paramref name="peer"/> (its degree 0 again, if it stays in the table).</summary>
+    public SeedState WithoutReport(NodeId peer) =>
+        this with { Reports = Reports.Remove(peer), order = order.WithDegree(peer, 0) };
+
+    /// <summary>This state with all its reports replaced (a restored snapshot), the order's degrees taken from them.</summary>
+    public SeedState WithReports(HashMap<NodeId, NeighbourReport> reports)
+    {
+        var next = this with { Reports = reports };
+        return next with { order = order.WithDegrees(next.DegreeOf) };
+    }
 
     /// <summary>The time of the input being handled.</summary>
     public long NowUs { get; init; }
@@ -93,8 +109,10 @@ public sealed record SeedState(
     /// <summary>
     /// The neighbours each peer last reported (DEGREE_UPDATE). Kept apart from the peer list: a report may arrive
     /// before the commit reaches this seed, and peers report again every <see cref="ProtocolOptions.DegreeReportMs"/>.
+    /// Changed only through <see cref="WithReport"/>, <see cref="WithoutReport"/> and <see cref="WithReports"/>, which
+    /// keep the degrees of <see cref="Order"/> in step with it.
     /// </summary>
-    public HashMap<NodeId, NeighbourReport> Reports { get; init; } = HashMap<NodeId, NeighbourReport>();
+    public HashMap<NodeId, NeighbourReport> Reports { get; private init; } = HashMap<NodeId, NeighbourReport>();
 
     /// <summary>A peer's degree as last reported (0 before its first report).</summary>
     public int DegreeOf(NodeId peer) => Reports.Find(peer).Map(r => r.Degree).IfNone(0);
@@ -120,27 +138,27 @@ public sealed record SeedState(
         var max = Math.Max(1, Config.Options.PeerListMax);
         var others = Peers.Count - (Peers.ContainsKey(receiver) ? 1 : 0);
         var picked = others <= max
-            ? Peers.Keys.Filter(n => n != receiver).ToArray()
-            : SampleOfPeers(new Rng(Peers_.Digest.Of(receiver, $"peer-list@{Config.Self}").A), max, receiver);
+            ? Order.Entries.Where(e => e.Key != receiver).ToArray()
+            : System.Array.ConvertAll(SampleOfPeers(new Rng(Peers_.Digest.Of(receiver, $"peer-list@{Config.Self}").A), max, receiver), Order.At);
         // With signed membership each entry carries its certificate, so the receiver checks the admission itself.
         var signed = Config.Security.On;
         var entries = new PeerEntry[picked.Length];
         for (var i = 0; i < picked.Length; i++)
         {
-            var n = picked[i];
+            var (n, degree) = picked[i];
             entries[i] = signed
-                ? new PeerEntry(n, DegreeOf(n)) { Cert = Seq1(CertificateOf(n, Peers[n])) }
-                : new PeerEntry(n, DegreeOf(n));
+                ? new PeerEntry(n, degree) { Cert = Seq1(CertificateOf(n, Peers[n])) }
+                : new PeerEntry(n, degree);
         }
         return new(toSeq(entries));
     }
 
     /// <summary>
-    /// <paramref name="count"/> distinct committed peers other than <paramref name="skip"/>, uniformly, in address order
-    /// (there must be more than that many): positions in the sorted table drawn by Floyd's method, and a position that
-    /// names <paramref name="skip"/> replaced by a fresh draw among the positions not taken.
+    /// The positions in <see cref="Order"/> of <paramref name="count"/> distinct committed peers other than
+    /// <paramref name="skip"/>, uniformly, ascending (there must be more than that many): drawn by Floyd's method, and a
+    /// position that names <paramref name="skip"/> replaced by a fresh draw among the positions not taken.
     /// </summary>
-    NodeId[] SampleOfPeers(Rng rng, int count, NodeId skip)
+    int[] SampleOfPeers(Rng rng, int count, NodeId skip)
     {
         var n = Peers.Count;
         // The positions drawn, kept sorted in a plain array (a draw looks a position up by binary search and inserts it
@@ -157,21 +175,14 @@ public sealed record SeedState(
             at[slot] = position;
             taken++;
         }
-        var nodes = new NodeId[count];
-        var self = -1;
-        for (var i = 0; i < count; i++)
-        {
-            nodes[i] = Order[at[i]];
-            if (nodes[i] == skip) self = i;
-        }
-        if (self < 0) return nodes;
+        var self = Order.IndexOf(skip) is var p and >= 0 ? System.Array.BinarySearch(at, p) : -1;
+        if (self < 0) return at;
         int fresh;
         do (fresh, rng) = rng.NextInt(n); while (System.Array.BinarySearch(at, fresh) >= 0);
-        var other = Order[fresh];
-        // The sample without the skipped peer, the fresh one in its place in address order.
-        var list = new System.Collections.Generic.List<NodeId>(nodes);
+        // The sample without the skipped peer, the fresh one in its place in address order (position order).
+        var list = new System.Collections.Generic.List<int>(at);
         list.RemoveAt(self);
-        list.Insert(~list.BinarySearch(other), other);
+        list.Insert(~list.BinarySearch(fresh), fresh);
         return [.. list];
     }
 

@@ -392,7 +392,6 @@ public static class StateSnapshot
             KeyChecks = r.Map("key_checks", v => new KeyCheckRecord(v.Long("nonce"),
                 toSeq(v.Arr("ballots").Select(b => new KeyBallot(b.Node("proposer"), b.Str("proposal_id"), b.Str("key"), b.Long("incarnation"))).ToArray()))),
             Removed = r.Map("removed", v => v.Msg<DeadConfirmed>()),
-            Reports = r.Map("reports", v => new NeighbourReport(v.Int("degree"), v.NodeSet("neighbours"))),
             BridgedUs = r.Map("bridged_us", v => v.Long()),
             Run = r.Long("run"),
             Version = r.Long("version"),
@@ -402,7 +401,7 @@ public static class StateSnapshot
                 { Chunks = v.Int("chunks"), Learned = v.Int("learned"), Removed = v.Int("removed") }),
             ReportsChanged = r.Long("reports_changed"),
             OverlayWhole = r.Has("overlay_whole") ? new OverlayMark(r.Obj("overlay_whole").Long("version"), r.Obj("overlay_whole").Long("reports_changed")) : null,
-        };
+        }.WithReports(r.Map("reports", v => new NeighbourReport(v.Int("degree"), v.NodeSet("neighbours"))));
     }
 
     // ---- Shared parts ------------------------------------------------------------------------------------------

@@ -100,11 +100,26 @@ public static class MachineAudit
             yield return $"the index lists [{string.Join(", ", p.ActiveNeighbourArray().Take(8))}…], the set in order [{string.Join(", ", active.Take(8))}…]";
     }
 
+    /// <summary>
+    /// A seed's copies that must say what its table and reports say: the order holds the table's keys in address order,
+    /// each with the degree its last report gives (0 without one).
+    /// </summary>
+    public static IEnumerable<string> CopyProblems(SeedState s)
+    {
+        var keys = s.Peers.Keys.ToArray();
+        var entries = s.Order.Entries.ToArray();
+        if (!keys.SequenceEqual(entries.Select(e => e.Key)))
+            yield return $"the order lists [{string.Join(", ", entries.Select(e => e.Key).Take(8))}…], the table [{string.Join(", ", keys.Take(8))}…]";
+        foreach (var (key, degree) in entries)
+            if (degree != s.DegreeOf(key)) yield return $"the order gives {key} degree {degree}, its report {s.DegreeOf(key)}";
+    }
+
     /// <summary>What is wrong with one step (empty: nothing).</summary>
     public static List<string> Problems(object? before, object after, LanguageExt.Seq<Effect> effects, LanguageExt.Seq<Transition> fired)
     {
         var problems = new List<string>();
         if (after is PeerState peer) problems.AddRange(HeardProblems(peer).Concat(CopyProblems(peer)));
+        if (after is SeedState seed) problems.AddRange(CopyProblems(seed));
         foreach (var r in effects.OfType<TransitionRefused>())
             problems.Add($"{r.Machine} refused {r.Trigger} from {r.From} ({r.Subject})");
         foreach (var t in fired)
