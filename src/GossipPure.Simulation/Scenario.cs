@@ -83,6 +83,9 @@ public sealed record Scenario
     /// <summary>A run that takes more steps than this stops with an exception (a livelock, or a far too large scenario).</summary>
     public long MaxSteps { get; init; } = 200_000_000;
 
+    /// <summary>Time each step by kind (<see cref="SimResult.Profile"/>); the run is the same with it or without it.</summary>
+    public bool ProfileSteps { get; init; }
+
     /// <summary>Turns off the simulator's cache warm-up (it only reads, so the run is the same: a test holds that).</summary>
     internal bool NoWarmUp { get; init; }
 

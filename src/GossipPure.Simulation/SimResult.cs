@@ -55,6 +55,8 @@ public sealed class SimResult
     public IReadOnlyList<TraceStep> Trace { get; }
     /// <summary>Hex SHA-256 over the canonical text (<see cref="TraceText"/>) of every step.</summary>
     public string TraceHash { get; }
+    /// <summary>Wall-clock time by kind of step, when <see cref="Scenario.ProfileSteps"/> asked for it; null otherwise.</summary>
+    public StepProfile? Profile { get; init; }
     public long Steps { get; }
     public long EndUs { get; }
     public NetworkStats Network { get; }

@@ -194,6 +194,7 @@ public sealed class Simulation
         sc = scenario;
         if (!scenario.NoWarmUp) queue.BucketStarting = WarmUp;
         this.observe = observe;
+        if (scenario.ProfileSteps) profile = new StepProfile();
         rng = new Rng(scenario.Seed);
         seedCount = scenario.Seeds;
         SeedIds = scenario.SeedIds;
@@ -302,6 +303,7 @@ public sealed class Simulation
     {
         try
         {
+            if (profile is not null) return Profiled(profile);
             while (queue.TryPeekTime(out var at) && at <= sc.RunUntilUs)
             {
                 var ev = queue.Dequeue();
@@ -314,6 +316,53 @@ public sealed class Simulation
             return Result();
         }
         finally { hasher.Dispose(); }   // a run that throws stops the hashing thread too
+    }
+
+    readonly StepProfile? profile;
+    Func<Event, string>? kindOf;
+
+    /// <summary>The loop of <see cref="Run"/>, each step and each turn of the queue timed (<see cref="StepProfile"/>).</summary>
+    SimResult Profiled(StepProfile p)
+    {
+        var before = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (queue.TryPeekTime(out var at) && at <= sc.RunUntilUs)
+        {
+            var ev = queue.Dequeue();
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            p.AddQueue(start - before);
+            var collections = GC.CollectionCount(0);
+            NowUs = at;
+            Handle(ev);
+            before = System.Diagnostics.Stopwatch.GetTimestamp();
+            var who = ev.Node < 0 ? 0 : ev.Node < seedCount ? 1 : 2;
+            var what = ev switch
+            {
+                DeliverEvent d => d.Message.GetType(),
+                InjectEvent i => i.Message.GetType(),
+                TimerEvent t => t.Key.GetType(),
+                NoticeEvent n => n.Notice.GetType(),
+                _ => ev.GetType(),
+            };
+            p.Add(who, what, ev, kindOf ??= KindOf, before - start, GC.CollectionCount(0) != collections);
+            if (steps > sc.MaxSteps)
+                throw new InvalidOperationException($"the run took more than {sc.MaxSteps} steps by {NowUs}µs (seed {sc.Seed})");
+        }
+        NowUs = sc.RunUntilUs;
+        return Result();
+    }
+
+    /// <summary>The kind of step an event makes, as the profile names it: whose, and on what.</summary>
+    string KindOf(Event ev)
+    {
+        var who = ev.Node < 0 ? "" : ev.Node < seedCount ? "seed: " : "peer: ";
+        return ev switch
+        {
+            DeliverEvent d => who + Wire.TypeName(d.Message),
+            InjectEvent i => who + Wire.TypeName(i.Message) + " (injected)",
+            TimerEvent t => who + "timer " + t.Key.GetType().Name,
+            NoticeEvent n => who + n.Notice.GetType().Name,
+            _ => who + ev.GetType().Name,
+        };
     }
 
     /// <summary>
@@ -985,6 +1034,7 @@ public sealed class Simulation
             Network, confirmations, impaired, registered, spread)
         {
             Signatures = Signatures,
+            Profile = profile,
             SeedLoads = Enumerable.Range(0, seedCount).ToDictionary(i => ids[i], i => seedLoad[i]),
         };
     }

@@ -52,6 +52,31 @@ public sealed class DeterminismProperties
         Assert.True(warmed > with.Steps / 2, $"the warm-up read {warmed} states in a run of {with.Steps} steps");
     }
 
+    [Fact]
+    public void The_step_profile_names_where_the_time_went_and_changes_nothing()
+    {
+        var scenario = new Scenario
+        {
+            Seeds = 3, Peers = 60, Seed = 11, LatencyMinUs = 50, LatencyMaxUs = 1_000, PeerStaggerUs = 1_000, Gossipers = 3,
+            RunUntilUs = 12 * Cases.Second, Faults = Seq1<Fault>(new Crash(Addresses.Peer(17), 8 * Cases.Second)),
+        };
+        var plain = Simulator.Run(scenario);
+        var profiled = Simulator.Run(scenario with { ProfileSteps = true });
+        AssertSameRun(plain, profiled);
+        Assert.Null(plain.Profile);
+        var lines = profiled.Profile!.ToLines(top: 100).ToList();
+        Assert.StartsWith("step profile: ", lines[0]);
+        // Every kind a peer or a seed steps on most: the gossip flood, the heartbeats, the registration votes.
+        foreach (var kind in new[] { "peer: GOSSIP ", "peer: HEARTBEAT ", "peer: timer HeartbeatRound ", "seed: REGISTER_VOTE ", "seed: DEGREE_UPDATE " })
+            Assert.True(lines.Any(l => l.TrimStart().StartsWith(kind, StringComparison.Ordinal)), $"no line for {kind.Trim()} in:\n{string.Join("\n", lines)}");
+        // Every event handled is counted once (a step with a collection in it apart): at least one a step, and not
+        // many more (what is dropped or cancelled is handled without a step).
+        static long Count(string text) => long.Parse(text.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
+        var counted = lines.Skip(1).Sum(l => Count(System.Text.RegularExpressions.Regex.Match(l, @"([\d,]+) × ").Groups[1].Value));
+        var withGc = Count(System.Text.RegularExpressions.Regex.Match(lines[0], @"(\d+) steps with a GC").Groups[1].Value);
+        Assert.InRange(counted + withGc, profiled.Steps, profiled.Steps * 3 / 2);
+    }
+
     /// <summary>The same steps, hash and final states.</summary>
     static void AssertSameRun(SimResult a, SimResult b)
     {

@@ -34,9 +34,10 @@ public static class SimulateCommand
             DefaultValueFactory = _ => -1,
         };
         var stagger = new Option<double>("--stagger-ms") { Description = "Peers start this far apart", DefaultValueFactory = _ => 10 };
+        var profile = new Option<bool>("--profile") { Description = "Time each kind of step (wall clock) and print where the run's time went; the run is the same" };
         var signed = new Option<bool>("--signed") { Description = "Signed membership: every node signs with its own key (a cheap model of Ed25519), every certificate is checked" };
         var cmd = new Command("simulate", "Run seeds and peers as the pure reducers on a virtual network (deterministic: same --seed, same run)")
-            { seeds, peers, seed, seconds, loss, dup, latMin, latMax, crashes, hangs, interval, count, gossipers, stagger, signed };
+            { seeds, peers, seed, seconds, loss, dup, latMin, latMax, crashes, hangs, interval, count, gossipers, stagger, signed, profile };
         cmd.SetAction(pr =>
         {
             var s = pr.GetValue(seeds);
@@ -67,6 +68,7 @@ public static class SimulateCommand
                 RunUntilUs = runUs,
                 Gossipers = makers,
                 Signed = pr.GetValue(signed),
+                ProfileSteps = pr.GetValue(profile),
                 KeepTrace = false, KeepLogs = false,
                 MaxSteps = long.MaxValue,   // a command-line run is as long as asked (the cap guards tests against runaway loops)
                 Options = ProtocolOptions.Default with
@@ -99,6 +101,7 @@ public static class SimulateCommand
                 + $"CPU {cpu.TotalSeconds:0.0}s, {GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, {ThroughputGc.Describe()} gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:0.0}s)");
             if (HugePages.Describe() is { } memory) Console.WriteLine(memory);
             Console.WriteLine($"trace hash: {result.TraceHash}");
+            if (result.Profile is { } steps) foreach (var line in steps.ToLines()) Console.WriteLine(line);
             var failed = false;
             if (result.FalseRemovals().Count > 0)
             {
