@@ -387,11 +387,13 @@ public static partial class SeedReducer
     /// <summary>
     /// Whether <paramref name="d"/> (from <paramref name="from"/>) says what <paramref name="last"/> says: the same
     /// neighbours but the sender, and the same degree. Certain when it answers yes; a no (a list that names an address
-    /// twice, say, or a hub's list longer than it checks for repeats) only sends the report the long way, which decides.
+    /// twice, say, or a long list out of address order) only sends the report the long way, which decides.
     /// </summary>
     public static bool IsSameReport(NeighbourReport last, NodeId from, DegreeUpdate d)
     {
-        const int MaxChecked = 32;
+        // Up to this many names, repeats are looked for pair by pair, in any order; a longer list (a hub's, up to
+        // DegreeReportMax) has none when it is in strictly ascending address order, as every peer sends it.
+        const int PairwiseUpTo = 32;
         var list = d.Neighbours;
         var named = 0;
         for (var i = 0; i < list.Count; i++)
@@ -402,7 +404,13 @@ public static partial class SeedReducer
             named++;
         }
         // Every address named is in the last report's set, and as many as it holds: the same set, unless one repeats.
-        if (named != last.Neighbours.Count || named > MaxChecked || last.Degree != named + d.Unnamed) return false;
+        if (named != last.Neighbours.Count || last.Degree != named + d.Unnamed) return false;
+        if (list.Count > PairwiseUpTo)
+        {
+            for (var i = 1; i < list.Count; i++)
+                if (list[i - 1].CompareTo(list[i]) >= 0) return false;
+            return true;
+        }
         for (var i = 0; i < list.Count; i++)
             for (var j = i + 1; j < list.Count; j++)
                 if (list[i] == list[j]) return false;
