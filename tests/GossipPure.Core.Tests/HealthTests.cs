@@ -84,6 +84,18 @@ public sealed class HealthTests
         return p;
     }
 
+    [Fact]
+    public void A_ping_round_pings_each_neighbours_IP_once_in_ordinal_order()
+    {
+        // Two ports on one IP, twice, and IPs whose ordinal order is not their numeric one ("10.0.0.10" < "10.0.0.9").
+        var known = new[] { new NodeId("10.0.0.9", 1), new NodeId("10.0.0.10", 2), new NodeId("10.0.0.9", 3), new NodeId("10.0.0.10", 4), new NodeId("127.0.0.2", 5), new NodeId("10.0.0.100", 6) };
+        var p = new PeerHarness(ProtocolOptions.Default with { MinNeighbours = known.Length });
+        p.Register(7, known.Select(n => new PeerEntry(n, 1)).ToList());
+        Assert.Equal(known.Length, p.State.Neighbours.Count);
+        var pinged = p.Step(now => new TimerFired(now, PeerReducer.PingTimer)).OfType<PingHost>().Select(h => h.Ip).ToArray();
+        Assert.Equal(["10.0.0.10", "10.0.0.100", "10.0.0.9", "127.0.0.2"], pinged);
+    }
+
     /// <summary>Fires the silence check on time, every 250 ms, for <paramref name="ms"/> with no heartbeat from anyone.</summary>
     static List<Effect> QuietFor(PeerHarness p, long ms)
     {

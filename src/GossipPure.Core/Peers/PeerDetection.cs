@@ -377,8 +377,15 @@ public static partial class PeerReducer
 
     static PeerState OnPingTimer(PeerState s, EffectList fx)
     {
-        foreach (var ip in s.ActiveNeighbours.Map(n => n.Ip).Distinct().OrderBy(ip => ip, StringComparer.Ordinal))
-            fx.Add(new PingHost(ip));
+        // Each IP once, in ordinal order: the active neighbours come in address order (the IP's text, then the port),
+        // so an IP's ports are side by side and a repeat is the one before it.
+        string? last = null;
+        foreach (var n in s.ActiveNeighbourArray())
+        {
+            if (n.Ip == last) continue;
+            last = n.Ip;
+            fx.Add(new PingHost(last));
+        }
         fx.Timer(PingTimer, s.Config.Options.PingIntervalMs);
         return s;
     }
