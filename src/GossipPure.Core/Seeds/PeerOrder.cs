@@ -35,22 +35,14 @@ public sealed class PeerOrder : IEquatable<PeerOrder>
 
     public int Count { get; }
 
-    /// <summary>
-    /// The order of keys given in ascending order (a table's keys as it enumerates them), each with the degree
-    /// <paramref name="degreeOf"/> gives it (0 for all without it).
-    /// </summary>
-    public static PeerOrder Of(System.Collections.Generic.IEnumerable<NodeId> ascending, Func<NodeId, int>? degreeOf = null)
+    /// <summary>The order of keys given in ascending order (a table's keys as it enumerates them), each at degree 0.</summary>
+    public static PeerOrder Of(System.Collections.Generic.IEnumerable<NodeId> ascending)
     {
         var all = ascending.ToArray();
-        var keys = new System.Collections.Generic.List<NodeId[]>();
-        var degs = new System.Collections.Generic.List<int[]>();
-        for (var i = 0; i < all.Length; i += MaxChunk / 2)
-        {
-            var chunk = all[i..Math.Min(all.Length, i + MaxChunk / 2)];
-            keys.Add(chunk);
-            degs.Add(degreeOf is null ? new int[chunk.Length] : System.Array.ConvertAll(chunk, k => degreeOf(k)));
-        }
-        return Make([.. keys], [.. degs]);
+        var list = new System.Collections.Generic.List<NodeId[]>();
+        for (var i = 0; i < all.Length; i += MaxChunk / 2) list.Add(all[i..Math.Min(all.Length, i + MaxChunk / 2)]);
+        NodeId[][] chunks = [.. list];
+        return Make(chunks, System.Array.ConvertAll(chunks, chunk => new int[chunk.Length]));
     }
 
     /// <summary>This order with every key's degree as <paramref name="degreeOf"/> gives it (the same keys).</summary>

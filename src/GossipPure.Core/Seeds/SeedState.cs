@@ -54,7 +54,7 @@ public sealed record SeedState(
 
     /// <summary>This state with its whole table replaced, its order built again from it.</summary>
     public SeedState WithPeers(Map<NodeId, PeerRecord> peers) =>
-        this with { Peers = peers, order = PeerOrder.Of(peers.Keys, DegreeOf) };
+        this with { Peers = peers, order = PeerOrder.Of(peers.Keys).WithDegrees(DegreeOf) };
 
     /// <summary>This state with <paramref name="report"/> as <paramref name="peer"/>'s last (its degree kept in the order too).</summary>
     public SeedState WithReport(NodeId peer, NeighbourReport report) =>
