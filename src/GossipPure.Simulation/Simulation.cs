@@ -303,12 +303,13 @@ public sealed class Simulation
     {
         try
         {
-            if (profile is not null) return Profiled(profile);
+            profiledUntil = System.Diagnostics.Stopwatch.GetTimestamp();
             while (queue.TryPeekTime(out var at) && at <= sc.RunUntilUs)
             {
                 var ev = queue.Dequeue();
                 NowUs = at;
-                Handle(ev);
+                if (profile is null) Handle(ev);
+                else HandleTimed(profile, ev);
                 if (steps > sc.MaxSteps)
                     throw new InvalidOperationException($"the run took more than {sc.MaxSteps} steps by {NowUs}µs (seed {sc.Seed})");
             }
@@ -320,35 +321,29 @@ public sealed class Simulation
 
     readonly StepProfile? profile;
     Func<Event, string>? kindOf;
+    long profiledUntil;   // when the last profiled step ended (Stopwatch ticks)
 
-    /// <summary>The loop of <see cref="Run"/>, each step and each turn of the queue timed (<see cref="StepProfile"/>).</summary>
-    SimResult Profiled(StepProfile p)
+    /// <summary>
+    /// <see cref="Handle"/>, timed for the profile: the queue's turn (since the last step ended) and the step itself, by
+    /// kind (<see cref="StepProfile"/>).
+    /// </summary>
+    void HandleTimed(StepProfile p, Event ev)
     {
-        var before = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (queue.TryPeekTime(out var at) && at <= sc.RunUntilUs)
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        p.AddQueue(start - profiledUntil);
+        var collections = GC.CollectionCount(0);
+        Handle(ev);
+        profiledUntil = System.Diagnostics.Stopwatch.GetTimestamp();
+        var who = ev.Node < 0 ? 0 : ev.Node < seedCount ? 1 : 2;
+        var what = ev switch
         {
-            var ev = queue.Dequeue();
-            var start = System.Diagnostics.Stopwatch.GetTimestamp();
-            p.AddQueue(start - before);
-            var collections = GC.CollectionCount(0);
-            NowUs = at;
-            Handle(ev);
-            before = System.Diagnostics.Stopwatch.GetTimestamp();
-            var who = ev.Node < 0 ? 0 : ev.Node < seedCount ? 1 : 2;
-            var what = ev switch
-            {
-                DeliverEvent d => d.Message.GetType(),
-                InjectEvent i => i.Message.GetType(),
-                TimerEvent t => t.Key.GetType(),
-                NoticeEvent n => n.Notice.GetType(),
-                _ => ev.GetType(),
-            };
-            p.Add(who, what, ev, kindOf ??= KindOf, before - start, GC.CollectionCount(0) != collections);
-            if (steps > sc.MaxSteps)
-                throw new InvalidOperationException($"the run took more than {sc.MaxSteps} steps by {NowUs}µs (seed {sc.Seed})");
-        }
-        NowUs = sc.RunUntilUs;
-        return Result();
+            DeliverEvent d => d.Message.GetType(),
+            InjectEvent i => i.Message.GetType(),
+            TimerEvent t => t.Key.GetType(),
+            NoticeEvent n => n.Notice.GetType(),
+            _ => ev.GetType(),
+        };
+        p.Add(who, what, ev, kindOf ??= KindOf, profiledUntil - start, GC.CollectionCount(0) != collections);
     }
 
     /// <summary>The kind of step an event makes, as the profile names it: whose, and on what.</summary>
