@@ -133,7 +133,7 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
         }
         var h = node.GetHashCode();
         var at = LowerBound(h);
-        return new NodeMap<V>(Insert(slots, at, new Slot(h, node)), Insert(values, at, value));
+        return new NodeMap<V>(SortedArray.Inserted(slots, at, new Slot(h, node)), SortedArray.Inserted(values, at, value));
     }
 
     /// <summary>This table with each of <paramref name="entries"/> added or updated in turn (one copy for all).</summary>
@@ -160,7 +160,7 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
         var i = IndexOf(node);
         if (i < 0) return this;
         if (slots.Length == 1) return Empty;
-        return new NodeMap<V>(Without(slots, i), Without(values, i));
+        return new NodeMap<V>(SortedArray.Removed(slots, i), SortedArray.Removed(values, i));
     }
 
     /// <summary>This table with only the entries whose value passes <paramref name="keep"/> (this one when all do).</summary>
@@ -171,23 +171,6 @@ public sealed class NodeMap<V> : IReadOnlyCollection<(NodeId Key, V Value)>, IEq
         if (kept.Count == slots.Length) return this;
         if (kept.Count == 0) return Empty;
         return new NodeMap<V>([.. kept.Select(k => slots[k])], [.. kept.Select(k => values[k])]);
-    }
-
-    static T[] Insert<T>(T[] items, int at, T item)
-    {
-        var result = new T[items.Length + 1];
-        System.Array.Copy(items, 0, result, 0, at);
-        result[at] = item;
-        System.Array.Copy(items, at, result, at + 1, items.Length - at);
-        return result;
-    }
-
-    static T[] Without<T>(T[] items, int at)
-    {
-        var result = new T[items.Length - 1];
-        System.Array.Copy(items, 0, result, 0, at);
-        System.Array.Copy(items, at + 1, result, at, items.Length - at - 1);
-        return result;
     }
 
     /// <summary>The values, in the table's order.</summary>

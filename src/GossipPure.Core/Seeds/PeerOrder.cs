@@ -72,13 +72,11 @@ public sealed class PeerOrder : IEquatable<PeerOrder>
     public PeerOrder Add(NodeId key, int degree = 0)
     {
         if (chunks.Length == 0) return Make([[key]], [[degree]]);
-        var c = ChunkFor(key);
-        if (SortedArray.With(chunks[c], key) is not { } grown) return this;
-        var at = System.Array.BinarySearch(grown, key);
-        var degs = new int[grown.Length];
-        System.Array.Copy(degrees[c], 0, degs, 0, at);
-        degs[at] = degree;
-        System.Array.Copy(degrees[c], at, degs, at + 1, grown.Length - at - 1);
+        var (c, at) = Find(key);
+        if (at >= 0) return this;
+        at = ~at;
+        var grown = SortedArray.Inserted(chunks[c], at, key);
+        var degs = SortedArray.Inserted(degrees[c], at, degree);
         if (grown.Length <= MaxChunk) return Make(Replace(chunks, c, [grown]), Replace(degrees, c, [degs]));
         var half = grown.Length / 2;
         return Make(Replace(chunks, c, [grown[..half], grown[half..]]), Replace(degrees, c, [degs[..half], degs[half..]]));
@@ -87,24 +85,16 @@ public sealed class PeerOrder : IEquatable<PeerOrder>
     /// <summary>Without <paramref name="key"/> (this order itself when it does not hold it).</summary>
     public PeerOrder Remove(NodeId key)
     {
-        if (chunks.Length == 0) return this;
-        var c = ChunkFor(key);
-        var at = System.Array.BinarySearch(chunks[c], key);
+        var (c, at) = Find(key);
         if (at < 0) return this;
-        var shrunk = SortedArray.Without(chunks[c], key)!;
-        if (shrunk.Length == 0) return Make(Replace(chunks, c, []), Replace(degrees, c, []));
-        var degs = new int[shrunk.Length];
-        System.Array.Copy(degrees[c], 0, degs, 0, at);
-        System.Array.Copy(degrees[c], at + 1, degs, at, shrunk.Length - at);
-        return Make(Replace(chunks, c, [shrunk]), Replace(degrees, c, [degs]));
+        if (chunks[c].Length == 1) return Make(Replace(chunks, c, []), Replace(degrees, c, []));
+        return Make(Replace(chunks, c, [SortedArray.Removed(chunks[c], at)]), Replace(degrees, c, [SortedArray.Removed(degrees[c], at)]));
     }
 
     /// <summary>With <paramref name="key"/>'s degree set to <paramref name="degree"/> (this order itself when it does not hold the key, or holds it at that degree).</summary>
     public PeerOrder WithDegree(NodeId key, int degree)
     {
-        if (chunks.Length == 0) return this;
-        var c = ChunkFor(key);
-        var at = System.Array.BinarySearch(chunks[c], key);
+        var (c, at) = Find(key);
         if (at < 0 || degrees[c][at] == degree) return this;
         var degs = (int[])degrees[c].Clone();
         degs[at] = degree;
@@ -114,21 +104,20 @@ public sealed class PeerOrder : IEquatable<PeerOrder>
     }
 
     /// <summary>The position of <paramref name="key"/>, or −1 when the order does not hold it.</summary>
-    public int IndexOf(NodeId key)
-    {
-        if (chunks.Length == 0) return -1;
-        var c = ChunkFor(key);
-        var at = System.Array.BinarySearch(chunks[c], key);
-        return at < 0 ? -1 : starts[c] + at;
-    }
+    public int IndexOf(NodeId key) => Find(key) is var (c, at) && at >= 0 ? starts[c] + at : -1;
 
     /// <summary>The degree kept for <paramref name="key"/>, or null when the order does not hold it.</summary>
-    public int? DegreeOf(NodeId key)
+    public int? DegreeOf(NodeId key) => Find(key) is var (c, at) && at >= 0 ? degrees[c][at] : null;
+
+    /// <summary>
+    /// Where <paramref name="key"/> is: its chunk, and its place in it (as <see cref="System.Array.BinarySearch(System.Array, object)"/>
+    /// gives it: negative, the complement of where it would go, when it is not there). (0, −1) in an empty order.
+    /// </summary>
+    (int Chunk, int At) Find(NodeId key)
     {
-        if (chunks.Length == 0) return null;
+        if (chunks.Length == 0) return (0, -1);
         var c = ChunkFor(key);
-        var at = System.Array.BinarySearch(chunks[c], key);
-        return at < 0 ? null : degrees[c][at];
+        return (c, System.Array.BinarySearch(chunks[c], key));
     }
 
     /// <summary>The chunk a key belongs in: the last whose first key is not above it (the first chunk for a key below all).</summary>
